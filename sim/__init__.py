@@ -1,0 +1,5 @@
+"""Parley: an agent-based negotiation scenario simulator built on Mesa."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,75 @@
+"""Counter-based randomness: every draw is a pure function of (seed, world, round, purpose, lane).
+
+A world's fate must not depend on the batch it runs in, the chunk size, the worker count or the
+backend.  So instead of one stateful generator per world we hash the draw's coordinates with
+SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators"), in numpy
+uint64 arithmetic, and turn the 64-bit outputs into uniforms (53-bit mantissa) and then into the
+draws we need.  Nothing here touches numpy's global RNG.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_TWO_POW_53 = float(2**53)
+
+
+class Purpose(IntEnum):
+    """What a draw is for; part of its counter so different uses never share a number."""
+
+    DYNAMICS = 1
+    PROPOSER = 2
+    BREAKDOWN = 3
+    SAMPLE = 4
+
+
+def splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """The SplitMix64 finaliser applied elementwise (wrapping uint64 arithmetic)."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+def _u64(values: ArrayLike) -> NDArray[np.uint64]:
+    return np.atleast_1d(np.asarray(values, dtype=np.int64)).astype(np.uint64)
+
+
+def counter_bits(
+    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int = 1
+) -> NDArray[np.uint64]:
+    """64 random bits, shape (len(world), lanes), for one round and purpose."""
+    if seed < 0:
+        raise ValueError("seed must be >= 0")
+    key = splitmix64(splitmix64(_u64(seed)) ^ _u64(world))
+    tag = np.uint64((int(round_) << 32) | (int(purpose) << 24))
+    counter = np.arange(lanes, dtype=np.uint64) + tag
+    return splitmix64(key[:, None] ^ counter[None, :])
+
+
+def uniforms(
+    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int = 1
+) -> NDArray[np.float64]:
+    """Uniform draws on [0, 1), shape (len(world), lanes)."""
+    bits = counter_bits(seed, world, round_, purpose, lanes)
+    return (bits >> _S11).astype(np.float64) / _TWO_POW_53
+
+
+def normals(
+    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int = 1
+) -> NDArray[np.float64]:
+    """Standard normal draws, shape (len(world), lanes), by the Box-Muller transform."""
+    u = uniforms(seed, world, round_, purpose, 2 * lanes)
+    # Contiguous copies: numpy may take a different (last-bit different) loop for strided input,
+    # and a world's draws must not depend on the batch around it.
+    u_radius = np.ascontiguousarray(u[:, :lanes])
+    u_angle = np.ascontiguousarray(u[:, lanes:])
+    radius = np.sqrt(-2.0 * np.log1p(-u_radius))  # 1 - u is in (0, 1]
+    return radius * np.cos(2.0 * np.pi * u_angle)
