@@ -1,0 +1,252 @@
+"""The scenario library: every file loads, the baseline is fully evidenced, variants change what they say.
+
+Static checks read the files through :func:`sim.loader.load_scenario`; outcome checks run small
+batches of worlds through :func:`sim.runner.run_batch` and compare variants with the baseline on
+the same worlds (same seed, so the same proposer, breakdown and battlefield draws).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+loader = pytest.importorskip("sim.loader")
+
+from sim.scenario import Scenario  # noqa: E402
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+ARTICLE_FILES = sorted(SCENARIOS.glob("*.yaml"))
+TEXTBOOK_FILES = sorted((SCENARIOS / "textbook").glob("*.yaml"))
+BASELINE = "alaska-summit"
+LIBRARY = (
+    "severe-consequences",
+    "security-guarantees",
+    "battlefield-momentum",
+    "battlefield-stall",
+    "bilateral-deal",
+    "europe-holds-firm",
+    "truce-no-rearm",
+)
+ARTICLE_SECTIONS = (
+    "Intro paragraphs",
+    "Diplomatic Return from the Cold",
+    "Voices from Moscow",
+    "Why Anchorage Matters",
+    "Agenda",
+    "Putin's Negotiation Strategy",
+    "Global Implications",
+    "Public Expectations",
+    "Conclusion",
+)
+ACTOR_NUMBERS = ("capability", "veto", "war_cost", "discount", "strategy.beta")
+
+
+@cache
+def load(name: str) -> Scenario:
+    path = SCENARIOS / f"{name}.yaml"
+    if not path.exists():
+        path = SCENARIOS / "textbook" / f"{name}.yaml"
+    return loader.load_scenario(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every file loads
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_library_is_complete() -> None:
+    names = {path.stem for path in ARTICLE_FILES}
+    assert names == {BASELINE, *LIBRARY}
+    assert {path.stem for path in TEXTBOOK_FILES} == {
+        "rubinstein",
+        "breakdown-risk",
+        "random-proposer",
+        "nash-split",
+    }
+
+
+@pytest.mark.parametrize("path", ARTICLE_FILES + TEXTBOOK_FILES, ids=lambda p: p.stem)
+def test_every_scenario_file_validates(path: Path) -> None:
+    scenario = loader.load_scenario(path)
+    assert scenario.name == path.stem
+    first_line = scenario.description.strip().split("\n")[0]
+    assert "?" in first_line, "a description opens with the question the scenario answers"
+
+
+@pytest.mark.parametrize("path", ARTICLE_FILES, ids=lambda p: p.stem)
+def test_article_scenarios_pass_the_strict_evidence_check(path: Path) -> None:
+    loader.load_scenario(path, strict=True)
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+def test_variants_extend_the_baseline_and_change_something(name: str) -> None:
+    text = (SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8")
+    assert f"extends: {BASELINE}" in text
+    assert load(name).model_dump(exclude={"name", "description", "extends"}) != load(
+        BASELINE
+    ).model_dump(exclude={"name", "description", "extends"})
+
+
+# ---------------------------------------------------------------------------------------------
+# The baseline's evidence
+# ---------------------------------------------------------------------------------------------
+
+
+def _covered(evidence: dict[str, str], path: str) -> bool:
+    return any(path == key or path.startswith(key + ".") for key in evidence)
+
+
+def test_every_baseline_actor_number_has_evidence() -> None:
+    scenario = load(BASELINE)
+    for key, actor in scenario.actors.items():
+        wanted = [*ACTOR_NUMBERS, "utility"]
+        wanted += [f"position.{issue}" for issue in scenario.issues]
+        wanted += [f"salience.{issue}" for issue in scenario.issues]
+        missing = [path for path in wanted if not _covered(actor.evidence, path)]
+        assert not missing, f"{key}: no evidence for {missing}"
+
+
+def test_baseline_evidence_names_article_sections() -> None:
+    scenario = load(BASELINE)
+    texts = [text for actor in scenario.actors.values() for text in actor.evidence.values()]
+    texts += [text for issue in scenario.issues.values() for text in issue.evidence.values()]
+    texts += list(scenario.protocol.evidence.values())
+    texts += [text for dyn in scenario.dynamics.values() for text in dyn.evidence.values()]
+    for section in ARTICLE_SECTIONS:
+        assert any(section in text for text in texts), f"no evidence cites '{section}'"
+    for issue in scenario.issues.values():
+        assert "status_quo" in issue.evidence
+    for text in texts:
+        assert (
+            "silent" in text
+            or any(section in text for section in ARTICLE_SECTIONS)
+            or ("house default" in text)
+        ), f"evidence names no section and does not say the article is silent: {text[:80]}"
+
+
+def test_baseline_reflects_the_article() -> None:
+    scenario = load(BASELINE)
+    russia, ukraine = scenario.actors["russia"], scenario.actors["ukraine"]
+    # Putin's consistent demands: five regions, permanent neutrality, no rearmament in a truce.
+    assert russia.position == {
+        "territory": 1.0,
+        "neutrality": 1.0,
+        "rearmament": 1.0,
+        "sanctions": 1.0,
+    }
+    # Zelenskyy: full territorial integrity.
+    assert ukraine.position["territory"] == 0.0
+    # Both leaders hold out (Boulware); Trump concedes.
+    assert russia.strategy.beta < 1.0 and ukraine.strategy.beta < 1.0
+    assert scenario.actors["us"].strategy.beta > 1.0
+    # Russia's advances move the territorial status quo its way.
+    assert scenario.dynamics["territory"].drift > 0.0
+    assert set(scenario.veto_players) == {"russia", "us", "ukraine", "nato"}
+    assert all(actor.reservation is None for actor in scenario.actors.values())
+    assert scenario.protocol.kind == "random-proposer"
+    assert scenario.protocol.recognition == "capability"
+
+
+# ---------------------------------------------------------------------------------------------
+# What each variant changes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_severe_consequences_raise_russias_war_cost() -> None:
+    base, variant = load(BASELINE), load("severe-consequences")
+    assert variant.actors["russia"].war_cost > base.actors["russia"].war_cost
+    assert variant.actors["us"] == base.actors["us"]
+
+
+def test_security_guarantees_is_a_fifth_issue_every_actor_weighs() -> None:
+    scenario = load("security-guarantees")
+    assert scenario.issue_names == [*load(BASELINE).issue_names, "security_guarantees"]
+    for actor in scenario.actors.values():
+        assert actor.salience["security_guarantees"] > 0.0
+        assert sum(actor.salience.values()) == pytest.approx(1.0)
+    assert scenario.actors["ukraine"].position["security_guarantees"] == 1.0
+    assert scenario.actors["russia"].position["security_guarantees"] < 0.5
+
+
+def test_security_guarantees_keeps_the_baseline_relative_weights() -> None:
+    base, variant = load(BASELINE), load("security-guarantees")
+    for key, actor in variant.actors.items():
+        scale = 1.0 - actor.salience["security_guarantees"]
+        for issue, weight in base.actors[key].salience.items():
+            assert actor.salience[issue] == pytest.approx(scale * weight)
+
+
+def test_battlefield_drift_orders_momentum_baseline_stall() -> None:
+    drift = {
+        name: load(name).dynamics["territory"].drift
+        for name in ("battlefield-momentum", BASELINE, "battlefield-stall")
+    }
+    assert drift["battlefield-momentum"] > drift[BASELINE] > drift["battlefield-stall"]
+    assert drift["battlefield-stall"] < 0.0
+
+
+def test_bilateral_deal_needs_only_washington_and_moscow() -> None:
+    scenario = load("bilateral-deal")
+    assert not scenario.actors["ukraine"].veto and not scenario.actors["nato"].veto
+    assert set(scenario.veto_players) == {"russia", "us"}
+
+
+def test_europe_holds_firm_on_sanctions_and_the_open_door() -> None:
+    base, variant = load(BASELINE).actors["nato"], load("europe-holds-firm").actors["nato"]
+    assert variant.position["sanctions"] == 0.0 and variant.position["neutrality"] == 0.0
+    assert variant.salience["neutrality"] > base.salience["neutrality"]
+    assert variant.salience["sanctions"] > base.salience["sanctions"]
+    assert variant.strategy.beta < base.strategy.beta < 1.0
+
+
+def test_truce_track_freezes_the_front_and_weighs_rearmament() -> None:
+    base, variant = load(BASELINE), load("truce-no-rearm")
+    assert variant.dynamics["territory"].drift == 0.0
+    assert variant.dynamics["territory"].volatility == 0.0
+    russia = variant.actors["russia"].salience
+    assert russia["rearmament"] == max(russia.values())
+    assert russia["rearmament"] > base.actors["russia"].salience["rearmament"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Textbook cases: the closed forms in their descriptions match their numbers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_textbook_rubinstein_numbers() -> None:
+    scenario = load("rubinstein")
+    d_a, d_b = scenario.actors["a"].discount, scenario.actors["b"].discount
+    assert scenario.protocol.order == ["a", "b"]
+    assert scenario.protocol.breakdown_probability == 0.0
+    assert f"{(1 - d_b) / (1 - d_a * d_b):.6f}" in scenario.description
+
+
+def test_textbook_breakdown_risk_numbers() -> None:
+    scenario = load("breakdown-risk")
+    p = scenario.protocol.breakdown_probability
+    b1, b2 = scenario.actors["a"].reservation, scenario.actors["b"].reservation
+    assert b1 is not None and b2 is not None
+    assert all(actor.discount == 1.0 for actor in scenario.actors.values())
+    assert f"{((1 - b2) + (1 - p) * b1) / (2 - p):.6f}" in scenario.description
+
+
+def test_textbook_random_proposer_numbers() -> None:
+    scenario = load("random-proposer")
+    recognition = scenario.protocol.recognition
+    assert isinstance(recognition, dict)
+    b = {key: actor.reservation for key, actor in scenario.actors.items()}
+    assert None not in b.values()
+    surplus = 1.0 - sum(v for v in b.values() if v is not None)
+    v_a = (b["a"] or 0.0) + recognition["a"] / sum(recognition.values()) * surplus
+    assert f"{v_a:.2f}" in scenario.description
+    assert scenario.protocol.breakdown_probability > 0.0
+
+
+def test_textbook_nash_split_numbers() -> None:
+    scenario = load("nash-split")
+    d1, d2 = scenario.actors["a"].reservation, scenario.actors["b"].reservation
+    assert d1 is not None and d2 is not None
+    assert f"[{d1}, {1 - d2:.1f}]" in scenario.description
+    assert f"{d1 + (1 - d1 - d2) / 2:.2f}" in scenario.description
