@@ -1,0 +1,526 @@
+"""Figures: what they show is read back from the artists and checked against the records."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest_records import ISSUES, make_records, scenario_dict, write_results
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+
+from sim.analysis import Results, driver_table, load_results, summarize
+from sim.palette import (
+    FIXED_ACTOR_COLORS,
+    OKABE_ITO,
+    STATUS_QUO_COLOR,
+    actor_colors,
+    cell_colors,
+)
+from sim.plots import (
+    agreement_plot,
+    default_joint_issues,
+    drivers_plot,
+    figures,
+    gains_plot,
+    joint_plot,
+    terms_plot,
+    timing_plot,
+    trajectory_figure,
+    write_all_figures,
+)
+from sim.scenario import Scenario
+
+SCENARIO = Scenario.model_validate(scenario_dict())
+LABELS = {0: "0: war_cost=0.05", 1: "1: war_cost=0.2", 2: "2: war_cost=0.4"}
+
+
+@pytest.fixture(scope="module")
+def records() -> pd.DataFrame:
+    return pd.concat(
+        [
+            make_records(400, cell=0, p_agree=0.3, term_center=0.3, seed=1),
+            make_records(300, cell=1, p_agree=0.6, seed=2),
+            make_records(200, cell=2, p_agree=0.85, term_center=0.7, seed=3),
+        ],
+        ignore_index=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def one_cell() -> pd.DataFrame:
+    return make_records(500, seed=5)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Results:
+    folder = write_results(
+        tmp_path_factory.mktemp("plots"),
+        [
+            {"n": 250, "p_agree": 0.35, "factors": {"actors.russia.war_cost": 0.05}},
+            {"n": 250, "p_agree": 0.75, "factors": {"actors.russia.war_cost": 0.35}},
+        ],
+    )
+    return load_results(folder)
+
+
+def panels(figure: Figure) -> list[Axes]:
+    """The figure's data axes (colour bars excluded)."""
+    return [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
+
+
+def by_gid(ax: Axes, gid: str) -> list[object]:
+    return [a for a in ax.get_children() if a.get_gid() == gid]
+
+
+def all_text(figure: Figure) -> str:
+    return "\n".join(t.get_text() for t in figure.findobj(Text))
+
+
+def assert_legible(figure: Figure) -> None:
+    """No two labels (titles, axis labels, tick labels, legend entries) overlap, and all of
+    them lie inside the figure."""
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts: list[Text] = []
+    if figure._suptitle is not None:  # noqa: SLF001 - matplotlib keeps it here
+        texts.append(figure._suptitle)
+    for ax in figure.axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label]
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            span = (high - low) * 1e-9
+            texts += [
+                tick.label1
+                for tick in axis.get_major_ticks()
+                if low - span <= tick.get_loc() <= high + span
+            ]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += legend.get_texts()
+    for legend in figure.legends:
+        texts += legend.get_texts()
+    boxes = []
+    width, height = canvas.get_width_height()
+    for text in texts:
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= -1 and box.y0 >= -1, f"{text.get_text()!r} is cut off"
+        assert box.x1 <= width + 1 and box.y1 <= height + 1, f"{text.get_text()!r} is cut off"
+        boxes.append((text.get_text(), box.shrunk(0.98, 0.9)))
+    for (text_a, box_a), (text_b, box_b) in itertools.combinations(boxes, 2):
+        assert not box_a.overlaps(box_b), f"{text_a!r} overlaps {text_b!r}"
+
+
+# --------------------------------------------------------------------------------------------
+# Palette
+
+
+def test_summit_actors_keep_their_colour_whatever_the_company() -> None:
+    full = actor_colors(["russia", "us", "ukraine", "nato"])
+    reordered = actor_colors(["nato", "ukraine", "china", "us", "russia"])
+    pair = actor_colors(["ukraine", "russia"])
+    for actor in ("russia", "ukraine"):
+        assert full[actor] == reordered[actor] == pair[actor] == FIXED_ACTOR_COLORS[actor]
+    assert reordered["china"] not in FIXED_ACTOR_COLORS.values()
+
+
+def test_other_actors_get_distinct_okabe_ito_colours_in_order() -> None:
+    colors = actor_colors(["a", "b", "c", "russia"])
+    assert len(set(colors.values())) == 4
+    assert all(c in OKABE_ITO for c in colors.values())
+    assert actor_colors(["a", "b", "c", "russia"]) == colors  # stable
+
+
+def test_a_few_cells_never_take_an_actor_colour() -> None:
+    for count in (1, 2, 3):
+        assert not set(cell_colors(count)) & set(FIXED_ACTOR_COLORS.values())
+    many = cell_colors(9)
+    assert len(set(many)) == 9 and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in many)
+
+
+# --------------------------------------------------------------------------------------------
+# Agreement
+
+
+def test_agreement_plot_shows_each_cells_rate_and_interval(records: pd.DataFrame) -> None:
+    figure = agreement_plot(records, labels=LABELS, name="war-cost")
+    ax_p, ax_end = panels(figure)
+    (points,) = by_gid(ax_p, "p_agreement")
+    assert isinstance(points, Line2D)
+    expected = records.groupby("cell")["agreed"].mean().to_numpy()
+    # cells run top to bottom, so the y positions are descending
+    order = np.argsort(-np.asarray(points.get_ydata(), dtype=float))
+    np.testing.assert_allclose(np.asarray(points.get_xdata(), dtype=float)[order], expected)
+    assert [t.get_text() for t in ax_p.get_yticklabels()] == [LABELS[c] for c in (0, 1, 2)]
+    assert "Wilson" in ax_p.get_xlabel()
+    # stacked end-reason bars: widths are the shares and add up to one per cell
+    widths = np.zeros(3)
+    for reason in ("agreement", "breakdown", "deadline"):
+        bars = [b for b in ax_end.patches if b.get_gid() == f"end_reason:{reason}"]
+        shares = [
+            float((frame["end_reason"] == reason).mean()) for _, frame in records.groupby("cell")
+        ]
+        np.testing.assert_allclose([b.get_width() for b in bars], shares)
+        widths += [b.get_width() for b in bars]
+    np.testing.assert_allclose(widths, 1.0)
+    title = figure.get_suptitle()
+    assert "war-cost" in title and "N = 900 worlds in 3 cells" in title
+    assert_legible(figure)
+
+
+def test_agreement_plot_draws_into_a_given_subfigure(one_cell: pd.DataFrame) -> None:
+    parent = Figure(layout="constrained")
+    left, _ = parent.subfigures(1, 2)
+    returned = agreement_plot(one_cell, fig=left)
+    assert returned is parent
+    assert len(parent.axes) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Terms
+
+
+def test_terms_plot_has_one_panel_per_issue_in_the_issues_words(records: pd.DataFrame) -> None:
+    figure = terms_plot(records, SCENARIO, labels=LABELS, name="war-cost")
+    axes = panels(figure)
+    assert len(axes) == len(ISSUES)
+    for ax, (issue, (low, high, status_quo)) in zip(axes, ISSUES.items(), strict=True):
+        assert ax.get_title() == issue
+        label = ax.get_xlabel().replace("\n", " ")
+        assert low in label and high in label
+        (line,) = by_gid(ax, f"status_quo:{issue}")
+        assert isinstance(line, Line2D)
+        assert line.get_xdata()[0] == pytest.approx(status_quo)
+        assert to_hex(line.get_color()) == STATUS_QUO_COLOR.lower()
+        for actor, spec in SCENARIO.actors.items():
+            (ideal,) = by_gid(ax, f"ideal:{issue}:{actor}")
+            assert isinstance(ideal, Line2D)
+            assert ideal.get_xdata()[0] == pytest.approx(spec.position[issue])
+            assert to_hex(ideal.get_color()) == FIXED_ACTOR_COLORS[actor].lower()
+        for cell in (0, 1, 2):
+            assert by_gid(ax, f"terms:{issue}:{cell}"), f"no histogram of {issue} in cell {cell}"
+    legend_text = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert "ideal point: russia" in legend_text and "status quo" in legend_text
+    assert_legible(figure)
+
+
+def test_terms_histogram_is_a_density_of_the_agreed_terms(one_cell: pd.DataFrame) -> None:
+    figure = terms_plot(one_cell, SCENARIO)
+    ax = panels(figure)[0]
+    (patch,) = by_gid(ax, "terms:territory:0")
+    vertices = patch.get_path().vertices  # type: ignore[attr-defined]
+    # the step outline: integrate height over x; a density integrates to one
+    xs, ys = vertices[:, 0], vertices[:, 1]
+    area = float(np.sum(np.diff(xs) * ys[:-1]))
+    assert area == pytest.approx(1.0, abs=1e-6)
+
+
+def test_terms_plot_with_three_issues_has_three_panels() -> None:
+    issues = ["territory", "neutrality", "sanctions"]
+    scenario = Scenario.model_validate(scenario_dict(issues=issues))
+    records = make_records(200, issues=issues)
+    figure = terms_plot(records, scenario)
+    assert len(panels(figure)) == 3
+    assert_legible(figure)
+
+
+def test_terms_plot_marks_a_cell_without_deals() -> None:
+    records = make_records(50, p_agree=-5.0)
+    assert not records["agreed"].any()
+    figure = terms_plot(records, SCENARIO)
+    assert "no agreements" in all_text(figure)
+
+
+# --------------------------------------------------------------------------------------------
+# Gains
+
+
+def test_gains_plot_one_cell_has_a_box_per_actor_in_its_colour(one_cell: pd.DataFrame) -> None:
+    figure = gains_plot(one_cell, SCENARIO, name="base")
+    (ax,) = panels(figure)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(SCENARIO.actors)
+    for actor in SCENARIO.actors:
+        (box,) = [p for p in ax.patches if p.get_gid() == f"gain:{actor}"]
+        assert to_hex(box.get_facecolor()) == FIXED_ACTOR_COLORS[actor].lower()
+    medians = [line for line in ax.lines if line.get_gid() == "median"]
+    means = [line for line in ax.lines if line.get_gid() == "mean"]
+    summary = summarize(one_cell, [], list(SCENARIO.actors))[0]
+    for index, actor in enumerate(SCENARIO.actors):
+        assert medians[index].get_ydata()[0] == pytest.approx(one_cell[f"gain.{actor}"].median())
+        assert means[index].get_ydata()[0] == pytest.approx(summary["gains"][actor]["mean"])
+    assert "reservation" in ax.get_ylabel()
+    assert_legible(figure)
+
+
+def test_gains_plot_several_cells_has_a_panel_per_actor(records: pd.DataFrame) -> None:
+    figure = gains_plot(records, SCENARIO, labels=LABELS)
+    axes = panels(figure)
+    assert [ax.get_title() for ax in axes] == list(SCENARIO.actors)
+    for ax, actor in zip(axes, SCENARIO.actors, strict=True):
+        assert len([p for p in ax.patches if str(p.get_gid()).startswith(f"gain:{actor}:")]) == 3
+    assert_legible(figure)
+
+
+# --------------------------------------------------------------------------------------------
+# Timing
+
+
+def test_timing_curves_end_at_each_cells_agreement_rate(records: pd.DataFrame) -> None:
+    figure = timing_plot(records, SCENARIO, labels=LABELS)
+    (ax,) = panels(figure)
+    for cell, frame in records.groupby("cell"):
+        (line,) = by_gid(ax, f"timing:{cell}")
+        assert isinstance(line, Line2D)
+        x = np.asarray(line.get_xdata(), dtype=float)
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert y[-1] == pytest.approx(frame["agreed"].mean())
+        agreed_rounds = frame.loc[frame["agreed"], "round"]
+        at_five = float((agreed_rounds <= 5).sum()) / len(frame)
+        assert y[np.flatnonzero(x == 5)[0]] == pytest.approx(at_five)
+        assert np.all(np.diff(y) >= 0)
+    assert ax.get_xlabel() == "round"
+    assert any("deadline (round 20)" in t.get_text() for t in ax.get_legend().get_texts())
+    assert_legible(figure)
+
+
+def test_timing_plot_draws_on_a_given_axes(one_cell: pd.DataFrame) -> None:
+    figure = Figure()
+    ax = figure.subplots()
+    assert timing_plot(one_cell, SCENARIO, ax=ax) is figure
+    assert by_gid(ax, "timing:0")
+
+
+# --------------------------------------------------------------------------------------------
+# Joint
+
+
+def test_joint_plot_defaults_to_territory_against_sanctions() -> None:
+    assert default_joint_issues(["neutrality", "sanctions", "territory"]) == (
+        "territory",
+        "sanctions",
+    )
+    assert default_joint_issues(["a", "b", "c"]) == ("a", "b")
+    with pytest.raises(ValueError, match="two issues"):
+        default_joint_issues(["a"])
+
+
+def test_joint_plot_counts_every_agreed_world(records: pd.DataFrame) -> None:
+    figure = joint_plot(records, SCENARIO, labels=LABELS)
+    axes = panels(figure)
+    assert len(axes) == 3
+    for ax, (cell, frame) in zip(axes, records.groupby("cell"), strict=True):
+        (hexes,) = by_gid(ax, f"joint:{cell}")
+        assert hexes.get_array().sum() == frame["agreed"].sum()  # type: ignore[attr-defined]
+        assert ax.get_title() == LABELS[int(cell)]
+    text = all_text(figure)
+    for word in (ISSUES["territory"][0], ISSUES["territory"][1], "all sanctions lifted"):
+        assert word in text.replace("\n", " ")
+    assert any(ax.get_label() == "<colorbar>" for ax in figure.axes)
+    assert_legible(figure)
+
+
+def test_joint_plot_of_one_cell_is_labelled_in_issue_words(one_cell: pd.DataFrame) -> None:
+    figure = joint_plot(one_cell, SCENARIO, issues=("neutrality", "rearmament"))
+    (ax,) = panels(figure)
+    assert "permanent neutrality" in ax.get_xlabel().replace("\n", " ")
+    assert "Ukraine may not rearm" in ax.get_ylabel().replace("\n", " ")
+    assert_legible(figure)
+
+
+# --------------------------------------------------------------------------------------------
+# Drivers
+
+
+def test_drivers_plot_shows_the_binned_agreement_rate(records: pd.DataFrame) -> None:
+    params = ["param.actors.russia.war_cost", "param.protocol.breakdown_probability"]
+    figure = drivers_plot(records, params, labels=LABELS, bins=5)
+    axes = panels(figure)
+    assert len(axes) == 2
+    for ax, column in zip(axes, params, strict=True):
+        assert column.removeprefix("param.") in ax.get_xlabel().replace("\n", "")
+        for cell in (0, 1, 2):
+            table = driver_table(records[records["cell"] == cell], [column], 5)
+            lines = [
+                line
+                for line in ax.lines
+                if line.get_gid() == f"driver:{column}:{cell}"
+                or (
+                    len(line.get_xdata()) == len(table)
+                    and np.allclose(np.asarray(line.get_xdata(), dtype=float), table["center"])
+                )
+            ]
+            assert lines, f"no driver line for {column} in cell {cell}"
+            np.testing.assert_allclose(
+                np.asarray(lines[0].get_ydata(), dtype=float), table["p_agreement"]
+            )
+    assert_legible(figure)
+
+
+def test_drivers_plot_needs_parameters(one_cell: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="no sampled parameters"):
+        drivers_plot(one_cell, [])
+
+
+# --------------------------------------------------------------------------------------------
+# Trajectory
+
+
+def trajectory(rounds: int = 6, agree_at: int | None = 6) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for r in range(1, rounds + 1):
+        offered = r % 3 != 0
+        row: dict[str, object] = {
+            "round": r,
+            "proposer": "us" if offered else "",
+            "offered": offered,
+            "accepted": r == agree_at,
+        }
+        for i, (issue, spec) in enumerate(SCENARIO.issues.items()):
+            row[f"status_quo.{issue}"] = spec.status_quo
+            row[f"offer.{issue}"] = 0.2 + 0.1 * i + 0.02 * r if offered else math.nan
+        for j, actor in enumerate(SCENARIO.actors):
+            row[f"threshold.{actor}"] = 0.9 - 0.05 * r
+            row[f"offer_utility.{actor}"] = 0.5 + 0.01 * r - 0.02 * j if offered else math.nan
+            row[f"reservation.{actor}"] = 0.4
+        rows.append(row)
+    return rows
+
+
+def test_trajectory_figure_shows_thresholds_offers_and_the_agreement_round() -> None:
+    rows = trajectory()
+    figure = trajectory_figure(rows, SCENARIO, record={"world": 4, "seed": 9})
+    top, bottom = panels(figure)
+    (threshold,) = by_gid(top, "threshold:russia")
+    assert isinstance(threshold, Line2D)
+    np.testing.assert_allclose(
+        np.asarray(threshold.get_ydata(), dtype=float), [0.9 - 0.05 * r for r in range(1, 7)]
+    )
+    assert to_hex(threshold.get_color()) == FIXED_ACTOR_COLORS["russia"].lower()
+    (offer,) = by_gid(bottom, "offer:sanctions")
+    assert isinstance(offer, Line2D)
+    offered = np.asarray(offer.get_ydata(), dtype=float)
+    assert np.isnan(offered[2]) and offered[0] == pytest.approx(0.2 + 0.3 + 0.02)
+    for ax in (top, bottom):
+        (mark,) = by_gid(ax, "agreement_round")
+        assert isinstance(mark, Line2D)
+        assert mark.get_xdata()[0] == 6
+    legend = " ".join(t.get_text().replace("\n", " ") for t in bottom.get_legend().get_texts())
+    for low, high, _ in ISSUES.values():
+        assert low in legend and high in legend
+    assert "world 4, seed 9" in figure.get_suptitle()
+    assert "agreement in round 6" in figure.get_suptitle()
+    assert_legible(figure)
+
+
+def test_trajectory_without_agreement_has_no_agreement_mark() -> None:
+    figure = trajectory_figure(
+        trajectory(agree_at=None), SCENARIO, record={"end_reason": "deadline"}
+    )
+    for ax in panels(figure):
+        assert not by_gid(ax, "agreement_round")
+    assert "deadline in round 6" in figure.get_suptitle()
+    with pytest.raises(ValueError, match="empty"):
+        trajectory_figure([], SCENARIO)
+
+
+# --------------------------------------------------------------------------------------------
+# All figures of a results folder
+
+
+def test_figures_of_a_results_folder(results: Results) -> None:
+    made = figures(results)
+    assert list(made) == ["agreement", "terms", "gains", "timing", "joint", "drivers"]
+    for name, figure in made.items():
+        title = figure.get_suptitle()
+        assert title.startswith("test-sweep: "), name
+        assert "N = 500 worlds in 2 cells" in title, name
+    only = figures(results, cells=[1])
+    assert "N = 250 worlds)" in only["agreement"].get_suptitle()
+    # the terms panel marks the cell's own factor-adjusted scenario (war_cost is not drawn,
+    # but the scenario used must be the one of cell 1)
+    assert len(panels(only["terms"])) == 4
+
+
+def test_write_all_figures_writes_real_images(results: Results, tmp_path: Path) -> None:
+    paths = write_all_figures(results, tmp_path / "png", "png", dpi=60)
+    assert [p.name for p in paths] == [
+        "agreement.png",
+        "terms.png",
+        "gains.png",
+        "timing.png",
+        "joint.png",
+        "drivers.png",
+    ]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (svg,) = [p for p in write_all_figures(results, tmp_path / "svg", "svg") if "timing" in p.name]
+    assert "<svg" in svg.read_text()
+    with pytest.raises(ValueError, match="unsupported format"):
+        write_all_figures(results, tmp_path, "gif")
+
+
+def test_figures_skip_what_does_not_apply(tmp_path: Path) -> None:
+    issues = ["territory"]
+    folder = write_results(
+        tmp_path / "single-issue",
+        [{"n": 80, "issues": issues, "with_params": False}],
+        scenarios={"solo": scenario_dict("solo", issues=issues)},
+    )
+    made = figures(load_results(folder))
+    assert list(made) == ["agreement", "terms", "gains", "timing"]
+
+
+def test_plots_never_touch_pyplot() -> None:
+    code = (
+        "import sys; sys.path.insert(0, 'tests')\n"
+        "from conftest_records import make_records, scenario_dict\n"
+        "from sim.scenario import Scenario\n"
+        "from sim.plots import terms_plot\n"
+        "terms_plot(make_records(30), Scenario.model_validate(scenario_dict()))\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parent.parent,
+    ).stdout
+    assert out.strip() == "False"
+
+
+def test_the_legibility_check_catches_overlapping_labels() -> None:
+    figure = Figure(figsize=(3, 2))
+    left, _ = figure.subplots(1, 2)
+    left.set_xticks([0.0, 1.0], ["a very long tick label", "and another long one"])
+    with pytest.raises(AssertionError, match="overlaps|cut off"):
+        assert_legible(figure)
+
+
+def test_drivers_plot_shows_only_the_strongest_of_many_parameters(one_cell: pd.DataFrame) -> None:
+    records = one_cell.copy()
+    rng = np.random.default_rng(0)
+    noise = [f"param.noise.{i}" for i in range(11)]
+    for column in noise:
+        records[column] = rng.uniform(size=len(records))
+    figure = drivers_plot(records, [*noise, "param.actors.russia.war_cost"], max_panels=6)
+    axes = panels(figure)
+    assert len(axes) == 6
+    assert "actors.russia.war_cost" in axes[0].get_xlabel()
+    assert "top 6 of 12 sampled parameters" in figure.get_suptitle()
+    assert axes[0].get_title().startswith("|Spearman ρ| = ")
+    assert_legible(figure)
