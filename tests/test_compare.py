@@ -18,6 +18,7 @@ from sim.cli import main
 from sim.compare import (
     PROPORTION_METHOD,
     Side,
+    bootstrap_medians,
     compare,
     comparison_figure,
     format_comparison,
@@ -292,3 +293,28 @@ def test_compare_command_errors_are_clear(
     assert outcome.exit_code == 2
     assert message in outcome.output
     assert "Traceback" not in outcome.output
+
+
+def test_exact_bootstrap_of_the_median_matches_resampling() -> None:
+    rng = np.random.default_rng(77)
+    values = rng.gamma(2.0, 0.1, 1501)  # skewed, odd size: the lower median is the median
+    resampled = bootstrap_medians(values, np.random.default_rng(1), 3000, exact_from=10**9)
+    exact = bootstrap_medians(values, np.random.default_rng(2), 3000, exact_from=0)
+    probabilities = [0.025, 0.25, 0.5, 0.75, 0.975]
+    spread = float(np.std(resampled))
+    np.testing.assert_allclose(
+        np.quantile(exact, probabilities), np.quantile(resampled, probabilities), atol=0.25 * spread
+    )
+    assert np.std(exact) == pytest.approx(spread, rel=0.1)
+    # every replicate is one of the sample's values
+    assert np.isin(exact, values).all()
+
+
+def test_median_shift_of_a_million_worlds_is_quick_and_tight() -> None:
+    rng = np.random.default_rng(5)
+    a = rng.uniform(0.0, 1.0, 1_000_000)
+    b = rng.uniform(0.1, 1.1, 1_000_000)
+    shift, (low, high) = median_shift(a, b, n_boot=2000, seed=1)
+    assert low < shift < high
+    assert low < 0.1 < high
+    assert high - low < 0.005
