@@ -539,7 +539,7 @@ def joint_plot(
     rows, columns = _grid(len(shown), 3)
     if fig is None:
         fig = new_figure(
-            FIGURE_WIDTH if columns > 1 else 6.5, 2.0 + (3.2 if columns > 1 else 4.4) * rows
+            FIGURE_WIDTH if columns > 1 else 7.5, 2.0 + (3.2 if columns > 1 else 4.4) * rows
         )
     axes = panel_grid(fig, len(shown), 3, sharex=True, sharey=True)
     a_colors = actor_colors(scenario.actor_names)
@@ -592,7 +592,7 @@ def joint_plot(
         ax.set_aspect("equal")
         if len(shown) > 1:
             ax.set_title(_label(labels, cell, 34), fontsize="medium")
-        ax.set_xlabel(issue_label(scenario, x_issue, 30 if columns > 2 else 44))
+        ax.set_xlabel(issue_label(scenario, x_issue, 30 if columns > 2 else 52))
         ax.set_ylabel(issue_label(scenario, y_issue, 44))
     for ax in axes:
         ax.label_outer()
