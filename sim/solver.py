@@ -1,0 +1,328 @@
+"""The proposer's problem, solved for many worlds at once.
+
+Proposer j offers the package x in [0, 1]^K that maximises U_j(x) subject to U_i(x) >= theta_i for
+every other veto player i.  With additively separable utilities the Lagrangian
+
+    L(x, lam) = U_j(x) + sum_i lam_i (U_i(x) - theta_i)
+
+separates by issue, and for fixed multipliers its maximiser is a salience-weighted compromise of
+the ideal points: with quadratic utilities x_k = sum_a w_a s_ak p_ak / sum_a w_a s_ak (w_j = 1,
+w_i = lam_i).  The dual g(lam) = max_x L(x, lam) is convex and has only m = (number of other veto
+players) variables, so we minimise it over lam >= 0 by a projected, damped Newton method with exact
+gradients (U_i(x(lam)) - theta_i) and Hessians, vectorised over worlds (Boyd & Vandenberghe 2004,
+ch. 5; Bertsekas 1982 for the projected Newton step).  Strong duality holds (Slater) whenever the
+constraint set has an interior point.
+
+Linear (rho = 1) utilities make the problem a linear programme: the dual is piecewise linear and
+the inner maximiser is not unique.  The solver replaces |z| by Huber(z; eps) + eps * z**2, which is
+smooth and strictly convex, solves each issue's one-dimensional inner problem exactly over its
+breakpoints, and drives eps from 0.1 down to ``HUBER_WIDTH`` warm-starting the multipliers
+(a smoothing/proximal continuation; Nesterov 2005, Chen & Mangasarian 1996).  The final error in
+any utility is of the order of HUBER_WIDTH.  Worlds where the
+thresholds cannot all be met get ``feasible = False``: no deal that round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+HUBER_WIDTH = 1e-7
+CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, HUBER_WIDTH)
+CONVERGED = 1e-9
+FEASIBILITY_TOLERANCE = 2e-7
+GRADIENT_TOLERANCE = 1e-13
+MAX_ITERATIONS = 500
+MULTIPLIER_CEILING = 1e12
+
+
+@dataclass(frozen=True)
+class Offers:
+    """The proposers' packages (N, K) and whether each world's thresholds could all be met."""
+
+    package: FloatArray
+    feasible: BoolArray
+
+
+def solve_offers(
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    veto: BoolArray,
+    proposer: IntArray,
+    threshold: FloatArray,
+) -> Offers:
+    """Each world's proposer's best package subject to the other veto players' thresholds.
+
+    position, salience: (N, A, K); linear, veto: (A,); proposer: (N,); threshold: (N, A).
+    The proposer's own threshold is not imposed here (the caller checks it).
+    """
+    n, n_actors, n_issues = position.shape
+    package = np.empty((n, n_issues))
+    feasible = np.zeros(n, dtype=bool)
+    for j in range(n_actors):
+        rows = np.flatnonzero(proposer == j)
+        if rows.size == 0:
+            continue
+        others = [a for a in range(n_actors) if veto[a] and a != j]
+        involved = [j, *others]
+        x, ok = solve_group(
+            position[rows][:, involved, :],
+            salience[rows][:, involved, :],
+            linear[involved],
+            threshold[rows][:, others],
+        )
+        package[rows] = x
+        feasible[rows] = ok
+    return Offers(package=package, feasible=feasible)
+
+
+def solve_group(
+    position: FloatArray, salience: FloatArray, linear: BoolArray, threshold: FloatArray
+) -> tuple[FloatArray, BoolArray]:
+    """max U_0(x) s.t. U_i(x) >= threshold[:, i-1] for i = 1..m, in every world.
+
+    position, salience: (n, 1 + m, K), row 0 the proposer; linear: (1 + m,); threshold: (n, m).
+    Returns the packages (n, K) and feasibility (n,).
+    """
+    n, n_involved, _ = position.shape
+    m = n_involved - 1
+    if m == 0:
+        return position[:, 0, :].copy(), np.ones(n, dtype=bool)
+    problem = _Problem(position, salience, linear, threshold)
+    impossible = problem.certainly_infeasible()
+    package = np.empty_like(position[:, 0, :])
+    feasible = np.zeros(n, dtype=bool)
+    todo = np.flatnonzero(~impossible)
+    if todo.size:
+        x, ok = problem.take(todo).solve_with_continuation()
+        package[todo] = x
+        feasible[todo] = ok
+    if impossible.any():
+        package[impossible] = position[impossible, 0, :]
+    return package, feasible
+
+
+class _Problem:
+    """One group of worlds that share the proposer and the set of constrained actors."""
+
+    def __init__(
+        self,
+        position: FloatArray,
+        salience: FloatArray,
+        linear: BoolArray,
+        threshold: FloatArray,
+        width: float = HUBER_WIDTH,
+    ) -> None:
+        self.position = position
+        self.salience = salience
+        self.linear = linear
+        self.threshold = threshold
+        self.width = width
+        self.any_linear = bool(linear.any())
+
+    def take(self, rows: IntArray) -> _Problem:
+        return _Problem(
+            self.position[rows], self.salience[rows], self.linear, self.threshold[rows], self.width
+        )
+
+    def smoothed(self, width: float) -> _Problem:
+        return _Problem(self.position, self.salience, self.linear, self.threshold, width)
+
+    # -- the smoothed utility and the inner (per-issue) problem ------------------------------
+    def loss(self, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """psi, psi' and psi'' of every actor on every issue at x, each (n, 1 + m, K)."""
+        z = x[:, None, :] - self.position
+        if not self.any_linear:
+            return z * z, 2.0 * z, np.full_like(z, 2.0)
+        lin = self.linear[None, :, None]
+        eps = self.width
+        inside = np.abs(z) <= eps
+        huber = np.where(inside, z * z / (2.0 * eps), np.abs(z) - eps / 2.0) + eps * z * z
+        slope = np.clip(z / eps, -1.0, 1.0) + 2.0 * eps * z
+        curve = np.where(inside, 1.0 / eps, 0.0) + 2.0 * eps
+        return (
+            np.where(lin, huber, z * z),
+            np.where(lin, slope, 2.0 * z),
+            np.where(lin, curve, 2.0),
+        )
+
+    def utilities(self, x: FloatArray) -> FloatArray:
+        psi, _, _ = self.loss(x)
+        result: FloatArray = 1.0 - (self.salience * psi).sum(axis=2)
+        return result
+
+    def inner(self, weights: FloatArray) -> FloatArray:
+        """argmax_x sum_a w_a U_a(x): each issue's weighted compromise, shape (n, K)."""
+        c = weights[:, :, None] * self.salience
+        if not self.any_linear:
+            total = c.sum(axis=1)
+            weighted = (c * self.position).sum(axis=1)
+            safe = np.where(total > 0, total, 1.0)
+            x: FloatArray = np.where(total > 0, weighted / safe, self.position[:, 0, :])
+            return x
+        return self._inner_piecewise(c)
+
+    def _inner_piecewise(self, c: FloatArray) -> FloatArray:
+        """Exact root of the piecewise-linear first-order condition on [0, 1]."""
+        lin = self.linear
+        kinks = self.position[:, lin, :]
+        points = np.concatenate(
+            [
+                np.zeros_like(kinks[:, :1, :]),
+                np.ones_like(kinks[:, :1, :]),
+                np.clip(kinks - self.width, 0.0, 1.0),
+                np.clip(kinks + self.width, 0.0, 1.0),
+            ],
+            axis=1,
+        )
+        points = np.sort(points, axis=1)  # (n, B, K)
+        z = points[:, None, :, :] - self.position[:, :, None, :]  # (n, 1+m, B, K)
+        slope = np.where(
+            lin[None, :, None, None],
+            np.clip(z / self.width, -1.0, 1.0) + 2.0 * self.width * z,
+            2.0 * z,
+        )
+        derivative = (c[:, :, None, :] * slope).sum(axis=1)  # (n, B, K), nondecreasing in B
+        nonneg = derivative >= 0.0
+        first = np.argmax(nonneg, axis=1)  # first breakpoint where f' >= 0
+        never = ~nonneg.any(axis=1)
+        hi = np.take_along_axis(points, first[:, None, :], axis=1)[:, 0, :]
+        lo_index = np.maximum(first - 1, 0)
+        lo = np.take_along_axis(points, lo_index[:, None, :], axis=1)[:, 0, :]
+        d_hi = np.take_along_axis(derivative, first[:, None, :], axis=1)[:, 0, :]
+        d_lo = np.take_along_axis(derivative, lo_index[:, None, :], axis=1)[:, 0, :]
+        step = d_hi - d_lo
+        safe = np.where(step > 0, step, 1.0)
+        x = np.where(step > 0, lo - d_lo * (hi - lo) / safe, hi)
+        x = np.where(first == 0, points[:, 0, :], x)
+        result: FloatArray = np.where(never, 1.0, x)
+        return result
+
+    # -- the dual -----------------------------------------------------------------------------
+    def evaluate(self, lam: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """x(lam), dual value g, gradient (n, m) and Hessian (n, m, m)."""
+        n = lam.shape[0]
+        weights = np.concatenate([np.ones((n, 1)), lam], axis=1)
+        x = self.inner(weights)
+        psi, dpsi, ddpsi = self.loss(x)
+        utility = 1.0 - (self.salience * psi).sum(axis=2)
+        gradient = utility[:, 1:] - self.threshold
+        value = utility[:, 0] + (lam * gradient).sum(axis=1)
+        curvature = (weights[:, :, None] * self.salience * ddpsi).sum(axis=1)  # (n, K)
+        # The maximiser never sits on a bound of [0, 1] by force (every term is minimised inside), so
+        # x moves with lam wherever the inner problem has curvature.
+        positive = curvature > 0
+        inverse = np.where(positive, 1.0 / np.where(positive, curvature, 1.0), 0.0)
+        marginal = self.salience[:, 1:, :] * dpsi[:, 1:, :]  # (n, m, K)
+        hessian = np.einsum("nik,nk,njk->nij", marginal, inverse, marginal)
+        return x, value, gradient, hessian
+
+    def certainly_infeasible(self) -> BoolArray:
+        """A cheap certificate: max_x sum_a (U_a(x) - theta_a) < 0 means no x meets every theta."""
+        n, n_involved, _ = self.position.shape
+        weights = np.ones((n, n_involved))
+        weights[:, 0] = 0.0
+        x = self.inner(weights)
+        slack = (self.utilities(x)[:, 1:] - self.threshold).sum(axis=1)
+        result: BoolArray = slack < -1e-9
+        return result
+
+    def solve_with_continuation(self) -> tuple[FloatArray, BoolArray]:
+        """Solve; with linear utilities, by a sequence of ever sharper smoothings (warm-started).
+
+        A world keeps the solution of the sharpest smoothing at which Newton converged.
+        """
+        n, m = self.threshold.shape
+        lam = np.zeros((n, m))
+        if not self.any_linear:
+            package, _, _ = self.solve(lam)
+        else:
+            package = np.empty((n, self.position.shape[2]))
+            for width in CONTINUATION_WIDTHS:
+                x, trial, converged = self.smoothed(width).solve(lam)
+                package[converged] = x[converged]
+                lam[converged] = trial[converged]
+                if width == CONTINUATION_WIDTHS[0]:
+                    package[~converged] = x[~converged]
+        feasible = (self.exact_utilities(package)[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE).all(
+            axis=1
+        )
+        return package, feasible
+
+    def solve(self, start: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """Projected damped Newton on the dual from multipliers ``start``.
+
+        Returns packages, multipliers and whether the projected gradient fell below CONVERGED.
+        """
+        n, m = self.threshold.shape
+        lam = start.copy()
+        final = np.empty_like(lam)
+        damping = np.full(n, 1e-12)
+        package = np.empty((n, self.position.shape[2]))
+        active = np.arange(n)
+        x, value, gradient, hessian = self.evaluate(lam)
+        for _ in range(MAX_ITERATIONS):
+            free = ~((lam <= 0.0) & (gradient > 0.0))
+            projected = np.where(free, gradient, 0.0)
+            done = (np.abs(projected).max(axis=1) <= GRADIENT_TOLERANCE) | (
+                lam.max(axis=1) > MULTIPLIER_CEILING
+            )
+            if done.any():
+                package[active[done]] = x[done]
+                final[active[done]] = lam[done]
+                keep = ~done
+                active, lam, damping = active[keep], lam[keep], damping[keep]
+                x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
+                free, projected = free[keep], projected[keep]
+            if active.size == 0:
+                break
+            problem = self.take(active)
+            scale = np.maximum(np.abs(np.diagonal(hessian, axis1=1, axis2=2)).max(axis=1), 1e-6)
+            pair = free[:, :, None] & free[:, None, :]
+            system = np.where(pair, hessian, 0.0) + np.eye(m)[None] * np.where(
+                free, (damping * scale)[:, None], 1.0
+            )[:, :, None]
+            step = -np.linalg.solve(system, projected[:, :, None])[:, :, 0]
+            trial = np.maximum(lam + step, 0.0)
+            x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial)
+            decrease = (projected * (trial - lam)).sum(axis=1)
+            armijo = value_t <= value + 1e-4 * np.minimum(decrease, 0.0)
+            # Near the optimum the dual value stops changing in floating point; there a step is
+            # judged by whether it shrinks the projected gradient.
+            flat = np.abs(value_t - value) <= 1e-13 * (1.0 + np.abs(value))
+            projected_t = np.where((trial <= 0.0) & (gradient_t > 0.0), 0.0, gradient_t)
+            shrinks = np.abs(projected_t).max(axis=1) < np.abs(projected).max(axis=1)
+            accept = armijo | (flat & shrinks)
+            lam = np.where(accept[:, None], trial, lam)
+            x = np.where(accept[:, None], x_t, x)
+            value = np.where(accept, value_t, value)
+            gradient = np.where(accept[:, None], gradient_t, gradient)
+            hessian = np.where(accept[:, None, None], hessian_t, hessian)
+            damping = np.where(accept, np.maximum(damping / 10.0, 1e-12), damping * 10.0)
+            stalled = damping > 1e20
+            if stalled.any():
+                package[active[stalled]] = x[stalled]
+                final[active[stalled]] = lam[stalled]
+                keep = ~stalled
+                active, lam, damping = active[keep], lam[keep], damping[keep]
+                x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
+        if active.size:
+            package[active] = x
+            final[active] = lam
+        _, _, gradient, _ = self.evaluate(final)
+        projected = np.where((final <= 0.0) & (gradient > 0.0), 0.0, gradient)
+        converged = np.abs(projected).max(axis=1) <= CONVERGED
+        return package, final, converged
+
+    def exact_utilities(self, x: FloatArray) -> FloatArray:
+        distance = np.abs(x[:, None, :] - self.position)
+        shaped = np.where(self.linear[None, :, None], distance, distance * distance)
+        result: FloatArray = 1.0 - (self.salience * shaped).sum(axis=2)
+        return result
