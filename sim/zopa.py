@@ -33,7 +33,6 @@ from scipy.optimize import minimize
 
 from sim.rng import Purpose, uniforms
 from sim.scenario import Scenario
-from sim.strategies import concession_threshold
 from sim.utility import utilities
 
 if TYPE_CHECKING:
@@ -114,7 +113,10 @@ class ZopaResult:
 
 
 def _expected_status_quo(scenario: Scenario, round_: int) -> dict[str, float]:
-    """The status quo at the start of round T with the war moving by its expected drift."""
+    """The status quo at the start of round T with the war moving by its expected drift.
+
+    The same expectation :func:`sim.model.reservations_at` derives reservations from.
+    """
     moved = {}
     for issue, spec in scenario.issues.items():
         drift = scenario.dynamics[issue].drift if issue in scenario.dynamics else 0.0
@@ -132,51 +134,6 @@ def _point_utilities(scenario: Scenario, terms: Mapping[str, float]) -> dict[str
     linear = np.array([[a.utility == "linear" for a in specs]], dtype=bool)
     values = utilities(x, position, salience, linear)[0]
     return {name: float(v) for name, v in zip(scenario.actors, values, strict=True)}
-
-
-def _reservations_at(scenario: Scenario, round_: int) -> dict[str, float]:
-    """Each actor's no-deal utility at round T (world 0, no war movement beyond the drift).
-
-    An explicit ``reservation`` wins; otherwise U_i(status quo at T) - war_cost.  Prefers
-    :func:`sim.model.reservations_at` when the model core provides it.
-    """
-    try:
-        from sim.model import reservations_at
-    except ImportError:
-        status_quo = _expected_status_quo(scenario, round_)
-        at_status_quo = _point_utilities(scenario, status_quo)
-        return {
-            name: actor.reservation
-            if actor.reservation is not None
-            else at_status_quo[name] - actor.war_cost
-            for name, actor in scenario.actors.items()
-        }
-    return {name: float(v) for name, v in reservations_at(scenario, round_).items()}
-
-
-def _thresholds_at(
-    scenario: Scenario, round_: int, reservation: Mapping[str, float]
-) -> dict[str, float]:
-    """Each actor's acceptance threshold at round T; :func:`sim.model.thresholds_at` if present.
-
-    Without the model core, concession actors follow :func:`concession_threshold` and
-    equilibrium actors are taken at their reservation (a lower bound on their threshold).
-    """
-    try:
-        from sim.model import thresholds_at
-    except ImportError:
-        max_rounds = scenario.protocol.max_rounds
-        thresholds = {}
-        for name, actor in scenario.actors.items():
-            if actor.strategy.kind == "concession":
-                value = concession_threshold(
-                    np.array(reservation[name]), np.array(actor.strategy.beta), round_, max_rounds
-                )
-                thresholds[name] = float(value)
-            else:
-                thresholds[name] = float(reservation[name])
-        return thresholds
-    return {name: float(v) for name, v in thresholds_at(scenario, round_).items()}
 
 
 # --- the convex programs ---------------------------------------------------------------------
@@ -501,8 +458,10 @@ def zone_of_agreement(
     issues = scenario.issue_names
     veto = scenario.veto_players
     weight_of = bargaining_weights(scenario, weights)
-    reservation = _reservations_at(scenario, round_)
-    threshold = _thresholds_at(scenario, round_, reservation)
+    from sim.model import reservations_at, thresholds_at
+
+    reservation = {name: float(v) for name, v in reservations_at(scenario, round_).items()}
+    threshold = {name: float(v) for name, v in thresholds_at(scenario, round_).items()}
     status_quo = _expected_status_quo(scenario, round_)
 
     parties = _Parties.of(scenario, veto)

@@ -335,6 +335,30 @@ def test_threshold_set_lies_inside_the_reservation_set(round_: int) -> None:
         assert result.threshold_volume == result.volume
 
 
+def test_equilibrium_thresholds_leave_the_breakdown_share_of_the_pie() -> None:
+    # Random proposer, breakdown probability p, no discounting: an equilibrium player accepts
+    # (1 - p) v_i + p b_i with v_i = b_i + pi_i (1 - sum b) (Baron & Ferejohn 1989; BRW 1986),
+    # so the threshold set is an interval of width p (1 - sum b).
+    b_a, b_b, p = 0.2, 0.1, 0.5
+    equilibrium = {"kind": "equilibrium"}
+    scenario = one_issue(
+        {"utility": "linear", "reservation": b_a, "capability": 3.0, "strategy": equilibrium},
+        {"utility": "linear", "reservation": b_b, "capability": 1.0, "strategy": equilibrium},
+        protocol={"kind": "random-proposer", "breakdown_probability": p},
+    )
+    result = zone_of_agreement(scenario, samples=SAMPLES)
+    surplus = 1 - b_a - b_b
+    expected = {
+        "a": (1 - p) * (b_a + 0.75 * surplus) + p * b_a,
+        "b": (1 - p) * (b_b + 0.25 * surplus) + p * b_b,
+    }
+    assert result.threshold == pytest.approx(expected, abs=1e-6)
+    assert result.threshold_exists
+    assert result.threshold_margin == pytest.approx(p * surplus / 2, abs=1e-6)
+    assert abs(result.threshold_volume - p * surplus) <= 4 * result.threshold_volume_se + 1e-6
+    assert abs(result.volume - surplus) <= 4 * result.volume_se
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     positions=st.lists(
