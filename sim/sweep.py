@@ -417,12 +417,15 @@ class _Progress:
         if self.enabled:
             from tqdm import tqdm
 
+            # A terminal that reports no size (some CI ptys) would hide tqdm's bar entirely.
+            size = shutil.get_terminal_size()
             self._bar = tqdm(
                 total=self.total,
                 initial=self.initial,
                 unit="world",
                 unit_scale=True,
-                dynamic_ncols=True,
+                ncols=size.columns,
+                nrows=size.lines,
                 smoothing=0.1,
                 file=sys.stderr,
             )

@@ -129,7 +129,6 @@ def command(
         sys.exit(2)
 
     summaries = summarize_sweep(result.out)
-    seconds = float(result.manifest.get("timings", {}).get("seconds", result.seconds))
     if as_json:
         payload: dict[str, Any] = {
             "experiment": loaded.name,
@@ -138,7 +137,8 @@ def command(
             "manifest": str(result.manifest_path),
             "n_worlds": result.n_worlds,
             "chunks_run": result.chunks_run,
-            "seconds": seconds,
+            "chunks_total": result.chunks_total,
+            "seconds": round(result.seconds, 3),
             "summary": summaries,
         }
         click.echo(json.dumps(payload, indent=2))
@@ -146,10 +146,16 @@ def command(
     if loaded.description:
         click.echo(textwrap.fill(f"{loaded.name}: {loaded.description}", width=100) + "\n")
     click.echo(format_summary(summaries))
-    rate = result.n_worlds / seconds if seconds > 0 else float("nan")
-    done = (
-        "already complete"
-        if result.chunks_run == 0 and resume
-        else (f"{result.n_worlds:,} worlds in {seconds:.1f} s ({rate:,.0f}/s)")
-    )
-    click.echo(f"\n{done}; results in {result.runs_path} and {result.manifest_path}")
+    click.echo(f"\n{_what_ran(result)}; results in {result.runs_path} and {result.manifest_path}")
+
+
+def _what_ran(result: Any) -> str:
+    if result.chunks_run == 0:
+        return "already complete"
+    if result.chunks_run < result.chunks_total:
+        return (
+            f"resumed: ran the {result.chunks_run} missing of {result.chunks_total} chunks "
+            f"in {result.seconds:.1f} s"
+        )
+    rate = result.n_worlds / result.seconds if result.seconds > 0 else float("nan")
+    return f"{result.n_worlds:,} worlds in {result.seconds:.1f} s ({rate:,.0f}/s)"
