@@ -18,7 +18,9 @@ every scenario is one cell)::
 
 A ``*`` stands for every actor (or issue) of the scenario: ``actors.*.war_cost`` puts a prior on
 each actor's war cost, each with its own independent draws.  A path without a wildcard wins over
-a wildcard that also matches it.  Factor paths may name any scenario field (structural ones too:
+a wildcard that also matches it.  Each concrete path draws from its own counter-based stream,
+so world ``w`` samples the same values in every cell (common random numbers): cells differ only
+by what defines them.  Factor paths may name any scenario field (structural ones too:
 ``actors.ukraine.veto``, ``protocol.max_rounds``); each cell's scenario is validated again.
 
 Problems are reported like scenario problems: file, line, field, message and a "did you mean"

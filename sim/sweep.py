@@ -49,10 +49,12 @@ PARTS_DIR = "parts"
 ROW_GROUP_SIZE = 65_536
 """Rows per row group of runs.parquet; fixed so the file's bytes do not depend on chunk size."""
 FIRST_COLUMNS = ("cell", "scenario", "world")
-DEFAULT_CHUNK_SIZE = 50_000
+DEFAULT_CHUNK_SIZE = 25_000
+"""Worlds per chunk by default: a worker then peaks near 250 MB (twice that at 50,000, which
+runs about 10% faster); see benchmarks/bench_sweep.py."""
 MIN_CHUNK_SIZE = 1_000
 Backend = Literal["local", "dask"]
-_PART_NAME = re.compile(r"^cell(\d{5})-chunk(\d{7})\.parquet$")
+_PART_NAME = re.compile(r"^cell(\d{5})-chunk(\d{7})\.arrows$")
 
 
 class SweepError(Exception):
@@ -82,7 +84,7 @@ class Chunk:
 
     @property
     def file_name(self) -> str:
-        return f"cell{self.cell:05d}-chunk{self.index:07d}.parquet"
+        return f"cell{self.cell:05d}-chunk{self.index:07d}.arrows"
 
 
 def default_chunk_size(runs: int, n_cells: int, workers: int) -> int:
@@ -157,16 +159,19 @@ def _arrow_array(values: Any) -> pa.Array:
 def run_chunk_to_part(task: ChunkTask) -> ChunkDone:
     """Worker entry point of the local backend: compute a chunk and write its part file."""
     started = time.perf_counter()
-    table = compute_chunk(task)
     if task.parts_dir is None:
         raise ValueError("run_chunk_to_part needs parts_dir")
-    write_part(table, Path(task.parts_dir) / task.chunk.file_name)
-    return ChunkDone(task.chunk, table.num_rows, time.perf_counter() - started)
+    payload = run_chunk_to_bytes(task)
+    write_part(payload, Path(task.parts_dir) / task.chunk.file_name)
+    return ChunkDone(task.chunk, task.chunk.size, time.perf_counter() - started)
 
 
 def run_chunk_to_bytes(task: ChunkTask) -> bytes:
-    """Worker entry point of the dask backend: the chunk's rows as Arrow IPC bytes, so that
-    workers need no file system shared with the client."""
+    """The chunk's rows in the Arrow IPC stream format: the contents of its part file.
+
+    The dask backend's worker entry point: bytes travel to the client, so workers need no file
+    system shared with it.
+    """
     table = compute_chunk(task)
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, table.schema) as writer:
@@ -174,16 +179,26 @@ def run_chunk_to_bytes(task: ChunkTask) -> bytes:
     return sink.getvalue()
 
 
-def _table_from_bytes(payload: bytes) -> pa.Table:
-    with pa.ipc.open_stream(payload) as reader:
-        return reader.read_all()
+def write_part(payload: bytes, path: Path) -> None:
+    """Write one chunk's part file atomically: a temporary file, then ``os.replace``.
 
-
-def write_part(table: pa.Table, path: Path) -> None:
-    """Write one chunk's rows atomically: a temporary file, then ``os.replace``."""
+    Parts are Arrow IPC streams (uncompressed): cheap to write, and read back by memory map
+    without copies when they are merged.
+    """
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, temporary)
+    temporary.write_bytes(payload)
     os.replace(temporary, path)
+
+
+def read_part(path: Path) -> pa.Table:
+    """A part file's rows (memory-mapped)."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_stream(source).read_all()
+
+
+def read_part_schema(path: Path) -> pa.Schema:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_stream(source).schema
 
 
 def _worker_init() -> None:
@@ -196,37 +211,39 @@ def _worker_init() -> None:
 
 
 def merge_parts(part_paths: Sequence[Path], destination: Path) -> int:
-    """Concatenate part files, in the given order, into one Parquet file; returns the rows.
+    """Concatenate part files (Arrow IPC streams), in order, into one Parquet file; returns the
+    number of rows.
 
     Streams: holds one part and at most one row group at a time.  Columns missing from a part
     (cells whose scenarios have other actors or issues) are filled with nulls.  The row groups
     have a fixed size, so the file's bytes do not depend on how the rows were chunked.
     """
-    schemas = [pq.read_schema(path) for path in part_paths]
+    schemas = [read_part_schema(path) for path in part_paths]
     schema = _union_schema(schemas)
     temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
     rows = 0
     with pq.ParquetWriter(temporary, schema) as writer:
+
+        def write_group(group: pa.Table) -> None:
+            # One contiguous row group: page layout (and so the bytes) independent of chunking.
+            writer.write_table(group.combine_chunks(), row_group_size=ROW_GROUP_SIZE)
+
         pending: list[pa.Table] = []
         pending_rows = 0
         for path in part_paths:
-            table = _conform(pq.read_table(path), schema)
+            table = _conform(read_part(path), schema)
             pending.append(table)
             pending_rows += table.num_rows
             rows += table.num_rows
             if pending_rows >= ROW_GROUP_SIZE:
-                combined = pa.concat_tables(pending).combine_chunks()
-                full = (combined.num_rows // ROW_GROUP_SIZE) * ROW_GROUP_SIZE
+                buffered = pa.concat_tables(pending)  # zero-copy
+                full = (buffered.num_rows // ROW_GROUP_SIZE) * ROW_GROUP_SIZE
                 for offset in range(0, full, ROW_GROUP_SIZE):
-                    writer.write_table(
-                        combined.slice(offset, ROW_GROUP_SIZE), row_group_size=ROW_GROUP_SIZE
-                    )
-                rest = combined.slice(full)
+                    write_group(buffered.slice(offset, ROW_GROUP_SIZE))
+                rest = buffered.slice(full)
                 pending, pending_rows = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
         if pending_rows:
-            writer.write_table(
-                pa.concat_tables(pending).combine_chunks(), row_group_size=ROW_GROUP_SIZE
-            )
+            write_group(pa.concat_tables(pending))
     os.replace(temporary, destination)
     return rows
 
@@ -688,11 +705,10 @@ def _run_dask(
         try:
             for future in as_completed(futures):
                 started = time.perf_counter()
-                table = _table_from_bytes(future.result())
                 chunk = by_key[future.key]
-                write_part(table, parts_dir / chunk.file_name)
+                write_part(future.result(), parts_dir / chunk.file_name)
                 future.release()
-                finished(ChunkDone(chunk, table.num_rows, time.perf_counter() - started))
+                finished(ChunkDone(chunk, chunk.size, time.perf_counter() - started))
         except KeyboardInterrupt as interrupt:
             for future in futures:
                 future.cancel()

@@ -199,6 +199,20 @@ def test_a_specific_path_wins_over_a_wildcard(tiny: Path) -> None:
     assert values["actors.west.war_cost"].max() <= 0.2
 
 
+def test_two_equally_specific_wildcards_on_one_field_are_an_error(tiny: Path) -> None:
+    path = experiment_file(
+        tiny,
+        """\
+        runs: 10
+        uncertainty:
+          actors.*.position.land: {dist: uniform, low: 0.0, high: 0.2}
+          actors.east.position.*: {dist: uniform, low: 0.5, high: 0.7}
+        """,
+    )
+    (problem,) = problems_of(path)
+    assert "matches actors.east.position.land, as does 'actors.*.position.land'" in problem
+
+
 def test_cells_share_their_worlds_draws(tiny: Path) -> None:
     """Common random numbers: world w samples the same values in every cell."""
     path = experiment_file(

@@ -43,7 +43,7 @@ import click
     type=click.IntRange(min=1),
     default=None,
     help="Worlds per chunk (one vectorised batch).  Results do not depend on it.  "
-    "[default: up to 50,000, so that every worker gets several chunks]",
+    "[default: up to 25,000, so that every worker gets several chunks]",
 )
 @click.option(
     "--out",
