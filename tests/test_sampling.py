@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from sim import sampling
@@ -308,3 +310,46 @@ def test_prior_schemas_reject_inconsistent_parameters() -> None:
         Choice(dist="choice", values=[1.0, 2.0], weights=[1.0])
     with pytest.raises(ValueError):
         Beta(dist="beta", mean=1.0, concentration=3)
+
+
+# --- property: any prior the checks accept draws inside the field's range -------------------------
+
+PATHS = [p for p, f in FIELDS.items() if f.kind != "salience"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    path=st.sampled_from(PATHS),
+    dist=st.sampled_from(["uniform", "normal", "beta", "triangular", "choice"]),
+    a=st.floats(0.0, 1.0),
+    b=st.floats(0.0, 1.0),
+    spread=st.floats(0.001, 2.0),
+    seed=st.integers(0, 2**63 - 1),
+)
+def test_accepted_priors_draw_inside_the_valid_range(
+    path: str, dist: str, a: float, b: float, spread: float, seed: int
+) -> None:
+    field = FIELDS[path]
+    low, high = sorted((a, b))
+    prior: Uniform | Normal | Beta | Triangular | Dirichlet | Choice
+    if dist == "uniform":
+        assume(low < high)
+        prior = Uniform(dist="uniform", low=low, high=high)
+    elif dist == "triangular":
+        assume(low < high)
+        prior = Triangular(dist="triangular", low=low, mode=(low + high) / 2, high=high)
+    elif dist == "normal":
+        prior = Normal(dist="normal", mean=a, sd=spread)
+    elif dist == "beta":
+        assume(0.0 < a < 1.0)
+        prior = Beta(dist="beta", mean=a, concentration=spread * 50)
+    else:
+        prior = Choice(dist="choice", values=[low, high])
+    assume(not prior_problems(prior, field))
+    worlds = np.arange(300, dtype=np.int64)
+    values = draw(Parameter.bind(path, prior, field), seed, worlds)
+    assert np.all(np.isfinite(values))
+    assert all(field.range.contains(float(v)) for v in values.ravel())
+    np.testing.assert_array_equal(
+        draw(Parameter.bind(path, prior, field), seed, worlds[100:150]), values[100:150]
+    )
