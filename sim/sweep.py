@@ -525,11 +525,6 @@ def run_sweep(
             shutil.rmtree(parts_dir)
 
     chunks = plan_chunks(len(experiment.cells), experiment.runs, chunk_size)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    parts_dir.mkdir(exist_ok=True)
-    for stale in parts_dir.glob(".*.tmp"):
-        stale.unlink()
-    done = {p.name for p in parts_dir.iterdir() if _PART_NAME.match(p.name)}
     runs_path = out_dir / RUNS_FILE
     manifest_path = out_dir / MANIFEST_FILE
     already_complete = (
@@ -541,6 +536,11 @@ def run_sweep(
     if already_complete:
         assert previous is not None
         return SweepResult(out_dir, runs_path, manifest_path, previous, 0, len(chunks), 0.0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts_dir.mkdir(exist_ok=True)
+    for stale in parts_dir.glob(".*.tmp"):
+        stale.unlink()
+    done = {p.name for p in parts_dir.iterdir() if _PART_NAME.match(p.name)}
 
     started = datetime.now(UTC)
     clock = time.perf_counter()
