@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 loader = pytest.importorskip("sim.loader")
@@ -250,3 +251,103 @@ def test_textbook_nash_split_numbers() -> None:
     assert d1 is not None and d2 is not None
     assert f"[{d1}, {1 - d2:.1f}]" in scenario.description
     assert f"{d1 + (1 - d1 - d2) / 2:.2f}" in scenario.description
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes: each variant moves the negotiation the way its description says
+# ---------------------------------------------------------------------------------------------
+
+WORLDS = 400
+TOLERANCE = 1e-6
+
+
+@cache
+def outcomes(name: str) -> dict[str, np.ndarray]:
+    runner = pytest.importorskip("sim.runner")
+    columns: dict[str, np.ndarray] = runner.run_batch(load(name), np.arange(WORLDS, dtype=np.int64))
+    return columns
+
+
+def deals(name: str, column: str) -> np.ndarray:
+    columns = outcomes(name)
+    values: np.ndarray = columns[column][columns["agreed"]]
+    return values
+
+
+def test_baseline_outcome_is_genuinely_uncertain() -> None:
+    columns = outcomes(BASELINE)
+    share = columns["agreed"].mean()
+    assert 0.2 < share < 0.8
+    assert set(columns["end_reason"]) >= {"agreement", "breakdown"}
+    assert np.all(columns["round"] <= load(BASELINE).protocol.max_rounds)
+
+
+def test_baseline_deals_leave_every_veto_player_at_least_its_no_deal_value() -> None:
+    for actor in load(BASELINE).veto_players:
+        assert np.all(deals(BASELINE, f"gain.{actor}") >= -TOLERANCE)
+
+
+def test_severe_consequences_make_a_deal_at_least_as_likely_in_the_same_worlds() -> None:
+    base, severe = outcomes(BASELINE)["agreed"], outcomes("severe-consequences")["agreed"]
+    # A lower Russian no-deal value only widens every round's set of acceptable packages, so
+    # a world that reaches a deal in the baseline reaches one under the harsher sanctions too.
+    assert severe.mean() >= base.mean()
+    assert np.mean(base & ~severe) <= 0.01
+    assert (
+        deals("severe-consequences", "utility.russia").mean()
+        < deals(BASELINE, "utility.russia").mean()
+    )
+
+
+def test_security_guarantees_records_carry_five_terms() -> None:
+    records = pytest.importorskip("sim.records")
+    columns = outcomes("security-guarantees")
+    agreed = int(np.flatnonzero(columns["agreed"])[0])
+    record = records.record_from_columns(columns, agreed)
+    assert list(record["terms"]) == load("security-guarantees").issue_names
+    assert len(record["terms"]) == 5
+    # Kyiv and Europe want guarantees and Washington half-way: deals grant more than today's.
+    status_quo = load("security-guarantees").issues["security_guarantees"].status_quo
+    assert deals("security-guarantees", "term.security_guarantees").mean() > status_quo
+
+
+def test_battlefield_momentum_cedes_more_territory_than_a_stalled_front() -> None:
+    momentum = deals("battlefield-momentum", "term.territory").mean()
+    stall = deals("battlefield-stall", "term.territory").mean()
+    assert momentum > stall
+
+
+def test_bilateral_deal_can_land_where_kyiv_would_refuse() -> None:
+    base, bilateral = outcomes(BASELINE)["agreed"], outcomes("bilateral-deal")["agreed"]
+    # Fewer vetoes, never fewer acceptable packages: at least as many deals in the same worlds.
+    assert bilateral.mean() >= base.mean()
+    assert np.mean(base & ~bilateral) <= 0.01
+    # Some deals leave Ukraine (or Europe) worse off than no deal at all, which its veto forbids
+    # in the baseline.
+    assert np.any(deals("bilateral-deal", "gain.ukraine") < -TOLERANCE)
+    assert np.all(deals(BASELINE, "gain.ukraine") >= -TOLERANCE)
+
+
+def test_europe_holding_firm_keeps_sanctions_relief_down() -> None:
+    firm = deals("europe-holds-firm", "term.sanctions").mean()
+    assert firm < deals(BASELINE, "term.sanctions").mean()
+    assert outcomes("europe-holds-firm")["agreed"].mean() <= outcomes(BASELINE)["agreed"].mean()
+
+
+def test_truce_track_trades_rearmament_limits_on_a_frozen_front() -> None:
+    assert (
+        deals("truce-no-rearm", "term.rearmament").mean()
+        > deals(BASELINE, "term.rearmament").mean()
+    )
+    runner = pytest.importorskip("sim.runner")
+    # A world where the talks last several rounds in both scenarios (same draws, same worlds).
+    long_talks = (outcomes("truce-no-rearm")["round"] > 5) & (outcomes(BASELINE)["round"] > 5)
+    world = int(outcomes(BASELINE)["world"][np.flatnonzero(long_talks)[0]])
+    scenario = load("truce-no-rearm")
+    frozen = [
+        row["status_quo.territory"] for row in runner.run_single(scenario, world=world).trajectory
+    ]
+    assert len(frozen) > 5
+    assert set(frozen) == {scenario.issues["territory"].status_quo}
+    moving = runner.run_single(load(BASELINE), world=world).trajectory
+    assert len({row["status_quo.territory"] for row in moving}) > 5
