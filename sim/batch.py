@@ -83,8 +83,19 @@ class WorldBatch:
         fields = {
             name: getattr(self, name)[rows]
             for name in (
-                "worlds", "position", "salience", "capability", "reservation", "war_cost",
-                "discount", "beta", "status_quo", "drift", "volatility", "recognition", "breakdown",
+                "worlds",
+                "position",
+                "salience",
+                "capability",
+                "reservation",
+                "war_cost",
+                "discount",
+                "beta",
+                "status_quo",
+                "drift",
+                "volatility",
+                "recognition",
+                "breakdown",
             )
         }
         return WorldBatch(structure=self.structure, seed=self.seed, **fields)
@@ -107,7 +118,7 @@ def build_batch(
     structure = Structure.of(scenario)
     world_index = np.atleast_1d(np.asarray(worlds, dtype=np.int64))
     n = world_index.shape[0]
-    issues, actors = structure.issues, structure.actors
+    issues = structure.issues
     specs = list(scenario.actors.values())
 
     def per_actor(values: list[float]) -> FloatArray:
@@ -134,7 +145,9 @@ def build_batch(
         discount=per_actor([a.discount for a in specs]),
         beta=per_actor([a.strategy.beta for a in specs]),
         status_quo=per_issue([scenario.issues[k].status_quo for k in issues]),
-        drift=per_issue([scenario.dynamics[k].drift if k in scenario.dynamics else 0.0 for k in issues]),
+        drift=per_issue(
+            [scenario.dynamics[k].drift if k in scenario.dynamics else 0.0 for k in issues]
+        ),
         volatility=per_issue(
             [scenario.dynamics[k].volatility if k in scenario.dynamics else 0.0 for k in issues]
         ),

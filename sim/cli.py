@@ -24,7 +24,18 @@ def main() -> None:
 def _register() -> None:
     from importlib import import_module
 
-    for module_name in ("run", "validate", "show", "list", "zopa", "sweep", "replay", "plot", "report", "compare"):
+    for module_name in (
+        "run",
+        "validate",
+        "show",
+        "list",
+        "zopa",
+        "sweep",
+        "replay",
+        "plot",
+        "report",
+        "compare",
+    ):
         try:
             module = import_module(f"sim.commands.{module_name}")
         except ModuleNotFoundError as error:

@@ -31,6 +31,7 @@ FloatArray = NDArray[np.float64]
 
 TOLERANCE = 1e-12
 MAX_ITERATIONS = 20_000
+STALL_ITERATIONS = 50
 
 
 def stationary_thresholds(
@@ -55,13 +56,19 @@ def stationary_thresholds(
     theta = (
         np.repeat(breakdown_value[:, None, :], phases, axis=1) if start is None else start.copy()
     )
+    best, since_best = np.inf, 0
     for _ in range(MAX_ITERATIONS):
         values = _round_values(structure, position, salience, recognition, theta)
         following = np.roll(values, -1, axis=1) if structure.alternating else values
         updated = patience * following + floor
-        change = np.abs(updated - theta).max()
+        change = float(np.abs(updated - theta).max())
         theta = updated
         if change <= TOLERANCE:
+            break
+        # The solver is exact only to ~1e-9 with linear utilities: stop once the iteration no
+        # longer contracts (the remaining change is solver noise).
+        best, since_best = (change, 0) if change < 0.5 * best else (best, since_best + 1)
+        if since_best >= STALL_ITERATIONS:
             break
     return theta
 

@@ -165,8 +165,17 @@ class NegotiationModel(mesa.Model):
         self.final_utility[end_rows] = np.where(deal[:, None], offered, reservation)[ended]
         self.final_reservation[end_rows] = reservation[ended]
         if self.record_trajectory:
-            self._record_round(round_, rows, proposer, offers.package, offers.feasible, deal,
-                               offered, threshold, reservation)
+            self._record_round(
+                round_,
+                rows,
+                proposer,
+                offers.package,
+                offers.feasible,
+                deal,
+                offered,
+                threshold,
+                reservation,
+            )
         self.running = bool(self.open.any()) and round_ < structure.max_rounds
 
     def _thresholds(
@@ -184,8 +193,13 @@ class NegotiationModel(mesa.Model):
         """Stationary equilibrium thresholds; recomputed only where the no-deal values moved."""
         if self._equilibrium_cache is None:
             theta = stationary_thresholds(
-                self.structure, sub.position, sub.salience, sub.recognition, sub.discount,
-                sub.breakdown, reservation,
+                self.structure,
+                sub.position,
+                sub.salience,
+                sub.recognition,
+                sub.discount,
+                sub.breakdown,
+                reservation,
             )
             full_theta = np.zeros((self.batch.size, *theta.shape[1:]))
             full_reservation = np.full_like(self.reservation, np.nan)
@@ -197,8 +211,14 @@ class NegotiationModel(mesa.Model):
         if stale.size:
             part = sub.take(stale)
             cached_theta[rows[stale]] = stationary_thresholds(
-                self.structure, part.position, part.salience, part.recognition, part.discount,
-                part.breakdown, reservation[stale], start=cached_theta[rows[stale]],
+                self.structure,
+                part.position,
+                part.salience,
+                part.recognition,
+                part.discount,
+                part.breakdown,
+                reservation[stale],
+                start=cached_theta[rows[stale]],
             )
             cached_reservation[rows[stale]] = reservation[stale]
         result: FloatArray = cached_theta[rows]
@@ -284,8 +304,13 @@ def thresholds_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
     threshold = concession_threshold(reservation, batch.beta, round_, structure.max_rounds)
     if structure.equilibrium.any():
         theta = stationary_thresholds(
-            structure, batch.position, batch.salience, batch.recognition, batch.discount,
-            batch.breakdown, reservation,
+            structure,
+            batch.position,
+            batch.salience,
+            batch.recognition,
+            batch.discount,
+            batch.breakdown,
+            reservation,
         )
         phase = (round_ - 1) % theta.shape[1]
         threshold = np.where(structure.equilibrium, theta[:, phase, :], threshold)

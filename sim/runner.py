@@ -87,9 +87,9 @@ def run_single(
     overrides: Mapping[str, float] | None = None,
 ) -> SingleRun:
     """Run world ``world`` alone, keeping its trajectory."""
-    per_world = {path: np.array([value], dtype=np.float64) for path, value in (overrides or {}).items()}
-    model = simulate(
-        scenario, [world], seed=seed, overrides=per_world, record_trajectory=True
-    )
+    per_world = {
+        path: np.array([value], dtype=np.float64) for path, value in (overrides or {}).items()
+    }
+    model = simulate(scenario, [world], seed=seed, overrides=per_world, record_trajectory=True)
     record = record_from_columns(columns_of(model), 0, scenario=scenario.name)
     return SingleRun(scenario=scenario, record=record, trajectory=model.trajectory)

@@ -186,7 +186,9 @@ def cross_reference_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]
             if caps and all(_is_number(c) for c in caps) and sum(caps) <= 0:
                 yield ("actors",), "capability-based recognition needs some capability > 0"
 
-        p_break = protocol.get("breakdown_probability", 0.0) if isinstance(protocol, Mapping) else 0.0
+        p_break = (
+            protocol.get("breakdown_probability", 0.0) if isinstance(protocol, Mapping) else 0.0
+        )
         for key, actor in actors.items():
             if not isinstance(actor, Mapping):
                 continue

@@ -40,6 +40,8 @@ FEASIBILITY_TOLERANCE = 2e-7
 GRADIENT_TOLERANCE = 1e-13
 MAX_ITERATIONS = 500
 MULTIPLIER_CEILING = 1e12
+BISECTIONS = 100
+BISECTION_WIDTH = 1e-12
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,8 @@ class _Problem:
         lam = np.zeros((n, m))
         if not self.any_linear:
             package, _, _ = self.solve(lam)
+        elif m == 1:
+            package = self.smoothed(BISECTION_WIDTH).bisect()
         else:
             package = np.empty((n, self.position.shape[2]))
             for width in CONTINUATION_WIDTHS:
@@ -251,10 +255,55 @@ class _Problem:
                 lam[converged] = trial[converged]
                 if width == CONTINUATION_WIDTHS[0]:
                     package[~converged] = x[~converged]
-        feasible = (self.exact_utilities(package)[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE).all(
-            axis=1
-        )
+        meets = self.exact_utilities(package)[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE
+        feasible: BoolArray = np.all(meets, axis=1)
         return package, feasible
+
+    def bisect(self) -> FloatArray:
+        """One constraint: U_1(x(lam)) rises with lam, so bisect on lam (robust at any smoothing)."""
+        n = self.threshold.shape[0]
+        ones = np.ones((n, 1))
+
+        def shortfall(lam: FloatArray) -> tuple[FloatArray, FloatArray]:
+            x = self.inner(np.concatenate([ones, lam[:, None]], axis=1))
+            return x, self.utilities(x)[:, 1] - self.threshold[:, 0]
+
+        x, gap = shortfall(np.zeros(n))
+        done = gap >= 0.0  # the proposer's ideal already satisfies the responder
+        low, high = np.zeros(n), np.ones(n)
+        for _ in range(45):  # grow the bracket to 2**45: beyond it the constraint cannot bind
+            _, gap_high = shortfall(high)
+            short = (gap_high < 0.0) & ~done
+            if not short.any():
+                break
+            low = np.where(short, high, low)
+            high = np.where(short, 2.0 * high, high)
+        # Safeguarded regula falsi (Illinois variant) on the bracket [low, high]; a world stops
+        # when its bracket or its shortfall is at rounding level.
+        gap_low, gap_high = shortfall(low)[1], shortfall(high)[1]
+        active = ~done
+        for _ in range(BISECTIONS):
+            if not active.any():
+                break
+            span = high - low
+            secant = high - gap_high * span / np.where(gap_high != gap_low, gap_high - gap_low, 1.0)
+            inside = (secant > low + 1e-3 * span) & (secant < high - 1e-3 * span)
+            middle = np.where(inside, secant, 0.5 * (low + high))
+            _, gap_middle = shortfall(middle)
+            below = gap_middle < 0.0
+            upd = active
+            gap_high = np.where(
+                upd & ~below, gap_middle, np.where(upd & below, 0.5 * gap_high, gap_high)
+            )
+            gap_low = np.where(
+                upd & below, gap_middle, np.where(upd & ~below, 0.5 * gap_low, gap_low)
+            )
+            low = np.where(upd & below, middle, low)
+            high = np.where(upd & ~below, middle, high)
+            active = active & (high - low > 1e-15 * high) & (np.abs(gap_middle) > 1e-15)
+        x_high, _ = shortfall(high)
+        result: FloatArray = np.where(done[:, None], x, x_high)
+        return result
 
     def solve(self, start: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
         """Projected damped Newton on the dual from multipliers ``start``.
@@ -286,9 +335,10 @@ class _Problem:
             problem = self.take(active)
             scale = np.maximum(np.abs(np.diagonal(hessian, axis1=1, axis2=2)).max(axis=1), 1e-6)
             pair = free[:, :, None] & free[:, None, :]
-            system = np.where(pair, hessian, 0.0) + np.eye(m)[None] * np.where(
-                free, (damping * scale)[:, None], 1.0
-            )[:, :, None]
+            system = (
+                np.where(pair, hessian, 0.0)
+                + np.eye(m)[None] * np.where(free, (damping * scale)[:, None], 1.0)[:, :, None]
+            )
             step = -np.linalg.solve(system, projected[:, :, None])[:, :, 0]
             trial = np.maximum(lam + step, 0.0)
             x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial)
