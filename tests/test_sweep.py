@@ -1,0 +1,385 @@
+"""Monte Carlo sweeps (sim.sweep, parley sweep / replay) on the real model with a tiny scenario.
+
+The central promise: the results file is identical, byte for byte, whatever the chunk size, the
+number of workers, the backend, or an interruption and resume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from sim import sweep
+from sim.cli import main
+from sim.experiment import Experiment, load_experiment
+from sim.sampling import sample
+from sim.sweep import SweepError, SweepInterrupted, merge_parts, plan_chunks, run_sweep
+
+TINY_SCENARIO = """\
+name: tiny
+seed: 99
+issues:
+  land: {low: none, high: all, status_quo: 0.5}
+  money: {low: none, high: all, status_quo: 0.2}
+actors:
+  east:
+    name: East
+    capability: 0.6
+    position: {land: 1.0, money: 0.8}
+    salience: {land: 0.7, money: 0.3}
+    war_cost: 0.05
+    discount: 0.95
+    strategy: {beta: 0.5}
+  west:
+    name: West
+    capability: 0.4
+    position: {land: 0.0, money: 0.1}
+    salience: {land: 0.4, money: 0.6}
+    war_cost: 0.08
+    discount: 0.9
+    strategy: {beta: 1.5}
+protocol: {max_rounds: 8, breakdown_probability: 0.05}
+dynamics:
+  land: {drift: 0.01, volatility: 0.02}
+"""
+
+EXPERIMENT = """\
+name: tiny-sweep
+description: Does a stubborn East make a deal less likely?
+scenario: ./tiny.yaml
+runs: {runs}
+seed: 7
+uncertainty:
+  actors.*.war_cost: {{dist: uniform, low: 0.0, high: 0.2}}
+  actors.*.salience: {{dist: dirichlet, concentration: 10}}
+  actors.west.discount: {{dist: beta, concentration: 50}}
+  protocol.breakdown_probability: {{dist: triangular, low: 0.0, mode: 0.05, high: 0.2}}
+factors:
+  actors.east.strategy.beta: [0.5, 2.0]
+"""
+
+RUNS = 600
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_experiment(directory: Path, runs: int = RUNS) -> Path:
+    (directory / "tiny.yaml").write_text(TINY_SCENARIO, encoding="utf-8")
+    path = directory / "tiny-sweep.yaml"
+    path.write_text(EXPERIMENT.format(runs=runs), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def experiment_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_experiment(tmp_path_factory.mktemp("experiment"))
+
+
+@pytest.fixture(scope="module")
+def experiment(experiment_path: Path) -> Experiment:
+    return load_experiment(experiment_path)
+
+
+@pytest.fixture(scope="module")
+def reference(experiment: Experiment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The uninterrupted in-process sweep every other run is compared with."""
+    out = tmp_path_factory.mktemp("reference")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sweep, "ROW_GROUP_SIZE", 256)  # several row groups even in a small file
+        run_sweep(experiment, out, workers=1, chunk_size=RUNS)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def small_row_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sweep, "ROW_GROUP_SIZE", 256)
+
+
+# --- what a sweep writes ----------------------------------------------------------------------
+
+
+def test_rows_are_every_world_of_every_cell_in_order(
+    reference: Path, experiment: Experiment
+) -> None:
+    table = pq.read_table(reference / "runs.parquet")
+    assert table.num_rows == 2 * RUNS
+    assert pq.ParquetFile(reference / "runs.parquet").metadata.num_row_groups == 5
+    frame = table.to_pandas()
+    expected = pd.MultiIndex.from_product([range(2), range(RUNS)])
+    assert list(zip(frame["cell"], frame["world"], strict=True)) == list(expected)
+    assert list(frame.columns[:3]) == ["cell", "scenario", "world"]
+    assert set(frame["scenario"]) == {"tiny"}
+    for column in ("agreed", "end_reason", "round", "term.land", "gain.east", "seed"):
+        assert column in frame.columns
+    assert set(frame["end_reason"]) <= {"agreement", "breakdown", "deadline"}
+    assert frame["agreed"].any() and not frame["agreed"].all()
+    assert (frame["end_reason"] == "agreement").equals(frame["agreed"])
+
+
+def test_param_columns_are_the_sampled_values_shared_by_the_cells(
+    reference: Path, experiment: Experiment
+) -> None:
+    frame = pq.read_table(reference / "runs.parquet").to_pandas()
+    worlds = np.arange(RUNS)
+    sampled = sample(experiment.cells[0].parameters, experiment.seed, worlds)
+    for cell in (0, 1):
+        rows = frame[frame["cell"] == cell]
+        np.testing.assert_array_equal(
+            rows["param.actors.east.war_cost"], sampled["actors.east.war_cost"]
+        )
+        np.testing.assert_array_equal(
+            rows["param.actors.west.salience.money"], sampled["actors.west.salience"][:, 1]
+        )
+    # The factor changes the outcome (otherwise this experiment would test nothing).
+    first, second = (frame[frame["cell"] == c]["agreed"].to_numpy() for c in (0, 1))
+    assert not np.array_equal(first, second)
+
+
+def test_manifest_records_what_ran(reference: Path, experiment: Experiment) -> None:
+    manifest = json.loads((reference / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["seed"] == 7 and manifest["n_worlds"] == 2 * RUNS
+    assert manifest["experiment"]["name"] == "tiny-sweep"
+    assert manifest["experiment"]["scenario_paths"]["tiny"].endswith("tiny.yaml")
+    assert set(manifest["scenarios"]) == {"tiny"}
+    assert [c["factors"] for c in manifest["cells"]] == [
+        {"actors.east.strategy.beta": 0.5},
+        {"actors.east.strategy.beta": 2.0},
+    ]
+    assert all(len(c["scenario_hash"]) == 64 for c in manifest["cells"])
+    assert manifest["timings"]["seconds"] >= 0
+    for key in ("parley_version", "git_commit", "platform", "python", "numpy", "chunk_size"):
+        assert key in manifest
+    assert not (reference / "parts").exists()
+
+
+# --- the same results whatever the chunking, workers or backend ----------------------------------
+
+
+def test_chunk_size_does_not_change_a_byte(
+    experiment: Experiment, reference: Path, tmp_path: Path
+) -> None:
+    run_sweep(experiment, tmp_path, workers=1, chunk_size=97)
+    assert sha256(tmp_path / "runs.parquet") == sha256(reference / "runs.parquet")
+
+
+def test_a_process_pool_gives_the_same_file(
+    experiment: Experiment, reference: Path, tmp_path: Path
+) -> None:
+    result = run_sweep(experiment, tmp_path, workers=2, chunk_size=150)
+    assert result.chunks_run == 8
+    assert sha256(tmp_path / "runs.parquet") == sha256(reference / "runs.parquet")
+
+
+def test_dask_gives_the_same_file(experiment: Experiment, reference: Path, tmp_path: Path) -> None:
+    pytest.importorskip("dask.distributed")
+    run_sweep(experiment, tmp_path, workers=2, backend="dask", chunk_size=200)
+    assert sha256(tmp_path / "runs.parquet") == sha256(reference / "runs.parquet")
+
+
+# --- interruption and resume ---------------------------------------------------------------------
+
+
+def test_resume_after_kill_9_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path, runs=120)
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        str(path),
+        "--workers",
+        "1",
+        "--chunk-size",
+        "20",
+        "--out",
+        str(out),
+        "--json",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parts = out / "parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if parts.is_dir() and len(list(parts.glob("cell*.arrows"))) >= 3:
+            break
+        time.sleep(0.01)
+    still_running = process.poll() is None
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert still_running, "the sweep finished before it could be killed"
+    finished_parts = len(list(parts.glob("cell*.arrows")))
+    assert 3 <= finished_parts < 12
+    assert not (out / "runs.parquet").exists()
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+
+    experiment = load_experiment(path)
+    with pytest.raises(SweepError, match="--resume"):
+        run_sweep(experiment, out, workers=1)
+    ran: list[int] = []
+    result = run_sweep(experiment, out, workers=1, resume=True, on_chunk=lambda d: ran.append(1))
+    assert result.chunks_run == len(ran) == 12 - finished_parts
+    uninterrupted = tmp_path / "uninterrupted"
+    run_sweep(experiment, uninterrupted, workers=1, chunk_size=120)
+    assert sha256(out / "runs.parquet") == sha256(uninterrupted / "runs.parquet")
+
+
+def test_resume_refuses_a_different_experiment(experiment: Experiment, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    small = experiment.with_runs(100)
+    run_sweep(small, out, workers=1, chunk_size=50)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["status"] = "running"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SweepError, match="different experiment.*runs 100 vs 600"):
+        run_sweep(experiment, out, workers=1, resume=True)
+    with pytest.raises(SweepError, match="chunk-size 50"):
+        run_sweep(small, out, workers=1, resume=True, chunk_size=20)
+    with pytest.raises(SweepError, match="nothing to resume"):
+        run_sweep(small, tmp_path / "empty", resume=True)
+
+
+def test_a_simulated_crash_resumes_to_the_same_file(
+    experiment: Experiment, reference: Path, tmp_path: Path
+) -> None:
+    def crash_after_three(done: sweep.ChunkDone) -> None:
+        if done.chunk.index == 2 and done.chunk.cell == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(SweepInterrupted):
+        run_sweep(experiment, tmp_path, workers=1, chunk_size=100, on_chunk=crash_after_three)
+    assert len(list((tmp_path / "parts").glob("cell*.arrows"))) == 9
+    result = run_sweep(experiment, tmp_path, workers=1, resume=True)
+    assert result.chunks_run == 3
+    assert sha256(tmp_path / "runs.parquet") == sha256(reference / "runs.parquet")
+    again = run_sweep(experiment, tmp_path, workers=1, resume=True)
+    assert again.chunks_run == 0
+    assert not (tmp_path / "parts").exists()
+
+
+# --- pieces ---------------------------------------------------------------------------------------
+
+
+def test_plan_chunks_covers_each_cell_once() -> None:
+    chunks = plan_chunks(2, 10, 4)
+    assert [(c.cell, c.start, c.stop) for c in chunks] == [
+        (0, 0, 4),
+        (0, 4, 8),
+        (0, 8, 10),
+        (1, 0, 4),
+        (1, 4, 8),
+        (1, 8, 10),
+    ]
+    assert len({c.file_name for c in chunks}) == 6
+
+
+def test_merge_fills_columns_missing_from_some_parts(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    first = tmp_path / "a.arrows"
+    second = tmp_path / "b.arrows"
+    for path, table in (
+        (first, pa.table({"cell": [0], "world": [0], "gain.east": [0.5]})),
+        (second, pa.table({"cell": [1], "world": [0], "gain.north": [0.25]})),
+    ):
+        with pa.ipc.new_stream(str(path), table.schema) as writer:
+            writer.write_table(table)
+    assert merge_parts([first, second], tmp_path / "runs.parquet") == 2
+    frame = pq.read_table(tmp_path / "runs.parquet").to_pandas()
+    assert list(frame.columns) == ["cell", "world", "gain.east", "gain.north"]
+    assert frame["gain.east"].isna().tolist() == [False, True]
+    assert frame["gain.north"].isna().tolist() == [True, False]
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+def test_cli_sweep_json_summarises_each_cell(experiment_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            str(experiment_path),
+            "--runs",
+            "200",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["n_worlds"] == 400
+    summary = payload["summary"]
+    assert [cell["n"] for cell in summary] == [200, 200]
+    frame = pq.read_table(out / "runs.parquet").to_pandas()
+    for cell in summary:
+        rows = frame[frame["cell"] == cell["cell"]]
+        assert cell["agreed"] == int(rows["agreed"].sum())
+        low, high = cell["ci95"]
+        assert low <= cell["p_agreement"] <= high
+
+
+def test_cli_sweep_prints_a_table(experiment_path: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            str(experiment_path),
+            "--runs",
+            "50",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "P(agreement)" in result.output
+    assert "100 worlds" in result.output
+
+
+def test_cli_replay_json_equals_the_row(reference: Path, experiment: Experiment) -> None:
+    from sim.records import record_from_columns
+
+    frame = pq.read_table(reference / "runs.parquet").to_pandas()
+    columns = {name: frame[name].to_numpy() for name in frame.columns}
+    for cell, world in ((0, 0), (1, 17), (1, RUNS - 1)):
+        row = int(np.flatnonzero((frame["cell"] == cell) & (frame["world"] == world))[0])
+        result = CliRunner().invoke(
+            main, ["replay", str(reference), "--world", str(world), "--cell", str(cell), "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output) == json.loads(
+            json.dumps(record_from_columns(columns, row))
+        )
+
+
+def test_cli_replay_errors(reference: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing_cell = runner.invoke(main, ["replay", str(reference), "--world", "3"])
+    assert missing_cell.exit_code == 2
+    assert "--cell" in missing_cell.output
+    too_far = runner.invoke(main, ["replay", str(reference), "--world", str(RUNS), "--cell", "0"])
+    assert too_far.exit_code == 2
+    assert f"0..{RUNS - 1}" in too_far.output
+    nothing = runner.invoke(main, ["replay", str(tmp_path), "--world", "0"])
+    assert nothing.exit_code == 2
+    assert "manifest.json" in nothing.output
