@@ -141,7 +141,12 @@ class NegotiationModel(mesa.Model):
 
         proposer = self._recognise(sub, round_)
         offers = solve_offers(
-            sub.position, sub.salience, structure.linear, structure.veto, proposer, threshold
+            sub.position,
+            sub.salience,
+            structure.linear,
+            structure.veto,
+            proposer,
+            threshold,
         )
         linear = np.broadcast_to(structure.linear, reservation.shape)
         offered = utilities(offers.package, sub.position, sub.salience, linear)

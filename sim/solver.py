@@ -33,15 +33,16 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
-HUBER_WIDTH = 1e-7
-CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, HUBER_WIDTH)
+HUBER_WIDTH = 1e-8
+CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, HUBER_WIDTH)
 CONVERGED = 1e-9
+EXACT_MARGIN_FROM = 1e-4  # from this width on, the smoothed thresholds carry the margin
 FEASIBILITY_TOLERANCE = 2e-7
 GRADIENT_TOLERANCE = 1e-13
 MAX_ITERATIONS = 500
 MULTIPLIER_CEILING = 1e12
 BISECTIONS = 100
-BISECTION_WIDTH = 1e-12
+BISECTION_WIDTH = 1e-9
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Offers:
 
     package: FloatArray
     feasible: BoolArray
+    multipliers: FloatArray  # (N, A): each constrained actor's Lagrange multiplier (0 otherwise)
 
 
 def solve_offers(
@@ -59,30 +61,35 @@ def solve_offers(
     veto: BoolArray,
     proposer: IntArray,
     threshold: FloatArray,
+    start: FloatArray | None = None,
 ) -> Offers:
     """Each world's proposer's best package subject to the other veto players' thresholds.
 
     position, salience: (N, A, K); linear, veto: (A,); proposer: (N,); threshold: (N, A).
+    ``start`` (N, A) warm-starts the multipliers (e.g. from the previous round).
     The proposer's own threshold is not imposed here (the caller checks it).
     """
     n, n_actors, n_issues = position.shape
     package = np.empty((n, n_issues))
     feasible = np.zeros(n, dtype=bool)
+    multipliers = np.zeros((n, n_actors))
     for j in range(n_actors):
         rows = np.flatnonzero(proposer == j)
         if rows.size == 0:
             continue
-        others = [a for a in range(n_actors) if veto[a] and a != j]
-        involved = [j, *others]
-        x, ok = solve_group(
-            position[rows][:, involved, :],
-            salience[rows][:, involved, :],
+        others = np.array([a for a in range(n_actors) if veto[a] and a != j], dtype=np.int64)
+        involved = np.concatenate([[j], others]).astype(np.int64)
+        x, ok, lam = solve_group_with_multipliers(
+            position[np.ix_(rows, involved)],
+            salience[np.ix_(rows, involved)],
             linear[involved],
-            threshold[rows][:, others],
+            threshold[np.ix_(rows, others)],
+            None if start is None else start[np.ix_(rows, others)],
         )
         package[rows] = x
         feasible[rows] = ok
-    return Offers(package=package, feasible=feasible)
+        multipliers[np.ix_(rows, others)] = lam
+    return Offers(package=package, feasible=feasible, multipliers=multipliers)
 
 
 def solve_group(
@@ -93,22 +100,37 @@ def solve_group(
     position, salience: (n, 1 + m, K), row 0 the proposer; linear: (1 + m,); threshold: (n, m).
     Returns the packages (n, K) and feasibility (n,).
     """
+    package, feasible, _ = solve_group_with_multipliers(position, salience, linear, threshold)
+    return package, feasible
+
+
+def solve_group_with_multipliers(
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    threshold: FloatArray,
+    start: FloatArray | None = None,
+) -> tuple[FloatArray, BoolArray, FloatArray]:
+    """:func:`solve_group` from optional starting multipliers (n, m), also returning them."""
     n, n_involved, _ = position.shape
     m = n_involved - 1
     if m == 0:
-        return position[:, 0, :].copy(), np.ones(n, dtype=bool)
+        return position[:, 0, :].copy(), np.ones(n, dtype=bool), np.zeros((n, 0))
     problem = _Problem(position, salience, linear, threshold)
     impossible = problem.certainly_infeasible()
     package = np.empty_like(position[:, 0, :])
     feasible = np.zeros(n, dtype=bool)
+    multipliers = np.zeros((n, m))
     todo = np.flatnonzero(~impossible)
     if todo.size:
-        x, ok = problem.take(todo).solve_with_continuation()
+        warm = None if start is None else np.nan_to_num(start[todo], nan=0.0, posinf=0.0)
+        x, ok, lam = problem.take(todo).solve_with_continuation(warm)
         package[todo] = x
         feasible[todo] = ok
+        multipliers[todo] = np.where(ok[:, None], lam, 0.0)
     if impossible.any():
         package[impossible] = position[impossible, 0, :]
-    return package, feasible
+    return package, feasible, multipliers
 
 
 class _Problem:
@@ -134,8 +156,14 @@ class _Problem:
             self.position[rows], self.salience[rows], self.linear, self.threshold[rows], self.width
         )
 
-    def smoothed(self, width: float) -> _Problem:
-        return _Problem(self.position, self.salience, self.linear, self.threshold, width)
+    def smoothed(self, width: float, margin: float = 0.0) -> _Problem:
+        """The problem with |z| smoothed at ``width``, every salience raised by ``width`` (so an
+        issue the proposer ignores still has a unique compromise) and thresholds raised by
+        ``margin``.  Smoothing underestimates a linear loss by at most width / 2, so with
+        margin >= width / 2 a package meeting the smoothed thresholds meets the exact ones."""
+        return _Problem(
+            self.position, self.salience + width, self.linear, self.threshold + margin, width
+        )
 
     # -- the smoothed utility and the inner (per-issue) problem ------------------------------
     def loss(self, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -212,18 +240,31 @@ class _Problem:
         """x(lam), dual value g, gradient (n, m) and Hessian (n, m, m)."""
         n = lam.shape[0]
         weights = np.concatenate([np.ones((n, 1)), lam], axis=1)
-        x = self.inner(weights)
-        psi, dpsi, ddpsi = self.loss(x)
-        utility = 1.0 - (self.salience * psi).sum(axis=2)
+        if self.any_linear:
+            x = self.inner(weights)
+            psi, dpsi, ddpsi = self.loss(x)
+            curvature = np.einsum("na,nak,nak->nk", weights, self.salience, ddpsi)
+        else:  # quadratic: closed-form compromise, constant curvature
+            c = weights[:, :, None] * self.salience
+            curvature = np.einsum("nak->nk", c)
+            safe = np.where(curvature > 0, curvature, 1.0)
+            x = np.where(
+                curvature > 0,
+                np.einsum("nak,nak->nk", c, self.position) / safe,
+                self.position[:, 0],
+            )
+            z = x[:, None, :] - self.position
+            psi, dpsi = z * z, 2.0 * z
+            curvature = 2.0 * curvature
+        utility = 1.0 - np.einsum("nak,nak->na", self.salience, psi)
         gradient = utility[:, 1:] - self.threshold
-        value = utility[:, 0] + (lam * gradient).sum(axis=1)
-        curvature = (weights[:, :, None] * self.salience * ddpsi).sum(axis=1)  # (n, K)
+        value = utility[:, 0] + np.einsum("na,na->n", lam, gradient)
         # The maximiser never sits on a bound of [0, 1] by force (every term is minimised inside), so
         # x moves with lam wherever the inner problem has curvature.
         positive = curvature > 0
         inverse = np.where(positive, 1.0 / np.where(positive, curvature, 1.0), 0.0)
         marginal = self.salience[:, 1:, :] * dpsi[:, 1:, :]  # (n, m, K)
-        hessian = np.einsum("nik,nk,njk->nij", marginal, inverse, marginal)
+        hessian = np.matmul(marginal * inverse[:, None, :], marginal.transpose(0, 2, 1))
         return x, value, gradient, hessian
 
     def certainly_infeasible(self) -> BoolArray:
@@ -236,28 +277,35 @@ class _Problem:
         result: BoolArray = slack < -1e-9
         return result
 
-    def solve_with_continuation(self) -> tuple[FloatArray, BoolArray]:
+    def solve_with_continuation(
+        self, start: FloatArray | None = None
+    ) -> tuple[FloatArray, BoolArray, FloatArray]:
         """Solve; with linear utilities, by a sequence of ever sharper smoothings (warm-started).
 
         A world keeps the solution of the sharpest smoothing at which Newton converged.
+        Returns packages, feasibility and multipliers.
         """
         n, m = self.threshold.shape
-        lam = np.zeros((n, m))
+        lam = np.zeros((n, m)) if start is None else np.maximum(start, 0.0)
         if not self.any_linear:
-            package, _, _ = self.solve(lam)
+            package, lam, _ = self.solve(lam)
         elif m == 1:
-            package = self.smoothed(BISECTION_WIDTH).bisect()
+            package = self.smoothed(BISECTION_WIDTH, BISECTION_WIDTH / 2.0).bisect()
         else:
             package = np.empty((n, self.position.shape[2]))
+            # Continuation starts from the smoothest problem, slightly inside lam > 0: at lam = 0 an
+            # issue the proposer ignores has no well-defined compromise and Newton cannot leave.
+            lam = np.full((n, m), 1e-6)
             for width in CONTINUATION_WIDTHS:
-                x, trial, converged = self.smoothed(width).solve(lam)
+                margin = width / 2.0 if width <= EXACT_MARGIN_FROM else 0.0
+                x, trial, converged = self.smoothed(width, margin).solve(lam)
                 package[converged] = x[converged]
                 lam[converged] = trial[converged]
                 if width == CONTINUATION_WIDTHS[0]:
                     package[~converged] = x[~converged]
         meets = self.exact_utilities(package)[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE
         feasible: BoolArray = np.all(meets, axis=1)
-        return package, feasible
+        return package, feasible, lam
 
     def bisect(self) -> FloatArray:
         """One constraint: U_1(x(lam)) rises with lam, so bisect on lam (robust at any smoothing)."""

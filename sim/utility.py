@@ -21,7 +21,10 @@ def loss_terms(
 ) -> FloatArray:
     """Per-issue salience-weighted losses s_ik * |x_k - p_ik|^rho_i, shape (N, A, K)."""
     distance = np.abs(x[:, None, :] - position)
-    shaped = np.where(linear[:, :, None], distance, distance * distance)
+    if linear.any():
+        shaped = np.where(linear[:, :, None], distance, distance * distance)
+    else:
+        shaped = distance * distance
     result: FloatArray = salience * shaped
     return result
 
