@@ -41,6 +41,7 @@ FEASIBILITY_TOLERANCE = 2e-7
 GRADIENT_TOLERANCE = 1e-13
 MAX_ITERATIONS = 500
 MULTIPLIER_CEILING = 1e12
+INFEASIBLE_DUAL = 1e-9
 BISECTIONS = 100
 BISECTION_WIDTH = 1e-9
 
@@ -368,8 +369,12 @@ class _Problem:
         for _ in range(MAX_ITERATIONS):
             free = ~((lam <= 0.0) & (gradient > 0.0))
             projected = np.where(free, gradient, 0.0)
-            done = (np.abs(projected).max(axis=1) <= GRADIENT_TOLERANCE) | (
-                lam.max(axis=1) > MULTIPLIER_CEILING
+            # Weak duality: g(lam) >= the best feasible U_0 >= 0 (every utility is >= 0 on the
+            # unit cube), so g(lam) < 0 certifies that no package meets every threshold.
+            done = (
+                (np.abs(projected).max(axis=1) <= GRADIENT_TOLERANCE)
+                | (lam.max(axis=1) > MULTIPLIER_CEILING)
+                | (value < -INFEASIBLE_DUAL)
             )
             if done.any():
                 package[active[done]] = x[done]
