@@ -365,6 +365,7 @@ class _Problem:
         damping = np.full(n, 1e-12)
         package = np.empty((n, self.position.shape[2]))
         active = np.arange(n)
+        problem = self
         x, value, gradient, hessian = self.evaluate(lam)
         for _ in range(MAX_ITERATIONS):
             free = ~((lam <= 0.0) & (gradient > 0.0))
@@ -383,9 +384,9 @@ class _Problem:
                 active, lam, damping = active[keep], lam[keep], damping[keep]
                 x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
                 free, projected = free[keep], projected[keep]
+                problem = problem.take(np.flatnonzero(keep))
             if active.size == 0:
                 break
-            problem = self.take(active)
             scale = np.maximum(np.abs(np.diagonal(hessian, axis1=1, axis2=2)).max(axis=1), 1e-6)
             pair = free[:, :, None] & free[:, None, :]
             system = (
@@ -416,6 +417,7 @@ class _Problem:
                 keep = ~stalled
                 active, lam, damping = active[keep], lam[keep], damping[keep]
                 x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
+                problem = problem.take(np.flatnonzero(keep))
         if active.size:
             package[active] = x
             final[active] = lam
