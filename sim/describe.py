@@ -9,19 +9,19 @@ from sim.scenario import Scenario
 
 
 def term_in_words(scenario: Scenario, issue: str, value: float) -> str:
-    """Where ``value`` lies between the issue's two labelled ends, in words."""
+    """The agreed value of an issue and, in words, which labelled end it lies at or leans to."""
     spec = scenario.issues[issue]
     if value <= 0.05:
-        where = f"at '{spec.low}'"
+        words = f"at: {spec.low}"
     elif value >= 0.95:
-        where = f"at '{spec.high}'"
-    elif value < 0.35:
-        where = f"close to '{spec.low}'"
-    elif value > 0.65:
-        where = f"close to '{spec.high}'"
+        words = f"at: {spec.high}"
+    elif value < 0.45:
+        words = f"leans to: {spec.low}"
+    elif value > 0.55:
+        words = f"leans to: {spec.high}"
     else:
-        where = f"a compromise between '{spec.low}' and '{spec.high}'"
-    return f"{value:.2f} ({value:.0%} of the way to '{spec.high}'): {where}"
+        words = f"midway between: {spec.low} / {spec.high}"
+    return f"{value:.2f}  ({words})"
 
 
 def describe_record(scenario: Scenario, record: Mapping[str, Any]) -> str:

@@ -146,10 +146,14 @@ def _issue_names(scenario: Scenario, records: pd.DataFrame) -> list[str]:
 
 def _legend_below(fig: AnyFigure, handles: Sequence[Any], columns: int = 4) -> None:
     if handles:
+        # As many columns as fit across the figure: an entry at 'small' size takes about
+        # 0.075 in per character of its label plus the marker.
+        longest = max(len(str(h.get_label())) for h in handles)
+        fitting = int(_root(fig).get_figwidth() / (0.075 * (longest + 6)))
         fig.legend(
             handles=list(handles),
             loc="outside lower center",
-            ncols=max(1, min(columns, len(handles))),
+            ncols=max(1, min(columns, len(handles), fitting)),
             frameon=False,
             fontsize="small",
         )
