@@ -1,0 +1,546 @@
+"""The proposer's problem (sim.solver) against scipy on random instances.
+
+Proposer 0 maximises U_0(x) over x in [0, 1]^K subject to U_i(x) >= theta_i (i = 1..m), with
+U_a(x) = 1 - sum_k s_ak |x_k - p_ak|^rho_a.  References:
+
+* quadratic: scipy.optimize.minimize(SLSQP) from several starts, tight ftol;
+* all linear: scipy.optimize.linprog on the exact LP reformulation (d_ak >= |x_k - p_ak|);
+* mixed: SLSQP on the same smooth reformulation (d variables for the linear actors only).
+
+Feasibility is decided by the best achievable worst slack s* = max_x min_i (U_i(x) - theta_i),
+computed with scipy; instances with |s*| < BORDERLINE are skipped (either answer is defensible).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from scipy.optimize import linprog, minimize, nnls
+
+from sim.solver import FEASIBILITY_TOLERANCE, solve_group, solve_offers
+
+FloatArray = NDArray[np.float64]
+
+OBJECTIVE_TOLERANCE = 1e-6
+BORDERLINE = 1e-5
+SCIPY_FEASIBLE = 1e-9
+INSTANCES = 24
+
+
+# --- random instances -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instances:
+    """n proposer problems sharing K issues, m constrained actors and the utility shapes."""
+
+    position: FloatArray  # (n, 1 + m, K)
+    salience: FloatArray  # (n, 1 + m, K)
+    linear: NDArray[np.bool_]  # (1 + m,)
+    threshold: FloatArray  # (n, m)
+
+
+def exact_utilities(
+    x: FloatArray, position: FloatArray, salience: FloatArray, linear: NDArray[np.bool_]
+) -> FloatArray:
+    """U_a(x) for one instance: x (K,), position/salience (1 + m, K) -> (1 + m,)."""
+    distance = np.abs(x[None, :] - position)
+    shaped = np.where(linear[:, None], distance, distance**2)
+    result: FloatArray = 1.0 - (salience * shaped).sum(axis=1)
+    return result
+
+
+def random_instances(seed: int, n: int, m: int, k: int, linear: list[bool]) -> Instances:
+    """Thresholds around the utilities of a random package: a mix of feasible and infeasible."""
+    rng = np.random.default_rng(seed)
+    position = rng.uniform(0.0, 1.0, size=(n, 1 + m, k))
+    salience = rng.dirichlet(np.ones(k), size=(n, 1 + m))
+    flags = np.array(linear, dtype=bool)
+    anchor = rng.uniform(0.0, 1.0, size=(n, k))
+    threshold = np.empty((n, m))
+    for w in range(n):
+        threshold[w] = exact_utilities(anchor[w], position[w], salience[w], flags)[1:]
+    threshold += rng.uniform(-0.1, 0.1, size=(n, m))
+    return Instances(position, salience, flags, threshold)
+
+
+# --- scipy references ---------------------------------------------------------------------------
+
+
+class Smooth:
+    """The smooth reformulation in z = (x, d): d_ak >= |x_k - p_ak| for every linear actor a."""
+
+    def __init__(
+        self,
+        position: FloatArray,
+        salience: FloatArray,
+        linear: NDArray[np.bool_],
+        threshold: FloatArray,
+    ) -> None:
+        self.position, self.salience, self.linear, self.threshold = (
+            position,
+            salience,
+            linear,
+            threshold,
+        )
+        self.n_actors, self.k = position.shape
+        self.lin = [a for a in range(self.n_actors) if linear[a]]
+        self.size = self.k + len(self.lin) * self.k
+
+    def split(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return z[: self.k], z[self.k :].reshape(len(self.lin), self.k)
+
+    def lift(self, x: FloatArray) -> FloatArray:
+        """A z for x with d at its tightest value (|x - p|)."""
+        d = np.abs(x[None, :] - self.position[self.lin])
+        return np.concatenate([x, d.ravel()])
+
+    def utility(self, a: int, z: FloatArray) -> tuple[float, FloatArray]:
+        x, d = self.split(z)
+        grad = np.zeros(self.size)
+        if self.linear[a]:
+            row = self.lin.index(a)
+            start = self.k + row * self.k
+            grad[start : start + self.k] = -self.salience[a]
+            return 1.0 - float(self.salience[a] @ d[row]), grad
+        diff = x - self.position[a]
+        grad[: self.k] = -2.0 * self.salience[a] * diff
+        return 1.0 - float(self.salience[a] @ diff**2), grad
+
+    def kinks(self, extra_columns: int = 0) -> list[dict[str, Any]]:
+        """d_ak - (x_k - p_ak) >= 0 and d_ak + (x_k - p_ak) >= 0 as one linear inequality
+        constraint A z + b >= 0 (``extra_columns`` zero columns appended for extra variables)."""
+        rows, offsets = [], []
+        for row, a in enumerate(self.lin):
+            for kk in range(self.k):
+                for sign in (1.0, -1.0):
+                    coefficient = np.zeros(self.size + extra_columns)
+                    coefficient[self.k + row * self.k + kk] = 1.0
+                    coefficient[kk] = -sign
+                    rows.append(coefficient)
+                    offsets.append(sign * self.position[a, kk])
+        if not rows:
+            return []
+        matrix, offset = np.array(rows), np.array(offsets)
+        return [{"type": "ineq", "fun": lambda z: matrix @ z + offset, "jac": lambda z: matrix}]
+
+    def bounds(self) -> list[tuple[float, float]]:
+        return [(0.0, 1.0)] * self.k + [(0.0, 1.0)] * (self.size - self.k)
+
+    def slacks(self, x: FloatArray) -> FloatArray:
+        return exact_utilities(x, self.position, self.salience, self.linear)[1:] - self.threshold
+
+
+def best_worst_slack(smooth: Smooth, starts: list[FloatArray]) -> tuple[float, FloatArray]:
+    """s* = max_x min_i (U_i(x) - theta_i) and a maximiser (SLSQP over (z, t), several starts)."""
+    m = smooth.n_actors - 1
+
+    def objective(w: FloatArray) -> tuple[float, FloatArray]:
+        grad = np.zeros_like(w)
+        grad[-1] = -1.0
+        return -float(w[-1]), grad
+
+    def constraint(w: FloatArray) -> FloatArray:
+        z, t = w[:-1], w[-1]
+        return np.array(
+            [smooth.utility(i, z)[0] - smooth.threshold[i - 1] - t for i in range(1, m + 1)]
+        )
+
+    def constraint_jac(w: FloatArray) -> FloatArray:
+        z = w[:-1]
+        return np.array([np.append(smooth.utility(i, z)[1], -1.0) for i in range(1, m + 1)])
+
+    best, best_x = -np.inf, starts[0]
+    for x0 in starts:
+        w0 = np.append(smooth.lift(x0), float(smooth.slacks(x0).min()))
+        result = minimize(
+            objective,
+            w0,
+            jac=True,
+            method="SLSQP",
+            bounds=[*smooth.bounds(), (-2.0, 2.0)],
+            constraints=[
+                {"type": "ineq", "fun": constraint, "jac": constraint_jac},
+                *smooth.kinks(extra_columns=1),
+            ],
+            options={"ftol": 1e-12, "maxiter": 200},
+        )
+        x = smooth.split(result.x[:-1])[0]
+        value = float(smooth.slacks(np.clip(x, 0.0, 1.0)).min())  # exact, whatever SLSQP claims
+        if value > best:
+            best, best_x = value, np.clip(x, 0.0, 1.0)
+    return best, best_x
+
+
+def slsqp_optimum(smooth: Smooth, starts: list[FloatArray]) -> float | None:
+    """max U_0 subject to the thresholds by SLSQP on the smooth reformulation; None if no start
+    reaches a feasible point."""
+    m = smooth.n_actors - 1
+
+    def objective(z: FloatArray) -> tuple[float, FloatArray]:
+        value, grad = smooth.utility(0, z)
+        return -value, -grad
+
+    constraints = [
+        {
+            "type": "ineq",
+            "fun": lambda z: np.array(
+                [smooth.utility(i, z)[0] - smooth.threshold[i - 1] for i in range(1, m + 1)]
+            ),
+            "jac": lambda z: np.array([smooth.utility(i, z)[1] for i in range(1, m + 1)]),
+        },
+        *smooth.kinks(),
+    ]
+    best: float | None = None
+    for x0 in starts:
+        result = minimize(
+            objective,
+            smooth.lift(x0),
+            jac=True,
+            method="SLSQP",
+            bounds=smooth.bounds(),
+            constraints=constraints,
+            options={"ftol": 1e-12, "maxiter": 200},
+        )
+        x = np.clip(smooth.split(result.x)[0], 0.0, 1.0)
+        if smooth.slacks(x).min() < -SCIPY_FEASIBLE:
+            continue
+        value = float(exact_utilities(x, smooth.position, smooth.salience, smooth.linear)[0])
+        best = value if best is None else max(best, value)
+    return best
+
+
+def lp_optimum(
+    position: FloatArray, salience: FloatArray, threshold: FloatArray
+) -> tuple[float | None, float]:
+    """All-linear case exactly: (max U_0 or None if infeasible, s* the best worst slack)."""
+    n_actors, k = position.shape
+    m = n_actors - 1
+    # variables: x (k), d (n_actors * k), t (1)
+    size = k + n_actors * k + 1
+
+    def d_index(a: int, kk: int) -> int:
+        return k + a * k + kk
+
+    upper_rows, upper_rhs = [], []
+    for a in range(n_actors):
+        for kk in range(k):
+            for sign in (1.0, -1.0):  # sign * (x - p) - d <= 0
+                row = np.zeros(size)
+                row[kk] = sign
+                row[d_index(a, kk)] = -1.0
+                upper_rows.append(row)
+                upper_rhs.append(sign * position[a, kk])
+    base = np.array(upper_rows), np.array(upper_rhs)
+
+    def utility_rows(with_t: bool) -> tuple[FloatArray, FloatArray]:
+        rows, rhs = [], []
+        for i in range(1, m + 1):  # sum_k s_ik d_ik + t <= 1 - theta_i
+            row = np.zeros(size)
+            row[[d_index(i, kk) for kk in range(k)]] = salience[i]
+            if with_t:
+                row[-1] = 1.0
+            rows.append(row)
+            rhs.append(1.0 - threshold[i - 1])
+        return np.array(rows), np.array(rhs)
+
+    bounds = [(0.0, 1.0)] * (k + n_actors * k)
+    rows, rhs = utility_rows(with_t=True)
+    cost = np.zeros(size)
+    cost[-1] = -1.0
+    slack_lp = linprog(
+        cost,
+        A_ub=np.vstack([base[0], rows]),
+        b_ub=np.concatenate([base[1], rhs]),
+        bounds=[*bounds, (-2.0, 2.0)],
+        method="highs",
+    )
+    assert slack_lp.status == 0
+    worst_slack = -float(slack_lp.fun)
+    rows, rhs = utility_rows(with_t=False)
+    cost = np.zeros(size)
+    cost[[d_index(0, kk) for kk in range(k)]] = salience[0]
+    value_lp = linprog(
+        cost,
+        A_ub=np.vstack([base[0], rows]),
+        b_ub=np.concatenate([base[1], rhs]),
+        bounds=[*bounds, (0.0, 0.0)],
+        method="highs",
+    )
+    if value_lp.status == 2:
+        return None, worst_slack
+    assert value_lp.status == 0
+    return 1.0 - float(value_lp.fun), worst_slack
+
+
+# --- the comparison -----------------------------------------------------------------------------
+
+
+def check_against_scipy(instances: Instances, seed: int) -> int:
+    """Compare solve_group with the scipy reference on every instance; returns how many were
+    compared (not borderline)."""
+    package, feasible = solve_group(
+        instances.position, instances.salience, instances.linear, instances.threshold
+    )
+    n = instances.position.shape[0]
+    assert package.shape == (n, instances.position.shape[2])
+    assert feasible.shape == (n,) and feasible.dtype == bool
+    rng = np.random.default_rng(seed + 1)
+    all_linear = bool(instances.linear.all())
+    compared = 0
+    for w in range(n):
+        position, salience, threshold = (
+            instances.position[w],
+            instances.salience[w],
+            instances.threshold[w],
+        )
+        smooth = Smooth(position, salience, instances.linear, threshold)
+        ours = exact_utilities(package[w], position, salience, instances.linear)
+        if all_linear:
+            reference, worst = lp_optimum(position, salience, threshold)
+        else:
+            centre = position.mean(axis=0)
+            worst, witness = best_worst_slack(
+                smooth, [centre, position[0], rng.uniform(size=position.shape[1])]
+            )
+            reference = None
+        if abs(worst) < BORDERLINE:
+            continue
+        compared += 1
+        context = f"instance {w}: s* = {worst:.3g}, ours feasible = {bool(feasible[w])}"
+        if worst < 0:
+            assert not feasible[w], context
+            continue
+        assert feasible[w], context
+        # our package is inside the issue space and meets every threshold (to solver precision)
+        assert np.all((package[w] >= 0.0) & (package[w] <= 1.0)), context
+        assert np.all(ours[1:] >= threshold - FEASIBILITY_TOLERANCE), context
+        if not all_linear:
+            starts = [witness, position[0], rng.uniform(size=position.shape[1])]
+            reference = slsqp_optimum(smooth, starts)
+        if reference is None:
+            continue  # scipy found no feasible point: ours was verified feasible above
+        assert ours[0] == pytest.approx(reference, abs=OBJECTIVE_TOLERANCE), context
+    return compared
+
+
+@pytest.mark.parametrize(("m", "k"), [(1, 1), (1, 3), (2, 2), (2, 3), (3, 1), (3, 3)])
+def test_quadratic_matches_slsqp(m: int, k: int) -> None:
+    instances = random_instances(100 + 10 * m + k, INSTANCES, m, k, [False] * (1 + m))
+    compared = check_against_scipy(instances, seed=m * k)
+    assert compared >= INSTANCES * 3 // 4
+
+
+NEWTON_STALLS = (
+    "BUG sim.solver (precision): with linear utilities and m >= 2 constraints, projected Newton "
+    "often misses CONVERGED = 1e-9 at the sharpest widths 1e-7 and 1e-8 (the smoothed dual is "
+    "nearly piecewise linear there; instance 8 of this set: a step to lam_2 = 6e-8 moves x_1 from "
+    "0.279 to 0.480), so the width-1e-6 package with its 5e-7 threshold margin is kept and the "
+    "proposer's utility falls 1.08e-6 short of the LP optimum (the unconverged width-1e-8 "
+    "package is feasible and within 1.2e-8)"
+)
+
+
+@pytest.mark.parametrize(
+    ("m", "k"),
+    [
+        (1, 1),
+        (1, 3),
+        pytest.param(2, 2, marks=pytest.mark.xfail(strict=True, reason=NEWTON_STALLS)),
+        (2, 3),
+        (3, 1),
+        (3, 3),
+    ],
+)
+def test_linear_matches_linprog(m: int, k: int) -> None:
+    instances = random_instances(200 + 10 * m + k, INSTANCES, m, k, [True] * (1 + m))
+    compared = check_against_scipy(instances, seed=m * k)
+    assert compared >= INSTANCES * 3 // 4
+
+
+@pytest.mark.parametrize(
+    "linear",
+    [
+        [True, False],
+        [False, True],
+        [True, False, True],
+        [False, True, False],
+        [True, True, False, False],
+        [False, False, True, True],
+    ],
+)
+def test_mixed_matches_slsqp(linear: list[bool]) -> None:
+    m = len(linear) - 1
+    instances = random_instances(300 + 7 * m + sum(linear), INSTANCES, m, 2, linear)
+    compared = check_against_scipy(instances, seed=17 * m)
+    assert compared >= INSTANCES * 3 // 4
+
+
+def test_instances_include_infeasible_and_binding_cases() -> None:
+    """The random instances exercise both answers (else the comparisons above prove little)."""
+    for linear in (True, False):
+        instances = random_instances(222, INSTANCES, 3, 2, [linear] * 4)
+        package, feasible = solve_group(
+            instances.position, instances.salience, instances.linear, instances.threshold
+        )
+        assert 0.2 * INSTANCES <= feasible.sum() <= 0.9 * INSTANCES
+        moved = np.abs(package - instances.position[:, 0, :]).max(axis=1) > 1e-3
+        assert (feasible & moved).sum() >= 0.1 * INSTANCES  # binding constraints
+
+
+def test_no_constraints_gives_the_proposers_ideal() -> None:
+    rng = np.random.default_rng(5)
+    position = rng.uniform(size=(6, 1, 3))
+    salience = rng.dirichlet(np.ones(3), size=(6, 1))
+    package, feasible = solve_group(position, salience, np.array([False]), np.zeros((6, 0)))
+    assert feasible.all()
+    np.testing.assert_array_equal(package, position[:, 0, :])
+
+
+def test_slack_constraints_leave_the_proposers_ideal() -> None:
+    """Thresholds the proposer's ideal already meets do not move the offer."""
+    rng = np.random.default_rng(6)
+    for linear in ([False, False, False], [True, True, True], [True, False, True]):
+        position = rng.uniform(size=(10, 3, 2))
+        salience = rng.dirichlet(np.ones(2), size=(10, 3))
+        flags = np.array(linear)
+        ideal = np.array(
+            [
+                exact_utilities(position[w, 0], position[w], salience[w], flags)[1:]
+                for w in range(10)
+            ]
+        )
+        package, feasible = solve_group(position, salience, flags, ideal - 0.01)
+        assert feasible.all()
+        np.testing.assert_allclose(package, position[:, 0, :], atol=1e-6)
+
+
+# --- hand-made instances (regressions: each once failed) --------------------------------------------
+
+
+def test_one_linear_constraint_is_met_exactly() -> None:
+    """Proposer's ideal 0.08, responder's 0.23, responder demands 0.91 (both linear, one issue):
+    the responder needs |x - 0.23| <= 0.09, so the proposer offers x = 0.14 and keeps U_0 = 0.94."""
+    position = np.array([[[0.08], [0.23]]])
+    package, feasible = solve_group(
+        position, np.ones((1, 2, 1)), np.array([True, True]), np.array([[0.91]])
+    )
+    assert feasible[0]
+    assert package[0, 0] == pytest.approx(0.14, abs=1e-7)
+
+
+def test_three_linear_constraints_with_a_wide_interior_are_feasible() -> None:
+    position = np.array([[0.55, 0.03], [0.75, 0.54], [0.33, 0.79], [0.3, 0.45]])
+    salience = np.array([[0.38, 0.62], [0.22, 0.78], [0.92, 0.08], [0.82, 0.18]])
+    threshold = np.array([0.64, 0.89, 0.75])
+    optimum, worst = lp_optimum(position, salience, threshold)
+    assert worst > 0.1 and optimum is not None  # every threshold can be beaten by 0.1
+    linear = np.ones(4, dtype=bool)
+    package, feasible = solve_group(position[None], salience[None], linear, threshold[None])
+    assert feasible[0]
+    ours = exact_utilities(package[0], position, salience, linear)
+    assert ours[0] == pytest.approx(optimum, abs=OBJECTIVE_TOLERANCE)
+
+
+@pytest.mark.parametrize(
+    "linear",
+    [
+        [False, False, False, False],
+        [True, True, True, True],
+        [True, False, False, False],
+        [False, True, True, True],
+    ],
+)
+def test_an_issue_the_proposer_ignores_is_given_away(linear: list[bool]) -> None:
+    """The proposer cares only about issue 1 (salience 0 on issue 2): it keeps its ideal 0.4 on
+    issue 1 and uses issue 2 to satisfy the others, so U_0 = 1."""
+    position = np.array([[0.4, 0.78], [0.32, 0.63], [0.51, 0.1], [0.76, 0.82]])
+    salience = np.array([[1.0, 0.0], [0.26, 0.74], [0.82, 0.18], [0.53, 0.47]])
+    threshold = np.array([0.73, 0.55, 0.43])
+    flags = np.array(linear)
+    package, feasible = solve_group(position[None], salience[None], flags, threshold[None])
+    assert feasible[0]
+    ours = exact_utilities(package[0], position, salience, flags)
+    assert np.all(ours[1:] >= threshold - FEASIBILITY_TOLERANCE)
+    assert ours[0] == pytest.approx(1.0, abs=OBJECTIVE_TOLERANCE)
+
+
+# --- quadratic structure --------------------------------------------------------------------------
+
+
+def test_quadratic_solution_is_a_salience_weighted_compromise() -> None:
+    """x_k = sum_a w_a s_ak p_ak / sum_a w_a s_ak with w_0 = 1 and multipliers w_i >= 0, the same
+    on every issue; binding constraints only where w_i > 0 (complementary slackness)."""
+    m, k, n = 2, 3, INSTANCES
+    instances = random_instances(404, n, m, k, [False] * (1 + m))
+    package, feasible = solve_group(
+        instances.position, instances.salience, instances.linear, instances.threshold
+    )
+    checked = 0
+    for w in np.flatnonzero(feasible):
+        position, salience = instances.position[w], instances.salience[w]
+        x = package[w]
+        # sum_a w_a s_ak (x_k - p_ak) = 0 on every issue: s_0k (p_0k - x_k) = sum_i w_i s_ik (x_k - p_ik)
+        design = (salience[1:] * (x[None, :] - position[1:])).T  # (K, m)
+        target = salience[0] * (position[0] - x)
+        weights, residual = nnls(design, target)
+        assert residual <= 1e-7 * max(1.0, float(np.abs(target).max())), w
+        rebuilt = (np.append(1.0, weights)[:, None] * salience * position).sum(axis=0) / (
+            np.append(1.0, weights)[:, None] * salience
+        ).sum(axis=0)
+        np.testing.assert_allclose(rebuilt, x, atol=1e-7)
+        slack = (
+            exact_utilities(x, position, salience, instances.linear)[1:] - instances.threshold[w]
+        )
+        assert np.all(slack >= -FEASIBILITY_TOLERANCE)
+        assert np.all((weights <= 1e-6) | (np.abs(slack) <= 1e-7)), (weights, slack)
+        checked += 1
+    assert checked >= n // 2
+
+
+# --- routing proposers in solve_offers --------------------------------------------------------------
+
+
+def test_solve_offers_routes_each_worlds_proposer() -> None:
+    """Each world's offer is solve_group for its proposer against the other veto players only;
+    the proposer's own threshold and non-veto thresholds are ignored."""
+    rng = np.random.default_rng(11)
+    n, n_actors, k = 60, 4, 2
+    position = rng.uniform(size=(n, n_actors, k))
+    salience = rng.dirichlet(np.ones(k), size=(n, n_actors))
+    linear = np.array([False, True, False, False])
+    veto = np.array([True, True, False, True])
+    proposer = rng.integers(0, n_actors, size=n).astype(np.int64)
+    threshold = rng.uniform(0.75, 1.0, size=(n, n_actors))
+    offers = solve_offers(position, salience, linear, veto, proposer, threshold)
+    assert offers.package.shape == (n, k) and offers.feasible.shape == (n,)
+    assert set(np.unique(proposer)) == set(range(n_actors))
+    assert 0 < offers.feasible.sum() < n
+    for w in range(n):
+        j = int(proposer[w])
+        others = [a for a in range(n_actors) if veto[a] and a != j]
+        involved = [j, *others]
+        x, ok = solve_group(
+            position[w : w + 1][:, involved, :],
+            salience[w : w + 1][:, involved, :],
+            linear[involved],
+            threshold[w : w + 1][:, others],
+        )
+        assert bool(ok[0]) == bool(offers.feasible[w]), w
+        np.testing.assert_allclose(offers.package[w], x[0], atol=1e-9, err_msg=str(w))
+    # impossible demands by the proposer itself and by the non-veto actor change nothing
+    demanding = threshold.copy()
+    demanding[np.arange(n), proposer] = 2.0
+    demanding[:, 2] = 2.0
+    again = solve_offers(position, salience, linear, veto, proposer, demanding)
+    np.testing.assert_array_equal(again.feasible, offers.feasible)
+    np.testing.assert_allclose(again.package, offers.package, atol=1e-12)
+    # while an impossible demand by a veto player makes every other proposer's offer infeasible
+    demanding = threshold.copy()
+    demanding[:, 1] = 2.0
+    blocked = solve_offers(position, salience, linear, veto, proposer, demanding)
+    assert not blocked.feasible[proposer != 1].any()
