@@ -143,7 +143,9 @@ def _outcome_of(
     """Everyone's utility when ``proposer`` moves against thresholds ``theta`` (N, A)."""
     n = position.shape[0]
     proposers = np.full(n, proposer, dtype=np.int64)
-    offers = solve_offers(position, salience, structure.linear, structure.veto, proposers, theta)
+    offers = solve_offers(
+        position, salience, structure.linear, structure.veto, proposers, theta, impose_own=True
+    )
     offered = utilities(offers.package, position, salience, linear)
     willing = offered[:, proposer] >= theta[:, proposer] - FEASIBILITY_TOLERANCE
     deal = offers.feasible & willing

@@ -147,6 +147,7 @@ class NegotiationModel(mesa.Model):
             structure.veto,
             proposer,
             threshold,
+            impose_own=True,
         )
         linear = np.broadcast_to(structure.linear, reservation.shape)
         offered = utilities(offers.package, sub.position, sub.salience, linear)

@@ -63,34 +63,77 @@ def solve_offers(
     proposer: IntArray,
     threshold: FloatArray,
     start: FloatArray | None = None,
+    *,
+    impose_own: bool = False,
 ) -> Offers:
     """Each world's proposer's best package subject to the other veto players' thresholds.
 
     position, salience: (N, A, K); linear, veto: (A,); proposer: (N,); threshold: (N, A).
-    ``start`` (N, A) warm-starts the multipliers (e.g. from the previous round).
-    The proposer's own threshold is not imposed here (the caller checks it).
+    ``start`` (N, A) warm-starts the multipliers (e.g. from the previous round).  With
+    ``impose_own`` a world is feasible only if the package also meets the proposer's own
+    threshold, and the solver stops as soon as weak duality shows it cannot (much cheaper).
     """
     n, n_actors, n_issues = position.shape
     package = np.empty((n, n_issues))
     feasible = np.zeros(n, dtype=bool)
     multipliers = np.zeros((n, n_actors))
+    # Worlds whose proposers face the same number m of other veto players, with the same
+    # utility shapes row by row, form one problem: row 0 of a world's actor index is its
+    # proposer, rows 1..m the other veto players.  (Fewer, larger problems: less overhead.)
+    involved = [[j, *(a for a in range(n_actors) if veto[a] and a != j)] for j in range(n_actors)]
+    groups: dict[tuple[bool, ...], list[int]] = {}
     for j in range(n_actors):
-        rows = np.flatnonzero(proposer == j)
+        groups.setdefault(tuple(bool(flag) for flag in linear[involved[j]]), []).append(j)
+    for flags, members in groups.items():
+        rows = np.flatnonzero(np.isin(proposer, members))
         if rows.size == 0:
             continue
-        others = np.array([a for a in range(n_actors) if veto[a] and a != j], dtype=np.int64)
-        involved = np.concatenate([[j], others]).astype(np.int64)
-        x, ok, lam = solve_group_with_multipliers(
-            position[np.ix_(rows, involved)],
-            salience[np.ix_(rows, involved)],
-            linear[involved],
-            threshold[np.ix_(rows, others)],
-            None if start is None else start[np.ix_(rows, others)],
+        table = np.zeros((n_actors, len(flags)), dtype=np.int64)
+        for j in members:
+            table[j] = involved[j]
+        _solve_into(
+            rows,
+            table[proposer[rows]],
+            position,
+            salience,
+            np.array(flags, dtype=bool),
+            threshold,
+            start,
+            impose_own,
+            package,
+            feasible,
+            multipliers,
         )
-        package[rows] = x
-        feasible[rows] = ok
-        multipliers[np.ix_(rows, others)] = lam
     return Offers(package=package, feasible=feasible, multipliers=multipliers)
+
+
+def _solve_into(
+    rows: IntArray,
+    index: IntArray,
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    threshold: FloatArray,
+    start: FloatArray | None,
+    impose_own: bool,
+    package: FloatArray,
+    feasible: BoolArray,
+    multipliers: FloatArray,
+) -> None:
+    """Solve the worlds ``rows`` whose proposer and constrained actors are ``index`` (n, 1 + m)."""
+    pick = rows[:, None]
+    others = index[:, 1:]
+    x, ok, lam = solve_group_with_multipliers(
+        position[pick, index],
+        salience[pick, index],
+        linear,
+        threshold[pick, others],
+        None if start is None else start[pick, others],
+        threshold[rows, index[:, 0]] if impose_own else None,
+    )
+    package[rows] = x
+    feasible[rows] = ok
+    multipliers[pick, others] = lam
 
 
 def solve_group(
@@ -111,13 +154,18 @@ def solve_group_with_multipliers(
     linear: BoolArray,
     threshold: FloatArray,
     start: FloatArray | None = None,
+    own: FloatArray | None = None,
 ) -> tuple[FloatArray, BoolArray, FloatArray]:
-    """:func:`solve_group` from optional starting multipliers (n, m), also returning them."""
+    """:func:`solve_group` from optional starting multipliers (n, m), also returning them.
+
+    ``own`` (n,): the proposer's own threshold; worlds where the best package falls below it
+    are infeasible."""
     n, n_involved, _ = position.shape
     m = n_involved - 1
     if m == 0:
-        return position[:, 0, :].copy(), np.ones(n, dtype=bool), np.zeros((n, 0))
-    problem = _Problem(position, salience, linear, threshold)
+        willing = np.ones(n, dtype=bool) if own is None else own <= 1.0 + FEASIBILITY_TOLERANCE
+        return position[:, 0, :].copy(), willing, np.zeros((n, 0))
+    problem = _Problem(position, salience, linear, threshold, own=own)
     impossible = problem.certainly_infeasible()
     package = np.empty_like(position[:, 0, :])
     feasible = np.zeros(n, dtype=bool)
@@ -144,6 +192,7 @@ class _Problem:
         linear: BoolArray,
         threshold: FloatArray,
         width: float = HUBER_WIDTH,
+        own: FloatArray | None = None,
     ) -> None:
         self.position = position
         self.salience = salience
@@ -151,10 +200,16 @@ class _Problem:
         self.threshold = threshold
         self.width = width
         self.any_linear = bool(linear.any())
+        self.own = np.full(position.shape[0], -np.inf) if own is None else own
 
     def take(self, rows: IntArray) -> _Problem:
         return _Problem(
-            self.position[rows], self.salience[rows], self.linear, self.threshold[rows], self.width
+            self.position[rows],
+            self.salience[rows],
+            self.linear,
+            self.threshold[rows],
+            self.width,
+            self.own[rows],
         )
 
     def smoothed(self, width: float, margin: float = 0.0) -> _Problem:
@@ -163,7 +218,12 @@ class _Problem:
         ``margin``.  Smoothing underestimates a linear loss by at most width / 2, so with
         margin >= width / 2 a package meeting the smoothed thresholds meets the exact ones."""
         return _Problem(
-            self.position, self.salience + width, self.linear, self.threshold + margin, width
+            self.position,
+            self.salience + width,
+            self.linear,
+            self.threshold + margin,
+            width,
+            self.own,
         )
 
     # -- the smoothed utility and the inner (per-issue) problem ------------------------------
@@ -272,9 +332,12 @@ class _Problem:
         """A cheap certificate: max_x sum_a (U_a(x) - theta_a) < 0 means no x meets every theta."""
         n, n_involved, _ = self.position.shape
         weights = np.ones((n, n_involved))
-        weights[:, 0] = 0.0
+        imposed = np.isfinite(self.own)
+        weights[:, 0] = imposed
         x = self.inner(weights)
-        slack = (self.utilities(x)[:, 1:] - self.threshold).sum(axis=1)
+        utility = self.utilities(x)
+        slack = (utility[:, 1:] - self.threshold).sum(axis=1)
+        slack = slack + np.where(imposed, utility[:, 0] - np.where(imposed, self.own, 0.0), 0.0)
         result: BoolArray = slack < -1e-9
         return result
 
@@ -304,8 +367,10 @@ class _Problem:
                 lam[converged] = trial[converged]
                 if width == CONTINUATION_WIDTHS[0]:
                     package[~converged] = x[~converged]
-        meets = self.exact_utilities(package)[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE
-        feasible: BoolArray = np.all(meets, axis=1)
+        exact = self.exact_utilities(package)
+        meets = exact[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE
+        willing = exact[:, 0] >= self.own - FEASIBILITY_TOLERANCE
+        feasible: BoolArray = np.all(meets, axis=1) & willing
         return package, feasible, lam
 
     def bisect(self) -> FloatArray:
@@ -366,22 +431,24 @@ class _Problem:
         package = np.empty((n, self.position.shape[2]))
         active = np.arange(n)
         problem = self
+        # Weak duality: g(lam) >= the best package's U_0 >= 0 (utilities are >= 0 on the unit
+        # cube), so g(lam) below max(0, the proposer's own threshold) shows no package will do.
+        slack = 10.0 * self.width if self.any_linear else INFEASIBLE_DUAL
+        floor = np.maximum(self.own, 0.0) - slack
         x, value, gradient, hessian = self.evaluate(lam)
         for _ in range(MAX_ITERATIONS):
             free = ~((lam <= 0.0) & (gradient > 0.0))
             projected = np.where(free, gradient, 0.0)
-            # Weak duality: g(lam) >= the best feasible U_0 >= 0 (every utility is >= 0 on the
-            # unit cube), so g(lam) < 0 certifies that no package meets every threshold.
             done = (
                 (np.abs(projected).max(axis=1) <= GRADIENT_TOLERANCE)
                 | (lam.max(axis=1) > MULTIPLIER_CEILING)
-                | (value < -INFEASIBLE_DUAL)
+                | (value < floor)
             )
             if done.any():
                 package[active[done]] = x[done]
                 final[active[done]] = lam[done]
                 keep = ~done
-                active, lam, damping = active[keep], lam[keep], damping[keep]
+                active, lam, damping, floor = active[keep], lam[keep], damping[keep], floor[keep]
                 x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
                 free, projected = free[keep], projected[keep]
                 problem = problem.take(np.flatnonzero(keep))
@@ -415,7 +482,7 @@ class _Problem:
                 package[active[stalled]] = x[stalled]
                 final[active[stalled]] = lam[stalled]
                 keep = ~stalled
-                active, lam, damping = active[keep], lam[keep], damping[keep]
+                active, lam, damping, floor = active[keep], lam[keep], damping[keep], floor[keep]
                 x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
                 problem = problem.take(np.flatnonzero(keep))
         if active.size:
