@@ -363,6 +363,14 @@ class _Problem:
             for width in CONTINUATION_WIDTHS:
                 margin = width / 2.0 if width <= EXACT_MARGIN_FROM else 0.0
                 x, trial, converged = self.smoothed(width, margin).solve(lam)
+                if width != CONTINUATION_WIDTHS[0]:
+                    # An unconverged package still wins if it meets every exact threshold and
+                    # gives the proposer more.
+                    exact, current = self.exact_utilities(x), self.exact_utilities(package)
+                    tolerance = self.threshold - FEASIBILITY_TOLERANCE
+                    meets = np.all(exact[:, 1:] >= tolerance, axis=1)
+                    current_meets = np.all(current[:, 1:] >= tolerance, axis=1)
+                    converged |= meets & ((exact[:, 0] > current[:, 0]) | ~current_meets)
                 package[converged] = x[converged]
                 lam[converged] = trial[converged]
                 if width == CONTINUATION_WIDTHS[0]:

@@ -335,22 +335,12 @@ def test_quadratic_matches_slsqp(m: int, k: int) -> None:
     assert compared >= INSTANCES * 3 // 4
 
 
-NEWTON_STALLS = (
-    "BUG sim.solver (precision): with linear utilities and m >= 2 constraints, projected Newton "
-    "often misses CONVERGED = 1e-9 at the sharpest widths 1e-7 and 1e-8 (the smoothed dual is "
-    "nearly piecewise linear there; instance 8 of this set: a step to lam_2 = 6e-8 moves x_1 from "
-    "0.279 to 0.480), so the width-1e-6 package with its 5e-7 threshold margin is kept and the "
-    "proposer's utility falls 1.08e-6 short of the LP optimum (the unconverged width-1e-8 "
-    "package is feasible and within 1.2e-8)"
-)
-
-
 @pytest.mark.parametrize(
     ("m", "k"),
     [
         (1, 1),
         (1, 3),
-        pytest.param(2, 2, marks=pytest.mark.xfail(strict=True, reason=NEWTON_STALLS)),
+        (2, 2),
         (2, 3),
         (3, 1),
         (3, 3),
