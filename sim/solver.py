@@ -52,7 +52,6 @@ class Offers:
 
     package: FloatArray
     feasible: BoolArray
-    multipliers: FloatArray  # (N, A): each constrained actor's Lagrange multiplier (0 otherwise)
 
 
 def solve_offers(
@@ -62,21 +61,18 @@ def solve_offers(
     veto: BoolArray,
     proposer: IntArray,
     threshold: FloatArray,
-    start: FloatArray | None = None,
     *,
     impose_own: bool = False,
 ) -> Offers:
     """Each world's proposer's best package subject to the other veto players' thresholds.
 
-    position, salience: (N, A, K); linear, veto: (A,); proposer: (N,); threshold: (N, A).
-    ``start`` (N, A) warm-starts the multipliers (e.g. from the previous round).  With
+    position, salience: (N, A, K); linear, veto: (A,); proposer: (N,); threshold: (N, A).  With
     ``impose_own`` a world is feasible only if the package also meets the proposer's own
     threshold, and the solver stops as soon as weak duality shows it cannot (much cheaper).
     """
     n, n_actors, n_issues = position.shape
     package = np.empty((n, n_issues))
     feasible = np.zeros(n, dtype=bool)
-    multipliers = np.zeros((n, n_actors))
     # Worlds whose proposers face the same number m of other veto players, with the same
     # utility shapes row by row, form one problem: row 0 of a world's actor index is its
     # proposer, rows 1..m the other veto players.  (Fewer, larger problems: less overhead.)
@@ -91,95 +87,43 @@ def solve_offers(
         table = np.zeros((n_actors, len(flags)), dtype=np.int64)
         for j in members:
             table[j] = involved[j]
-        _solve_into(
-            rows,
-            table[proposer[rows]],
-            position,
-            salience,
+        index = table[proposer[rows]]  # (n_rows, 1 + m)
+        pick = rows[:, None]
+        package[rows], feasible[rows] = solve_group(
+            position[pick, index],
+            salience[pick, index],
             np.array(flags, dtype=bool),
-            threshold,
-            start,
-            impose_own,
-            package,
-            feasible,
-            multipliers,
+            threshold[pick, index[:, 1:]],
+            threshold[rows, index[:, 0]] if impose_own else None,
         )
-    return Offers(package=package, feasible=feasible, multipliers=multipliers)
-
-
-def _solve_into(
-    rows: IntArray,
-    index: IntArray,
-    position: FloatArray,
-    salience: FloatArray,
-    linear: BoolArray,
-    threshold: FloatArray,
-    start: FloatArray | None,
-    impose_own: bool,
-    package: FloatArray,
-    feasible: BoolArray,
-    multipliers: FloatArray,
-) -> None:
-    """Solve the worlds ``rows`` whose proposer and constrained actors are ``index`` (n, 1 + m)."""
-    pick = rows[:, None]
-    others = index[:, 1:]
-    x, ok, lam = solve_group_with_multipliers(
-        position[pick, index],
-        salience[pick, index],
-        linear,
-        threshold[pick, others],
-        None if start is None else start[pick, others],
-        threshold[rows, index[:, 0]] if impose_own else None,
-    )
-    package[rows] = x
-    feasible[rows] = ok
-    multipliers[pick, others] = lam
+    return Offers(package=package, feasible=feasible)
 
 
 def solve_group(
-    position: FloatArray, salience: FloatArray, linear: BoolArray, threshold: FloatArray
-) -> tuple[FloatArray, BoolArray]:
-    """max U_0(x) s.t. U_i(x) >= threshold[:, i-1] for i = 1..m, in every world.
-
-    position, salience: (n, 1 + m, K), row 0 the proposer; linear: (1 + m,); threshold: (n, m).
-    Returns the packages (n, K) and feasibility (n,).
-    """
-    package, feasible, _ = solve_group_with_multipliers(position, salience, linear, threshold)
-    return package, feasible
-
-
-def solve_group_with_multipliers(
     position: FloatArray,
     salience: FloatArray,
     linear: BoolArray,
     threshold: FloatArray,
-    start: FloatArray | None = None,
     own: FloatArray | None = None,
-) -> tuple[FloatArray, BoolArray, FloatArray]:
-    """:func:`solve_group` from optional starting multipliers (n, m), also returning them.
+) -> tuple[FloatArray, BoolArray]:
+    """max U_0(x) s.t. U_i(x) >= threshold[:, i-1] for i = 1..m, in every world.
 
-    ``own`` (n,): the proposer's own threshold; worlds where the best package falls below it
-    are infeasible."""
+    position, salience: (n, 1 + m, K), row 0 the proposer; linear: (1 + m,); threshold: (n, m);
+    own: optional (n,) proposer's own threshold (worlds whose best package falls below it are
+    infeasible).  Returns the packages (n, K) and feasibility (n,).
+    """
     n, n_involved, _ = position.shape
-    m = n_involved - 1
-    if m == 0:
+    if n_involved == 1:
         willing = np.ones(n, dtype=bool) if own is None else own <= 1.0 + FEASIBILITY_TOLERANCE
-        return position[:, 0, :].copy(), willing, np.zeros((n, 0))
+        return position[:, 0, :].copy(), willing
     problem = _Problem(position, salience, linear, threshold, own=own)
     impossible = problem.certainly_infeasible()
-    package = np.empty_like(position[:, 0, :])
+    package = position[:, 0, :].copy()
     feasible = np.zeros(n, dtype=bool)
-    multipliers = np.zeros((n, m))
     todo = np.flatnonzero(~impossible)
     if todo.size:
-        warm = None if start is None else np.nan_to_num(start[todo], nan=0.0, posinf=0.0)
-        x, ok, lam = problem.take(todo).solve_with_continuation(warm)
-        package[todo] = x
-        feasible[todo] = ok
-        multipliers[todo] = np.where(ok[:, None], lam, 0.0)
-    if impossible.any():
-        package[impossible] = position[impossible, 0, :]
-    return package, feasible, multipliers
+        package[todo], feasible[todo] = problem.take(todo).solve_with_continuation()
+    return package, feasible
 
 
 class _Problem:
@@ -341,18 +285,15 @@ class _Problem:
         result: BoolArray = slack < -1e-9
         return result
 
-    def solve_with_continuation(
-        self, start: FloatArray | None = None
-    ) -> tuple[FloatArray, BoolArray, FloatArray]:
+    def solve_with_continuation(self) -> tuple[FloatArray, BoolArray]:
         """Solve; with linear utilities, by a sequence of ever sharper smoothings (warm-started).
 
         A world keeps the solution of the sharpest smoothing at which Newton converged.
-        Returns packages, feasibility and multipliers.
+        Returns packages and feasibility.
         """
         n, m = self.threshold.shape
-        lam = np.zeros((n, m)) if start is None else np.maximum(start, 0.0)
         if not self.any_linear:
-            package, lam, _ = self.solve(lam)
+            package, _, _ = self.solve(np.zeros((n, m)))
         elif m == 1:
             package = self.smoothed(BISECTION_WIDTH, BISECTION_WIDTH / 2.0).bisect()
         else:
@@ -379,7 +320,7 @@ class _Problem:
         meets = exact[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE
         willing = exact[:, 0] >= self.own - FEASIBILITY_TOLERANCE
         feasible: BoolArray = np.all(meets, axis=1) & willing
-        return package, feasible, lam
+        return package, feasible
 
     def bisect(self) -> FloatArray:
         """One constraint: U_1(x(lam)) rises with lam, so bisect on lam (robust at any smoothing)."""
