@@ -500,8 +500,10 @@ def _gamma(alpha: FloatArray, source: UniformSource) -> FloatArray:
         variates[pending] = np.where(done[pending], variates[pending], exact)
     if boost.any():
         boost_u = np.ascontiguousarray(u[:, 2 * k : 3 * k])
-        power = np.where(boost, 1.0 / np.where(alpha > 0.0, alpha, 1.0), 1.0)
-        boosted = variates * np.power(boost_u, np.broadcast_to(power, boost_u.shape).copy())
+        # A vanishing shape (a subnormal alpha) gives 1/alpha = inf and U^inf = 0: the right limit.
+        with np.errstate(over="ignore", divide="ignore", under="ignore"):
+            power = np.where(boost, 1.0 / np.where(alpha > 0.0, alpha, 1.0), 1.0)
+            boosted = variates * np.power(boost_u, np.broadcast_to(power, boost_u.shape).copy())
         variates = np.where(boost[None, :], boosted, variates)
     result: FloatArray = np.where(alpha[None, :] > 0.0, variates, 0.0)
     return result
