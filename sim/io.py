@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -29,3 +30,19 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def write_bytes(path: str | os.PathLike[str], payload: bytes) -> Path:
+    """Write ``payload`` to ``path`` atomically."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(payload)
+    return Path(path)
+
+
+def save_figure(figure: Any, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Save a matplotlib figure atomically; the format follows the file's suffix by default."""
+    final = Path(path)
+    options.setdefault("format", final.suffix.lstrip(".") or "png")
+    with atomic_path(final) as temporary:
+        figure.savefig(temporary, **options)
+    return final

@@ -35,6 +35,7 @@ from sim.analysis import (
     rank_drivers,
     wilson_interval,
 )
+from sim.io import save_figure
 from sim.palette import (
     END_REASON_COLORS,
     GREY,
@@ -882,6 +883,6 @@ def write_all_figures(
     paths = []
     for figure_name, figure in figures(results, cells=cells).items():
         path = directory / f"{figure_name}.{fmt}"
-        figure.savefig(path, format=fmt, dpi=dpi)
+        save_figure(figure, path, format=fmt, dpi=dpi)
         paths.append(path)
     return paths

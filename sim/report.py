@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.analysis import CellSummary, Results, format_p_agreement, format_term
+from sim.io import write_text
 
 FIGURE_CAPTIONS = {
     "agreement": "Probability of agreement per cell with its 95% Wilson interval, and how the "
@@ -440,5 +441,5 @@ def write_report(
     """Write the report (default ``RESULTS/report.html``) and return its path."""
     path = Path(out) if out is not None else results.path / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(build_report(results, cells=cells), encoding="utf-8")
+    write_text(path, build_report(results, cells=cells))
     return path

@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 
 from sim import __version__
 from sim.experiment import Cell, Experiment
+from sim.io import atomic_path, write_bytes, write_text
 from sim.sampling import Parameter, flatten, sample
 from sim.scenario import Scenario
 
@@ -185,9 +186,7 @@ def write_part(payload: bytes, path: Path) -> None:
     Parts are Arrow IPC streams (uncompressed): cheap to write, and read back by memory map
     without copies when they are merged.
     """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(payload)
-    os.replace(temporary, path)
+    write_bytes(path, payload)
 
 
 def read_part(path: Path) -> pa.Table:
@@ -220,12 +219,14 @@ def merge_parts(part_paths: Sequence[Path], destination: Path) -> int:
     """
     schemas = [read_part_schema(path) for path in part_paths]
     schema = _union_schema(schemas)
-    temporary = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
     rows = 0
     # Dictionary-encode only the text columns: on float columns it costs three times the
     # writing time and makes the file bigger.
     text_columns = [f.name for f in schema if pa.types.is_string(f.type)]
-    with pq.ParquetWriter(temporary, schema, use_dictionary=text_columns) as writer:
+    with (
+        atomic_path(destination) as temporary,
+        pq.ParquetWriter(temporary, schema, use_dictionary=text_columns) as writer,
+    ):
 
         def write_group(group: pa.Table) -> None:
             # One contiguous row group: page layout (and so the bytes) independent of chunking.
@@ -247,7 +248,6 @@ def merge_parts(part_paths: Sequence[Path], destination: Path) -> int:
                 pending, pending_rows = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
         if pending_rows:
             write_group(pa.concat_tables(pending))
-    os.replace(temporary, destination)
     return rows
 
 
@@ -387,9 +387,7 @@ def build_manifest(
 
 
 def write_json_atomic(payload: Mapping[str, Any], path: Path) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    write_text(path, json.dumps(payload, indent=2) + "\n")
 
 
 def read_manifest(directory: Path) -> dict[str, Any] | None:

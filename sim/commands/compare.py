@@ -67,13 +67,15 @@ def command(
     except ResultsError as error:
         raise click.BadParameter(str(error), param_hint="--cell-b") from None
 
+    from sim.io import save_figure, write_text
+
     comparison = compare(side_a, side_b, n_boot=resamples, seed=seed)
     text = json.dumps(comparison, indent=2)
     click.echo(text if as_json else format_comparison(comparison))
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "comparison.json").write_text(text + "\n", encoding="utf-8")
+        write_text(out_dir / "comparison.json", text + "\n")
         figure_path = out_dir / "compare-terms.png"
-        comparison_figure(side_a, side_b).savefig(figure_path, dpi=150)
+        save_figure(comparison_figure(side_a, side_b), figure_path, dpi=150)
         if not as_json:
             click.echo(f"\nwrote {out_dir / 'comparison.json'} and {figure_path}")

@@ -73,10 +73,12 @@ def command(
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
 
+    from sim.io import save_figure
+
     directory = out if out is not None else Path("results") / scenario.name
     directory.mkdir(parents=True, exist_ok=True)
     figure_path = directory / "zopa.png"
-    zopa_figure(scenario, result).savefig(figure_path, dpi=120)
+    save_figure(zopa_figure(scenario, result), figure_path, dpi=120)
 
     if as_json:
         payload = result.to_dict()
