@@ -133,7 +133,7 @@ class NegotiationModel(mesa.Model):
             shocks = normals(self.seed, worlds, round_, Purpose.DYNAMICS, len(structure.issues))
             moved = self.status_quo[rows] + batch.drift[rows] + batch.volatility[rows] * shocks
             self.status_quo[rows] = np.clip(moved, 0.0, 1.0)
-        sub = batch.take(rows)
+        sub = batch if rows.size == batch.size else batch.take(rows)
         reservation = _reservation_utilities(sub, self.status_quo[rows])
         threshold = self._thresholds(sub, rows, reservation, round_)
         self.reservation[rows] = reservation
