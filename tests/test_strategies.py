@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pies import pie as two_party_pie
 
 from sim.model import thresholds_at
 from sim.runner import run_single
@@ -99,31 +100,7 @@ def test_concession_falls_monotonically_between_one_and_the_reservation(
 
 
 def pie(a: dict[str, Any], b: dict[str, Any], protocol: dict[str, Any]) -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "scripted",
-            "issues": {
-                "share": {"low": "b takes it all", "high": "a takes it all", "status_quo": 0.5}
-            },
-            "actors": {
-                "a": {
-                    "name": "A",
-                    "utility": "linear",
-                    "position": {"share": 1.0},
-                    "salience": {"share": 1.0},
-                    **a,
-                },
-                "b": {
-                    "name": "B",
-                    "utility": "linear",
-                    "position": {"share": 0.0},
-                    "salience": {"share": 1.0},
-                    **b,
-                },
-            },
-            "protocol": protocol,
-        }
-    )
+    return two_party_pie(a, b, protocol, name="scripted")
 
 
 def conceding_pie(reservation_a: float, beta_a: float, beta_b: float) -> Scenario:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pies import pie
 
 from sim.model import reservations_at, thresholds_at
 from sim.runner import run_batch, run_single
@@ -19,41 +20,6 @@ from sim.scenario import Scenario
 CLOSED_FORM = 1e-6  # the equilibrium solver is exact to ~1e-9 with linear utilities
 
 EQUILIBRIUM = {"kind": "equilibrium"}
-
-
-def pie(
-    a: dict[str, Any], b: dict[str, Any], protocol: dict[str, Any], *, status_quo: float = 0.5
-) -> Scenario:
-    """Two parties splitting a unit pie; ``share`` is a's share."""
-    return Scenario.model_validate(
-        {
-            "name": "pie",
-            "issues": {
-                "share": {
-                    "low": "b takes it all",
-                    "high": "a takes it all",
-                    "status_quo": status_quo,
-                }
-            },
-            "actors": {
-                "a": {
-                    "name": "A",
-                    "utility": "linear",
-                    "position": {"share": 1.0},
-                    "salience": {"share": 1.0},
-                    **a,
-                },
-                "b": {
-                    "name": "B",
-                    "utility": "linear",
-                    "position": {"share": 0.0},
-                    "salience": {"share": 1.0},
-                    **b,
-                },
-            },
-            "protocol": protocol,
-        }
-    )
 
 
 def worlds(n: int) -> np.ndarray:
