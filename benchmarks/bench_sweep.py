@@ -32,8 +32,8 @@ EXPERIMENT = REPO / "experiments" / "baseline-uncertainty.yaml"
 
 def per_world(task: tuple[object, tuple[object, ...], int, int, int]) -> int:
     """Worker: run worlds ``start .. stop-1`` one model each (one-world batches)."""
-    from sim.runner import run_batch
-    from sim.sampling import sample
+    from sim.core.runner import run_batch
+    from sim.experiment.sampling import sample
 
     scenario, parameters, seed, start, stop = task
     for world in range(start, stop):
@@ -63,8 +63,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args()
 
-    from sim.experiment import load_experiment
-    from sim.sweep import default_workers, run_sweep
+    from sim.experiment.loader import load_experiment
+    from sim.sweep.backends import default_workers
+    from sim.sweep.run import run_sweep
 
     workers = args.workers or default_workers()
     experiment = load_experiment(EXPERIMENT).with_runs(args.worlds)

@@ -15,18 +15,12 @@ from conftest_records import make_records, scenario_dict, write_results
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.analysis import (
-    ResultsError,
-    apply_factors,
-    driver_table,
-    format_p_agreement,
-    format_summary,
-    load_results,
-    rank_drivers,
-    summarize,
-    wilson_interval,
-)
-from sim.scenario import Scenario
+from sim.analysis.drivers import driver_table, rank_drivers
+from sim.analysis.results import apply_factors, load_results
+from sim.analysis.statistics import wilson_interval
+from sim.analysis.summaries import format_p_agreement, format_summary, summarize
+from sim.errors import ResultsError
+from sim.scenario.schema import Scenario
 
 # --------------------------------------------------------------------------------------------
 # Wilson interval
@@ -339,8 +333,8 @@ def test_load_results_of_a_missing_folder(tmp_path: Path) -> None:
 
 def test_analysis_does_not_import_matplotlib() -> None:
     code = (
-        "import sys, sim.analysis, sim.compare, sim.report, sim.palette, "
-        "sim.commands.plot, sim.commands.report, sim.commands.compare; "
+        "import sys, sim.analysis.results, sim.analysis.compare, sim.output.report, sim.output.palette, "
+        "sim.cli.plot, sim.cli.report, sim.cli.compare; "
         "print('matplotlib' in sys.modules)"
     )
     out = subprocess.run(

@@ -13,20 +13,21 @@ from click.testing import CliRunner
 from conftest_records import make_records, scenario_dict, write_results
 from scipy import stats
 
-from sim.analysis import ResultsError, load_results
-from sim.cli import main
-from sim.compare import (
+from sim.analysis.compare import (
     PROPORTION_METHOD,
     Side,
     bootstrap_medians,
     compare,
-    comparison_figure,
     format_comparison,
     median_shift,
     newcombe_interval,
     pick_side,
 )
-from sim.scenario import Scenario
+from sim.analysis.results import load_results
+from sim.cli import main
+from sim.errors import ResultsError
+from sim.output.figures.compare import comparison_figure
+from sim.scenario.schema import Scenario
 
 SCENARIO = Scenario.model_validate(scenario_dict())
 

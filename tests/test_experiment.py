@@ -10,15 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.experiment import (
-    ExperimentError,
-    build_experiment,
-    expand_factor_path,
-    experiment_from_manifest,
-    load_experiment,
-    match_pattern,
-)
-from sim.sampling import sample
+from sim.experiment.cells import build_experiment, expand_factor_path, match_pattern
+from sim.experiment.loader import experiment_from_manifest, load_experiment
+from sim.experiment.sampling import sample
+from sim.experiment.spec import ExperimentError
 
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((REPO / "experiments").glob("*.yaml"))

@@ -6,15 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.loader import (
-    Origin,
-    Problem,
-    ScenarioError,
-    display_path,
-    load_resolved,
-    load_scenario,
-    merge_layers,
-)
+from sim.errors import Problem, ScenarioError, display_path
+from sim.scenario.inheritance import merge_layers
+from sim.scenario.loader import load_resolved, load_scenario
+from sim.scenario.yaml_source import Origin
 
 DATA = Path(__file__).parent / "data"
 INHERIT = DATA / "inherit"

@@ -8,27 +8,27 @@ import numpy as np
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.loader import (
+from sim.errors import (
     InputError,
     Problem,
     ScenarioError,
     did_you_mean,
     display_path,
     dotted,
-    load_scenario,
     parse_dotted,
-    problems_from_validation_error,
-    read_yaml,
-    resolve_scenario_path,
 )
-from sim.overrides import (
+from sim.scenario.discovery import resolve_scenario_path
+from sim.scenario.loader import load_scenario
+from sim.scenario.messages import problems_from_validation_error
+from sim.scenario.overrides import (
     OverrideError,
     apply_overrides,
     apply_to_scenario,
     parse_assignment,
     parse_value,
 )
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.yaml_source import read_yaml
 
 DATA = Path(__file__).parent / "data"
 GOOD = DATA / "good"

@@ -20,27 +20,25 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
-from sim.analysis import Results, driver_table, load_results, summarize
-from sim.palette import (
+from sim.analysis.drivers import driver_table
+from sim.analysis.results import Results, load_results
+from sim.analysis.summaries import summarize
+from sim.output.figures.agreement import agreement_plot
+from sim.output.figures.drivers import drivers_plot
+from sim.output.figures.gains import gains_plot
+from sim.output.figures.joint import default_joint_issues, joint_plot
+from sim.output.figures.registry import figures, write_all_figures
+from sim.output.figures.terms import terms_plot
+from sim.output.figures.timing import timing_plot
+from sim.output.figures.trajectory import trajectory_figure
+from sim.output.palette import (
     FIXED_ACTOR_COLORS,
     OKABE_ITO,
     STATUS_QUO_COLOR,
     actor_colors,
     cell_colors,
 )
-from sim.plots import (
-    agreement_plot,
-    default_joint_issues,
-    drivers_plot,
-    figures,
-    gains_plot,
-    joint_plot,
-    terms_plot,
-    timing_plot,
-    trajectory_figure,
-    write_all_figures,
-)
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 SCENARIO = Scenario.model_validate(scenario_dict())
 LABELS = {0: "0: war_cost=0.05", 1: "1: war_cost=0.2", 2: "2: war_cost=0.4"}
@@ -488,8 +486,8 @@ def test_plots_never_touch_pyplot() -> None:
     code = (
         "import sys; sys.path.insert(0, 'tests')\n"
         "from conftest_records import make_records, scenario_dict\n"
-        "from sim.scenario import Scenario\n"
-        "from sim.plots import terms_plot\n"
+        "from sim.scenario.schema import Scenario\n"
+        "from sim.output.figures.terms import terms_plot\n"
         "terms_plot(make_records(30), Scenario.model_validate(scenario_dict()))\n"
         "print('matplotlib.pyplot' in sys.modules)\n"
     )

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sim.model import Actor, NegotiationModel
-from sim.records import record_from_columns
-from sim.runner import run_batch, run_single, simulate
-from sim.scenario import Scenario
+from sim.core.model import Actor, NegotiationModel
+from sim.core.records import record_from_columns
+from sim.core.runner import run_batch, run_single, simulate
+from sim.scenario.schema import Scenario
 
 ACCEPTANCE = 2e-7  # sim.model.ACCEPTANCE_TOLERANCE: the solver's precision
 PROPERTY_SETTINGS = settings(

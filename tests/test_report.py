@@ -14,10 +14,11 @@ import pytest
 from click.testing import CliRunner
 from conftest_records import write_results
 
-from sim.analysis import Results, format_p_agreement, format_term, load_results
+from sim.analysis.results import Results, load_results
+from sim.analysis.summaries import format_p_agreement, format_term
 from sim.cli import main
-from sim.plots import figures
-from sim.report import build_report, write_report
+from sim.output.figures.registry import figures
+from sim.output.report import build_report, write_report
 
 IMG = '<img src="data:image/png;base64,'
 CHROMIUM = shutil.which("chromium") or (

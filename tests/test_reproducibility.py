@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from sim.commands.run import command as run_command
-from sim.loader import load_scenario
-from sim.records import Columns, record_from_columns
-from sim.runner import run_batch, run_single
-from sim.scenario import Scenario
+from sim.cli.run import command as run_command
+from sim.core.records import Columns, record_from_columns
+from sim.core.runner import run_batch, run_single
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "alaska-summit.yaml"

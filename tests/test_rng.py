@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.rng import Purpose, counter_bits, normals, uniforms
+from sim.core.rng import Purpose, counter_bits, normals, uniforms
 
 Draw = Callable[[int, np.ndarray, int, Purpose, int], np.ndarray]
 

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner, Result
 from matplotlib import image
 
-from sim.commands.run import command
-from sim.loader import load_scenario
-from sim.records import record_from_columns
-from sim.runner import run_batch
+from sim.cli.run import command
+from sim.core.records import record_from_columns
+from sim.core.runner import run_batch
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "alaska-summit.yaml"

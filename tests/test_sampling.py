@@ -10,24 +10,21 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim import sampling
-from sim.batch import sampleable_paths
-from sim.sampling import (
+from sim.core.batch import sampleable_paths
+from sim.experiment import sampling
+from sim.experiment.priors import (
     Beta,
     Choice,
     Dirichlet,
     FieldRange,
     Normal,
-    Parameter,
     Triangular,
     Uniform,
-    draw,
-    parameter_stream,
     prior_problems,
-    sample,
     sampleable_fields,
 )
-from sim.scenario import Scenario
+from sim.experiment.sampling import Parameter, draw, parameter_stream, sample
+from sim.scenario.schema import Scenario
 
 N = 40_000
 WORLDS = np.arange(N, dtype=np.int64)

@@ -1,7 +1,7 @@
 """The scenario library: every file loads, the baseline is fully evidenced, variants change what they say.
 
-Static checks read the files through :func:`sim.loader.load_scenario`; outcome checks run small
-batches of worlds through :func:`sim.runner.run_batch` and compare variants with the baseline on
+Static checks read the files through :func:`sim.scenario.loader.load_scenario`; outcome checks run small
+batches of worlds through :func:`sim.core.runner.run_batch` and compare variants with the baseline on
 the same worlds (same seed, so the same proposer, breakdown and battlefield draws).
 """
 
@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-loader = pytest.importorskip("sim.loader")
-
-from sim.scenario import Scenario  # noqa: E402
+from sim.core.records import record_from_columns
+from sim.core.runner import run_batch, run_single
+from sim.scenario.loader import load_scenario
+from sim.scenario.schema import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 ARTICLE_FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -49,7 +50,7 @@ def load(name: str) -> Scenario:
     path = SCENARIOS / f"{name}.yaml"
     if not path.exists():
         path = SCENARIOS / "textbook" / f"{name}.yaml"
-    return loader.load_scenario(path)
+    return load_scenario(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ def test_the_library_is_complete() -> None:
 
 @pytest.mark.parametrize("path", ARTICLE_FILES + TEXTBOOK_FILES, ids=lambda p: p.stem)
 def test_every_scenario_file_validates(path: Path) -> None:
-    scenario = loader.load_scenario(path)
+    scenario = load_scenario(path)
     assert scenario.name == path.stem
     first_line = scenario.description.strip().split("\n")[0]
     assert "?" in first_line, "a description opens with the question the scenario answers"
@@ -78,7 +79,7 @@ def test_every_scenario_file_validates(path: Path) -> None:
 
 @pytest.mark.parametrize("path", ARTICLE_FILES, ids=lambda p: p.stem)
 def test_article_scenarios_pass_the_strict_evidence_check(path: Path) -> None:
-    loader.load_scenario(path, strict=True)
+    load_scenario(path, strict=True)
 
 
 @pytest.mark.parametrize("name", LIBRARY)
@@ -263,8 +264,7 @@ TOLERANCE = 1e-6
 
 @cache
 def outcomes(name: str) -> dict[str, np.ndarray]:
-    runner = pytest.importorskip("sim.runner")
-    columns: dict[str, np.ndarray] = runner.run_batch(load(name), np.arange(WORLDS, dtype=np.int64))
+    columns: dict[str, np.ndarray] = run_batch(load(name), np.arange(WORLDS, dtype=np.int64))
     return columns
 
 
@@ -300,10 +300,9 @@ def test_severe_consequences_make_a_deal_at_least_as_likely_in_the_same_worlds()
 
 
 def test_security_guarantees_records_carry_five_terms() -> None:
-    records = pytest.importorskip("sim.records")
     columns = outcomes("security-guarantees")
     agreed = int(np.flatnonzero(columns["agreed"])[0])
-    record = records.record_from_columns(columns, agreed)
+    record = record_from_columns(columns, agreed)
     assert list(record["terms"]) == load("security-guarantees").issue_names
     assert len(record["terms"]) == 5
     # Kyiv and Europe want guarantees and Washington half-way: deals grant more than today's.
@@ -339,15 +338,12 @@ def test_truce_track_trades_rearmament_limits_on_a_frozen_front() -> None:
         deals("truce-no-rearm", "term.rearmament").mean()
         > deals(BASELINE, "term.rearmament").mean()
     )
-    runner = pytest.importorskip("sim.runner")
     # A world where the talks last several rounds in both scenarios (same draws, same worlds).
     long_talks = (outcomes("truce-no-rearm")["round"] > 5) & (outcomes(BASELINE)["round"] > 5)
     world = int(outcomes(BASELINE)["world"][np.flatnonzero(long_talks)[0]])
     scenario = load("truce-no-rearm")
-    frozen = [
-        row["status_quo.territory"] for row in runner.run_single(scenario, world=world).trajectory
-    ]
+    frozen = [row["status_quo.territory"] for row in run_single(scenario, world=world).trajectory]
     assert len(frozen) > 5
     assert set(frozen) == {scenario.issues["territory"].status_quo}
-    moving = runner.run_single(load(BASELINE), world=world).trajectory
+    moving = run_single(load(BASELINE), world=world).trajectory
     assert len({row["status_quo.territory"] for row in moving}) > 5

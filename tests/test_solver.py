@@ -21,7 +21,8 @@ import pytest
 from numpy.typing import NDArray
 from scipy.optimize import linprog, minimize, nnls
 
-from sim.solver import FEASIBILITY_TOLERANCE, solve_group, solve_offers
+from sim.core.solver import solve_group, solve_offers
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 FloatArray = NDArray[np.float64]
 

@@ -21,11 +21,15 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from sim import sweep
+import sim.sweep.parts
 from sim.cli import main
-from sim.experiment import Experiment, load_experiment
-from sim.sampling import sample
-from sim.sweep import SweepError, SweepInterrupted, merge_parts, plan_chunks, run_sweep
+from sim.errors import SweepError, SweepInterrupted
+from sim.experiment.loader import load_experiment
+from sim.experiment.sampling import sample
+from sim.experiment.spec import Experiment
+from sim.sweep.chunks import ChunkDone, plan_chunks
+from sim.sweep.parts import merge_parts
+from sim.sweep.run import run_sweep
 
 TINY_SCENARIO = """\
 name: tiny
@@ -99,14 +103,16 @@ def reference(experiment: Experiment, tmp_path_factory: pytest.TempPathFactory) 
     """The uninterrupted in-process sweep every other run is compared with."""
     out = tmp_path_factory.mktemp("reference")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(sweep, "ROW_GROUP_SIZE", 256)  # several row groups even in a small file
+        patch.setattr(
+            sim.sweep.parts, "ROW_GROUP_SIZE", 256
+        )  # several row groups even in a small file
         run_sweep(experiment, out, workers=1, chunk_size=RUNS)
     return out
 
 
 @pytest.fixture(autouse=True)
 def small_row_groups(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sweep, "ROW_GROUP_SIZE", 256)
+    monkeypatch.setattr(sim.sweep.parts, "ROW_GROUP_SIZE", 256)
 
 
 # --- what a sweep writes ----------------------------------------------------------------------
@@ -256,7 +262,7 @@ def test_resume_refuses_a_different_experiment(experiment: Experiment, tmp_path:
 def test_a_simulated_crash_resumes_to_the_same_file(
     experiment: Experiment, reference: Path, tmp_path: Path
 ) -> None:
-    def crash_after_three(done: sweep.ChunkDone) -> None:
+    def crash_after_three(done: ChunkDone) -> None:
         if done.chunk.index == 2 and done.chunk.cell == 1:
             raise KeyboardInterrupt
 
@@ -357,7 +363,7 @@ def test_cli_sweep_prints_a_table(experiment_path: Path, tmp_path: Path) -> None
 
 
 def test_cli_replay_json_equals_the_row(reference: Path, experiment: Experiment) -> None:
-    from sim.records import record_from_columns
+    from sim.core.records import record_from_columns
 
     frame = pq.read_table(reference / "runs.parquet").to_pandas()
     columns = {name: frame[name].to_numpy() for name in frame.columns}

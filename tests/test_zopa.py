@@ -14,11 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from sim.commands.zopa import command
-from sim.rng import Purpose, uniforms
-from sim.scenario import Scenario
-from sim.strategies import concession_threshold
-from sim.zopa import ZopaResult, describe, zone_of_agreement, zopa_figure
+from sim.analysis.zopa.text import describe
+from sim.analysis.zopa.zone import ZopaResult, zone_of_agreement
+from sim.cli.zopa import command
+from sim.core.rng import Purpose, uniforms
+from sim.core.strategies import concession_threshold
+from sim.output.figures.zopa import zopa_figure
+from sim.scenario.schema import Scenario
 
 SAMPLES = 20_000
 
@@ -62,7 +64,7 @@ def issue_table(names: list[str], status_quo: list[float]) -> dict[str, Any]:
 
 def nash_product(result: ZopaResult, terms: np.ndarray, scenario: Scenario) -> float:
     """sum_i w_i log(U_i - d_i) at a package, -inf outside the deal space."""
-    from sim.zopa import _point_utilities
+    from sim.analysis.zopa.zone import _point_utilities
 
     values = _point_utilities(scenario, dict(zip(result.issues, terms, strict=True)))
     total = 0.0

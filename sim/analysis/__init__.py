@@ -1,0 +1,1 @@
+"""Analysis of records on disk: results folders, statistics, summaries, drivers, comparison, ZOPA."""

@@ -1,0 +1,1 @@
+"""The zone of possible agreement: optimisation, Monte Carlo volume and text description."""

@@ -1,0 +1,43 @@
+"""The ``parley`` command line: a thin layer over the library.
+
+Each command lives in its own module under :mod:`sim.commands`; heavy modules (mesa, matplotlib,
+dask) are imported inside the commands so that ``parley validate`` starts instantly.
+"""
+
+from __future__ import annotations
+
+import click
+
+from sim import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.version_option(__version__, prog_name="parley")
+def main() -> None:
+    """Parley: simulate negotiations between parties over several issues.
+
+    Run a scenario, validate scenario and experiment files, sweep uncertain parameters by Monte
+    Carlo, and plot and report the outcome distributions.
+    """
+
+
+def _register() -> None:
+    from importlib import import_module
+
+    for module_name in (
+        "run",
+        "validate",
+        "show",
+        "list",
+        "zopa",
+        "sweep",
+        "replay",
+        "plot",
+        "report",
+        "compare",
+    ):
+        module = import_module(f"sim.cli.{module_name}")
+        main.add_command(module.command)
+
+
+_register()

@@ -1,0 +1,83 @@
+"""``parley compare RESULTS_A [RESULTS_B]``: how outcomes differ between two results or cells."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command("compare")
+@click.argument("results_a", type=click.Path(path_type=Path))
+@click.argument("results_b", type=click.Path(path_type=Path), required=False)
+@click.option("--cell-a", type=int, default=None, help="Cell of A (needed if A has several).")
+@click.option("--cell-b", type=int, default=None, help="Cell of B (needed if B has several).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for comparison.json and the overlay figure compare-terms.png.",
+)
+@click.option("--seed", type=int, default=0, help="Seed of the bootstrap resampling.")
+@click.option(
+    "--resamples", type=click.IntRange(min=100), default=2000, help="Bootstrap resamples."
+)
+def command(
+    results_a: Path,
+    results_b: Path | None,
+    cell_a: int | None,
+    cell_b: int | None,
+    as_json: bool,
+    out_dir: Path | None,
+    seed: int,
+    resamples: int,
+) -> None:
+    """Compare B against A: P(agreement) difference, median term shifts, two-sample tests.
+
+    Give one RESULTS folder and both --cell-a and --cell-b to compare two cells of one sweep.
+    Every difference is B − A.
+    """
+    from sim.analysis.compare import compare, format_comparison, pick_side
+    from sim.analysis.results import load_results
+    from sim.errors import ResultsError
+    from sim.output.figures.compare import comparison_figure
+
+    try:
+        loaded_a = load_results(results_a)
+    except ResultsError as error:
+        raise click.BadParameter(str(error), param_hint="RESULTS_A") from None
+    if results_b is None:
+        if cell_a is None or cell_b is None:
+            raise click.UsageError(
+                "give RESULTS_B, or --cell-a and --cell-b to compare two cells of RESULTS_A"
+            )
+        loaded_b = loaded_a
+    else:
+        try:
+            loaded_b = load_results(results_b)
+        except ResultsError as error:
+            raise click.BadParameter(str(error), param_hint="RESULTS_B") from None
+    try:
+        side_a = pick_side(loaded_a, cell_a, "A")
+    except ResultsError as error:
+        raise click.BadParameter(str(error), param_hint="--cell-a") from None
+    try:
+        side_b = pick_side(loaded_b, cell_b, "B")
+    except ResultsError as error:
+        raise click.BadParameter(str(error), param_hint="--cell-b") from None
+
+    from sim.io import save_figure, write_text
+
+    comparison = compare(side_a, side_b, n_boot=resamples, seed=seed)
+    text = json.dumps(comparison, indent=2)
+    click.echo(text if as_json else format_comparison(comparison))
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_text(out_dir / "comparison.json", text + "\n")
+        figure_path = out_dir / "compare-terms.png"
+        save_figure(comparison_figure(side_a, side_b), figure_path, dpi=150)
+        if not as_json:
+            click.echo(f"\nwrote {out_dir / 'comparison.json'} and {figure_path}")

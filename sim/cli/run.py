@@ -1,0 +1,95 @@
+"""``parley run``: one negotiation (one world) of a scenario, with its trajectory."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def write_run_outputs(run: Any, out: Path, *, title: str | None = None) -> list[Path]:
+    """Write ``record.json``, ``trajectory.csv`` and ``trajectory.png`` into ``out`` atomically."""
+    import pandas as pd
+
+    from sim.io import atomic_path, write_text
+    from sim.output.figures.trajectory import trajectory_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    record_path = write_text(out / "record.json", json.dumps(run.record, indent=2) + "\n")
+    csv_path = out / "trajectory.csv"
+    with atomic_path(csv_path) as temporary:
+        pd.DataFrame(run.trajectory).to_csv(temporary, index=False)
+    png_path = out / "trajectory.png"
+    figure = trajectory_figure(run.trajectory, run.scenario, record=run.record, title=title)
+    with atomic_path(png_path) as temporary:
+        figure.savefig(temporary, format="png", dpi=120)
+    return [record_path, csv_path, png_path]
+
+
+@click.command("run")
+@click.argument("scenario")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Seed for the run's randomness [default: the scenario's seed].",
+)
+@click.option(
+    "--world",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Which world to run: world W of a sweep with the same seed has the same fate.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a scenario field, e.g. actors.russia.salience.territory=0.5 "
+    "(repeatable; the result is validated again).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome record as JSON on stdout.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for record.json, trajectory.csv and trajectory.png "
+    "[default: results/<scenario-name>/].",
+)
+def command(
+    scenario: str,
+    seed: int | None,
+    world: int,
+    assignments: tuple[str, ...],
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """Run one negotiation of SCENARIO (a YAML file or a name in scenarios/).
+
+    Prints who agreed to what and when (or why the talks failed), each party's utility against
+    its no-deal value, and writes the round-by-round trajectory as CSV and PNG.
+    """
+    from sim.errors import InputError
+    from sim.scenario.loader import load_scenario
+
+    try:
+        loaded = load_scenario(scenario, assignments)
+    except InputError as error:
+        click.echo(error.format(), err=True)
+        sys.exit(2)
+
+    from sim.core.runner import run_single
+    from sim.output.describe import describe_record
+
+    run = run_single(loaded, seed=seed, world=world)
+    folder = out if out is not None else Path("results") / loaded.name
+    written = write_run_outputs(run, folder)
+    if as_json:
+        click.echo(json.dumps(run.record, indent=2))
+        return
+    click.echo(describe_record(loaded, run.record))
+    click.echo("Wrote " + ", ".join(str(path) for path in written))

@@ -1,1 +1,0 @@
-"""One module per CLI command; each is a thin layer over library functions."""

@@ -1,0 +1,249 @@
+"""A batch of independent worlds: the scenario's numbers as arrays with a leading world axis.
+
+Everything a Monte Carlo sweep may vary is an array here, shape (N,) per world, (N, A) per actor or
+(N, K) per issue, (N, A, K) per actor and issue.  What defines the game's structure (who holds a
+veto, utility shapes, strategy kinds, the protocol) is shared by the whole batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.scenario.schema import Scenario
+
+
+class OverrideError(ValueError):
+    """A per-world override names a field that cannot vary per world, or has the wrong shape."""
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What every world of a batch shares: names, veto players, utility shapes and the protocol."""
+
+    issues: tuple[str, ...]
+    actors: tuple[str, ...]
+    veto: BoolArray  # (A,)
+    linear: BoolArray  # (A,)
+    equilibrium: BoolArray  # (A,)
+    alternating: bool
+    order: IntArray  # proposer order for the alternating protocol
+    max_rounds: int
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Structure:
+        actors = tuple(scenario.actors)
+        specs = list(scenario.actors.values())
+        order = scenario.protocol.order or list(actors)
+        return cls(
+            issues=tuple(scenario.issues),
+            actors=actors,
+            veto=np.array([a.veto for a in specs], dtype=bool),
+            linear=np.array([a.utility == "linear" for a in specs], dtype=bool),
+            equilibrium=np.array([a.strategy.kind == "equilibrium" for a in specs], dtype=bool),
+            alternating=scenario.protocol.kind == "alternating",
+            order=np.array([actors.index(name) for name in order], dtype=np.int64),
+            max_rounds=scenario.protocol.max_rounds,
+        )
+
+
+@dataclass
+class WorldBatch:
+    """The per-world numbers of N independent negotiations (N = len(worlds))."""
+
+    structure: Structure
+    seed: int
+    worlds: IntArray  # (N,) world indices: a world's draws depend only on (seed, world index)
+    position: FloatArray  # (N, A, K) ideal points
+    salience: FloatArray  # (N, A, K) saliences, each actor's summing to 1
+    capability: FloatArray  # (N, A)
+    reservation: FloatArray  # (N, A) explicit no-deal utility, NaN where derived
+    war_cost: FloatArray  # (N, A) per-round cost of no deal
+    discount: FloatArray  # (N, A) delta per round
+    beta: FloatArray  # (N, A) concession exponent
+    status_quo: FloatArray  # (N, K) at the start of the talks
+    drift: FloatArray  # (N, K) status-quo drift per round
+    volatility: FloatArray  # (N, K) status-quo volatility per round
+    recognition: FloatArray  # (N, A) probability of being recognised as proposer
+    breakdown: FloatArray  # (N,) probability that talks collapse after a failed round
+
+    @property
+    def size(self) -> int:
+        return int(self.worlds.shape[0])
+
+    def take(self, rows: IntArray) -> WorldBatch:
+        """The sub-batch of the given rows (copies)."""
+        fields = {
+            name: getattr(self, name)[rows]
+            for name in (
+                "worlds",
+                "position",
+                "salience",
+                "capability",
+                "reservation",
+                "war_cost",
+                "discount",
+                "beta",
+                "status_quo",
+                "drift",
+                "volatility",
+                "recognition",
+                "breakdown",
+            )
+        }
+        return WorldBatch(structure=self.structure, seed=self.seed, **fields)
+
+
+def build_batch(
+    scenario: Scenario,
+    worlds: ArrayLike,
+    *,
+    seed: int | None = None,
+    overrides: Mapping[str, ArrayLike] | None = None,
+) -> WorldBatch:
+    """Tile the scenario's numbers over the given worlds and apply per-world overrides.
+
+    ``overrides`` maps a scenario field path (``actors.russia.war_cost``,
+    ``actors.ukraine.position.territory``, ``actors.us.salience`` for a whole (N, K) table,
+    ``issues.territory.status_quo``, ``dynamics.territory.drift``, ``protocol.breakdown_probability``,
+    ``protocol.recognition.russia``, ...) to an array with one value (or row) per world.
+    """
+    structure = Structure.of(scenario)
+    world_index = np.atleast_1d(np.asarray(worlds, dtype=np.int64))
+    n = world_index.shape[0]
+    issues = structure.issues
+    specs = list(scenario.actors.values())
+
+    def per_actor(values: list[float]) -> FloatArray:
+        return np.tile(np.array(values, dtype=np.float64), (n, 1))
+
+    def per_issue(values: list[float]) -> FloatArray:
+        return np.tile(np.array(values, dtype=np.float64), (n, 1))
+
+    batch = WorldBatch(
+        structure=structure,
+        seed=scenario.seed if seed is None else int(seed),
+        worlds=world_index,
+        position=np.tile(
+            np.array([[a.position[k] for k in issues] for a in specs], dtype=np.float64),
+            (n, 1, 1),
+        ),
+        salience=np.tile(
+            np.array([[a.salience[k] for k in issues] for a in specs], dtype=np.float64),
+            (n, 1, 1),
+        ),
+        capability=per_actor([a.capability for a in specs]),
+        reservation=per_actor([np.nan if a.reservation is None else a.reservation for a in specs]),
+        war_cost=per_actor([a.war_cost for a in specs]),
+        discount=per_actor([a.discount for a in specs]),
+        beta=per_actor([a.strategy.beta for a in specs]),
+        status_quo=per_issue([scenario.issues[k].status_quo for k in issues]),
+        drift=per_issue(
+            [scenario.dynamics[k].drift if k in scenario.dynamics else 0.0 for k in issues]
+        ),
+        volatility=per_issue(
+            [scenario.dynamics[k].volatility if k in scenario.dynamics else 0.0 for k in issues]
+        ),
+        recognition=per_actor(_recognition_weights(scenario)),
+        breakdown=np.full(n, scenario.protocol.breakdown_probability, dtype=np.float64),
+    )
+    for path, values in (overrides or {}).items():
+        _apply_override(batch, scenario, path, np.asarray(values, dtype=np.float64))
+    _normalise_recognition(batch, scenario)
+    return batch
+
+
+def _recognition_weights(scenario: Scenario) -> list[float]:
+    """Unnormalised recognition weights; capability-based ones are filled in after overrides."""
+    recognition = scenario.protocol.recognition
+    if isinstance(recognition, Mapping):
+        return [recognition.get(name, 0.0) for name in scenario.actors]
+    return [1.0] * len(scenario.actors)
+
+
+def _normalise_recognition(batch: WorldBatch, scenario: Scenario) -> None:
+    if scenario.protocol.recognition == "capability":
+        batch.recognition[:] = batch.capability
+    total = batch.recognition.sum(axis=1, keepdims=True)
+    if np.any(total <= 0):
+        raise OverrideError("recognition weights sum to zero in some world")
+    batch.recognition /= total
+
+
+_ACTOR_FIELDS = {
+    "capability": "capability",
+    "reservation": "reservation",
+    "war_cost": "war_cost",
+    "discount": "discount",
+    "strategy.beta": "beta",
+}
+_DYNAMICS_FIELDS = {"drift": "drift", "volatility": "volatility"}
+
+
+def sampleable_paths(scenario: Scenario) -> list[str]:
+    """Every field path that may vary per world in this scenario (no wildcards)."""
+    paths: list[str] = []
+    for actor in scenario.actors:
+        paths += [f"actors.{actor}.{field}" for field in _ACTOR_FIELDS]
+        for table in ("position", "salience"):
+            paths.append(f"actors.{actor}.{table}")
+            paths += [f"actors.{actor}.{table}.{issue}" for issue in scenario.issues]
+    for issue in scenario.issues:
+        paths.append(f"issues.{issue}.status_quo")
+        paths += [f"dynamics.{issue}.{field}" for field in _DYNAMICS_FIELDS]
+    paths.append("protocol.breakdown_probability")
+    if isinstance(scenario.protocol.recognition, Mapping):
+        paths += [f"protocol.recognition.{actor}" for actor in scenario.actors]
+    return paths
+
+
+def _apply_override(batch: WorldBatch, scenario: Scenario, path: str, values: FloatArray) -> None:
+    parts = path.split(".")
+    n = batch.size
+    issues, actors = batch.structure.issues, batch.structure.actors
+
+    def expect(shape: tuple[int, ...]) -> FloatArray:
+        if values.shape != shape:
+            raise OverrideError(f"{path}: expected an array of shape {shape}, got {values.shape}")
+        return values
+
+    def index(names: tuple[str, ...], name: str, kind: str) -> int:
+        if name not in names:
+            raise OverrideError(f"{path}: unknown {kind} '{name}'")
+        return names.index(name)
+
+    head = parts[0]
+    if head == "actors" and len(parts) >= 3:
+        a = index(actors, parts[1], "actor")
+        field = ".".join(parts[2:])
+        if field in _ACTOR_FIELDS:
+            getattr(batch, _ACTOR_FIELDS[field])[:, a] = expect((n,))
+            return
+        if parts[2] in ("position", "salience"):
+            table = getattr(batch, parts[2])
+            if len(parts) == 3:
+                table[:, a, :] = expect((n, len(issues)))
+            elif len(parts) == 4:
+                table[:, a, index(issues, parts[3], "issue")] = expect((n,))
+            else:
+                raise OverrideError(f"{path}: not a per-world field")
+            return
+    elif head == "issues" and len(parts) == 3 and parts[2] == "status_quo":
+        batch.status_quo[:, index(issues, parts[1], "issue")] = expect((n,))
+        return
+    elif head == "dynamics" and len(parts) == 3 and parts[2] in _DYNAMICS_FIELDS:
+        getattr(batch, parts[2])[:, index(issues, parts[1], "issue")] = expect((n,))
+        return
+    elif head == "protocol" and parts[1:] == ["breakdown_probability"]:
+        batch.breakdown[:] = expect((n,))
+        return
+    elif head == "protocol" and len(parts) == 3 and parts[1] == "recognition":
+        if not isinstance(scenario.protocol.recognition, Mapping):
+            raise OverrideError(f"{path}: the scenario's recognition is not given per actor")
+        batch.recognition[:, index(actors, parts[2], "actor")] = expect((n,))
+        return
+    raise OverrideError(f"{path}: not a field that can vary per world")

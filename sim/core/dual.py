@@ -1,0 +1,346 @@
+"""The dual of the proposer's problem for many worlds: smoothing continuation, projected Newton, bisection.
+
+See :mod:`sim.core.solver` for the method and its sources (Boyd & Vandenberghe 2004, ch. 5;
+Bertsekas 1982; Nesterov 2005).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
+
+HUBER_WIDTH = 1e-8
+CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, HUBER_WIDTH)
+CONVERGED = 1e-9
+EXACT_MARGIN_FROM = 1e-4  # from this width on, the smoothed thresholds carry the margin
+GRADIENT_TOLERANCE = 1e-13
+MAX_ITERATIONS = 500
+MULTIPLIER_CEILING = 1e12
+INFEASIBLE_DUAL = 1e-9
+BISECTIONS = 100
+BISECTION_WIDTH = 1e-9
+
+
+class DualProblem:
+    """One group of worlds that share the proposer and the set of constrained actors."""
+
+    def __init__(
+        self,
+        position: FloatArray,
+        salience: FloatArray,
+        linear: BoolArray,
+        threshold: FloatArray,
+        width: float = HUBER_WIDTH,
+        own: FloatArray | None = None,
+    ) -> None:
+        self.position = position
+        self.salience = salience
+        self.linear = linear
+        self.threshold = threshold
+        self.width = width
+        self.any_linear = bool(linear.any())
+        self.own = np.full(position.shape[0], -np.inf) if own is None else own
+
+    def take(self, rows: IntArray) -> DualProblem:
+        return DualProblem(
+            self.position[rows],
+            self.salience[rows],
+            self.linear,
+            self.threshold[rows],
+            self.width,
+            self.own[rows],
+        )
+
+    def smoothed(self, width: float, margin: float = 0.0) -> DualProblem:
+        """The problem with |z| smoothed at ``width``, every salience raised by ``width`` (so an
+        issue the proposer ignores still has a unique compromise) and thresholds raised by
+        ``margin``.  Smoothing underestimates a linear loss by at most width / 2, so with
+        margin >= width / 2 a package meeting the smoothed thresholds meets the exact ones."""
+        return DualProblem(
+            self.position,
+            self.salience + width,
+            self.linear,
+            self.threshold + margin,
+            width,
+            self.own,
+        )
+
+    # -- the smoothed utility and the inner (per-issue) problem ------------------------------
+    def loss(self, x: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """psi, psi' and psi'' of every actor on every issue at x, each (n, 1 + m, K)."""
+        z = x[:, None, :] - self.position
+        if not self.any_linear:
+            return z * z, 2.0 * z, np.full_like(z, 2.0)
+        lin = self.linear[None, :, None]
+        eps = self.width
+        inside = np.abs(z) <= eps
+        huber = np.where(inside, z * z / (2.0 * eps), np.abs(z) - eps / 2.0) + eps * z * z
+        slope = np.clip(z / eps, -1.0, 1.0) + 2.0 * eps * z
+        curve = np.where(inside, 1.0 / eps, 0.0) + 2.0 * eps
+        return (
+            np.where(lin, huber, z * z),
+            np.where(lin, slope, 2.0 * z),
+            np.where(lin, curve, 2.0),
+        )
+
+    def utilities(self, x: FloatArray) -> FloatArray:
+        psi, _, _ = self.loss(x)
+        result: FloatArray = 1.0 - (self.salience * psi).sum(axis=2)
+        return result
+
+    def inner(self, weights: FloatArray) -> FloatArray:
+        """argmax_x sum_a w_a U_a(x): each issue's weighted compromise, shape (n, K)."""
+        c = weights[:, :, None] * self.salience
+        if not self.any_linear:
+            total = c.sum(axis=1)
+            weighted = (c * self.position).sum(axis=1)
+            safe = np.where(total > 0, total, 1.0)
+            x: FloatArray = np.where(total > 0, weighted / safe, self.position[:, 0, :])
+            return x
+        return self._inner_piecewise(c)
+
+    def _inner_piecewise(self, c: FloatArray) -> FloatArray:
+        """Exact root of the piecewise-linear first-order condition on [0, 1]."""
+        lin = self.linear
+        kinks = self.position[:, lin, :]
+        points = np.concatenate(
+            [
+                np.zeros_like(kinks[:, :1, :]),
+                np.ones_like(kinks[:, :1, :]),
+                np.clip(kinks - self.width, 0.0, 1.0),
+                np.clip(kinks + self.width, 0.0, 1.0),
+            ],
+            axis=1,
+        )
+        points = np.sort(points, axis=1)  # (n, B, K)
+        z = points[:, None, :, :] - self.position[:, :, None, :]  # (n, 1+m, B, K)
+        slope = np.where(
+            lin[None, :, None, None],
+            np.clip(z / self.width, -1.0, 1.0) + 2.0 * self.width * z,
+            2.0 * z,
+        )
+        derivative = (c[:, :, None, :] * slope).sum(axis=1)  # (n, B, K), nondecreasing in B
+        nonneg = derivative >= 0.0
+        first = np.argmax(nonneg, axis=1)  # first breakpoint where f' >= 0
+        never = ~nonneg.any(axis=1)
+        hi = np.take_along_axis(points, first[:, None, :], axis=1)[:, 0, :]
+        lo_index = np.maximum(first - 1, 0)
+        lo = np.take_along_axis(points, lo_index[:, None, :], axis=1)[:, 0, :]
+        d_hi = np.take_along_axis(derivative, first[:, None, :], axis=1)[:, 0, :]
+        d_lo = np.take_along_axis(derivative, lo_index[:, None, :], axis=1)[:, 0, :]
+        step = d_hi - d_lo
+        safe = np.where(step > 0, step, 1.0)
+        x = np.where(step > 0, lo - d_lo * (hi - lo) / safe, hi)
+        x = np.where(first == 0, points[:, 0, :], x)
+        result: FloatArray = np.where(never, 1.0, x)
+        return result
+
+    # -- the dual -----------------------------------------------------------------------------
+    def evaluate(self, lam: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """x(lam), dual value g, gradient (n, m) and Hessian (n, m, m)."""
+        n = lam.shape[0]
+        weights = np.concatenate([np.ones((n, 1)), lam], axis=1)
+        if self.any_linear:
+            x = self.inner(weights)
+            psi, dpsi, ddpsi = self.loss(x)
+            curvature = np.einsum("na,nak,nak->nk", weights, self.salience, ddpsi)
+        else:  # quadratic: closed-form compromise, constant curvature
+            c = weights[:, :, None] * self.salience
+            curvature = np.einsum("nak->nk", c)
+            safe = np.where(curvature > 0, curvature, 1.0)
+            x = np.where(
+                curvature > 0,
+                np.einsum("nak,nak->nk", c, self.position) / safe,
+                self.position[:, 0],
+            )
+            z = x[:, None, :] - self.position
+            psi, dpsi = z * z, 2.0 * z
+            curvature = 2.0 * curvature
+        utility = 1.0 - np.einsum("nak,nak->na", self.salience, psi)
+        gradient = utility[:, 1:] - self.threshold
+        value = utility[:, 0] + np.einsum("na,na->n", lam, gradient)
+        # The maximiser never sits on a bound of [0, 1] by force (every term is minimised inside), so
+        # x moves with lam wherever the inner problem has curvature.
+        positive = curvature > 0
+        inverse = np.where(positive, 1.0 / np.where(positive, curvature, 1.0), 0.0)
+        marginal = self.salience[:, 1:, :] * dpsi[:, 1:, :]  # (n, m, K)
+        hessian = np.matmul(marginal * inverse[:, None, :], marginal.transpose(0, 2, 1))
+        return x, value, gradient, hessian
+
+    def certainly_infeasible(self) -> BoolArray:
+        """A cheap certificate: max_x sum_a (U_a(x) - theta_a) < 0 means no x meets every theta."""
+        n, n_involved, _ = self.position.shape
+        weights = np.ones((n, n_involved))
+        imposed = np.isfinite(self.own)
+        weights[:, 0] = imposed
+        x = self.inner(weights)
+        utility = self.utilities(x)
+        slack = (utility[:, 1:] - self.threshold).sum(axis=1)
+        slack = slack + np.where(imposed, utility[:, 0] - np.where(imposed, self.own, 0.0), 0.0)
+        result: BoolArray = slack < -1e-9
+        return result
+
+    def solve_with_continuation(self) -> tuple[FloatArray, BoolArray]:
+        """Solve; with linear utilities, by a sequence of ever sharper smoothings (warm-started).
+
+        A world keeps the solution of the sharpest smoothing at which Newton converged.
+        Returns packages and feasibility.
+        """
+        n, m = self.threshold.shape
+        if not self.any_linear:
+            package, _, _ = self.solve(np.zeros((n, m)))
+        elif m == 1:
+            package = self.smoothed(BISECTION_WIDTH, BISECTION_WIDTH / 2.0).bisect()
+        else:
+            package = np.empty((n, self.position.shape[2]))
+            # Continuation starts from the smoothest problem, slightly inside lam > 0: at lam = 0 an
+            # issue the proposer ignores has no well-defined compromise and Newton cannot leave.
+            lam = np.full((n, m), 1e-6)
+            for width in CONTINUATION_WIDTHS:
+                margin = width / 2.0 if width <= EXACT_MARGIN_FROM else 0.0
+                x, trial, converged = self.smoothed(width, margin).solve(lam)
+                if width != CONTINUATION_WIDTHS[0]:
+                    # An unconverged package still wins if it meets every exact threshold and
+                    # gives the proposer more.
+                    exact, current = self.exact_utilities(x), self.exact_utilities(package)
+                    tolerance = self.threshold - FEASIBILITY_TOLERANCE
+                    meets = np.all(exact[:, 1:] >= tolerance, axis=1)
+                    current_meets = np.all(current[:, 1:] >= tolerance, axis=1)
+                    converged |= meets & ((exact[:, 0] > current[:, 0]) | ~current_meets)
+                package[converged] = x[converged]
+                lam[converged] = trial[converged]
+                if width == CONTINUATION_WIDTHS[0]:
+                    package[~converged] = x[~converged]
+        exact = self.exact_utilities(package)
+        meets = exact[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE
+        willing = exact[:, 0] >= self.own - FEASIBILITY_TOLERANCE
+        feasible: BoolArray = np.all(meets, axis=1) & willing
+        return package, feasible
+
+    def bisect(self) -> FloatArray:
+        """One constraint: U_1(x(lam)) rises with lam, so bisect on lam (robust at any smoothing)."""
+        n = self.threshold.shape[0]
+        ones = np.ones((n, 1))
+
+        def shortfall(lam: FloatArray) -> tuple[FloatArray, FloatArray]:
+            x = self.inner(np.concatenate([ones, lam[:, None]], axis=1))
+            return x, self.utilities(x)[:, 1] - self.threshold[:, 0]
+
+        x, gap = shortfall(np.zeros(n))
+        done = gap >= 0.0  # the proposer's ideal already satisfies the responder
+        low, high = np.zeros(n), np.ones(n)
+        for _ in range(45):  # grow the bracket to 2**45: beyond it the constraint cannot bind
+            _, gap_high = shortfall(high)
+            short = (gap_high < 0.0) & ~done
+            if not short.any():
+                break
+            low = np.where(short, high, low)
+            high = np.where(short, 2.0 * high, high)
+        # Safeguarded regula falsi (Illinois variant) on the bracket [low, high]; a world stops
+        # when its bracket or its shortfall is at rounding level.
+        gap_low, gap_high = shortfall(low)[1], shortfall(high)[1]
+        active = ~done
+        for _ in range(BISECTIONS):
+            if not active.any():
+                break
+            span = high - low
+            secant = high - gap_high * span / np.where(gap_high != gap_low, gap_high - gap_low, 1.0)
+            inside = (secant > low + 1e-3 * span) & (secant < high - 1e-3 * span)
+            middle = np.where(inside, secant, 0.5 * (low + high))
+            _, gap_middle = shortfall(middle)
+            below = gap_middle < 0.0
+            upd = active
+            gap_high = np.where(
+                upd & ~below, gap_middle, np.where(upd & below, 0.5 * gap_high, gap_high)
+            )
+            gap_low = np.where(
+                upd & below, gap_middle, np.where(upd & ~below, 0.5 * gap_low, gap_low)
+            )
+            low = np.where(upd & below, middle, low)
+            high = np.where(upd & ~below, middle, high)
+            active = active & (high - low > 1e-15 * high) & (np.abs(gap_middle) > 1e-15)
+        x_high, _ = shortfall(high)
+        result: FloatArray = np.where(done[:, None], x, x_high)
+        return result
+
+    def solve(self, start: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """Projected damped Newton on the dual from multipliers ``start``.
+
+        Returns packages, multipliers and whether the projected gradient fell below CONVERGED.
+        """
+        n, m = self.threshold.shape
+        lam = start.copy()
+        final = np.empty_like(lam)
+        damping = np.full(n, 1e-12)
+        package = np.empty((n, self.position.shape[2]))
+        active = np.arange(n)
+        problem = self
+        # Weak duality: g(lam) >= the best package's U_0 >= 0 (utilities are >= 0 on the unit
+        # cube), so g(lam) below max(0, the proposer's own threshold) shows no package will do.
+        slack = 10.0 * self.width if self.any_linear else INFEASIBLE_DUAL
+        floor = np.maximum(self.own, 0.0) - slack
+        x, value, gradient, hessian = self.evaluate(lam)
+        for _ in range(MAX_ITERATIONS):
+            free = ~((lam <= 0.0) & (gradient > 0.0))
+            projected = np.where(free, gradient, 0.0)
+            done = (
+                (np.abs(projected).max(axis=1) <= GRADIENT_TOLERANCE)
+                | (lam.max(axis=1) > MULTIPLIER_CEILING)
+                | (value < floor)
+            )
+            if done.any():
+                package[active[done]] = x[done]
+                final[active[done]] = lam[done]
+                keep = ~done
+                active, lam, damping, floor = active[keep], lam[keep], damping[keep], floor[keep]
+                x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
+                free, projected = free[keep], projected[keep]
+                problem = problem.take(np.flatnonzero(keep))
+            if active.size == 0:
+                break
+            scale = np.maximum(np.abs(np.diagonal(hessian, axis1=1, axis2=2)).max(axis=1), 1e-6)
+            pair = free[:, :, None] & free[:, None, :]
+            system = (
+                np.where(pair, hessian, 0.0)
+                + np.eye(m)[None] * np.where(free, (damping * scale)[:, None], 1.0)[:, :, None]
+            )
+            step = -np.linalg.solve(system, projected[:, :, None])[:, :, 0]
+            trial = np.maximum(lam + step, 0.0)
+            x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial)
+            decrease = (projected * (trial - lam)).sum(axis=1)
+            armijo = value_t <= value + 1e-4 * np.minimum(decrease, 0.0)
+            # Near the optimum the dual value stops changing in floating point; there a step is
+            # judged by whether it shrinks the projected gradient.
+            flat = np.abs(value_t - value) <= 1e-13 * (1.0 + np.abs(value))
+            projected_t = np.where((trial <= 0.0) & (gradient_t > 0.0), 0.0, gradient_t)
+            shrinks = np.abs(projected_t).max(axis=1) < np.abs(projected).max(axis=1)
+            accept = armijo | (flat & shrinks)
+            lam = np.where(accept[:, None], trial, lam)
+            x = np.where(accept[:, None], x_t, x)
+            value = np.where(accept, value_t, value)
+            gradient = np.where(accept[:, None], gradient_t, gradient)
+            hessian = np.where(accept[:, None, None], hessian_t, hessian)
+            damping = np.where(accept, np.maximum(damping / 10.0, 1e-12), damping * 10.0)
+            stalled = damping > 1e20
+            if stalled.any():
+                package[active[stalled]] = x[stalled]
+                final[active[stalled]] = lam[stalled]
+                keep = ~stalled
+                active, lam, damping, floor = active[keep], lam[keep], damping[keep], floor[keep]
+                x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
+                problem = problem.take(np.flatnonzero(keep))
+        if active.size:
+            package[active] = x
+            final[active] = lam
+        _, _, gradient, _ = self.evaluate(final)
+        projected = np.where((final <= 0.0) & (gradient > 0.0), 0.0, gradient)
+        converged = np.abs(projected).max(axis=1) <= CONVERGED
+        return package, final, converged
+
+    def exact_utilities(self, x: FloatArray) -> FloatArray:
+        distance = np.abs(x[:, None, :] - self.position)
+        shaped = np.where(self.linear[None, :, None], distance, distance * distance)
+        result: FloatArray = 1.0 - (self.salience * shaped).sum(axis=2)
+        return result

@@ -1,0 +1,153 @@
+"""Stationary subgame-perfect acceptance thresholds, by value iteration over the protocol.
+
+A responder accepts an offer iff it is worth at least what rejecting is worth:
+
+    theta_i = (1 - p) * delta_i * V_i(next round) + p * b_i,
+
+where p is the breakdown probability, delta_i the actor's discount factor, b_i its breakdown
+(reservation) value and V_i its expected value at the start of the next round, before the proposer
+is known.  In a stationary equilibrium each proposer j offers x_j = argmax U_j subject to the other
+veto players' thresholds, and that offer is accepted, so
+
+* random proposer (Baron & Ferejohn 1989, unanimity):  V_i = sum_j pi_j U_i(x_j);
+* alternating offers in a fixed order of L proposers (Rubinstein 1982; Binmore, Rubinstein &
+  Wolinsky 1986):  thresholds and values depend on the phase t mod L, V_i^t = U_i(x_t).
+
+If a proposer cannot (or will not) satisfy the thresholds, its round fails and everybody gets the
+value of rejecting.  The fixed point is a contraction with modulus max_i (1 - p) delta_i < 1, so
+plain value iteration converges; it is run for every world at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.arrays import FloatArray
+from sim.core.batch import Structure
+from sim.core.solver import solve_offers
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
+from sim.core.utility import utilities
+
+TOLERANCE = 1e-12
+MAX_ITERATIONS = 20_000
+STALL_ITERATIONS = 50
+
+
+def stationary_thresholds(
+    structure: Structure,
+    position: FloatArray,
+    salience: FloatArray,
+    recognition: FloatArray,
+    discount: FloatArray,
+    breakdown: FloatArray,
+    breakdown_value: FloatArray,
+    start: FloatArray | None = None,
+) -> FloatArray:
+    """Equilibrium thresholds, shape (N, L, A): L = 1 phase (random proposer) or len(order).
+
+    position, salience: (N, A, K); recognition, discount, breakdown_value: (N, A); breakdown: (N,).
+    ``start`` warm-starts the iteration (e.g. last round's thresholds).
+
+    Each world iterates theta <- T(theta) on its own until its own change is below TOLERANCE (so
+    a world's thresholds never depend on the batch around it), with Anderson acceleration of
+    depth one (Walker & Ni 2011) -- plain value iteration contracts only by (1 - p) * delta per
+    step, which is slow when the parties are patient and breakdown is unlikely.
+    """
+    n, n_actors, _ = position.shape
+    phases = len(structure.order) if structure.alternating else 1
+    patience = ((1.0 - breakdown)[:, None] * discount)[:, None, :]  # (N, 1, A)
+    base = (breakdown[:, None] * breakdown_value)[:, None, :]
+    outside = breakdown_value[:, None, :]
+
+    def mapping(theta: FloatArray, rows: NDArray[np.int64]) -> FloatArray:
+        values = _round_values(structure, position[rows], salience[rows], recognition[rows], theta)
+        following = np.roll(values, -1, axis=1) if structure.alternating else values
+        # Outside-option principle: nobody accepts less than walking away (Binmore, Shaked &
+        # Sutton 1989); it never binds in the textbook cases, where V_i >= b_i.
+        result: FloatArray = np.maximum(patience[rows] * following + base[rows], outside[rows])
+        return result
+
+    theta = np.repeat(outside, phases, axis=1) if start is None else start.copy()
+    result = theta.copy()
+    active = np.arange(n)
+    best = np.full(n, np.inf)
+    since_best = np.zeros(n, dtype=np.int64)
+    previous: tuple[FloatArray, FloatArray, FloatArray] | None = None  # mapped, residual, size
+    for _ in range(MAX_ITERATIONS):
+        mapped = mapping(theta, active)
+        residual = mapped - theta
+        size = np.abs(residual).max(axis=(1, 2))
+        improved = size < 0.5 * best[active]
+        best[active] = np.where(improved, size, best[active])
+        since_best[active] = np.where(improved, 0, since_best[active] + 1)
+        # The solver is exact only to ~1e-9 with linear utilities: a world also stops once its
+        # iteration no longer contracts (what is left is solver noise).
+        finished = (size <= TOLERANCE) | (since_best[active] >= STALL_ITERATIONS)
+        result[active[finished]] = mapped[finished]
+        keep = ~finished
+        if not keep.any():
+            break
+        active, mapped, residual, size = active[keep], mapped[keep], residual[keep], size[keep]
+        step = mapped
+        if previous is not None:
+            last_mapped, last_residual, last_size = (part[keep] for part in previous)
+            change = residual - last_residual
+            denominator = (change * change).sum(axis=(1, 2))
+            gamma = np.where(
+                (denominator > 0) & (size <= last_size),  # restart where the residual grew
+                (residual * change).sum(axis=(1, 2)) / np.where(denominator > 0, denominator, 1.0),
+                0.0,
+            )
+            step = mapped - gamma[:, None, None] * (mapped - last_mapped)
+        previous = (mapped, residual, size)
+        theta = np.clip(step, -1.0, 1.0)
+    else:  # out of iterations: keep the last mapped thresholds of the worlds still iterating
+        result[active] = mapped
+    return result
+
+
+def _round_values(
+    structure: Structure,
+    position: FloatArray,
+    salience: FloatArray,
+    recognition: FloatArray,
+    theta: FloatArray,
+) -> FloatArray:
+    """V^t_i: each actor's expected utility at the start of a round of phase t, shape (N, L, A)."""
+    n, n_actors, _ = position.shape
+    linear = np.broadcast_to(structure.linear, (n, n_actors))
+    values = np.empty_like(theta)
+    if structure.alternating:
+        for phase, proposer in enumerate(structure.order):
+            values[:, phase, :] = _outcome_of(
+                structure, position, salience, linear, theta[:, phase, :], int(proposer)
+            )
+        return values
+    expected = np.zeros((n, n_actors))
+    for proposer in range(n_actors):
+        outcome = _outcome_of(structure, position, salience, linear, theta[:, 0, :], proposer)
+        expected += recognition[:, proposer : proposer + 1] * outcome
+    values[:, 0, :] = expected
+    return values
+
+
+def _outcome_of(
+    structure: Structure,
+    position: FloatArray,
+    salience: FloatArray,
+    linear: NDArray[np.bool_],
+    theta: FloatArray,
+    proposer: int,
+) -> FloatArray:
+    """Everyone's utility when ``proposer`` moves against thresholds ``theta`` (N, A)."""
+    n = position.shape[0]
+    proposers = np.full(n, proposer, dtype=np.int64)
+    offers = solve_offers(
+        position, salience, structure.linear, structure.veto, proposers, theta, impose_own=True
+    )
+    offered = utilities(offers.package, position, salience, linear)
+    willing = offered[:, proposer] >= theta[:, proposer] - FEASIBILITY_TOLERANCE
+    deal = offers.feasible & willing
+    result: FloatArray = np.where(deal[:, None], offered, theta)
+    return result

@@ -1,0 +1,95 @@
+"""Running negotiations: a batch of worlds to final records, or one world with its trajectory.
+
+We use our own loop rather than ``mesa.batch_run`` (which drops the last step and does not seed
+runs), and release every finished model from Mesa's class-level agent-id registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from sim.core.model import NegotiationModel
+from sim.core.records import Columns, build_columns, record_from_columns
+from sim.scenario.schema import Scenario
+
+
+def simulate(
+    scenario: Scenario,
+    worlds: ArrayLike,
+    *,
+    seed: int | None = None,
+    overrides: Mapping[str, ArrayLike] | None = None,
+    record_trajectory: bool = False,
+) -> NegotiationModel:
+    """Run the given worlds to the end of their talks and return the finished model."""
+    model = NegotiationModel(
+        scenario,
+        worlds,
+        seed=seed,
+        overrides=dict(overrides) if overrides else None,
+        record_trajectory=record_trajectory,
+    )
+    try:
+        while model.running:
+            model.step()
+    finally:
+        model.release()
+    return model
+
+
+def columns_of(model: NegotiationModel) -> Columns:
+    """The final outcome records of a finished model, as columns."""
+    structure = model.structure
+    return build_columns(
+        worlds=model.batch.worlds,
+        seed=model.seed,
+        end=model.end,
+        end_round=model.end_round,
+        deal_proposer=model.deal_proposer,
+        terms=model.terms,
+        utility=model.final_utility,
+        reservation=model.final_reservation,
+        issues=structure.issues,
+        actors=structure.actors,
+    )
+
+
+def run_batch(
+    scenario: Scenario,
+    worlds: ArrayLike,
+    *,
+    seed: int | None = None,
+    overrides: Mapping[str, ArrayLike] | None = None,
+) -> Columns:
+    """Final outcome records (one row per world) of a batch of worlds."""
+    return columns_of(simulate(scenario, worlds, seed=seed, overrides=overrides))
+
+
+@dataclass(frozen=True)
+class SingleRun:
+    """One world: its outcome record and its round-by-round trajectory."""
+
+    scenario: Scenario
+    record: dict[str, Any]
+    trajectory: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_single(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    world: int = 0,
+    overrides: Mapping[str, float] | None = None,
+) -> SingleRun:
+    """Run world ``world`` alone, keeping its trajectory."""
+    per_world = {
+        path: np.array([value], dtype=np.float64) for path, value in (overrides or {}).items()
+    }
+    model = simulate(scenario, [world], seed=seed, overrides=per_world, record_trajectory=True)
+    record = record_from_columns(columns_of(model), 0, scenario=scenario.name)
+    return SingleRun(scenario=scenario, record=record, trajectory=model.trajectory)

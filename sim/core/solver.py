@@ -1,0 +1,113 @@
+"""The proposer's problem, solved for many worlds at once.
+
+Proposer j offers the package x in [0, 1]^K that maximises U_j(x) subject to U_i(x) >= theta_i for
+every other veto player i.  With additively separable utilities the Lagrangian
+
+    L(x, lam) = U_j(x) + sum_i lam_i (U_i(x) - theta_i)
+
+separates by issue, and for fixed multipliers its maximiser is a salience-weighted compromise of
+the ideal points: with quadratic utilities x_k = sum_a w_a s_ak p_ak / sum_a w_a s_ak (w_j = 1,
+w_i = lam_i).  The dual g(lam) = max_x L(x, lam) is convex and has only m = (number of other veto
+players) variables, so we minimise it over lam >= 0 by a projected, damped Newton method with exact
+gradients (U_i(x(lam)) - theta_i) and Hessians, vectorised over worlds (Boyd & Vandenberghe 2004,
+ch. 5; Bertsekas 1982 for the projected Newton step).  Strong duality holds (Slater) whenever the
+constraint set has an interior point.
+
+Linear (rho = 1) utilities make the problem a linear programme: the dual is piecewise linear and
+the inner maximiser is not unique.  The solver replaces |z| by Huber(z; eps) + eps * z**2, which is
+smooth and strictly convex, solves each issue's one-dimensional inner problem exactly over its
+breakpoints, and drives eps from 0.1 down to ``HUBER_WIDTH`` warm-starting the multipliers
+(a smoothing/proximal continuation; Nesterov 2005, Chen & Mangasarian 1996).  The final error in
+any utility is of the order of HUBER_WIDTH.  Worlds where the
+thresholds cannot all be met get ``feasible = False``: no deal that round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.dual import DualProblem
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
+
+
+@dataclass(frozen=True)
+class Offers:
+    """The proposers' packages (N, K) and whether each world's thresholds could all be met."""
+
+    package: FloatArray
+    feasible: BoolArray
+
+
+def solve_offers(
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    veto: BoolArray,
+    proposer: IntArray,
+    threshold: FloatArray,
+    *,
+    impose_own: bool = False,
+) -> Offers:
+    """Each world's proposer's best package subject to the other veto players' thresholds.
+
+    position, salience: (N, A, K); linear, veto: (A,); proposer: (N,); threshold: (N, A).  With
+    ``impose_own`` a world is feasible only if the package also meets the proposer's own
+    threshold, and the solver stops as soon as weak duality shows it cannot (much cheaper).
+    """
+    n, n_actors, n_issues = position.shape
+    package = np.empty((n, n_issues))
+    feasible = np.zeros(n, dtype=bool)
+    # Worlds whose proposers face the same number m of other veto players, with the same
+    # utility shapes row by row, form one problem: row 0 of a world's actor index is its
+    # proposer, rows 1..m the other veto players.  (Fewer, larger problems: less overhead.)
+    involved = [[j, *(a for a in range(n_actors) if veto[a] and a != j)] for j in range(n_actors)]
+    groups: dict[tuple[bool, ...], list[int]] = {}
+    for j in range(n_actors):
+        groups.setdefault(tuple(bool(flag) for flag in linear[involved[j]]), []).append(j)
+    for flags, members in groups.items():
+        rows = np.flatnonzero(np.isin(proposer, members))
+        if rows.size == 0:
+            continue
+        table = np.zeros((n_actors, len(flags)), dtype=np.int64)
+        for j in members:
+            table[j] = involved[j]
+        index = table[proposer[rows]]  # (n_rows, 1 + m)
+        pick = rows[:, None]
+        package[rows], feasible[rows] = solve_group(
+            position[pick, index],
+            salience[pick, index],
+            np.array(flags, dtype=bool),
+            threshold[pick, index[:, 1:]],
+            threshold[rows, index[:, 0]] if impose_own else None,
+        )
+    return Offers(package=package, feasible=feasible)
+
+
+def solve_group(
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    threshold: FloatArray,
+    own: FloatArray | None = None,
+) -> tuple[FloatArray, BoolArray]:
+    """max U_0(x) s.t. U_i(x) >= threshold[:, i-1] for i = 1..m, in every world.
+
+    position, salience: (n, 1 + m, K), row 0 the proposer; linear: (1 + m,); threshold: (n, m);
+    own: optional (n,) proposer's own threshold (worlds whose best package falls below it are
+    infeasible).  Returns the packages (n, K) and feasibility (n,).
+    """
+    n, n_involved, _ = position.shape
+    if n_involved == 1:
+        willing = np.ones(n, dtype=bool) if own is None else own <= 1.0 + FEASIBILITY_TOLERANCE
+        return position[:, 0, :].copy(), willing
+    problem = DualProblem(position, salience, linear, threshold, own=own)
+    impossible = problem.certainly_infeasible()
+    package = position[:, 0, :].copy()
+    feasible = np.zeros(n, dtype=bool)
+    todo = np.flatnonzero(~impossible)
+    if todo.size:
+        package[todo], feasible[todo] = problem.take(todo).solve_with_continuation()
+    return package, feasible

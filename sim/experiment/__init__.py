@@ -1,0 +1,1 @@
+"""Experiments: a spec (scenarios, factors, priors), the cells it expands to, and the per-world samples."""

@@ -1,0 +1,275 @@
+"""Experiment cells: factor paths expanded against a scenario, parameters bound, the grid of cells built."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError, Problem, did_you_mean, display_path, dotted
+from sim.experiment.priors import prior_problems, sampleable_fields
+from sim.experiment.sampling import Parameter
+from sim.experiment.spec import (
+    MAX_CELLS,
+    WILDCARD,
+    Cell,
+    Experiment,
+    ExperimentError,
+    ExperimentSpec,
+)
+from sim.scenario.schema import Scenario
+
+# ---------------------------------------------------------------------------------------------
+# Paths, wildcards and cells
+
+
+def match_pattern(pattern: str, paths: Sequence[str]) -> list[str]:
+    """The paths matched by ``pattern``; ``*`` matches exactly one dotted segment."""
+    parts = pattern.split(".")
+    found = []
+    for path in paths:
+        segments = path.split(".")
+        if len(segments) == len(parts) and all(
+            p in (WILDCARD, s) for p, s in zip(parts, segments, strict=True)
+        ):
+            found.append(path)
+    return found
+
+
+def _generic(path: str, scenario: Scenario) -> set[str]:
+    """``path`` with its actor and/or issue names replaced by wildcards (for hints)."""
+    names = set(scenario.actor_names) | set(scenario.issue_names)
+    segments = path.split(".")
+    slots = [i for i, s in enumerate(segments) if s in names and i > 0]
+    forms = {path}
+    for count in range(1, len(slots) + 1):
+        for chosen in itertools.combinations(slots, count):
+            forms.add(".".join(WILDCARD if i in chosen else s for i, s in enumerate(segments)))
+    return forms
+
+
+def _field_exists(scenario: Scenario, path: str) -> bool:
+    node: Any = scenario.model_dump()
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return True
+
+
+def expand_factor_path(pattern: str, scenario: Scenario) -> list[str]:
+    """A factor path with wildcards expanded against the scenario's keys (itself if none)."""
+    if WILDCARD not in pattern.split("."):
+        return [pattern]
+    expanded = [""]
+    data: Any = scenario.model_dump()
+    nodes: list[Any] = [data]
+    for part in pattern.split("."):
+        next_paths, next_nodes = [], []
+        for prefix, node in zip(expanded, nodes, strict=True):
+            keys = list(node) if (part == WILDCARD and isinstance(node, dict)) else [part]
+            for key in keys:
+                child = node.get(key) if isinstance(node, dict) else None
+                next_paths.append(f"{prefix}.{key}" if prefix else key)
+                next_nodes.append(child)
+        expanded, nodes = next_paths, next_nodes
+    return expanded
+
+
+def apply_factors(scenario: Scenario, factors: Mapping[str, Any]) -> Scenario:
+    """The scenario with every factor value set (wildcards expanded), validated again.
+
+    Raises :class:`~sim.loader.ScenarioError` if a path is unknown or the result is invalid.
+    """
+    from sim.scenario.overrides import apply_to_scenario
+
+    if not factors:
+        return scenario
+    assignments: dict[str, Any] = {}
+    for pattern, value in factors.items():
+        for path in expand_factor_path(pattern, scenario):
+            assignments[path] = value
+    return apply_to_scenario(scenario, assignments)
+
+
+def bind_parameters(
+    uncertainty: Mapping[str, Any], scenario: Scenario
+) -> tuple[list[Parameter], list[tuple[str, str, str | None]]]:
+    """Expand the uncertainty patterns against one scenario into concrete parameters.
+
+    Returns the parameters and problems ``(pattern, message, hint)``.  A pattern that matches
+    nothing in this scenario is not a problem here (see :func:`build_cells`).
+    """
+    fields = sampleable_fields(scenario)
+    paths = list(fields)
+    problems: list[tuple[str, str, str | None]] = []
+    chosen: dict[str, tuple[str, int]] = {}  # concrete path -> (pattern, wildcard count)
+    for pattern in uncertainty:
+        wildcards = pattern.split(".").count(WILDCARD)
+        for path in match_pattern(pattern, paths):
+            previous = chosen.get(path)
+            if previous is None or wildcards < previous[1]:
+                chosen[path] = (pattern, wildcards)
+            elif wildcards == previous[1]:
+                problems.append(
+                    (pattern, f"matches {path}, as does '{previous[0]}'; keep one", None)
+                )
+    parameters: list[Parameter] = []
+    for path in paths:
+        if path not in chosen:
+            continue
+        pattern = chosen[path][0]
+        prior = uncertainty[pattern]
+        sampled_field = fields[path]
+        for message in prior_problems(prior, sampled_field):
+            problems.append((pattern, message, None))
+        parameters.append(Parameter.bind(path, prior, sampled_field))
+    # Whole tables and their single entries cannot both be sampled.
+    concrete = {p.path for p in parameters}
+    for parameter in parameters:
+        if parameter.field.kind != "scalar":
+            for lane in parameter.field.lanes:
+                entry = f"{parameter.path}.{lane}"
+                if entry in concrete:
+                    problems.append(
+                        (
+                            chosen[entry][0],
+                            f"{entry} is also sampled as part of the whole table "
+                            f"{parameter.path} (from '{chosen[parameter.path][0]}'); "
+                            "sample either whole tables or single entries",
+                            None,
+                        )
+                    )
+    streams: dict[int, str] = {}
+    for parameter in parameters:
+        other = streams.setdefault(parameter.stream, parameter.path)
+        if other != parameter.path:  # pragma: no cover - a 31-bit hash collision
+            problems.append(
+                (chosen[parameter.path][0], f"shares its random stream with {other}", None)
+            )
+    return parameters, problems
+
+
+def _unknown_path_hint(pattern: str, scenarios: Sequence[Scenario]) -> tuple[str, str | None]:
+    """The message and hint for an uncertainty path that names no sampleable field."""
+    segments = pattern.split(".")
+    if len(segments) == 4 and segments[0] == "actors" and segments[2] == "salience":
+        table = ".".join(segments[:3])
+        return (
+            "a salience is sampled with its whole table, which must sum to 1",
+            f"put dist: dirichlet on {table} (centred on the scenario's saliences)",
+        )
+    for scenario in scenarios:
+        concrete = expand_factor_path(pattern, scenario)
+        if any(_field_exists(scenario, path) for path in concrete):
+            return (
+                "is fixed within a cell (it changes the model's structure, or is not a number); "
+                "vary it under 'factors:' instead",
+                None,
+            )
+    options: set[str] = set()
+    for scenario in scenarios:
+        for path in sampleable_fields(scenario):
+            options |= _generic(path, scenario)
+    return "names no field that can be sampled per world", did_you_mean(pattern, options)
+
+
+def build_cells(
+    spec: ExperimentSpec, scenarios: Mapping[str, Scenario]
+) -> tuple[tuple[Cell, ...], list[tuple[tuple[str | int, ...], str, str | None]]]:
+    """Every cell of the experiment (scenarios outer, factor grid inner, in file order).
+
+    Returns the cells and problems ``(location in the experiment file, message, hint)``.
+    """
+    problems: list[tuple[tuple[str | int, ...], str, str | None]] = []
+    factor_paths = list(spec.factors)
+    grid = list(itertools.product(*(spec.factors[path] for path in factor_paths)))
+    if len(grid) * len(scenarios) > MAX_CELLS:
+        problems.append(
+            (("factors",), f"{len(grid) * len(scenarios)} cells; at most {MAX_CELLS}", None)
+        )
+        return (), problems
+
+    # Each factor value on its own first, so a bad value is reported at its list item.
+    bad_value = False
+    for name, scenario in scenarios.items():
+        for path in factor_paths:
+            for index, value in enumerate(spec.factors[path]):
+                try:
+                    apply_factors(scenario, {path: value})
+                except InputError as error:
+                    bad_value = True
+                    for problem in error.problems:
+                        where = f" (in scenario '{name}')" if len(scenarios) > 1 else ""
+                        message = (
+                            f"{problem.field}: {problem.message}"
+                            if (problem.field and problem.field != path)
+                            else problem.message
+                        )
+                        problems.append((("factors", path, index), message + where, problem.hint))
+    for pattern in spec.uncertainty:
+        for path in factor_paths:
+            if match_pattern(pattern, [path]) or match_pattern(path, [pattern]):
+                problems.append(
+                    (
+                        ("uncertainty", pattern),
+                        f"also set by the factor '{path}'; a field is either sampled or a factor",
+                        None,
+                    )
+                )
+    if bad_value:
+        # Still check the priors, against the scenarios without their factors.
+        factor_paths, grid = [], [()]
+
+    cells: list[Cell] = []
+    matched: set[str] = set()
+    binding_problems: dict[tuple[str, str], str | None] = {}
+    for name, scenario in scenarios.items():
+        for combination in grid:
+            factors = dict(zip(factor_paths, combination, strict=True))
+            try:
+                cell_scenario = apply_factors(scenario, factors)
+            except InputError as error:
+                shown = ", ".join(f"{k}={v}" for k, v in factors.items())
+                for problem in error.problems:
+                    problems.append(
+                        (("factors",), f"{shown} in '{name}': {problem.message}", problem.hint)
+                    )
+                continue
+            parameters, found = bind_parameters(spec.uncertainty, cell_scenario)
+            for pattern, message, hint in found:
+                binding_problems.setdefault((pattern, message), hint)
+            fields = sampleable_fields(cell_scenario)
+            for pattern in spec.uncertainty:
+                if match_pattern(pattern, list(fields)):
+                    matched.add(pattern)
+            cells.append(Cell(len(cells), name, factors, cell_scenario, tuple(parameters)))
+    for (pattern, message), hint in binding_problems.items():
+        problems.append((("uncertainty", pattern), message, hint))
+    for pattern in spec.uncertainty:
+        if pattern not in matched:
+            message, hint = _unknown_path_hint(pattern, list(scenarios.values()))
+            problems.append((("uncertainty", pattern), message, hint))
+    return (() if problems else tuple(cells)), problems
+
+
+def build_experiment(
+    spec: ExperimentSpec,
+    scenarios: Mapping[str, Scenario],
+    *,
+    path: Path | None = None,
+    scenario_paths: Mapping[str, Path] | None = None,
+) -> Experiment:
+    """An :class:`Experiment` from a validated spec and its loaded scenarios.
+
+    Raises :class:`ExperimentError` (without file lines) if the cells cannot be built.
+    """
+    cells, problems = build_cells(spec, scenarios)
+    if problems:
+        where = display_path(path) if path else spec.name
+        raise ExperimentError(
+            Problem(where, None, dotted(loc), message, hint) for loc, message, hint in problems
+        )
+    return Experiment(spec, dict(scenarios), cells, path, dict(scenario_paths or {}))

@@ -1,0 +1,149 @@
+"""Experiments: which scenarios to run, what is uncertain in them, and which factors to vary.
+
+An experiment file names one scenario or several, the number of worlds per cell, a seed, priors
+over per-world scenario fields (``uncertainty``, sampled afresh in every world; see
+:mod:`sim.sampling`) and a grid of fixed values (``factors``; every combination of values times
+every scenario is one cell)::
+
+    name: sanctions-pressure
+    description: Does more US pressure make a deal more likely?
+    scenario: alaska-summit              # or a list of scenarios to compare
+    runs: 100000                         # worlds per cell
+    seed: 7
+    uncertainty:
+      actors.russia.war_cost: {dist: uniform, low: 0.005, high: 0.03}
+      actors.*.salience: {dist: dirichlet, concentration: 50}
+    factors:
+      actors.us.strategy.beta: [0.5, 1.0, 2.0]
+
+A ``*`` stands for every actor (or issue) of the scenario: ``actors.*.war_cost`` puts a prior on
+each actor's war cost, each with its own independent draws.  A path without a wildcard wins over
+a wildcard that also matches it.  Each concrete path draws from its own counter-based stream,
+so world ``w`` samples the same values in every cell (common random numbers): cells differ only
+by what defines them.  Factor paths may name any scenario field (structural ones too:
+``actors.ukraine.veto``, ``protocol.max_rounds``); each cell's scenario is validated again.
+
+Problems are reported like scenario problems: file, line, field, message and a "did you mean"
+hint (:mod:`sim.loader`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sim.errors import InputError
+from sim.experiment.priors import Beta, Choice, Dirichlet, Normal, Prior, Triangular, Uniform
+from sim.experiment.sampling import Parameter
+from sim.scenario.schema import Scenario
+
+PRIOR_MODELS: dict[str, type[BaseModel]] = {
+    "uniform": Uniform,
+    "normal": Normal,
+    "beta": Beta,
+    "triangular": Triangular,
+    "dirichlet": Dirichlet,
+    "choice": Choice,
+}
+WILDCARD = "*"
+MAX_CELLS = 10_000
+
+
+class ExperimentError(InputError):
+    """An experiment file (or a scenario or factor value it refers to) is not valid."""
+
+
+class ExperimentSpec(BaseModel):
+    """The contents of an experiment file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = Field(default="", description="the question the experiment answers")
+    scenario: str | list[str] = Field(description="a scenario name or path, or a list of them")
+    runs: int = Field(ge=1, le=10**10, description="worlds per cell")
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    uncertainty: dict[str, Prior] = Field(default_factory=dict)
+    factors: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(default_factory=dict)
+
+    @field_validator("scenario")
+    @classmethod
+    def _some_scenario(cls, value: str | list[str]) -> str | list[str]:
+        names = [value] if isinstance(value, str) else value
+        if not names:
+            raise ValueError("name at least one scenario")
+        if len(set(names)) != len(names):
+            raise ValueError("a scenario is listed twice")
+        return value
+
+    @property
+    def scenario_refs(self) -> list[str]:
+        return [self.scenario] if isinstance(self.scenario, str) else list(self.scenario)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of an experiment: a scenario with one combination of factor values."""
+
+    index: int
+    scenario_name: str
+    factors: Mapping[str, Any]
+    scenario: Scenario = field(repr=False)
+    parameters: tuple[Parameter, ...] = field(repr=False)
+
+    @property
+    def label(self) -> str:
+        values = ", ".join(f"{path}={_shown(value)}" for path, value in self.factors.items())
+        return f"{self.scenario_name}" + (f" [{values}]" if values else "")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment with its scenarios loaded and its cells built."""
+
+    spec: ExperimentSpec
+    scenarios: Mapping[str, Scenario]
+    cells: tuple[Cell, ...]
+    path: Path | None = None
+    scenario_paths: Mapping[str, Path] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def description(self) -> str:
+        return self.spec.description
+
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
+    @property
+    def runs(self) -> int:
+        return self.spec.runs
+
+    @property
+    def n_worlds(self) -> int:
+        return self.runs * len(self.cells)
+
+    def with_runs(self, runs: int) -> Experiment:
+        """The same experiment with another number of worlds per cell."""
+        if runs < 1:
+            raise ValueError("runs must be >= 1")
+        return replace(self, spec=self.spec.model_copy(update={"runs": runs}))
+
+    def cell(self, index: int) -> Cell:
+        if not 0 <= index < len(self.cells):
+            raise IndexError(f"no cell {index}; cells are 0..{len(self.cells) - 1}")
+        return self.cells[index]

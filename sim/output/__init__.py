@@ -1,0 +1,1 @@
+"""Outputs read from records: colours, figures, the HTML report and text descriptions."""

@@ -1,0 +1,60 @@
+"""Plain-language descriptions of outcome records (used by ``parley run`` and ``parley replay``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sim.scenario.schema import Scenario
+
+
+def term_in_words(scenario: Scenario, issue: str, value: float) -> str:
+    """The agreed value of an issue and, in words, which labelled end it lies at or leans to."""
+    spec = scenario.issues[issue]
+    if value <= 0.05:
+        words = f"at: {spec.low}"
+    elif value >= 0.95:
+        words = f"at: {spec.high}"
+    elif value < 0.45:
+        words = f"leans to: {spec.low}"
+    elif value > 0.55:
+        words = f"leans to: {spec.high}"
+    else:
+        words = f"midway between: {spec.low} / {spec.high}"
+    return f"{value:.2f}  ({words})"
+
+
+def describe_record(scenario: Scenario, record: Mapping[str, Any]) -> str:
+    """A readable summary: deal or not, when, the terms, each party's utility vs no deal."""
+    max_rounds = scenario.protocol.max_rounds
+    lines = [f"Scenario '{scenario.name}' (seed {record['seed']}, world {record['world']})"]
+    if record["agreed"]:
+        proposer = scenario.actors[record["proposer"]].name
+        lines.append(f"DEAL in round {record['round']} of {max_rounds}, proposed by {proposer}.")
+        lines.append("Terms:")
+        width = max(len(issue) for issue in scenario.issues)
+        for issue, value in record["terms"].items():
+            lines.append(f"  {issue.ljust(width)}  {term_in_words(scenario, issue, value)}")
+    elif record["end_reason"] == "breakdown":
+        lines.append(
+            f"NO DEAL: the talks broke down after round {record['round']} of {max_rounds}; "
+            "the war goes on."
+        )
+    else:
+        lines.append(f"NO DEAL by the deadline (round {max_rounds}); the war goes on.")
+    lines.append("Utilities (1 = the party's ideal package):")
+    width = max(len(actor.name) for actor in scenario.actors.values())
+    for key, actor in scenario.actors.items():
+        utility = record["utilities"][key]
+        reservation = record["reservation"][key]
+        gain = record["gains"][key]
+        veto = "veto" if actor.veto else "no veto"
+        if record["agreed"]:
+            verdict = "better than no deal" if gain > 0 else "no better than no deal"
+            lines.append(
+                f"  {actor.name.ljust(width)}  {utility:.3f} vs no deal {reservation:.3f}"
+                f"  (gain {gain:+.3f}, {verdict}; {veto})"
+            )
+        else:
+            lines.append(f"  {actor.name.ljust(width)}  no-deal value {reservation:.3f}  ({veto})")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Figures, one module per family; :mod:`~sim.output.figures.registry` lists them."""

@@ -1,0 +1,1 @@
+"""Scenarios: the schema, reading YAML with line tracking, validation messages, inheritance and overrides."""

@@ -1,0 +1,167 @@
+"""Checks beyond the schema: every number has evidence, named tables, strict numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from sim.errors import Loc, Problem, did_you_mean
+from sim.scenario.messages import model_arm
+from sim.scenario.schema import Actor, Issue, IssueDynamics, Protocol
+from sim.scenario.yaml_source import Locator
+
+# --------------------------------------------------------------------------------------------
+# Scenario checks beyond pydantic: cross references, evidence keys, --strict
+# --------------------------------------------------------------------------------------------
+
+# Mappings inside an entry whose keys name issues or actors (for hints and evidence keys).
+_NAMED_TABLES: dict[str, Literal["issues", "actors"]] = {
+    "position": "issues",
+    "salience": "issues",
+    "recognition": "actors",
+}
+
+# Where entries carrying an ``evidence`` map live, and their models.
+_EVIDENCE_OWNERS: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("issues", Issue),
+    ("actors", Actor),
+    ("dynamics", IssueDynamics),
+)
+
+# The numbers --strict wants evidence for; ``*`` stands for every entry of a table.
+_STRICT_NUMBERS: dict[str, tuple[str, ...]] = {
+    "actors": (
+        "capability",
+        "veto",
+        "reservation",
+        "war_cost",
+        "discount",
+        "strategy.beta",
+        "position.*",
+        "salience.*",
+    ),
+    "issues": ("status_quo",),
+    "dynamics": ("drift", "volatility"),
+    "protocol": ("max_rounds", "breakdown_probability", "recognition.*"),
+}
+
+
+def _names(data: Mapping[str, Any], section: str) -> list[str]:
+    entries = data.get(section)
+    return [str(key) for key in entries] if isinstance(entries, Mapping) else []
+
+
+def scenario_key_names(data: Mapping[str, Any], loc: Sequence[str | int]) -> list[str]:
+    """Keys the scenario's free-form mapping at ``loc`` may hold: issue or actor names.
+
+    ``actors.X.position``/``salience`` and ``dynamics`` take issue names; ``protocol.recognition``
+    takes actor names; ``actors`` and ``issues`` take the names already defined.
+    """
+    loc = tuple(loc)
+    if loc in (("actors",), ("issues",), ("dynamics",)):
+        return _names(data, "issues" if loc == ("dynamics",) else str(loc[0]))
+    if loc == ("protocol", "recognition"):
+        return _names(data, "actors")
+    if len(loc) == 3 and loc[0] == "actors" and loc[2] in ("position", "salience"):
+        return _names(data, "issues")
+    return []
+
+
+def _cross_reference_hint(data: Mapping[str, Any], message: str) -> str | None:
+    match = re.fullmatch(r"unknown (issue|actor) '(.*)'", message)
+    if match is None:
+        return None
+    return did_you_mean(match.group(2), _names(data, f"{match.group(1)}s"))
+
+
+def evidence_targets(
+    model: type[BaseModel], entry: Mapping[str, Any], data: Mapping[str, Any]
+) -> list[str]:
+    """The keys an ``evidence`` map of a ``model`` entry may use.
+
+    Every field but ``evidence`` itself (``position`` covers the whole table), plus the dotted
+    sub-fields: ``strategy.beta``, ``position.<issue>``, ``salience.<issue>``,
+    ``recognition.<actor>``.
+    """
+    targets: list[str] = []
+    for name, info in model.model_fields.items():
+        if name == "evidence":
+            continue
+        targets.append(name)
+        sub_model = model_arm(info.annotation)
+        if sub_model is not None:
+            targets.extend(f"{name}.{sub}" for sub in sub_model.model_fields if sub != "evidence")
+        elif name in _NAMED_TABLES:
+            keys = dict.fromkeys(_names(data, _NAMED_TABLES[name]))
+            table = entry.get(name)
+            if isinstance(table, Mapping):
+                keys.update(dict.fromkeys(str(key) for key in table))
+            targets.extend(f"{name}.{key}" for key in keys)
+    return targets
+
+
+def _evidence_entries(
+    data: Mapping[str, Any],
+) -> Iterator[tuple[Loc, type[BaseModel], Mapping[str, Any]]]:
+    for section, model in _EVIDENCE_OWNERS:
+        entries = data.get(section)
+        if isinstance(entries, Mapping):
+            for key, entry in entries.items():
+                if isinstance(entry, Mapping):
+                    yield (section, key), model, entry
+    protocol = data.get("protocol")
+    if isinstance(protocol, Mapping):
+        yield ("protocol",), Protocol, protocol
+
+
+def evidence_problems(data: Mapping[str, Any], locator: Locator) -> Iterator[Problem]:
+    """Evidence keys that name no field of their entry."""
+    for loc, model, entry in _evidence_entries(data):
+        evidence = entry.get("evidence")
+        if not isinstance(evidence, Mapping):
+            continue
+        targets = evidence_targets(model, entry, data)
+        for key in evidence:
+            if key not in targets:
+                yield locator.problem(
+                    (*loc, "evidence", key),
+                    f"evidence for '{key}', which is not a field here",
+                    did_you_mean(key, targets),
+                )
+
+
+def unsupported_numbers(data: Mapping[str, Any], locator: Locator) -> Iterator[Problem]:
+    """``--strict``: every number set in the scenario needs an evidence entry.
+
+    A number is covered by an evidence key equal to its field path within its entry or to a
+    parent of it (``position`` covers ``position.territory``).  Fields left at their defaults
+    are not numbers the file sets and are not checked.
+    """
+    for loc, _model, entry in _evidence_entries(data):
+        evidence = entry.get("evidence")
+        keys = [str(key) for key in evidence] if isinstance(evidence, Mapping) else []
+        for pattern in _STRICT_NUMBERS[str(loc[0])]:
+            for path in _expand(entry, pattern):
+                if not any(path == key or path.startswith(key + ".") for key in keys):
+                    yield locator.problem(
+                        (*loc, *path.split(".")),
+                        "no evidence for this value (--strict)",
+                        f'add evidence: {{{path}: "..."}}',
+                    )
+
+
+def _expand(entry: Mapping[str, Any], pattern: str) -> Iterator[str]:
+    head, _, rest = pattern.partition(".")
+    if head not in entry or entry[head] is None:
+        return
+    value = entry[head]
+    if not rest:
+        yield head
+    elif rest == "*":
+        if isinstance(value, Mapping):
+            yield from (f"{head}.{key}" for key in value)
+    elif isinstance(value, Mapping):
+        yield from (f"{head}.{path}" for path in _expand(value, rest))

@@ -1,0 +1,218 @@
+"""The scenario: typed, frozen, validated description of one negotiation.
+
+A scenario names the issues (each on [0, 1] with labelled ends and a status quo), the actors
+(positions, saliences, capability, veto, utility shape, no-deal value, patience, strategy and the
+article evidence for every number), the bargaining protocol and the war dynamics.  Files are read
+by :mod:`sim.loader`, which maps every problem found here back to a file, line and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.errors import Loc
+
+SALIENCE_TOLERANCE = 1e-6
+
+
+class Frozen(BaseModel):
+    """Base for every configuration object: immutable and strict about unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Issue(Frozen):
+    """One negotiated dimension on [0, 1]; ``low`` and ``high`` say what 0 and 1 mean."""
+
+    description: str = ""
+    low: str = Field(description="what a value of 0 means")
+    high: str = Field(description="what a value of 1 means")
+    status_quo: float = Field(ge=0.0, le=1.0, description="where the issue stands with no deal")
+    evidence: dict[str, str] = Field(default_factory=dict)
+
+
+class Strategy(Frozen):
+    """How an actor sets its acceptance threshold each round."""
+
+    kind: Literal["concession", "equilibrium"] = "concession"
+    beta: float = Field(
+        default=1.0, gt=0.0, description="concession exponent: <1 Boulware, >1 Conceder"
+    )
+
+
+class Actor(Frozen):
+    """One party to the negotiation."""
+
+    name: str
+    capability: float = Field(default=1.0, ge=0.0)
+    veto: bool = True
+    utility: Literal["linear", "quadratic"] = "quadratic"
+    position: dict[str, float]
+    salience: dict[str, float]
+    reservation: float | None = Field(
+        default=None, ge=-1.0, le=1.0, description="explicit no-deal utility; derived if absent"
+    )
+    war_cost: float = Field(default=0.0, ge=0.0, le=1.0)
+    discount: float = Field(default=1.0, gt=0.0, le=1.0)
+    strategy: Strategy = Field(default_factory=Strategy)
+    evidence: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def rho(self) -> float:
+        """The exponent of the distance term: 1 for linear, 2 for quadratic utility."""
+        return 1.0 if self.utility == "linear" else 2.0
+
+
+class Protocol(Frozen):
+    """Who proposes, how many rounds, and the risk that talks collapse after a rejection."""
+
+    kind: Literal["alternating", "random-proposer"] = "random-proposer"
+    recognition: Literal["uniform", "capability"] | dict[str, float] = "capability"
+    order: list[str] | None = None
+    max_rounds: int = Field(default=40, ge=1, le=100_000)
+    breakdown_probability: float = Field(default=0.0, ge=0.0, lt=1.0)
+    evidence: dict[str, str] = Field(default_factory=dict)
+
+
+class IssueDynamics(Frozen):
+    """Random-walk movement of an issue's status quo between rounds (the war going on)."""
+
+    drift: float = Field(default=0.0, ge=-1.0, le=1.0)
+    volatility: float = Field(default=0.0, ge=0.0, le=1.0)
+    evidence: dict[str, str] = Field(default_factory=dict)
+
+
+class Scenario(Frozen):
+    """A complete negotiation scenario."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str = ""
+    extends: str | None = None
+    issues: dict[str, Issue] = Field(min_length=1)
+    actors: dict[str, Actor] = Field(min_length=2)
+    protocol: Protocol = Field(default_factory=Protocol)
+    dynamics: dict[str, IssueDynamics] = Field(default_factory=dict)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        problems = list(cross_reference_problems(self.model_dump()))
+        if problems:
+            loc, message = problems[0]
+            raise ValueError(f"{'.'.join(str(p) for p in loc)}: {message}")
+        return self
+
+    @property
+    def issue_names(self) -> list[str]:
+        return list(self.issues)
+
+    @property
+    def actor_names(self) -> list[str]:
+        return list(self.actors)
+
+    @property
+    def veto_players(self) -> list[str]:
+        return [key for key, actor in self.actors.items() if actor.veto]
+
+
+def cross_reference_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]]:
+    """Problems that need more than one field to see, found on raw (possibly invalid) data.
+
+    Tolerant of wrong types: anything it cannot read is left to field validation.  Yields
+    ``(location, message)``; the loader attaches file lines and "did you mean" hints.
+    """
+    issues = raw.get("issues")
+    actors = raw.get("actors")
+    issue_names = list(issues) if isinstance(issues, Mapping) else None
+    actor_names = list(actors) if isinstance(actors, Mapping) else None
+
+    if isinstance(actors, Mapping) and issue_names is not None:
+        for key, actor in actors.items():
+            if not isinstance(actor, Mapping):
+                continue
+            for table in ("position", "salience"):
+                values = actor.get(table)
+                if not isinstance(values, Mapping):
+                    continue
+                for issue in values:
+                    if issue not in issue_names:
+                        yield ("actors", key, table, issue), f"unknown issue '{issue}'"
+                for issue in issue_names:
+                    if issue not in values:
+                        yield ("actors", key, table), f"missing issue '{issue}'"
+                for issue, value in values.items():
+                    if not _is_number(value):
+                        continue
+                    if table == "position" and not 0.0 <= value <= 1.0:
+                        yield ("actors", key, table, issue), f"{value} is outside [0, 1]"
+                    if table == "salience" and value < 0.0:
+                        yield ("actors", key, table, issue), f"{value} is negative"
+            salience = actor.get("salience")
+            if isinstance(salience, Mapping) and all(_is_number(v) for v in salience.values()):
+                total = float(sum(salience.values()))
+                if abs(total - 1.0) > SALIENCE_TOLERANCE:
+                    yield ("actors", key, "salience"), f"saliences sum to {total:.6g}, not 1"
+
+    protocol = raw.get("protocol")
+    if isinstance(protocol, Mapping) and actor_names is not None:
+        order = protocol.get("order")
+        if isinstance(order, list):
+            for index, name in enumerate(order):
+                if name not in actor_names:
+                    yield ("protocol", "order", index), f"unknown actor '{name}'"
+        recognition = protocol.get("recognition")
+        if isinstance(recognition, Mapping):
+            for name, value in recognition.items():
+                if name not in actor_names:
+                    yield ("protocol", "recognition", name), f"unknown actor '{name}'"
+                elif _is_number(value) and value < 0:
+                    yield ("protocol", "recognition", name), f"{value} is negative"
+            weights = [v for v in recognition.values() if _is_number(v)]
+            if weights and sum(weights) <= 0:
+                yield ("protocol", "recognition"), "recognition weights must not all be zero"
+        kind = protocol.get("kind", "random-proposer")
+        if kind == "alternating" and not order:
+            yield ("protocol", "order"), "the alternating protocol needs an 'order' of actors"
+    if isinstance(actors, Mapping):
+        vetoes = [a for a in actors.values() if isinstance(a, Mapping) and a.get("veto", True)]
+        if not vetoes:
+            yield ("actors",), "at least one actor must hold a veto"
+        recognition = protocol.get("recognition") if isinstance(protocol, Mapping) else None
+        if recognition in (None, "capability"):
+            caps = [a.get("capability", 1.0) for a in actors.values() if isinstance(a, Mapping)]
+            if caps and all(_is_number(c) for c in caps) and sum(caps) <= 0:
+                yield ("actors",), "capability-based recognition needs some capability > 0"
+
+        p_break = (
+            protocol.get("breakdown_probability", 0.0) if isinstance(protocol, Mapping) else 0.0
+        )
+        for key, actor in actors.items():
+            if not isinstance(actor, Mapping):
+                continue
+            strategy = actor.get("strategy")
+            discount = actor.get("discount", 1.0)
+            if (
+                isinstance(strategy, Mapping)
+                and strategy.get("kind") == "equilibrium"
+                and _is_number(discount)
+                and _is_number(p_break)
+                and discount * (1.0 - p_break) >= 1.0
+            ):
+                yield (
+                    ("actors", key, "discount"),
+                    "the equilibrium strategy needs impatience: discount < 1 or "
+                    "protocol.breakdown_probability > 0",
+                )
+
+    dynamics = raw.get("dynamics")
+    if isinstance(dynamics, Mapping) and issue_names is not None:
+        for issue in dynamics:
+            if issue not in issue_names:
+                yield ("dynamics", issue), f"unknown issue '{issue}'"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,144 @@
+"""Where chunks run: a local process pool or a Dask cluster, with progress reporting."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import SweepInterrupted
+from sim.sweep.chunks import ChunkDone, ChunkTask, run_chunk_to_bytes, run_chunk_to_part
+from sim.sweep.parts import write_part
+
+
+def _worker_init() -> None:
+    # Ctrl-C goes to the whole process group; let the parent decide and finish running chunks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@dataclass
+class _Progress:
+    total: int
+    enabled: bool
+    initial: int = 0
+    _bar: Any = field(default=None, init=False)
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from tqdm import tqdm
+
+            # A terminal that reports no size (some CI ptys) would hide tqdm's bar entirely.
+            size = shutil.get_terminal_size()
+            self._bar = tqdm(
+                total=self.total,
+                initial=self.initial,
+                unit="world",
+                unit_scale=True,
+                ncols=size.columns,
+                nrows=size.lines,
+                smoothing=0.1,
+                file=sys.stderr,
+            )
+        return self
+
+    def update(self, worlds: int) -> None:
+        if self._bar is not None:
+            self._bar.update(worlds)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _run_local(
+    tasks: Sequence[ChunkTask], workers: int, finished: Callable[[ChunkDone], None]
+) -> None:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("spawn")
+    executor = ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)), mp_context=context, initializer=_worker_init
+    )
+    try:
+        # Keep a bounded window of submitted chunks so a huge sweep does not queue every task.
+        queue: Iterator[ChunkTask] = iter(tasks)
+        running: set[Future[ChunkDone]] = set()
+        window = 4 * workers
+        for task in queue:
+            running.add(executor.submit(run_chunk_to_part, task))
+            if len(running) >= window:
+                break
+        while running:
+            completed, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in completed:
+                finished(future.result())
+                next_task = next(queue, None)
+                if next_task is not None:
+                    running.add(executor.submit(run_chunk_to_part, next_task))
+    except KeyboardInterrupt as interrupt:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise SweepInterrupted("interrupted") from interrupt
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+
+
+def _run_dask(
+    tasks: Sequence[ChunkTask],
+    parts_dir: Path,
+    workers: int | None,
+    scheduler: str | None,
+    finished: Callable[[ChunkDone], None],
+) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            client = stack.enter_context(Client(scheduler))
+        else:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers or default_workers(),
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        by_key = {}
+        futures = []
+        for task in tasks:
+            remote = ChunkTask(
+                task.chunk, task.scenario, task.parameters, task.seed, None, task.scenario_name
+            )
+            future = client.submit(run_chunk_to_bytes, remote, pure=False)
+            by_key[future.key] = task.chunk
+            futures.append(future)
+        try:
+            for future in as_completed(futures):
+                started = time.perf_counter()
+                chunk = by_key[future.key]
+                write_part(future.result(), parts_dir / chunk.file_name)
+                future.release()
+                finished(ChunkDone(chunk, chunk.size, time.perf_counter() - started))
+        except KeyboardInterrupt as interrupt:
+            for future in futures:
+                future.cancel()
+            raise SweepInterrupted("interrupted") from interrupt

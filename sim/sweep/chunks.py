@@ -1,0 +1,134 @@
+"""Chunks of worlds: planning them and running one chunk of one cell to a table of records."""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim.experiment.sampling import Parameter, flatten, sample
+from sim.scenario.schema import Scenario
+from sim.sweep.parts import write_part
+
+DEFAULT_CHUNK_SIZE = 25_000
+MIN_CHUNK_SIZE = 1_000
+
+
+# ---------------------------------------------------------------------------------------------
+# Chunks
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Worlds ``start .. stop-1`` of one cell."""
+
+    cell: int
+    index: int
+    start: int
+    stop: int
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def file_name(self) -> str:
+        return f"cell{self.cell:05d}-chunk{self.index:07d}.arrows"
+
+
+def default_chunk_size(runs: int, n_cells: int, workers: int) -> int:
+    """Chunks big enough to amortise the model's per-batch overhead, small enough that every
+    worker gets several (for load balance and a smooth progress bar)."""
+    total = runs * n_cells
+    per_worker = math.ceil(total / max(1, 4 * workers))
+    return max(1, min(runs, DEFAULT_CHUNK_SIZE, max(MIN_CHUNK_SIZE, per_worker)))
+
+
+def plan_chunks(n_cells: int, runs: int, chunk_size: int) -> list[Chunk]:
+    """All chunks of a sweep in (cell, world) order."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    chunks: list[Chunk] = []
+    for cell in range(n_cells):
+        for index, start in enumerate(range(0, runs, chunk_size)):
+            chunks.append(Chunk(cell, index, start, min(start + chunk_size, runs)))
+    return chunks
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Everything a worker needs to run one chunk (picklable, no open files)."""
+
+    chunk: Chunk
+    scenario: Scenario
+    parameters: tuple[Parameter, ...]
+    seed: int
+    parts_dir: str | None = None
+    scenario_name: str = ""
+
+
+@dataclass(frozen=True)
+class ChunkDone:
+    chunk: Chunk
+    rows: int
+    seconds: float
+
+
+def compute_chunk(task: ChunkTask) -> pa.Table:
+    """Sample the chunk's worlds, run them as one batch, and return the rows as an Arrow table.
+
+    Columns: ``cell``, ``scenario`` (its name), ``world``, one ``param.<path>`` per sampled value (a table's lanes as
+    ``param.<path>.<issue>``), then the outcome record columns of :mod:`sim.records`.
+    """
+    from sim.core.runner import run_batch
+
+    chunk = task.chunk
+    worlds = np.arange(chunk.start, chunk.stop, dtype=np.int64)
+    sampled = sample(task.parameters, task.seed, worlds)
+    records = run_batch(task.scenario, worlds, seed=task.seed, overrides=sampled)
+    columns: dict[str, Any] = {
+        "cell": np.full(chunk.size, chunk.cell, dtype=np.int64),
+        "scenario": np.full(chunk.size, task.scenario_name, dtype=object),
+        "world": worlds,
+    }
+    columns.update(flatten(task.parameters, sampled))
+    for name, values in records.items():
+        if name not in columns:
+            columns[name] = values
+    return pa.table({name: _arrow_array(values) for name, values in columns.items()})
+
+
+def _arrow_array(values: Any) -> pa.Array:
+    array = np.asarray(values)
+    if array.dtype.kind in "OU":
+        return pa.array(array.tolist(), type=pa.string())
+    return pa.array(array)
+
+
+def run_chunk_to_part(task: ChunkTask) -> ChunkDone:
+    """Worker entry point of the local backend: compute a chunk and write its part file."""
+    started = time.perf_counter()
+    if task.parts_dir is None:
+        raise ValueError("run_chunk_to_part needs parts_dir")
+    payload = run_chunk_to_bytes(task)
+    write_part(payload, Path(task.parts_dir) / task.chunk.file_name)
+    return ChunkDone(task.chunk, task.chunk.size, time.perf_counter() - started)
+
+
+def run_chunk_to_bytes(task: ChunkTask) -> bytes:
+    """The chunk's rows in the Arrow IPC stream format: the contents of its part file.
+
+    The dask backend's worker entry point: bytes travel to the client, so workers need no file
+    system shared with it.
+    """
+    table = compute_chunk(task)
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()

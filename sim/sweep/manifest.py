@@ -1,0 +1,144 @@
+"""The sweep manifest: what ran (experiment, scenarios, cells, seeds, versions) and its hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import subprocess
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim import __version__
+from sim.core.records import MANIFEST_FILE
+from sim.errors import SweepError
+from sim.experiment.spec import Cell, Experiment
+from sim.io import write_text
+from sim.scenario.schema import Scenario
+
+# ---------------------------------------------------------------------------------------------
+# The manifest
+
+
+def _sha256(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of a scenario's canonical JSON."""
+    return _sha256(scenario.model_dump(mode="json"))
+
+
+def sweep_identity(experiment: Experiment, chunk_size: int) -> dict[str, Any]:
+    """Everything that determines a sweep's results; its hash guards ``resume``."""
+    return {
+        "parley_version": __version__,
+        "experiment": experiment.spec.model_dump(mode="json"),
+        "scenarios": {name: scenario_hash(s) for name, s in experiment.scenarios.items()},
+        "cells": [_cell_entry(cell) for cell in experiment.cells],
+        "seed": experiment.seed,
+        "runs": experiment.runs,
+        "chunk_size": chunk_size,
+    }
+
+
+def _cell_entry(cell: Cell) -> dict[str, Any]:
+    return {
+        "cell": cell.index,
+        "scenario": cell.scenario_name,
+        "factors": dict(cell.factors),
+        "scenario_hash": scenario_hash(cell.scenario),
+        "parameters": [p.path for p in cell.parameters],
+    }
+
+
+def _git_commit() -> dict[str, Any]:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode != 0:
+            return {"git_commit": None}
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        return {"git_commit": commit.stdout.strip(), "git_dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None}
+
+
+def build_manifest(
+    experiment: Experiment,
+    *,
+    chunk_size: int,
+    n_chunks: int,
+    backend: str,
+    workers: int,
+    started: datetime,
+    finished: datetime | None = None,
+    status: str = "running",
+) -> dict[str, Any]:
+    """The JSON manifest written next to runs.parquet."""
+    identity = sweep_identity(experiment, chunk_size)
+    experiment_entry = experiment.spec.model_dump(mode="json")
+    experiment_entry["runs"] = experiment.runs
+    experiment_entry["path"] = str(experiment.path) if experiment.path else None
+    experiment_entry["scenario_paths"] = {
+        name: str(path) for name, path in experiment.scenario_paths.items()
+    }
+    timings: dict[str, Any] = {"started": started.isoformat(timespec="seconds")}
+    if finished is not None:
+        timings["finished"] = finished.isoformat(timespec="seconds")
+        timings["seconds"] = round((finished - started).total_seconds(), 3)
+    return {
+        "status": status,
+        "parley_version": __version__,
+        **_git_commit(),
+        "experiment": experiment_entry,
+        "experiment_hash": _sha256(identity),
+        "scenarios": {name: s.model_dump(mode="json") for name, s in experiment.scenarios.items()},
+        "scenario_hashes": identity["scenarios"],
+        "cells": identity["cells"],
+        "seed": experiment.seed,
+        "runs_per_cell": experiment.runs,
+        "n_cells": len(experiment.cells),
+        "n_worlds": experiment.runs * len(experiment.cells),
+        "chunk_size": chunk_size,
+        "n_chunks": n_chunks,
+        "common_random_numbers": True,
+        "backend": backend,
+        "workers": workers,
+        "timings": timings,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pyarrow": pa.__version__,
+    }
+
+
+def write_json_atomic(payload: Mapping[str, Any], path: Path) -> None:
+    write_text(path, json.dumps(payload, indent=2) + "\n")
+
+
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    path = directory / MANIFEST_FILE
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SweepError(f"{path}: cannot read the manifest: {error}") from error
+    if not isinstance(manifest, dict):
+        raise SweepError(f"{path}: the manifest is not a JSON object")
+    return manifest

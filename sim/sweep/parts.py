@@ -1,0 +1,113 @@
+"""Sweep parts on disk: one Arrow IPC file per chunk, merged in order into ``runs.parquet``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import SweepError
+from sim.io import atomic_path, write_bytes
+
+PARTS_DIR = "parts"
+ROW_GROUP_SIZE = 65_536
+FIRST_COLUMNS = ("cell", "scenario", "world")
+_PART_NAME = re.compile(r"^cell(\d{5})-chunk(\d{7})\.arrows$")
+
+
+def write_part(payload: bytes, path: Path) -> None:
+    """Write one chunk's part file atomically: a temporary file, then ``os.replace``.
+
+    Parts are Arrow IPC streams (uncompressed): cheap to write, and read back by memory map
+    without copies when they are merged.
+    """
+    write_bytes(path, payload)
+
+
+def read_part(path: Path) -> pa.Table:
+    """A part file's rows (memory-mapped)."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_stream(source).read_all()
+
+
+def read_part_schema(path: Path) -> pa.Schema:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_stream(source).schema
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging the parts
+
+
+def merge_parts(part_paths: Sequence[Path], destination: Path) -> int:
+    """Concatenate part files (Arrow IPC streams), in order, into one Parquet file; returns the
+    number of rows.
+
+    Streams: holds one part and at most one row group at a time.  Columns missing from a part
+    (cells whose scenarios have other actors or issues) are filled with nulls.  The row groups
+    have a fixed size, so the file's bytes do not depend on how the rows were chunked.
+    """
+    schemas = [read_part_schema(path) for path in part_paths]
+    schema = _union_schema(schemas)
+    rows = 0
+    # Dictionary-encode only the text columns: on float columns it costs three times the
+    # writing time and makes the file bigger.
+    text_columns = [f.name for f in schema if pa.types.is_string(f.type)]
+    with (
+        atomic_path(destination) as temporary,
+        pq.ParquetWriter(temporary, schema, use_dictionary=text_columns) as writer,
+    ):
+
+        def write_group(group: pa.Table) -> None:
+            # One contiguous row group: page layout (and so the bytes) independent of chunking.
+            writer.write_table(group.combine_chunks(), row_group_size=ROW_GROUP_SIZE)
+
+        pending: list[pa.Table] = []
+        pending_rows = 0
+        for path in part_paths:
+            table = _conform(read_part(path), schema)
+            pending.append(table)
+            pending_rows += table.num_rows
+            rows += table.num_rows
+            if pending_rows >= ROW_GROUP_SIZE:
+                buffered = pa.concat_tables(pending)  # zero-copy
+                full = (buffered.num_rows // ROW_GROUP_SIZE) * ROW_GROUP_SIZE
+                for offset in range(0, full, ROW_GROUP_SIZE):
+                    write_group(buffered.slice(offset, ROW_GROUP_SIZE))
+                rest = buffered.slice(full)
+                pending, pending_rows = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
+        if pending_rows:
+            write_group(pa.concat_tables(pending))
+    return rows
+
+
+def _union_schema(schemas: Iterable[pa.Schema]) -> pa.Schema:
+    fields: dict[str, pa.Field] = {}
+    for schema in schemas:
+        for schema_field in schema:
+            known = fields.get(schema_field.name)
+            if known is None:
+                fields[schema_field.name] = schema_field.with_nullable(True)
+            elif known.type != schema_field.type:
+                raise SweepError(
+                    f"column {schema_field.name} has type {known.type} in one part and "
+                    f"{schema_field.type} in another"
+                )
+    names = list(fields)
+    ordered = (
+        [n for n in FIRST_COLUMNS if n in fields]
+        + [n for n in names if n.startswith("param.")]
+        + [n for n in names if n not in FIRST_COLUMNS and not n.startswith("param.")]
+    )
+    return pa.schema([fields[n] for n in ordered])
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    columns = [
+        table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)

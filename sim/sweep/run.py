@@ -1,0 +1,242 @@
+"""Monte Carlo sweeps: run every cell of an experiment over many worlds, in chunks, in parallel.
+
+Each cell's worlds ``0 .. runs-1`` are cut into chunks.  A chunk samples its worlds' uncertain
+parameters (:mod:`sim.sampling`) and runs them as one vectorised batch
+(:func:`sim.runner.run_batch`); the finished chunk is written atomically to
+``<out>/parts/``.  At the end the parts are merged in (cell, world) order into
+``<out>/runs.parquet`` with a streaming writer (bounded memory), next to ``manifest.json``.
+
+Every draw is counter-based, so the results are identical bit for bit whatever the chunk size,
+the number of workers or the backend (a local process pool or dask.distributed), and an
+interrupted sweep resumed with ``resume=True`` produces the same file as an uninterrupted one.
+Worlds with the same index share their sampled parameters and their random draws in every cell
+(common random numbers), so differences between cells are differences of the cells, not noise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sim.core.records import MANIFEST_FILE, RUNS_FILE
+from sim.errors import SweepError, SweepInterrupted
+from sim.experiment.spec import Experiment
+from sim.sweep.backends import _Progress, _run_dask, _run_local, default_workers
+from sim.sweep.chunks import (
+    ChunkDone,
+    ChunkTask,
+    default_chunk_size,
+    plan_chunks,
+    run_chunk_to_part,
+)
+from sim.sweep.manifest import (
+    _sha256,
+    build_manifest,
+    read_manifest,
+    sweep_identity,
+    write_json_atomic,
+)
+from sim.sweep.parts import _PART_NAME, PARTS_DIR, merge_parts
+
+"""Rows per row group of runs.parquet; fixed so the file's bytes do not depend on chunk size."""
+"""Worlds per chunk by default: a worker then peaks near 250 MB (twice that at 50,000, which
+runs about 10% faster); see benchmarks/bench_sweep.py."""
+Backend = Literal["local", "dask"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a sweep
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a finished sweep wrote, and how long it took."""
+
+    out: Path
+    runs_path: Path
+    manifest_path: Path
+    manifest: Mapping[str, Any]
+    chunks_run: int
+    chunks_total: int
+    seconds: float
+
+    @property
+    def n_worlds(self) -> int:
+        return int(self.manifest["n_worlds"])
+
+
+def run_sweep(
+    experiment: Experiment,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    backend: Backend = "local",
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    resume: bool = False,
+    force: bool = False,
+    progress: bool = False,
+    on_chunk: Callable[[ChunkDone], None] | None = None,
+) -> SweepResult:
+    """Run (or finish) a sweep of ``experiment`` into the folder ``out``.
+
+    ``workers`` defaults to all cores (local backend) or the cluster's workers (dask).  With
+    ``resume``, only the chunks missing from ``out/parts`` run, after checking that ``out`` was
+    started by the same experiment (same hash).  Without it, an unfinished sweep in ``out`` is an
+    error unless ``force``; a finished one is replaced.
+    """
+    out_dir = Path(out)
+    parts_dir = out_dir / PARTS_DIR
+    n_workers = workers if workers is not None else default_workers()
+    if n_workers < 1:
+        raise SweepError("--workers must be at least 1")
+    if backend not in ("local", "dask"):
+        raise SweepError(f"unknown backend '{backend}'; use local or dask")
+    if chunk_size is not None and chunk_size < 1:
+        raise SweepError("--chunk-size must be at least 1")
+
+    previous = read_manifest(out_dir) if out_dir.exists() else None
+    if resume:
+        if previous is None:
+            raise SweepError(
+                f"{out_dir}: nothing to resume (no {MANIFEST_FILE}); run without --resume"
+            )
+        recorded = int(previous.get("chunk_size", 0))
+        if chunk_size is not None and chunk_size != recorded:
+            raise SweepError(
+                f"{out_dir} was started with --chunk-size {recorded}; resume with the same size "
+                "(or leave --chunk-size out)"
+            )
+        chunk_size = recorded
+        _check_same_sweep(previous, experiment, chunk_size, out_dir)
+    else:
+        unfinished = previous is not None and previous.get("status") != "complete"
+        if unfinished and _has_parts(parts_dir) and not force:
+            raise SweepError(
+                f"{out_dir} holds an unfinished sweep; pass --resume to finish it, or "
+                "--force to start again"
+            )
+        if chunk_size is None:
+            chunk_size = default_chunk_size(experiment.runs, len(experiment.cells), n_workers)
+        if parts_dir.exists():
+            shutil.rmtree(parts_dir)
+
+    chunks = plan_chunks(len(experiment.cells), experiment.runs, chunk_size)
+    runs_path = out_dir / RUNS_FILE
+    manifest_path = out_dir / MANIFEST_FILE
+    already_complete = (
+        resume
+        and previous is not None
+        and previous.get("status") == "complete"
+        and runs_path.exists()
+    )
+    if already_complete:
+        assert previous is not None
+        return SweepResult(out_dir, runs_path, manifest_path, previous, 0, len(chunks), 0.0)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parts_dir.mkdir(exist_ok=True)
+    for stale in parts_dir.glob(".*.tmp"):
+        stale.unlink()
+    done = {p.name for p in parts_dir.iterdir() if _PART_NAME.match(p.name)}
+
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    manifest_args: dict[str, Any] = {
+        "chunk_size": chunk_size,
+        "n_chunks": len(chunks),
+        "backend": backend,
+        "workers": n_workers,
+        "started": started,
+    }
+    if not resume:
+        with contextlib.suppress(FileNotFoundError):
+            runs_path.unlink()
+        write_json_atomic(build_manifest(experiment, **manifest_args), manifest_path)
+
+    todo = [c for c in chunks if c.file_name not in done]
+    tasks = [
+        ChunkTask(
+            chunk,
+            experiment.cells[chunk.cell].scenario,
+            experiment.cells[chunk.cell].parameters,
+            experiment.seed,
+            str(parts_dir),
+            experiment.cells[chunk.cell].scenario_name,
+        )
+        for chunk in todo
+    ]
+    worlds_done = sum(c.size for c in chunks if c.file_name in done)
+    total_worlds = sum(c.size for c in chunks)
+    with _Progress(total_worlds, progress, initial=worlds_done) as bar:
+
+        def finished(result: ChunkDone) -> None:
+            bar.update(result.rows)
+            if on_chunk is not None:
+                on_chunk(result)
+
+        if backend == "dask":
+            _run_dask(
+                tasks, parts_dir, n_workers if workers is not None else None, scheduler, finished
+            )
+        elif n_workers == 1 or len(tasks) <= 1:
+            try:
+                for task in tasks:
+                    finished(run_chunk_to_part(task))
+            except KeyboardInterrupt as interrupt:
+                raise SweepInterrupted("interrupted") from interrupt
+        else:
+            _run_local(tasks, n_workers, finished)
+
+    merge_parts([parts_dir / c.file_name for c in chunks], runs_path)
+    finished_at = datetime.now(UTC)
+    if resume and previous is not None:
+        manifest_args["started"] = datetime.fromisoformat(previous["timings"]["started"])
+    manifest = build_manifest(experiment, **manifest_args, finished=finished_at, status="complete")
+    manifest["timings"]["this_session_seconds"] = round(time.perf_counter() - clock, 3)
+    manifest["resumed"] = bool(resume)
+    write_json_atomic(manifest, manifest_path)
+    shutil.rmtree(parts_dir)
+    return SweepResult(
+        out_dir,
+        runs_path,
+        manifest_path,
+        manifest,
+        len(todo),
+        len(chunks),
+        time.perf_counter() - clock,
+    )
+
+
+def _has_parts(parts_dir: Path) -> bool:
+    return parts_dir.is_dir() and any(_PART_NAME.match(p.name) for p in parts_dir.iterdir())
+
+
+def _check_same_sweep(
+    previous: Mapping[str, Any], experiment: Experiment, chunk_size: int, out_dir: Path
+) -> None:
+    identity = sweep_identity(experiment, chunk_size)
+    if previous.get("experiment_hash") == _sha256(identity):
+        return
+    differences: list[str] = []
+    if previous.get("parley_version") != identity["parley_version"]:
+        differences.append(
+            f"parley version {previous.get('parley_version')} vs {identity['parley_version']}"
+        )
+    if previous.get("seed") != identity["seed"]:
+        differences.append(f"seed {previous.get('seed')} vs {identity['seed']}")
+    if previous.get("runs_per_cell") != identity["runs"]:
+        differences.append(f"runs {previous.get('runs_per_cell')} vs {identity['runs']}")
+    if previous.get("scenario_hashes") != identity["scenarios"]:
+        differences.append("the scenario files changed")
+    if not differences:
+        differences.append("the experiment file changed")
+    raise SweepError(
+        f"{out_dir} holds a sweep of a different experiment ({'; '.join(differences)}); "
+        "it cannot be resumed: use another --out, or drop --resume to start again"
+    )
