@@ -28,6 +28,7 @@ class Purpose(IntEnum):
     PROPOSER = 2
     BREAKDOWN = 3
     SAMPLE = 4
+    DESIGN = 5
 
 
 def splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
