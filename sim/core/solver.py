@@ -18,18 +18,21 @@ the inner maximiser is not unique.  The solver replaces |z| by Huber(z; eps) + e
 smooth and strictly convex, solves each issue's one-dimensional inner problem exactly over its
 breakpoints, and drives eps from 0.1 down to ``HUBER_WIDTH`` warm-starting the multipliers
 (a smoothing/proximal continuation; Nesterov 2005, Chen & Mangasarian 1996).  The final error in
-any utility is of the order of HUBER_WIDTH.  Worlds where the
-thresholds cannot all be met get ``feasible = False``: no deal that round.
+any utility is of the order of HUBER_WIDTH.  When every involved actor is linear the problem is
+solved exactly instead, by a dual simplex over the issues' breakpoints (:mod:`sim.core.simplex`);
+the continuation remains for mixed shapes.  Worlds where the thresholds cannot all be met get
+``feasible = False``: no deal that round.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.dual import DualProblem
+from sim.core.simplex import INFEASIBLE, UNFINISHED, Basis, solve_linear
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 
@@ -41,6 +44,22 @@ class Offers:
     feasible: BoolArray
 
 
+State = Basis | FloatArray
+"""What a solve leaves for the next: a simplex basis (all linear) or the multipliers."""
+
+
+@dataclass
+class WarmStarts:
+    """Each proposer's last solver state for a fixed list of worlds, so that a solve with new
+    thresholds starts where the last one ended (value iteration)."""
+
+    state: dict[int, State] = field(default_factory=dict)
+
+    def take(self, rows: IntArray) -> WarmStarts:
+        """The states of the given worlds."""
+        return WarmStarts({j: value[rows] for j, value in self.state.items()})
+
+
 def solve_offers(
     position: FloatArray,
     salience: FloatArray,
@@ -50,12 +69,15 @@ def solve_offers(
     threshold: FloatArray,
     *,
     impose_own: bool = False,
+    warm: WarmStarts | None = None,
 ) -> Offers:
     """Each world's proposer's best package subject to the other veto players' thresholds.
 
     position, salience: (N, A, K); linear, veto: (A,); proposer: (N,); threshold: (N, A).  With
     ``impose_own`` a world is feasible only if the package also meets the proposer's own
     threshold, and the solver stops as soon as weak duality shows it cannot (much cheaper).
+    ``warm`` (used when every world has the same proposer) starts from, and keeps, that
+    proposer's last solver state for these worlds.
     """
     n, n_actors, n_issues = position.shape
     package = np.empty((n, n_issues))
@@ -76,13 +98,17 @@ def solve_offers(
             table[j] = involved[j]
         index = table[proposer[rows]]  # (n_rows, 1 + m)
         pick = rows[:, None]
-        package[rows], feasible[rows] = solve_group(
+        single = int(proposer[0]) if warm is not None and rows.size == n else None
+        package[rows], feasible[rows], state = solve_group_from(
             position[pick, index],
             salience[pick, index],
             np.array(flags, dtype=bool),
             threshold[pick, index[:, 1:]],
             threshold[rows, index[:, 0]] if impose_own else None,
+            start=None if warm is None or single is None else warm.state.get(single),
         )
+        if warm is not None and single is not None and state is not None:
+            warm.state[single] = state
     return Offers(package=package, feasible=feasible)
 
 
@@ -99,10 +125,26 @@ def solve_group(
     own: optional (n,) proposer's own threshold (worlds whose best package falls below it are
     infeasible).  Returns the packages (n, K) and feasibility (n,).
     """
+    package, feasible, _ = solve_group_from(position, salience, linear, threshold, own)
+    return package, feasible
+
+
+def solve_group_from(
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    threshold: FloatArray,
+    own: FloatArray | None = None,
+    start: State | None = None,
+) -> tuple[FloatArray, BoolArray, State | None]:
+    """``solve_group`` from a previous solve's state of the same worlds; also returns the new
+    state (None where there is nothing to keep)."""
     n, n_involved, _ = position.shape
     if n_involved == 1:
         willing = np.ones(n, dtype=bool) if own is None else own <= 1.0 + FEASIBILITY_TOLERANCE
-        return position[:, 0, :].copy(), willing
+        return position[:, 0, :].copy(), willing, None
+    if linear.all():
+        return _solve_exactly(position, salience, linear, threshold, own, start)
     problem = DualProblem(position, salience, linear, threshold, own=own)
     impossible = problem.certainly_infeasible()
     package = position[:, 0, :].copy()
@@ -110,4 +152,29 @@ def solve_group(
     todo = np.flatnonzero(~impossible)
     if todo.size:
         package[todo], feasible[todo] = problem.take(todo).solve_with_continuation()
-    return package, feasible
+    return package, feasible, None
+
+
+def _solve_exactly(
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    threshold: FloatArray,
+    own: FloatArray | None,
+    start: State | None,
+) -> tuple[FloatArray, BoolArray, Basis]:
+    """Every utility linear: the exact simplex; the rare world that reaches its iteration cap
+    falls back to the smoothing continuation."""
+    basis = start if isinstance(start, Basis) else None
+    solution = solve_linear(position, salience, threshold, own, basis)
+    package = solution.package
+    problem = DualProblem(position, salience, linear, threshold, own=own)
+    unfinished = np.flatnonzero(solution.status == UNFINISHED)
+    if unfinished.size:
+        package[unfinished], _ = problem.take(unfinished).solve_with_continuation()
+    exact = problem.exact_utilities(package)
+    meets = np.all(exact[:, 1:] >= threshold - FEASIBILITY_TOLERANCE, axis=1)
+    willing = exact[:, 0] >= problem.own - FEASIBILITY_TOLERANCE
+    solved = solution.status != INFEASIBLE
+    feasible: BoolArray = solved & meets & willing
+    return package, feasible, solution.basis

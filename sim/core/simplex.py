@@ -1,0 +1,243 @@
+"""The proposer's problem with linear utilities, solved exactly for many worlds at once.
+
+With every involved actor linear, ``max U_0(x) s.t. U_i(x) >= theta_i`` is a linear programme.
+Cut each issue's [0, 1] at every involved actor's ideal point into segments and let t_jk in
+[0, len_jk] be how far x_k runs through segment j (x_k = sum_j t_jk).  On segment j the distance
+|x_k - p_ak| moves with slope sigma_ajk = +1 if the segment lies above p_ak and -1 below it, so
+|x_k - p_ak| <= p_ak + sum_j sigma_ajk t_jk, with equality when the segments fill in order -- and
+filling in order is best for every actor at once (each distance is convex in x_k).  The problem is
+
+    min  sum_jk s_0k sigma_0jk t_jk                                  (the proposer's loss)
+    s.t. sum_jk s_ik sigma_ijk t_jk + slack_i = 1 - theta_i - sum_k s_ik p_ik,    i = 1..m,
+         0 <= t_jk <= len_jk,   slack_i >= 0,
+
+with m rows and K (m + 2) + m boxed columns.  The proposer's ideal (every segment filled up to
+p_0k) with the slacks basic is dual feasible, so the dual simplex method for bounded variables
+with the bound-flipping ratio test (Maros 2003, ch. 10; Koberstein 2005, sec. 3.1) starts there
+and walks through the breakpoints to the optimum -- a parametric walk from the proposer's ideal
+toward the others'.  Every world keeps its own tableau and pivots on its own; each iteration is
+a handful of numpy operations over all worlds still pivoting.
+
+Certificates: a violated row that no column can repair proves the thresholds cannot all be met
+(Farkas); the proposer's loss only grows along the walk (it is the dual value), so once its
+utility falls below its own threshold no package will do (weak duality).  Thresholds enter only
+the right-hand side, so a basis stays dual feasible when they change: a later solve starts from
+the last basis (``Basis``), which is what value iteration needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
+
+PRIMAL_TOLERANCE = 1e-12
+"""A basic variable this far outside its bounds counts as inside (utility units)."""
+PIVOT_TOLERANCE = 1e-9
+"""Smallest tableau entry the ratio test pivots on."""
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A dual-feasible basis per world: the basic column of each row and the nonbasic columns
+    resting at their upper bounds.  Valid for any thresholds of the same problem."""
+
+    basic: IntArray  # (n, m)
+    at_upper: BoolArray  # (n, C)
+
+    def __getitem__(self, rows: IntArray) -> Basis:
+        """The bases of the given worlds."""
+        return Basis(self.basic[rows], self.at_upper[rows])
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Packages (n, K); ``status`` OPTIMAL, INFEASIBLE (thresholds or the proposer's own) or
+    UNFINISHED (iteration cap); the final bases."""
+
+    package: FloatArray
+    status: NDArray[np.int8]
+    basis: Basis
+
+
+OPTIMAL, INFEASIBLE, UNFINISHED = 0, 1, 2
+
+
+class _Programme:
+    """The LP data of n worlds: constraint matrix [A | I] (n, m, C), costs (n, C), upper
+    bounds (n, C), right-hand sides (n, m) and the loss at t = 0 (n,)."""
+
+    def __init__(self, position: FloatArray, salience: FloatArray, threshold: FloatArray) -> None:
+        n, n_involved, n_issues = position.shape
+        m = n_involved - 1
+        ends = np.broadcast_to(np.array([0.0, 1.0])[None, :, None], (n, 2, n_issues))
+        points = np.sort(np.concatenate([ends, np.clip(position, 0.0, 1.0)], axis=1), axis=1)
+        left = points[:, :-1, :]  # (n, S, K): S = m + 2 segments per issue
+        length = points[:, 1:, :] - left
+        sigma = np.where(left[:, None, :, :] >= position[:, :, None, :], 1.0, -1.0)
+        slope = salience[:, :, None, :] * sigma  # (n, 1 + m, S, K)
+        n_segments = length.shape[1] * n_issues
+        self.shape = (n, m, n_segments, n_issues)
+        self.matrix = np.concatenate(
+            [slope[:, 1:].reshape(n, m, n_segments), np.broadcast_to(np.eye(m), (n, m, m))],
+            axis=2,
+        )
+        self.cost = np.concatenate([slope[:, 0].reshape(n, n_segments), np.zeros((n, m))], axis=1)
+        self.upper = np.concatenate(
+            [length.reshape(n, n_segments), np.full((n, m), np.inf)], axis=1
+        )
+        self.offset = (salience[:, 0] * position[:, 0]).sum(axis=1)
+        self.rhs = 1.0 - threshold - (salience[:, 1:] * position[:, 1:]).sum(axis=2)
+
+    def ideal_basis(self) -> Basis:
+        """Slacks basic, segments filled up to the proposer's ideal point (dual feasible)."""
+        n, m, n_segments, _ = self.shape
+        basic = np.broadcast_to(np.arange(n_segments, n_segments + m), (n, m)).copy()
+        return Basis(basic, self.cost < 0.0)
+
+    def package(self, values: FloatArray) -> FloatArray:
+        _, _, n_segments, n_issues = self.shape
+        segments = values[:, :n_segments].reshape(-1, n_segments // n_issues, n_issues)
+        result: FloatArray = np.clip(segments.sum(axis=1), 0.0, 1.0)
+        return result
+
+
+def solve_linear(
+    position: FloatArray,
+    salience: FloatArray,
+    threshold: FloatArray,
+    own: FloatArray | None = None,
+    start: Basis | None = None,
+    max_iterations: int | None = None,
+) -> Solution:
+    """max U_0(x) s.t. U_i(x) >= threshold[:, i-1], all utilities linear, in every world.
+
+    position, salience: (n, 1 + m, K), row 0 the proposer; threshold: (n, m); own: optional (n,)
+    proposer's own threshold; start: a basis of the same problem (e.g. from the last solve).
+    Dual simplex with bound flipping (Maros 2003, ch. 10), exact up to rounding.
+    """
+    lp = _Programme(position, salience, threshold)
+    n, m, n_segments, _ = lp.shape
+    n_columns = n_segments + m
+    cap = max_iterations if max_iterations is not None else 20 * n_columns
+    basis = lp.ideal_basis() if start is None else start
+    tableau, reduced, values = _factorise(lp, basis)
+    basic, at_upper = basis.basic.copy(), basis.at_upper.copy()
+    is_basic = np.zeros((n, n_columns), dtype=bool)
+    np.put_along_axis(is_basic, basic, True, axis=1)
+    own_floor = np.full(n, -np.inf) if own is None else own - FEASIBILITY_TOLERANCE
+
+    package = np.empty((n, position.shape[2]))
+    status = np.full(n, UNFINISHED, dtype=np.int8)
+    final_basic, final_upper = basic.copy(), at_upper.copy()
+    active = np.arange(n)
+    cost, upper, offset = lp.cost, lp.upper, lp.offset
+    span = np.where(np.isfinite(upper), upper, 1e300)  # what passing a bound can repair
+    for _ in range(cap + 1):
+        beta = np.take_along_axis(values, basic, axis=1)
+        ceiling = np.take_along_axis(upper, basic, axis=1)
+        below, above = -beta, beta - ceiling
+        violation = np.maximum(below, above)
+        row = np.argmax(violation, axis=1)
+        take = row[:, None]
+        worst = np.take_along_axis(violation, take, axis=1)[:, 0]
+        bound = np.take_along_axis(ceiling, take, axis=1)[:, 0]
+        utility = 1.0 - offset - (cost * values).sum(axis=1)
+        optimal = worst <= PRIMAL_TOLERANCE
+        unwilling = utility < own_floor[active]
+        # the ratio test with bound flipping, for every world at once
+        raising = (
+            np.take_along_axis(below, take, axis=1)[:, 0]
+            >= np.take_along_axis(above, take, axis=1)[:, 0]
+        )
+        alpha = np.take_along_axis(tableau, take[:, :, None], axis=1)[:, 0, :]  # (n, C)
+        signed = np.where(raising[:, None], alpha, -alpha)
+        eligible = (
+            ~is_basic
+            & (upper > 0.0)
+            & ((~at_upper & (signed < -PIVOT_TOLERANCE)) | (at_upper & (signed > PIVOT_TOLERANCE)))
+        )
+        magnitude = np.abs(alpha)
+        ratio = np.where(eligible, np.abs(reduced) / np.where(eligible, magnitude, 1.0), np.inf)
+        order = np.argsort(ratio, axis=1, kind="stable")
+        gain = np.take_along_axis(np.where(eligible, magnitude, 0.0) * span, order, axis=1)
+        reach = np.cumsum(gain, axis=1) >= worst[:, None]
+        blocked = ~reach.any(axis=1)
+        infeasible = (blocked & ~optimal) | unwilling
+        done = optimal | infeasible
+        if done.any() or _ == cap:
+            finished = done if _ < cap else np.ones_like(done)
+            rows = active[finished]
+            package[rows] = lp.package(values[finished])
+            status[rows] = np.where(
+                infeasible[finished], INFEASIBLE, np.where(optimal[finished], OPTIMAL, UNFINISHED)
+            )
+            final_basic[rows], final_upper[rows] = basic[finished], at_upper[finished]
+            keep = ~finished
+            if not keep.any():
+                break
+            active = active[keep]
+            tableau, reduced, values = tableau[keep], reduced[keep], values[keep]
+            basic, at_upper, is_basic = basic[keep], at_upper[keep], is_basic[keep]
+            cost, upper, offset, span = cost[keep], upper[keep], offset[keep], span[keep]
+            take, worst, raising, bound = take[keep], worst[keep], raising[keep], bound[keep]
+            alpha, order, reach = alpha[keep], order[keep], reach[keep]
+        position_in_order = np.argmax(reach, axis=1)[:, None]
+        entering = np.take_along_axis(order, position_in_order, axis=1)  # (n, 1)
+        # flip every candidate passed before the entering one to its other bound
+        passed = np.arange(n_columns)[None, :] < position_in_order
+        flip = np.zeros_like(at_upper)
+        np.put_along_axis(flip, order, passed, axis=1)
+        step = np.where(flip, np.where(at_upper, -upper, upper), 0.0)
+        at_upper ^= flip
+        values = values + step
+        beta = np.take_along_axis(values, basic, axis=1) - np.einsum("nmc,nc->nm", tableau, step)
+        # the pivot: the leaving variable goes to the bound it violated
+        target = np.where(raising, 0.0, bound)
+        pivot = np.take_along_axis(alpha, entering, axis=1)[:, 0]
+        leaving = np.take_along_axis(basic, take, axis=1)  # (n, 1)
+        beta_row = np.take_along_axis(beta, take, axis=1)[:, 0]
+        move = (beta_row - target) / pivot
+        column = np.take_along_axis(tableau, entering[:, None, :], axis=2)[:, :, 0]  # (n, m)
+        beta = beta - move[:, None] * column
+        entered = np.take_along_axis(values, entering, axis=1)[:, 0] + move
+        np.put_along_axis(values, basic, beta, axis=1)
+        np.put_along_axis(values, leaving, target[:, None], axis=1)
+        np.put_along_axis(values, entering, entered[:, None], axis=1)
+        np.put_along_axis(at_upper, leaving, ~raising[:, None], axis=1)
+        np.put_along_axis(at_upper, entering, False, axis=1)
+        np.put_along_axis(is_basic, leaving, False, axis=1)
+        np.put_along_axis(is_basic, entering, True, axis=1)
+        np.put_along_axis(basic, take, entering, axis=1)
+        pivot_row = alpha / pivot[:, None]
+        shift = np.take_along_axis(reduced, entering, axis=1)
+        reduced = reduced - shift * pivot_row
+        np.put_along_axis(reduced, entering, 0.0, axis=1)
+        tableau = tableau - column[:, :, None] * pivot_row[:, None, :]
+        np.put_along_axis(tableau, take[:, :, None], pivot_row[:, None, :], axis=1)
+    return Solution(package, status, Basis(final_basic, final_upper))
+
+
+def _factorise(lp: _Programme, basis: Basis) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Tableau B^-1 [A | I], reduced costs and every variable's value for a basis."""
+    n, m, n_segments, _ = lp.shape
+    values = np.where(basis.at_upper, lp.upper, 0.0)
+    np.put_along_axis(values, basis.basic, 0.0, axis=1)
+    slacks = np.array_equal(
+        basis.basic, np.broadcast_to(np.arange(n_segments, n_segments + m), (n, m))
+    )
+    columns = np.take_along_axis(lp.matrix, basis.basic[:, None, :], axis=2)  # B (n, m, m)
+    tableau = lp.matrix.copy() if slacks else np.linalg.solve(columns, lp.matrix)
+    basic_cost = np.take_along_axis(lp.cost, basis.basic, axis=1)
+    reduced = lp.cost - np.einsum("nm,nmc->nc", basic_cost, tableau)
+    np.put_along_axis(reduced, basis.basic, 0.0, axis=1)
+    resting = np.einsum("nmc,nc->nm", lp.matrix, values)
+    beta = lp.rhs - resting
+    if not slacks:
+        beta = np.linalg.solve(columns, beta[:, :, None])[:, :, 0]
+    np.put_along_axis(values, basis.basic, beta, axis=1)
+    return tableau, reduced, values
