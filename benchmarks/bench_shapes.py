@@ -1,0 +1,164 @@
+"""Cost per world of every utility shape and strategy, 2 to 16 actors, batched.
+
+    python benchmarks/bench_shapes.py              # the full table (a few minutes)
+    python benchmarks/bench_shapes.py --worlds 500 # quicker, noisier
+
+Workload: the Anchorage baseline (4 issues) with its actors cloned or dropped to 2, 3, 4, 8 or 16
+actors, every actor given the same utility shape (quadratic or linear) and strategy (concession
+or equilibrium), each world's ideal points and saliences jittered (a fixed numpy Generator), run
+to the end of the talks with ``run_batch``.  Cost is CPU time (``time.process_time``) per world,
+so the numbers hold on a shared machine; what to compare are the ratios, measured in one run:
+
+* linear / quadratic and equilibrium / concession for the current code;
+* speed-up over the previous algorithm (the smoothing continuation for every all-linear
+  proposer problem, and no warm starts) on a smaller batch, where it finishes in reasonable time.
+
+Targets (issue #17): concession linear within 3x of quadratic at 4 and 8 actors; equilibrium
+linear at 4 actors <= 5 ms per world; equilibrium quadratic at 16 actors within 20x of concession.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+ACTORS = (2, 3, 4, 8, 16)
+STRATEGIES = ("concession", "equilibrium")
+SHAPES = ("quadratic", "linear")
+
+
+def scenario_for(n_actors: int, strategy: str, shape: str) -> Any:
+    """The baseline with ``n_actors`` actors (clones with shifted ideal points beyond four)."""
+    from sim.loader import load_scenario
+    from sim.scenario import Scenario
+
+    base = load_scenario(REPO / "scenarios" / "alaska-summit.yaml")
+    data = base.model_dump()
+    originals = list(data["actors"].values())
+    shift = np.random.default_rng(17).uniform(-0.15, 0.15, size=(n_actors, len(data["issues"])))
+    actors = {}
+    for a in range(n_actors):
+        actor = dict(originals[a % len(originals)])
+        actor["position"] = {
+            issue: float(np.clip(value + (shift[a, k] if a >= len(originals) else 0.0), 0, 1))
+            for k, (issue, value) in enumerate(actor["position"].items())
+        }
+        actor["utility"] = shape
+        actor["strategy"] = {**actor["strategy"], "kind": strategy}
+        actor["name"] = f"{actor['name']} #{a}"
+        actors[f"actor{a}"] = actor
+    data["actors"] = actors
+    data["extends"] = None
+    return Scenario.model_validate(data)
+
+
+def jitter(scenario: Any, worlds: int) -> dict[str, np.ndarray]:
+    """Per-world ideal points and saliences around the scenario's (a fixed Generator)."""
+    rng = np.random.default_rng(2025)
+    issues = list(scenario.issues)
+    overrides = {}
+    for key, actor in scenario.actors.items():
+        position = np.array([actor.position[k] for k in issues])
+        salience = np.array([actor.salience[k] for k in issues])
+        overrides[f"actors.{key}.position"] = np.clip(
+            position + rng.normal(0.0, 0.05, size=(worlds, len(issues))), 0.0, 1.0
+        )
+        overrides[f"actors.{key}.salience"] = rng.dirichlet(50.0 * salience + 1e-3, size=worlds)
+    return overrides
+
+
+def cpu_per_world(scenario: Any, worlds: int, repeats: int) -> float:
+    """Median CPU microseconds per world of ``run_batch`` over ``repeats`` runs."""
+    from sim.runner import run_batch
+
+    overrides = jitter(scenario, worlds)
+    times = []
+    for _ in range(repeats):
+        started = time.process_time()
+        run_batch(scenario, np.arange(worlds), overrides=overrides)
+        times.append(time.process_time() - started)
+    return float(np.median(times)) / worlds * 1e6
+
+
+@contextmanager
+def previous_algorithm() -> Iterator[None]:
+    """The solver as before the exact simplex: every all-linear problem by the smoothing
+    continuation, and no warm starts between solves."""
+    from sim import simplex, solver
+
+    def unfinished(
+        position: np.ndarray, salience: np.ndarray, threshold: np.ndarray, *args: Any, **kw: Any
+    ) -> simplex.Solution:
+        n, m = threshold.shape
+        basis = simplex.Basis(np.zeros((n, m), dtype=np.int64), np.zeros((n, 1), dtype=bool))
+        status = np.full(n, simplex.UNFINISHED, dtype=np.int8)
+        return simplex.Solution(np.empty((n, position.shape[2])), status, basis)
+
+    originals: dict[str, Callable[..., Any]] = {"solve_linear": solver.solve_linear}
+    solver.solve_linear = unfinished  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        solver.solve_linear = originals["solve_linear"]  # type: ignore[assignment]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--worlds", type=int, default=2000, help="batch size (default 2000)")
+    parser.add_argument("--previous-worlds", type=int, default=40, help="batch, old algorithm")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--previous-budget", type=float, default=60.0, help="skip old-algorithm cells above (s)"
+    )
+    args = parser.parse_args()
+
+    import sim.runner  # noqa: F401  (imports outside the measurements)
+
+    current: dict[tuple[int, str, str], float] = {}
+    previous: dict[tuple[int, str, str], float] = {}
+    for n_actors in ACTORS:
+        for strategy in STRATEGIES:
+            for shape in SHAPES:
+                scenario = scenario_for(n_actors, strategy, shape)
+                cell = (n_actors, strategy, shape)
+                current[cell] = cpu_per_world(scenario, args.worlds, args.repeats)
+                estimate = current[cell] * args.previous_worlds / 1e6
+                if shape == "linear" and estimate * 50 < args.previous_budget:
+                    with previous_algorithm():
+                        previous[cell] = cpu_per_world(scenario, args.previous_worlds, 1)
+                print(f"  measured {cell}: {current[cell]:,.0f} us/world", flush=True)
+
+    print()
+    print(
+        f"CPU microseconds per world (time.process_time; batches of {args.worlds:,}, 4 issues, "
+        f"median of {args.repeats}); the machine may be shared, so compare the ratios."
+    )
+    header = "| actors | " + " | ".join(f"{s}, {u}" for s in STRATEGIES for u in SHAPES)
+    print(header + " | conc. lin/quad | eq. lin/quad | eq/conc quad | eq/conc lin |")
+    print("|---" * 9 + "|")
+    for n_actors in ACTORS:
+        row = [current[(n_actors, s, u)] for s in STRATEGIES for u in SHAPES]
+        ratios = [row[1] / row[0], row[3] / row[2], row[2] / row[0], row[3] / row[1]]
+        cells = [f"{value:,.0f}" for value in row] + [f"{r:.1f}x" for r in ratios]
+        print(f"| {n_actors} | " + " | ".join(cells) + " |")
+    print()
+    print(
+        f"Speed-up over the previous algorithm (smoothing continuation; batches of "
+        f"{args.previous_worlds}; cells where it finishes within the budget):"
+    )
+    for cell, old in previous.items():
+        print(f"  {cell[0]} actors, {cell[1]}, {cell[2]}: {old:,.0f} -> {current[cell]:,.0f} "
+              f"us/world = {old / current[cell]:,.1f}x")
+
+
+if __name__ == "__main__":
+    main()
