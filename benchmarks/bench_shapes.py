@@ -36,8 +36,8 @@ SHAPES = ("quadratic", "linear")
 
 def scenario_for(n_actors: int, strategy: str, shape: str) -> Any:
     """The baseline with ``n_actors`` actors (clones with shifted ideal points beyond four)."""
-    from sim.loader import load_scenario
-    from sim.scenario import Scenario
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.schema import Scenario
 
     base = load_scenario(REPO / "scenarios" / "alaska-summit.yaml")
     data = base.model_dump()
@@ -76,7 +76,7 @@ def jitter(scenario: Any, worlds: int) -> dict[str, np.ndarray]:
 
 def cpu_per_world(scenario: Any, worlds: int, repeats: int) -> float:
     """Median CPU microseconds per world of ``run_batch`` over ``repeats`` runs."""
-    from sim.runner import run_batch
+    from sim.core.runner import run_batch
 
     overrides = jitter(scenario, worlds)
     times = []
@@ -91,7 +91,7 @@ def cpu_per_world(scenario: Any, worlds: int, repeats: int) -> float:
 def previous_algorithm() -> Iterator[None]:
     """The solver as before the exact simplex: every all-linear problem by the smoothing
     continuation, and no warm starts between solves."""
-    from sim import simplex, solver
+    from sim.core import simplex, solver
 
     def unfinished(
         position: np.ndarray, salience: np.ndarray, threshold: np.ndarray, *args: Any, **kw: Any
@@ -121,7 +121,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    import sim.runner  # noqa: F401  (imports outside the measurements)
+    import sim.core.runner  # noqa: F401  (imports outside the measurements)
 
     current: dict[tuple[int, str, str], float] = {}
     previous: dict[tuple[int, str, str], float] = {}
