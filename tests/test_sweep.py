@@ -389,3 +389,18 @@ def test_cli_replay_errors(reference: Path, tmp_path: Path) -> None:
     nothing = runner.invoke(main, ["replay", str(tmp_path), "--world", "0"])
     assert nothing.exit_code == 2
     assert "manifest.json" in nothing.output
+
+
+def test_manifest_paths_are_relative_to_the_project_or_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.sweep.manifest import portable_path
+
+    root = Path(__file__).resolve().parents[1]
+    shipped = root / "scenarios" / "alaska-summit.yaml"
+    assert portable_path(shipped) == "scenarios/alaska-summit.yaml"
+    mine = tmp_path / "study" / "mine.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert portable_path(mine) == "study/mine.yaml"
+    monkeypatch.chdir(root)
+    assert portable_path(mine) == str(mine)  # outside both: kept as given

@@ -1,4 +1,4 @@
-"""The model against closed-form bargaining results (/work/shared/reference/README.md).
+"""The model against closed-form bargaining results (the references of docs/model.md).
 
 Every case is a two-party linear pie: issue ``share`` is a's share, a's ideal is 1 and b's is 0,
 both with salience 1 and linear utility, so U_a(x) = x and U_b(x) = 1 - x.  Several numeric cases

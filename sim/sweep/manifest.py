@@ -78,6 +78,19 @@ def _git_commit() -> dict[str, Any]:
         return {"git_commit": None}
 
 
+def portable_path(path: Path) -> str:
+    """``path`` as the manifest records it: relative to the project (else to the working folder).
+
+    A manifest is shipped with results, so it must not hold the folders of the machine that made
+    it; a path outside both is kept as given.
+    """
+    resolved = Path(path).resolve()
+    for base in (Path(__file__).resolve().parents[2], Path.cwd().resolve()):
+        if resolved.is_relative_to(base):
+            return resolved.relative_to(base).as_posix()
+    return str(path)
+
+
 def build_manifest(
     experiment: Experiment,
     *,
@@ -93,9 +106,9 @@ def build_manifest(
     identity = sweep_identity(experiment, chunk_size)
     experiment_entry = experiment.spec.model_dump(mode="json")
     experiment_entry["runs"] = experiment.runs
-    experiment_entry["path"] = str(experiment.path) if experiment.path else None
+    experiment_entry["path"] = portable_path(experiment.path) if experiment.path else None
     experiment_entry["scenario_paths"] = {
-        name: str(path) for name, path in experiment.scenario_paths.items()
+        name: portable_path(path) for name, path in experiment.scenario_paths.items()
     }
     timings: dict[str, Any] = {"started": started.isoformat(timespec="seconds")}
     if finished is not None:
