@@ -14,31 +14,31 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.designs import (
-    MORRIS_LEVELS,
-    keyed_permutation,
-    morris_grid,
-    rows_per_block,
-    unit_points,
-)
-from sim.quantiles import factors_of, sample_design
-from sim.sampling import (
-    Beta,
-    Dirichlet,
-    FieldRange,
-    Normal,
-    Parameter,
-    SampleableField,
-    Triangular,
-    Uniform,
-)
-from sim.sensitivity import (
+from sim.analysis.sensitivity import (
     SensitivityInputError,
     morris_indices,
     pawn_indices,
     pawn_threshold,
     sobol_indices,
 )
+from sim.experiment.designs import (
+    MORRIS_LEVELS,
+    keyed_permutation,
+    morris_grid,
+    rows_per_block,
+    unit_points,
+)
+from sim.experiment.priors import (
+    Beta,
+    Dirichlet,
+    FieldRange,
+    Normal,
+    SampleableField,
+    Triangular,
+    Uniform,
+)
+from sim.experiment.quantiles import factors_of, sample_design
+from sim.experiment.sampling import Parameter
 
 PI = math.pi
 # Ishigami with a = 7, b = 0.1 on U(-pi, pi)^3: V = a^2/8 + b pi^4/5 + b^2 pi^8/18 + 1/2.

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.discovery import DiscoveryInputError, cart_tree, describe_box, prim_box
-from sim.targets import TargetError, parse_target
+from sim.analysis.discovery import DiscoveryInputError, cart_tree, describe_box, prim_box
+from sim.analysis.targets import TargetError, parse_target
 
 LIMIT_TOLERANCE = 0.03
 """How far a recovered box limit may lie from the planted one (inputs on [0, 1])."""

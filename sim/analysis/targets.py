@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.loader import did_you_mean
+from sim.errors import did_you_mean
 
 BoolArray = NDArray[np.bool_]
 

@@ -1,10 +1,10 @@
 """Experimental designs: where in the unit hypercube each world's uncertain parameters lie.
 
 A sweep's design decides how world ``w``'s uncertain parameters are chosen.  ``monte-carlo`` (the
-default) draws every parameter from its own counter-based stream (:mod:`sim.sampling`).  The
+default) draws every parameter from its own counter-based stream (:mod:`sim.experiment.sampling`).  The
 other designs first place each world at a point ``u`` of the unit hypercube, one coordinate per
 lane of every parameter, and then map ``u`` through the priors' quantile functions
-(:func:`sim.quantiles.quantile`), so they run over the same priors:
+(:func:`sim.experiment.quantiles.quantile`), so they run over the same priors:
 
 ``latin``
     Latin hypercube (McKay, Beckman & Conover 1979): each lane's ``runs`` strata are dealt to the
@@ -42,7 +42,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sim.rng import Purpose, counter_bits, splitmix64, uniforms
+from sim.core.rng import Purpose, counter_bits, splitmix64, uniforms
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

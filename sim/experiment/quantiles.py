@@ -1,9 +1,9 @@
 """Priors as quantile functions: a design's unit-hypercube point to parameter values.
 
-Every prior of :mod:`sim.sampling` maps one open uniform per lane to a value by its inverse CDF,
-so a designed point ``u`` (Latin, Saltelli, Morris; :mod:`sim.designs`) becomes a draw from the
+Every prior of :mod:`sim.experiment.sampling` maps one open uniform per lane to a value by its inverse CDF,
+so a designed point ``u`` (Latin, Saltelli, Morris; :mod:`sim.experiment.designs`) becomes a draw from the
 same priors a Monte Carlo sweep samples: uniform, triangular, truncated normal and choice by the
-transforms :mod:`sim.sampling` already uses; beta by the regularised incomplete beta inverse;
+transforms :mod:`sim.experiment.sampling` already uses; beta by the regularised incomplete beta inverse;
 a Dirichlet table by independent gamma quantiles, normalised (Devroye 1986, ch. 9), so its K
 lanes are one K-dimensional input.
 """
@@ -16,15 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from sim.designs import DesignName, Factor, unit_points
-from sim.sampling import (
-    Beta,
-    Choice,
-    Dirichlet,
-    Normal,
+from sim.experiment.designs import DesignName, Factor, unit_points
+from sim.experiment.priors import Beta, Choice, Dirichlet, Normal, Triangular, Uniform
+from sim.experiment.sampling import (
     Parameter,
-    Triangular,
-    Uniform,
     _bases,
     _centre,
     _choice,
@@ -91,7 +86,7 @@ def sample_design(
 ) -> dict[str, FloatArray]:
     """Every parameter's values for ``worlds`` under ``design`` (path -> (N,) or (N, K)).
 
-    ``monte-carlo`` is :func:`sim.sampling.sample` (each parameter its own stream); the other
+    ``monte-carlo`` is :func:`sim.experiment.sampling.sample` (each parameter its own stream); the other
     designs map their unit points through :func:`quantile`.
     """
     if design == "monte-carlo":

@@ -5,7 +5,7 @@ row per factor, ranked by importance:
 
 - :func:`sobol_indices`: first-order and total Sobol' indices with bootstrap confidence intervals
   (Sobol' 2001; Saltelli et al. 2010 estimators, as SALib's ``sobol.analyze``) from a Saltelli
-  design (:mod:`sim.designs`), read block by block.
+  design (:mod:`sim.experiment.designs`), read block by block.
 - :func:`morris_indices`: Morris (1991) elementary effects, mu* (Campolongo, Cariboni & Saltelli
   2007) with its bootstrap interval and sigma, from a Morris design.
 - :func:`pawn_indices`: the distribution-free PAWN index (Pianosi & Wagener 2015): the
@@ -15,7 +15,7 @@ row per factor, ranked by importance:
   slices; ``threshold`` is the two-sample KS critical value at 95% for a slice against the whole
   sample: a factor whose maximum stays below it is indistinguishable from one the model ignores.
 
-A factor is a group of lanes (:class:`sim.designs.Factor`): a Dirichlet salience table is one
+A factor is a group of lanes (:class:`sim.experiment.designs.Factor`): a Dirichlet salience table is one
 factor, because its entries sum to one and cannot vary alone (SALib ``groups``).  PAWN conditions
 on one lane at a time, so a table's PAWN index is the mean over its lanes (SALib's rule for
 groups).
@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sim.designs import Factor, rows_per_block
+from sim.experiment.designs import Factor, rows_per_block
 
 FloatArray = NDArray[np.float64]
 Method = Literal["sobol", "morris", "pawn"]
@@ -144,7 +144,7 @@ def morris_indices(
 ) -> pd.DataFrame:
     """Morris mu, mu* (with its bootstrap interval) and sigma of ``y`` per factor.
 
-    ``grid`` holds the design's grid points in [0, 1] (:func:`sim.designs.morris_grid`) for the
+    ``grid`` holds the design's grid points in [0, 1] (:func:`sim.experiment.designs.morris_grid`) for the
     same worlds; complete trajectories only.  Effects are per unit of the grid (the whole prior
     range, in probability), so factors with different units compare.  Ranked by ``mu_star``.
     """
