@@ -14,6 +14,7 @@ LAYERS = (
     ("sim", "sim.errors", "sim.io", "sim.arrays"),
     ("sim.scenario",),
     ("sim.core",),
+    ("sim.forecast",),
     ("sim.experiment",),
     ("sim.sweep",),
     ("sim.analysis",),

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.analysis.zopa.optimise import _Parties
 from sim.arrays import FloatArray
 from sim.core.rng import Purpose, uniforms
+from sim.forecast.solutions import Parties
 
 if TYPE_CHECKING:
     pass
@@ -30,7 +30,7 @@ class _Volume:
 
 
 def _sample_volume(
-    parties: _Parties,
+    parties: Parties,
     reservation: FloatArray,
     threshold: FloatArray,
     seed: int,

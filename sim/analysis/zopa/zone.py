@@ -22,27 +22,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.analysis.zopa.optimise import (
-    FEASIBILITY_TOLERANCE,
-    _max_min_gain,
-    _max_own_utility,
-    _max_weighted_log_gain,
-    _Parties,
-)
 from sim.analysis.zopa.volume import _sample_volume, _share
 from sim.arrays import FloatArray
 from sim.core.utility import utilities
+from sim.forecast.axiomatic import bargaining_weights
+from sim.forecast.registry import WeightRule
+from sim.forecast.solutions import (
+    FEASIBILITY_TOLERANCE,
+    Parties,
+    bargaining_solutions,
+    max_min_gain,
+)
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     pass
 
 
-Weights = Literal["capability", "uniform"]
+Weights = WeightRule
 
 """A package meets a floor if every veto player's utility is at least floor - this."""
 
@@ -119,6 +120,12 @@ def _expected_status_quo(scenario: Scenario, round_: int) -> dict[str, float]:
     return moved
 
 
+def _point(scenario: Scenario, x: FloatArray) -> DealPoint:
+    """A package as a :class:`DealPoint`."""
+    terms = {k: float(v) for k, v in zip(scenario.issue_names, x, strict=True)}
+    return DealPoint(terms=terms, utilities=_point_utilities(scenario, terms))
+
+
 def _point_utilities(scenario: Scenario, terms: Mapping[str, float]) -> dict[str, float]:
     """Every actor's utility of one package."""
     issues = scenario.issue_names
@@ -132,21 +139,6 @@ def _point_utilities(scenario: Scenario, terms: Mapping[str, float]) -> dict[str
 
 
 # --- the public entry points -----------------------------------------------------------------
-
-
-def bargaining_weights(scenario: Scenario, weights: Weights) -> dict[str, float]:
-    """The veto players' Nash bargaining weights, normalised to sum to 1."""
-    veto = scenario.veto_players
-    if weights == "uniform":
-        raw = {name: 1.0 for name in veto}
-    elif weights == "capability":
-        raw = {name: scenario.actors[name].capability for name in veto}
-    else:
-        raise ValueError(f"unknown weights '{weights}': use 'capability' or 'uniform'")
-    total = sum(raw.values())
-    if total <= 0:
-        raise ValueError("the veto players' capabilities are all zero; use uniform weights instead")
-    return {name: value / total for name, value in raw.items()}
 
 
 def zone_of_agreement(
@@ -169,11 +161,10 @@ def zone_of_agreement(
     threshold = {name: float(v) for name, v in thresholds_at(scenario, round_).items()}
     status_quo = _expected_status_quo(scenario, round_)
 
-    parties = _Parties.of(scenario, veto)
+    parties = Parties.of(scenario, veto)
     floor = np.array([reservation[name] for name in veto])
     demand = np.array([threshold[name] for name in veto])
     weight = np.array([weight_of[name] for name in veto])
-    ones = np.ones(len(veto))
 
     volume = _sample_volume(parties, floor, demand, scenario.seed, samples)
     starts = [
@@ -182,27 +173,22 @@ def zone_of_agreement(
         np.array([status_quo[k] for k in issues]),
         *parties.position,
     ]
-    central, margin = _max_min_gain(parties, floor, ones, starts)
-    _, threshold_margin = _max_min_gain(parties, demand, ones, [central, *starts])
-    exists = margin >= -FEASIBILITY_TOLERANCE
+    solutions = bargaining_solutions(parties, floor, weight, starts)
+    central, margin = solutions.central, solutions.margin
+    _, threshold_margin = max_min_gain(parties, demand, np.ones(len(veto)), [central, *starts])
 
-    def point(x: FloatArray) -> DealPoint:
-        terms = {k: float(v) for k, v in zip(issues, x, strict=True)}
-        return DealPoint(terms=terms, utilities=_point_utilities(scenario, terms))
+    def point(x: FloatArray | None) -> DealPoint | None:
+        return None if x is None else _point(scenario, x)
 
-    nash = kalai_smorodinsky = best_gain = None
-    if margin > FEASIBILITY_TOLERANCE:
-        feasible = [central] + [x for x in starts if np.all(parties.utilities(x[None])[0] > floor)]
-        nash_x = _max_weighted_log_gain(parties, floor, weight, feasible)
-        best = np.array(
-            [_max_own_utility(parties, floor, i, [nash_x, central]) for i in range(len(veto))]
-        )
-        ks_x, _ = _max_min_gain(parties, floor, best - floor, [nash_x, central])
-        nash, kalai_smorodinsky = point(nash_x), point(ks_x)
-        best_gain = {name: float(b) for name, b in zip(veto, best, strict=True)}
-    elif exists:
-        # The deal space is a single package (or a sliver too thin to optimise over).
-        nash = kalai_smorodinsky = point(central)
+    best_gain = None
+    if solutions.best_utility is not None:
+        best_gain = {name: float(b) for name, b in zip(veto, solutions.best_utility, strict=True)}
+    nash = point(solutions.nash)
+    kalai_smorodinsky = (
+        nash
+        if solutions.kalai_smorodinsky is solutions.nash
+        else point(solutions.kalai_smorodinsky)
+    )
 
     share, share_se = _share(volume.inside, samples)
     threshold_share, threshold_se = _share(volume.threshold_inside, samples)
@@ -217,9 +203,9 @@ def zone_of_agreement(
         reservation=reservation,
         threshold=threshold,
         bargaining_weight=weight_of,
-        exists=bool(exists),
+        exists=solutions.exists,
         margin=float(margin),
-        central=point(central),
+        central=_point(scenario, central),
         threshold_exists=bool(threshold_margin >= -FEASIBILITY_TOLERANCE),
         threshold_margin=float(threshold_margin),
         nash=nash,

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.analysis.zopa.optimise import _Parties
 from sim.analysis.zopa.zone import ZopaResult
 from sim.arrays import FloatArray
+from sim.forecast.solutions import Parties
 from sim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
     for ax in axes[panels:]:
         ax.set_visible(False)
 
-    parties = _Parties.of(scenario, result.veto_players)
+    parties = Parties.of(scenario, result.veto_players)
     floor = np.array([result.reservation[a] for a in result.veto_players])
     demand = np.array([result.threshold[a] for a in result.veto_players])
     anchor = np.array([result.anchor[k] for k in issues])

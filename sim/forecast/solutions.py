@@ -1,36 +1,54 @@
-"""Optimisation over the deal space: max-min gain, weighted Nash product, own utility (SLSQP)."""
+"""The Nash and Kalai-Smorodinsky points of a deal space, as smooth convex programs.
+
+Over packages x in [0, 1]^K with concave spatial utilities U_i (:mod:`sim.utility`) and no-deal
+values d_i, this module finds
+
+* the asymmetric Nash (1950) bargaining point, argmax sum_i w_i log(U_i(x) - d_i) (Kalai 1977 for
+  the weighted form; Binmore, Rubinstein & Wolinsky 1986 for why it predicts patient bargaining
+  with a risk of breakdown);
+* the Kalai & Smorodinsky (1975) point, where every party gets the same share of its best
+  possible gain inside the deal space (max-min of (U_i - d_i) / (a_i - d_i));
+* the deal space's most central package, argmax min_i (U_i(x) - d_i): it exists iff that is >= 0.
+
+Utilities are concave, so the deal space is convex and each problem is a concave maximisation.
+The kinks of linear utilities are smoothed away exactly by the epigraph reformulation
+(|x_k - p_ik| <= t_ik), and each problem is solved by SLSQP from several starting points; the
+best verified answer wins.  One implementation for the ``nash`` and ``kalai-smorodinsky``
+forecasts and for ``parley zopa``.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from sim.arrays import BoolArray, FloatArray
 from sim.core.utility import utilities
 from sim.scenario.schema import Scenario
 
-if TYPE_CHECKING:
-    pass
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
-
-# --- the convex programs ---------------------------------------------------------------------
+FEASIBILITY_TOLERANCE = 1e-9
+"""A package meets a floor if every party's utility is at least floor - this."""
 
 
 @dataclass(frozen=True)
-class _Parties:
-    """The veto players' utility parameters as arrays: position, salience (V, K), linear (V,)."""
+class Parties:
+    """The bargainers' utility parameters as arrays: position, salience (V, K), linear (V,)."""
 
     position: FloatArray
     salience: FloatArray
     linear: BoolArray
 
     @classmethod
-    def of(cls, scenario: Scenario, names: Sequence[str]) -> _Parties:
+    def of(cls, scenario: Scenario, names: Sequence[str]) -> Parties:
+        """The named actors of a scenario."""
         issues = scenario.issue_names
         specs = [scenario.actors[name] for name in names]
         return cls(
@@ -44,7 +62,7 @@ class _Parties:
         return utilities(x, self.position[None], self.salience[None], self.linear[None])
 
 
-class _Program:
+class Program:
     """The smooth (epigraph) form of the parties' utilities over z = (x, t, [lam]).
 
     x in [0, 1]^K is the package; t in [0, 1]^(L x K) bounds |x_k - p_lk| for the L linear-utility
@@ -53,7 +71,7 @@ class _Program:
     At an optimum the t constraints bind wherever the salience is positive.
     """
 
-    def __init__(self, parties: _Parties, extra: int = 0) -> None:
+    def __init__(self, parties: Parties, extra: int = 0) -> None:
         self.parties = parties
         self.k = parties.position.shape[1]
         self.linear_rows = np.flatnonzero(parties.linear)
@@ -115,20 +133,39 @@ class _Program:
         return [(0.0, 1.0)] * (self.k + self.n_t) + list(extra)
 
 
-FEASIBILITY_TOLERANCE = 1e-9
-
 _SLSQP_OPTIONS = {"maxiter": 500, "ftol": 1e-13}
 
 
-def _max_min_gain(
-    parties: _Parties, floor: FloatArray, scale: FloatArray, starts: Sequence[FloatArray]
+def _slsqp(
+    objective: Any,
+    start: FloatArray,
+    program: Program,
+    constraints: list[dict[str, Any]],
+    jac: Any = True,
+    extra_bounds: Sequence[tuple[float, float]] = (),
+) -> FloatArray:
+    """One SLSQP run from ``start`` (a lifted z); the package it ends at."""
+    solution = minimize(
+        objective,
+        start,
+        jac=jac,
+        bounds=program.bounds(extra_bounds),
+        constraints=constraints,
+        method="SLSQP",
+        options=_SLSQP_OPTIONS,
+    )
+    return program.package(solution.x)
+
+
+def max_min_gain(
+    parties: Parties, floor: FloatArray, scale: FloatArray, starts: Sequence[FloatArray]
 ) -> tuple[FloatArray, float]:
     """The package maximising min_i (U_i(x) - floor_i) / scale_i, and that value.
 
     A concave max-min problem, solved as: maximise lam subject to U_i - floor_i >= lam * scale_i.
     The starting packages are candidates too, so the answer is never worse than the best start.
     """
-    program = _Program(parties, extra=1)
+    program = Program(parties, extra=1)
     last = program.size - 1
 
     def score(x: FloatArray) -> float:
@@ -146,18 +183,15 @@ def _max_min_gain(
     gradient[last] = -1.0
     best_x, best = starts[0], score(starts[0])
     for start in starts:
-        candidates = [start]
-        solution = minimize(
+        end = _slsqp(
             lambda z: -z[last],
             program.lift(start, [score(start)]),
+            program,
+            constraints,
             jac=lambda z: gradient,
-            bounds=program.bounds([(-4.0, 4.0)]),
-            constraints=constraints,
-            method="SLSQP",
-            options=_SLSQP_OPTIONS,
+            extra_bounds=[(-4.0, 4.0)],
         )
-        candidates.append(program.package(solution.x))
-        for x in candidates:
+        for x in (start, end):
             value = score(x)
             if value > best + 1e-15:
                 best_x, best = x, value
@@ -169,8 +203,8 @@ def _with_column(matrix: FloatArray, column: int, values: FloatArray) -> FloatAr
     return matrix
 
 
-def _max_weighted_log_gain(
-    parties: _Parties, floor: FloatArray, weight: FloatArray, starts: Sequence[FloatArray]
+def max_weighted_log_gain(
+    parties: Parties, floor: FloatArray, weight: FloatArray, starts: Sequence[FloatArray]
 ) -> FloatArray:
     """The package maximising sum_i w_i log(U_i(x) - floor_i) subject to U_i >= floor_i for all i.
 
@@ -178,7 +212,7 @@ def _max_weighted_log_gain(
     continued by its second-order Taylor expansion, which keeps the objective concave and finite
     wherever SLSQP's line search wanders.
     """
-    program = _Program(parties)
+    program = Program(parties)
     positive = weight > 0
     epsilon = 1e-9
 
@@ -212,27 +246,18 @@ def _max_weighted_log_gain(
     ]
     best_x, best = starts[0], true_objective(starts[0])
     for start in starts:
-        solution = minimize(
-            objective,
-            program.lift(start),
-            jac=True,
-            bounds=program.bounds(),
-            constraints=constraints,
-            method="SLSQP",
-            options=_SLSQP_OPTIONS,
-        )
-        x = program.package(solution.x)
+        x = _slsqp(objective, program.lift(start), program, constraints)
         value = true_objective(x)
         if value > best + 1e-15:
             best_x, best = x, value
     return best_x
 
 
-def _max_own_utility(
-    parties: _Parties, floor: FloatArray, party: int, starts: Sequence[FloatArray]
+def max_own_utility(
+    parties: Parties, floor: FloatArray, party: int, starts: Sequence[FloatArray]
 ) -> float:
     """The best utility party i can get inside the deal space {U_j >= floor_j for all j}."""
-    program = _Program(parties)
+    program = Program(parties)
     constraints = [
         {
             "type": "ineq",
@@ -250,17 +275,54 @@ def _max_own_utility(
 
     best = max(feasible_value(x) for x in starts)
     for start in starts:
-        solution = minimize(
+        end = _slsqp(
             lambda z: (
                 -float(program.smooth_utilities(z)[party]),
                 -program.utility_jacobian(z)[party],
             ),
             program.lift(start),
-            jac=True,
-            bounds=program.bounds(),
-            constraints=constraints,
-            method="SLSQP",
-            options=_SLSQP_OPTIONS,
+            program,
+            constraints,
         )
-        best = max(best, feasible_value(program.package(solution.x)))
+        best = max(best, feasible_value(end))
     return best
+
+
+@dataclass(frozen=True)
+class Solutions:
+    """The deal space of some parties: its most central package and, if it has an interior,
+    the Nash and Kalai-Smorodinsky packages and each party's best utility inside it."""
+
+    central: FloatArray
+    margin: float
+    nash: FloatArray | None
+    kalai_smorodinsky: FloatArray | None
+    best_utility: FloatArray | None
+
+    @property
+    def exists(self) -> bool:
+        """Whether some package gives every party at least its no-deal value."""
+        return self.margin >= -FEASIBILITY_TOLERANCE
+
+
+def bargaining_solutions(
+    parties: Parties, floor: FloatArray, weight: FloatArray, starts: Sequence[FloatArray]
+) -> Solutions:
+    """Central, Nash (weights ``weight``) and Kalai-Smorodinsky packages over {U_i >= floor_i}.
+
+    ``starts`` are candidate packages to start the searches from (any, feasible or not).  With
+    no deal space the Nash and KS packages are None; a deal space too thin to optimise over
+    (a single package) gives that package for both.
+    """
+    central, margin = max_min_gain(parties, floor, np.ones(len(floor)), starts)
+    if margin > FEASIBILITY_TOLERANCE:
+        feasible = [central] + [x for x in starts if np.all(parties.utilities(x[None])[0] > floor)]
+        nash = max_weighted_log_gain(parties, floor, weight, feasible)
+        best = np.array(
+            [max_own_utility(parties, floor, i, [nash, central]) for i in range(len(floor))]
+        )
+        ks, _ = max_min_gain(parties, floor, best - floor, [nash, central])
+        return Solutions(central, margin, nash, ks, best)
+    if margin >= -FEASIBILITY_TOLERANCE:
+        return Solutions(central, margin, central, central, None)
+    return Solutions(central, margin, None, None, None)
