@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from killing import kill_after_parts
 
 import sim.sweep.parts
 from sim.cli import main
@@ -217,18 +214,7 @@ def test_resume_after_kill_9_equals_an_uninterrupted_run(tmp_path: Path) -> None
         str(out),
         "--json",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    parts = out / "parts"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if parts.is_dir() and len(list(parts.glob("cell*.arrows"))) >= 3:
-            break
-        time.sleep(0.01)
-    still_running = process.poll() is None
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert still_running, "the sweep finished before it could be killed"
-    finished_parts = len(list(parts.glob("cell*.arrows")))
+    finished_parts = kill_after_parts(command, out / "parts", 3)
     assert 3 <= finished_parts < 12
     assert not (out / "runs.parquet").exists()
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"

@@ -10,6 +10,7 @@ every scenario is one cell)::
     scenario: alaska-summit              # or a list of scenarios to compare
     runs: 100000                         # worlds per cell
     seed: 7
+    design: monte-carlo                  # or latin, sobol, morris (sim.experiment.designs)
     uncertainty:
       actors.russia.war_cost: {dist: uniform, low: 0.005, high: 0.03}
       actors.*.salience: {dist: dirichlet, concentration: 50}
@@ -20,7 +21,11 @@ A ``*`` stands for every actor (or issue) of the scenario: ``actors.*.war_cost``
 each actor's war cost, each with its own independent draws.  A path without a wildcard wins over
 a wildcard that also matches it.  Each concrete path draws from its own counter-based stream,
 so world ``w`` samples the same values in every cell (common random numbers): cells differ only
-by what defines them.  Factor paths may name any scenario field (structural ones too:
+by what defines them.  The ``design`` decides how the worlds cover the priors: independent draws
+(``monte-carlo``, the default), a Latin hypercube, or the structured designs of a Sobol' or
+Morris sensitivity analysis (:mod:`sim.experiment.designs`).  The priors are the
+*uncertainties* (what no negotiator controls); the factors are the *levers* (what one could
+choose: a guarantee, a sanctions offer, who sits at the table).  Factor paths may name any scenario field (structural ones too:
 ``actors.ukraine.veto``, ``protocol.max_rounds``); each cell's scenario is validated again.
 
 Problems are reported like scenario problems: file, line, field, message and a "did you mean"
@@ -37,6 +42,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.errors import InputError
+from sim.experiment.designs import DesignName
 from sim.experiment.priors import Beta, Choice, Dirichlet, Normal, Prior, Triangular, Uniform
 from sim.experiment.sampling import Parameter
 from sim.scenario.schema import Scenario
@@ -67,6 +73,7 @@ class ExperimentSpec(BaseModel):
     scenario: str | list[str] = Field(description="a scenario name or path, or a list of them")
     runs: int = Field(ge=1, le=10**10, description="worlds per cell")
     seed: int = Field(default=0, ge=0, lt=2**63)
+    design: DesignName = Field(default="monte-carlo", description="how the worlds cover the priors")
     uncertainty: dict[str, Prior] = Field(default_factory=dict)
     factors: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(default_factory=dict)
 
@@ -132,6 +139,10 @@ class Experiment:
     @property
     def runs(self) -> int:
         return self.spec.runs
+
+    @property
+    def design(self) -> DesignName:
+        return self.spec.design
 
     @property
     def n_worlds(self) -> int:

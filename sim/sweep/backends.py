@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -125,9 +125,7 @@ def _run_dask(
         by_key = {}
         futures = []
         for task in tasks:
-            remote = ChunkTask(
-                task.chunk, task.scenario, task.parameters, task.seed, None, task.scenario_name
-            )
+            remote = replace(task, parts_dir=None)
             future = client.submit(run_chunk_to_bytes, remote, pure=False)
             by_key[future.key] = task.chunk
             futures.append(future)

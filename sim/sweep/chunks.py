@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim.experiment.sampling import Parameter, flatten, sample
+from sim.experiment.designs import DesignName
+from sim.experiment.quantiles import sample_design
+from sim.experiment.sampling import Parameter, flatten
 from sim.scenario.schema import Scenario
 from sim.sweep.parts import write_part
 
@@ -71,6 +73,9 @@ class ChunkTask:
     seed: int
     parts_dir: str | None = None
     scenario_name: str = ""
+    design: DesignName = "monte-carlo"
+    runs: int = 0
+    """Worlds per cell (Latin and Morris designs depend on it)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ def compute_chunk(task: ChunkTask) -> pa.Table:
 
     chunk = task.chunk
     worlds = np.arange(chunk.start, chunk.stop, dtype=np.int64)
-    sampled = sample(task.parameters, task.seed, worlds)
+    sampled = sample_design(task.design, task.parameters, task.seed, task.runs, worlds)
     records = run_batch(task.scenario, worlds, seed=task.seed, overrides=sampled)
     columns: dict[str, Any] = {
         "cell": np.full(chunk.size, chunk.cell, dtype=np.int64),

@@ -62,7 +62,7 @@ def replay_world(results: str | Path, world: int, cell: int | None = None) -> Wo
     """
     from sim.errors import InputError
     from sim.experiment.loader import experiment_from_manifest
-    from sim.experiment.sampling import sample_world
+    from sim.experiment.quantiles import sample_design
 
     directory = Path(results)
     if directory.is_file():
@@ -100,5 +100,7 @@ def replay_world(results: str | Path, world: int, cell: int | None = None) -> Wo
     runs = int(manifest.get("runs_per_cell", experiment.runs))
     if not 0 <= world < runs:
         raise SweepError(f"no world {world}; worlds are 0..{runs - 1}")
-    sampled = sample_world(chosen.parameters, experiment.seed, world)
+    sampled = sample_design(
+        experiment.design, chosen.parameters, experiment.seed, runs, np.array([world])
+    )
     return WorldReplay(experiment, chosen, world, experiment.seed, sampled)

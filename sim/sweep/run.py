@@ -168,6 +168,8 @@ def run_sweep(
             experiment.seed,
             str(parts_dir),
             experiment.cells[chunk.cell].scenario_name,
+            experiment.design,
+            experiment.runs,
         )
         for chunk in todo
     ]
