@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.decision import quota_share
 from sim.scenario.schema import Scenario
 
 
@@ -33,6 +34,10 @@ class Structure:
     alternating: bool
     order: IntArray  # proposer order for the alternating protocol
     max_rounds: int
+    mediated: bool = False
+    mediator: int | None = None  # the mediating actor's index (mediated protocol); None: neutral
+    mediation_step: float = 0.05
+    quota_share: float = 0.0  # capability share a deal needs besides the vetoes (0: unanimity)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:
@@ -48,7 +53,22 @@ class Structure:
             alternating=scenario.protocol.kind == "alternating",
             order=np.array([actors.index(name) for name in order], dtype=np.int64),
             max_rounds=scenario.protocol.max_rounds,
+            mediated=scenario.protocol.kind == "mediated",
+            mediator=(
+                None
+                if scenario.protocol.mediator is None
+                else actors.index(scenario.protocol.mediator)
+            ),
+            mediation_step=scenario.protocol.mediation_step,
+            quota_share=quota_share(scenario.protocol.quota, len(actors)),
         )
+
+    @property
+    def listened(self) -> BoolArray:
+        """Whose acceptance can matter: the veto players, or everybody under a quota."""
+        if self.quota_share > 0:
+            return np.ones(len(self.actors), dtype=bool)
+        return self.veto
 
 
 @dataclass

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from sim.arrays import FloatArray
 from sim.core.batch import Structure
-from sim.core.solver import solve_offers
+from sim.core.decision import best_offers
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
 
@@ -43,11 +43,14 @@ def stationary_thresholds(
     breakdown: FloatArray,
     breakdown_value: FloatArray,
     start: FloatArray | None = None,
+    *,
+    capability: FloatArray | None = None,
 ) -> FloatArray:
     """Equilibrium thresholds, shape (N, L, A): L = 1 phase (random proposer) or len(order).
 
     position, salience: (N, A, K); recognition, discount, breakdown_value: (N, A); breakdown: (N,).
-    ``start`` warm-starts the iteration (e.g. last round's thresholds).
+    ``start`` warm-starts the iteration (e.g. last round's thresholds); ``capability`` (N, A) is
+    needed only under a quota, where proposers buy winning coalitions (:mod:`sim.core.decision`).
 
     Each world iterates theta <- T(theta) on its own until its own change is below TOLERANCE (so
     a world's thresholds never depend on the batch around it), with Anderson acceleration of
@@ -55,13 +58,16 @@ def stationary_thresholds(
     step, which is slow when the parties are patient and breakdown is unlikely.
     """
     n, n_actors, _ = position.shape
+    weight = np.ones((n, n_actors)) if capability is None else capability
     phases = len(structure.order) if structure.alternating else 1
     patience = ((1.0 - breakdown)[:, None] * discount)[:, None, :]  # (N, 1, A)
     base = (breakdown[:, None] * breakdown_value)[:, None, :]
     outside = breakdown_value[:, None, :]
 
     def mapping(theta: FloatArray, rows: NDArray[np.int64]) -> FloatArray:
-        values = _round_values(structure, position[rows], salience[rows], recognition[rows], theta)
+        values = _round_values(
+            structure, position[rows], salience[rows], recognition[rows], weight[rows], theta
+        )
         following = np.roll(values, -1, axis=1) if structure.alternating else values
         # Outside-option principle: nobody accepts less than walking away (Binmore, Shaked &
         # Sutton 1989); it never binds in the textbook cases, where V_i >= b_i.
@@ -112,21 +118,21 @@ def _round_values(
     position: FloatArray,
     salience: FloatArray,
     recognition: FloatArray,
+    capability: FloatArray,
     theta: FloatArray,
 ) -> FloatArray:
     """V^t_i: each actor's expected utility at the start of a round of phase t, shape (N, L, A)."""
     n, n_actors, _ = position.shape
-    linear = np.broadcast_to(structure.linear, (n, n_actors))
     values = np.empty_like(theta)
     if structure.alternating:
         for phase, proposer in enumerate(structure.order):
             values[:, phase, :] = _outcome_of(
-                structure, position, salience, linear, theta[:, phase, :], int(proposer)
+                structure, position, salience, capability, theta[:, phase, :], int(proposer)
             )
         return values
     expected = np.zeros((n, n_actors))
     for proposer in range(n_actors):
-        outcome = _outcome_of(structure, position, salience, linear, theta[:, 0, :], proposer)
+        outcome = _outcome_of(structure, position, salience, capability, theta[:, 0, :], proposer)
         expected += recognition[:, proposer : proposer + 1] * outcome
     values[:, 0, :] = expected
     return values
@@ -136,15 +142,23 @@ def _outcome_of(
     structure: Structure,
     position: FloatArray,
     salience: FloatArray,
-    linear: NDArray[np.bool_],
+    capability: FloatArray,
     theta: FloatArray,
     proposer: int,
 ) -> FloatArray:
     """Everyone's utility when ``proposer`` moves against thresholds ``theta`` (N, A)."""
-    n = position.shape[0]
+    n, n_actors, _ = position.shape
+    linear = np.broadcast_to(structure.linear, (n, n_actors))
     proposers = np.full(n, proposer, dtype=np.int64)
-    offers = solve_offers(
-        position, salience, structure.linear, structure.veto, proposers, theta, impose_own=True
+    offers = best_offers(
+        position,
+        salience,
+        structure.linear,
+        structure.veto,
+        capability,
+        proposers,
+        theta,
+        structure.quota_share,
     )
     offered = utilities(offers.package, position, salience, linear)
     willing = offered[:, proposer] >= theta[:, proposer] - FEASIBILITY_TOLERANCE

@@ -9,11 +9,14 @@ updates every still-open world with vectorised numpy:
 3. each actor's strategy sets its acceptance threshold (:mod:`sim.strategies`,
    :mod:`sim.equilibrium`);
 4. a proposer is recognised (fixed order, or drawn with the recognition probabilities);
-5. the proposer offers its best package that every veto player's threshold allows
-   (:mod:`sim.solver`) -- if its own threshold allows it;
-6. every veto player accepts iff its utility is at least its threshold; all must accept;
+5. the proposer offers its best package that every veto player's threshold allows (under a
+   quota: that some winning coalition's thresholds allow; :mod:`sim.core.decision`) -- if its own
+   threshold allows it; under the mediated protocol the mediator's single text is put instead
+   (:mod:`sim.core.mediation`);
+6. every actor accepts iff its utility is at least its threshold; the package passes iff every
+   veto player accepts (and, under a quota, the accepting actors hold enough capability);
 7. after a failed round the talks break down with the breakdown probability; at max_rounds they
-   end without a deal.
+   end without a deal; in mediated talks the objectors' requests revise the text.
 
 All randomness is counter-based (:mod:`sim.rng`): a world's fate depends only on (seed, world).
 """
@@ -28,9 +31,10 @@ from numpy.typing import ArrayLike
 
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.batch import Structure, WorldBatch, build_batch
+from sim.core.decision import approved, best_offers
 from sim.core.equilibrium import stationary_thresholds
+from sim.core.mediation import SingleText
 from sim.core.rng import Purpose, normals, uniforms
-from sim.core.solver import solve_offers
 from sim.core.strategies import concession_threshold
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
@@ -117,6 +121,11 @@ class NegotiationModel(mesa.Model):
         self._equilibrium_cache: tuple[FloatArray, FloatArray] | None = None
         self._moving = bool(np.any(self.batch.drift != 0) or np.any(self.batch.volatility != 0))
         self.actor_list = [Actor(self, key, i) for i, key in enumerate(self.structure.actors)]
+        self.single_text = (
+            SingleText(self.structure, self.batch.position, self.batch.salience)
+            if self.structure.mediated
+            else None
+        )
 
     # -- one round ------------------------------------------------------------------------------
     def step(self) -> None:
@@ -137,22 +146,13 @@ class NegotiationModel(mesa.Model):
         self.reservation[rows] = reservation
         self.threshold[rows] = threshold
 
-        proposer = self._recognise(sub, round_)
-        offers = solve_offers(
-            sub.position,
-            sub.salience,
-            structure.linear,
-            structure.veto,
-            proposer,
-            threshold,
-            impose_own=True,
-        )
+        proposer, package, feasible = self._propose(sub, rows, threshold, round_)
         linear = np.broadcast_to(structure.linear, reservation.shape)
-        offered = utilities(offers.package, sub.position, sub.salience, linear)
+        offered = utilities(package, sub.position, sub.salience, linear)
         accepts = offered >= threshold - ACCEPTANCE_TOLERANCE
-        proposer_willing = accepts[np.arange(rows.size), proposer]
-        vetoes_accept = np.all(accepts | ~structure.veto, axis=1)
-        deal = offers.feasible & proposer_willing & vetoes_accept
+        proposer_willing = accepts[np.arange(rows.size), np.maximum(proposer, 0)] | (proposer < 0)
+        passes = approved(accepts, structure.veto, sub.capability, structure.quota_share)
+        deal = feasible & proposer_willing & passes
 
         collapse = uniforms(self.seed, worlds, round_, Purpose.BREAKDOWN)[:, 0] < sub.breakdown
         broke = ~deal & collapse
@@ -164,7 +164,7 @@ class NegotiationModel(mesa.Model):
         self.end[rows[out_of_time]] = DEADLINE
         self.end_round[end_rows] = round_
         self.open[end_rows] = False
-        self.terms[rows[deal]] = offers.package[deal]
+        self.terms[rows[deal]] = package[deal]
         self.deal_proposer[rows[deal]] = proposer[deal]
         self.final_utility[end_rows] = np.where(deal[:, None], offered, reservation)[ended]
         self.final_reservation[end_rows] = reservation[ended]
@@ -173,14 +173,49 @@ class NegotiationModel(mesa.Model):
                 round_,
                 rows,
                 proposer,
-                offers.package,
-                offers.feasible,
+                package,
+                feasible,
                 deal,
                 offered,
                 threshold,
                 reservation,
             )
+        if self.single_text is not None:
+            going_on = ~ended
+            objecting = (structure.listened & ~accepts)[going_on]
+            self.single_text.revise(
+                rows[going_on], sub.position[going_on], sub.salience[going_on], objecting
+            )
         self.running = bool(self.open.any()) and round_ < structure.max_rounds
+
+    def _propose(
+        self, sub: WorldBatch, rows: IntArray, threshold: FloatArray, round_: int
+    ) -> tuple[IntArray, FloatArray, BoolArray]:
+        """Who puts which package on the table: (proposer (n,), package (n, K), feasible (n,)).
+
+        The mediated protocol puts the mediator's text (proposer: the mediator, -1 if neutral);
+        the others recognise a proposer, who offers its best package for a winning coalition.
+        """
+        structure = self.structure
+        if self.single_text is not None:
+            mediator = -1 if structure.mediator is None else structure.mediator
+            return (
+                np.full(rows.size, mediator, dtype=np.int64),
+                self.single_text.text[rows].copy(),
+                np.ones(rows.size, dtype=bool),
+            )
+        proposer = self._recognise(sub, round_)
+        offers = best_offers(
+            sub.position,
+            sub.salience,
+            structure.linear,
+            structure.veto,
+            sub.capability,
+            proposer,
+            threshold,
+            structure.quota_share,
+        )
+        return proposer, offers.package, offers.feasible
 
     def _thresholds(
         self, sub: WorldBatch, rows: IntArray, reservation: FloatArray, round_: int
@@ -204,6 +239,7 @@ class NegotiationModel(mesa.Model):
                 sub.discount,
                 sub.breakdown,
                 reservation,
+                capability=sub.capability,
             )
             full_theta = np.zeros((self.batch.size, *theta.shape[1:]))
             full_reservation = np.full_like(self.reservation, np.nan)
@@ -223,6 +259,7 @@ class NegotiationModel(mesa.Model):
                 part.breakdown,
                 reservation[stale],
                 start=cached_theta[rows[stale]],
+                capability=part.capability,
             )
             cached_reservation[rows[stale]] = reservation[stale]
         result: FloatArray = cached_theta[rows]
@@ -256,7 +293,7 @@ class NegotiationModel(mesa.Model):
             entry: dict[str, Any] = {
                 "world": int(self.batch.worlds[row]),
                 "round": round_,
-                "proposer": actors[proposer[i]],
+                "proposer": actors[proposer[i]] if proposer[i] >= 0 else "",
                 "offered": bool(feasible[i]),
                 "accepted": bool(deal[i]),
             }
@@ -315,6 +352,7 @@ def thresholds_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
             batch.discount,
             batch.breakdown,
             reservation,
+            capability=batch.capability,
         )
         phase = (round_ - 1) % theta.shape[1]
         threshold = np.where(structure.equilibrium, theta[:, phase, :], threshold)

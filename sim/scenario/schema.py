@@ -67,13 +67,24 @@ class Actor(Frozen):
 
 
 class Protocol(Frozen):
-    """Who proposes, how many rounds, and the risk that talks collapse after a rejection."""
+    """Who proposes (or mediates), how many rounds, the decision rule, and the risk of collapse."""
 
-    kind: Literal["alternating", "random-proposer"] = "random-proposer"
+    kind: Literal["alternating", "random-proposer", "mediated"] = "random-proposer"
     recognition: Literal["uniform", "capability"] | dict[str, float] = "capability"
     order: list[str] | None = None
     max_rounds: int = Field(default=40, ge=1, le=100_000)
     breakdown_probability: float = Field(default=0.0, ge=0.0, lt=1.0)
+    mediator: str | None = Field(
+        default=None, description="the actor who mediates (mediated protocol); none: neutral"
+    )
+    mediation_step: float = Field(
+        default=0.05, gt=0.0, le=1.0, description="how far the mediator moves the text per round"
+    )
+    quota: int | None = Field(
+        default=None,
+        ge=1,
+        description="k of n: a deal also needs the accepting actors to hold k/n of all capability",
+    )
     evidence: dict[str, str] = Field(default_factory=dict)
 
 
@@ -176,10 +187,12 @@ def cross_reference_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]
         kind = protocol.get("kind", "random-proposer")
         if kind == "alternating" and not order:
             yield ("protocol", "order"), "the alternating protocol needs an 'order' of actors"
+        yield from _decision_problems(protocol, actor_names)
     if isinstance(actors, Mapping):
         vetoes = [a for a in actors.values() if isinstance(a, Mapping) and a.get("veto", True)]
-        if not vetoes:
-            yield ("actors",), "at least one actor must hold a veto"
+        quota = protocol.get("quota") if isinstance(protocol, Mapping) else None
+        if not vetoes and quota is None:
+            yield ("actors",), "at least one actor must hold a veto (or set protocol.quota)"
         recognition = protocol.get("recognition") if isinstance(protocol, Mapping) else None
         if recognition in (None, "capability"):
             caps = [a.get("capability", 1.0) for a in actors.values() if isinstance(a, Mapping)]
@@ -194,6 +207,13 @@ def cross_reference_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]
                 continue
             strategy = actor.get("strategy")
             discount = actor.get("discount", 1.0)
+            mediated = isinstance(protocol, Mapping) and protocol.get("kind") == "mediated"
+            if isinstance(strategy, Mapping) and strategy.get("kind") == "equilibrium" and mediated:
+                yield (
+                    ("actors", key, "strategy", "kind"),
+                    "the equilibrium strategy needs a proposer protocol (alternating or "
+                    "random-proposer), not the mediated one",
+                )
             if (
                 isinstance(strategy, Mapping)
                 and strategy.get("kind") == "equilibrium"
@@ -212,6 +232,28 @@ def cross_reference_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]
         for issue in dynamics:
             if issue not in issue_names:
                 yield ("dynamics", issue), f"unknown issue '{issue}'"
+
+
+def _decision_problems(
+    protocol: Mapping[str, Any], actor_names: list[str]
+) -> Iterator[tuple[Loc, str]]:
+    """The mediator must be an actor of a mediated protocol; a quota at most the actor count."""
+    mediator = protocol.get("mediator")
+    if mediator is not None:
+        if mediator not in actor_names:
+            yield ("protocol", "mediator"), f"unknown actor '{mediator}'"
+        kind = protocol.get("kind", "random-proposer")
+        if kind != "mediated":
+            yield (
+                ("protocol", "mediator"),
+                f"only the mediated protocol has a mediator (protocol.kind is '{kind}')",
+            )
+    quota = protocol.get("quota")
+    if isinstance(quota, int) and not isinstance(quota, bool) and quota > len(actor_names):
+        yield (
+            ("protocol", "quota"),
+            f"quota {quota} is larger than the number of actors ({len(actor_names)})",
+        )
 
 
 def _is_number(value: object) -> bool:
