@@ -156,8 +156,10 @@ def main() -> None:
         f"{args.previous_worlds}; cells where it finishes within the budget):"
     )
     for cell, old in previous.items():
-        print(f"  {cell[0]} actors, {cell[1]}, {cell[2]}: {old:,.0f} -> {current[cell]:,.0f} "
-              f"us/world = {old / current[cell]:,.1f}x")
+        print(
+            f"  {cell[0]} actors, {cell[1]}, {cell[2]}: {old:,.0f} -> {current[cell]:,.0f} "
+            f"us/world = {old / current[cell]:,.1f}x"
+        )
 
 
 if __name__ == "__main__":

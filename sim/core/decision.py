@@ -20,7 +20,7 @@ from itertools import combinations
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
-from sim.core.solver import Offers, solve_offers
+from sim.core.solver import Offers, WarmStarts, solve_offers
 from sim.core.utility import utilities
 
 MAX_OPTIONAL_ACTORS = 12
@@ -56,16 +56,21 @@ def best_offers(
     proposer: IntArray,
     threshold: FloatArray,
     share: float,
+    *,
+    warm: WarmStarts | None = None,
 ) -> Offers:
     """Each world's proposer's best package that a winning coalition accepts.
 
     With unanimity (share 0) this is :func:`sim.solver.solve_offers` over the veto players.
     Under a quota, every coalition of the veto players plus a subset S of the others is tried;
     a coalition counts where, with the proposer, it holds at least ``share`` of the capability.
-    The proposer's own threshold is imposed throughout.
+    The proposer's own threshold is imposed throughout.  ``warm``: solver states kept between
+    calls (unanimity only; see :class:`sim.core.solver.WarmStarts`).
     """
     if share <= 0:
-        return solve_offers(position, salience, linear, veto, proposer, threshold, impose_own=True)
+        return solve_offers(
+            position, salience, linear, veto, proposer, threshold, impose_own=True, warm=warm
+        )
     n, n_actors, n_issues = position.shape
     optional = [a for a in range(n_actors) if not veto[a]]
     if len(optional) > MAX_OPTIONAL_ACTORS:

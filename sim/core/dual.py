@@ -190,8 +190,9 @@ class DualProblem:
         """
         n, m = self.threshold.shape
         if not self.any_linear:
-            package, _, _ = self.solve(np.zeros((n, m)))
-        elif m == 1:
+            package, feasible, _ = self.solve_quadratic(np.zeros((n, m)))
+            return package, feasible
+        if m == 1:
             package = self.smoothed(BISECTION_WIDTH, BISECTION_WIDTH / 2.0).bisect()
         else:
             package = np.empty((n, self.position.shape[2]))
@@ -213,11 +214,21 @@ class DualProblem:
                 lam[converged] = trial[converged]
                 if width == CONTINUATION_WIDTHS[0]:
                     package[~converged] = x[~converged]
+        return package, self.feasible(package)
+
+    def solve_quadratic(self, start: FloatArray) -> tuple[FloatArray, BoolArray, FloatArray]:
+        """Every utility quadratic: Newton from multipliers ``start`` (e.g. the last solve's);
+        returns packages, feasibility and the multipliers reached."""
+        package, multipliers, _ = self.solve(start, check=False)
+        return package, self.feasible(package), multipliers
+
+    def feasible(self, package: FloatArray) -> BoolArray:
+        """Whether each package meets every threshold and the proposer's own, exactly."""
         exact = self.exact_utilities(package)
         meets = exact[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE
         willing = exact[:, 0] >= self.own - FEASIBILITY_TOLERANCE
-        feasible: BoolArray = np.all(meets, axis=1) & willing
-        return package, feasible
+        result: BoolArray = np.all(meets, axis=1) & willing
+        return result
 
     def bisect(self) -> FloatArray:
         """One constraint: U_1(x(lam)) rises with lam, so bisect on lam (robust at any smoothing)."""
@@ -265,10 +276,13 @@ class DualProblem:
         result: FloatArray = np.where(done[:, None], x, x_high)
         return result
 
-    def solve(self, start: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray]:
+    def solve(
+        self, start: FloatArray, check: bool = True
+    ) -> tuple[FloatArray, FloatArray, BoolArray]:
         """Projected damped Newton on the dual from multipliers ``start``.
 
-        Returns packages, multipliers and whether the projected gradient fell below CONVERGED.
+        Returns packages, multipliers and (with ``check``, else all True) whether the projected
+        gradient fell below CONVERGED.
         """
         n, m = self.threshold.shape
         lam = start.copy()
@@ -334,6 +348,8 @@ class DualProblem:
         if active.size:
             package[active] = x
             final[active] = lam
+        if not check:
+            return package, final, np.ones(n, dtype=bool)
         _, _, gradient, _ = self.evaluate(final)
         projected = np.where((final <= 0.0) & (gradient > 0.0), 0.0, gradient)
         converged = np.abs(projected).max(axis=1) <= CONVERGED

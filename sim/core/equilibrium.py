@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from sim.arrays import FloatArray
 from sim.core.batch import Structure
 from sim.core.decision import best_offers
+from sim.core.solver import WarmStarts
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
 
@@ -45,12 +46,15 @@ def stationary_thresholds(
     start: FloatArray | None = None,
     *,
     capability: FloatArray | None = None,
+    warm: WarmStarts | None = None,
 ) -> FloatArray:
     """Equilibrium thresholds, shape (N, L, A): L = 1 phase (random proposer) or len(order).
 
     position, salience: (N, A, K); recognition, discount, breakdown_value: (N, A); breakdown: (N,).
     ``start`` warm-starts the iteration (e.g. last round's thresholds); ``capability`` (N, A) is
-    needed only under a quota, where proposers buy winning coalitions (:mod:`sim.core.decision`).
+    needed only under a quota, where proposers buy winning coalitions (:mod:`sim.core.decision`);
+    ``warm`` holds the proposers' solver states of these worlds, used and updated (e.g. kept
+    from the last round).
 
     Each world iterates theta <- T(theta) on its own until its own change is below TOLERANCE (so
     a world's thresholds never depend on the batch around it), with Anderson acceleration of
@@ -64,9 +68,19 @@ def stationary_thresholds(
     base = (breakdown[:, None] * breakdown_value)[:, None, :]
     outside = breakdown_value[:, None, :]
 
+    # Each proposer's solver state (simplex basis or multipliers) carries over from one
+    # iteration to the next: only the thresholds change, so most solves take a step or two.
+    current = WarmStarts(n) if warm is None else warm.take(np.arange(n))
+
     def mapping(theta: FloatArray, rows: NDArray[np.int64]) -> FloatArray:
         values = _round_values(
-            structure, position[rows], salience[rows], recognition[rows], weight[rows], theta
+            structure,
+            position[rows],
+            salience[rows],
+            recognition[rows],
+            weight[rows],
+            theta,
+            current,
         )
         following = np.roll(values, -1, axis=1) if structure.alternating else values
         # Outside-option principle: nobody accepts less than walking away (Binmore, Shaked &
@@ -91,10 +105,14 @@ def stationary_thresholds(
         # iteration no longer contracts (what is left is solver noise).
         finished = (size <= TOLERANCE) | (since_best[active] >= STALL_ITERATIONS)
         result[active[finished]] = mapped[finished]
+        if warm is not None:
+            warm.put(active[finished], current.take(np.flatnonzero(finished)))
         keep = ~finished
         if not keep.any():
             break
         active, mapped, residual, size = active[keep], mapped[keep], residual[keep], size[keep]
+        if not keep.all():
+            current = current.take(np.flatnonzero(keep))
         step = mapped
         if previous is not None:
             last_mapped, last_residual, last_size = (part[keep] for part in previous)
@@ -110,6 +128,8 @@ def stationary_thresholds(
         theta = np.clip(step, -1.0, 1.0)
     else:  # out of iterations: keep the last mapped thresholds of the worlds still iterating
         result[active] = mapped
+        if warm is not None:
+            warm.put(active, current)
     return result
 
 
@@ -120,6 +140,7 @@ def _round_values(
     recognition: FloatArray,
     capability: FloatArray,
     theta: FloatArray,
+    warm: WarmStarts | None = None,
 ) -> FloatArray:
     """V^t_i: each actor's expected utility at the start of a round of phase t, shape (N, L, A)."""
     n, n_actors, _ = position.shape
@@ -127,12 +148,14 @@ def _round_values(
     if structure.alternating:
         for phase, proposer in enumerate(structure.order):
             values[:, phase, :] = _outcome_of(
-                structure, position, salience, capability, theta[:, phase, :], int(proposer)
+                structure, position, salience, capability, theta[:, phase, :], int(proposer), warm
             )
         return values
     expected = np.zeros((n, n_actors))
     for proposer in range(n_actors):
-        outcome = _outcome_of(structure, position, salience, capability, theta[:, 0, :], proposer)
+        outcome = _outcome_of(
+            structure, position, salience, capability, theta[:, 0, :], proposer, warm
+        )
         expected += recognition[:, proposer : proposer + 1] * outcome
     values[:, 0, :] = expected
     return values
@@ -145,6 +168,7 @@ def _outcome_of(
     capability: FloatArray,
     theta: FloatArray,
     proposer: int,
+    warm: WarmStarts | None = None,
 ) -> FloatArray:
     """Everyone's utility when ``proposer`` moves against thresholds ``theta`` (N, A)."""
     n, n_actors, _ = position.shape
@@ -159,6 +183,7 @@ def _outcome_of(
         proposers,
         theta,
         structure.quota_share,
+        warm=warm,
     )
     offered = utilities(offers.package, position, salience, linear)
     willing = offered[:, proposer] >= theta[:, proposer] - FEASIBILITY_TOLERANCE

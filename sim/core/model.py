@@ -35,6 +35,7 @@ from sim.core.decision import approved, best_offers
 from sim.core.equilibrium import stationary_thresholds
 from sim.core.mediation import SingleText
 from sim.core.rng import Purpose, normals, uniforms
+from sim.core.solver import WarmStarts
 from sim.core.strategies import concession_threshold
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
@@ -119,6 +120,7 @@ class NegotiationModel(mesa.Model):
         self.record_trajectory = record_trajectory
         self.trajectory: list[dict[str, Any]] = []
         self._equilibrium_cache: tuple[FloatArray, FloatArray] | None = None
+        self._solver_states = WarmStarts(n)  # the equilibrium's, kept from round to round
         self._moving = bool(np.any(self.batch.drift != 0) or np.any(self.batch.volatility != 0))
         self.actor_list = [Actor(self, key, i) for i, key in enumerate(self.structure.actors)]
         self.single_text = (
@@ -231,6 +233,7 @@ class NegotiationModel(mesa.Model):
     def _equilibrium(self, sub: WorldBatch, rows: IntArray, reservation: FloatArray) -> FloatArray:
         """Stationary equilibrium thresholds; recomputed only where the no-deal values moved."""
         if self._equilibrium_cache is None:
+            states = self._solver_states.take(rows)
             theta = stationary_thresholds(
                 self.structure,
                 sub.position,
@@ -240,7 +243,9 @@ class NegotiationModel(mesa.Model):
                 sub.breakdown,
                 reservation,
                 capability=sub.capability,
+                warm=states,
             )
+            self._solver_states.put(rows, states)
             full_theta = np.zeros((self.batch.size, *theta.shape[1:]))
             full_reservation = np.full_like(self.reservation, np.nan)
             full_theta[rows], full_reservation[rows] = theta, reservation
@@ -250,6 +255,7 @@ class NegotiationModel(mesa.Model):
         stale = np.flatnonzero(np.any(cached_reservation[rows] != reservation, axis=1))
         if stale.size:
             part = sub.take(stale)
+            states = self._solver_states.take(rows[stale])
             cached_theta[rows[stale]] = stationary_thresholds(
                 self.structure,
                 part.position,
@@ -260,7 +266,9 @@ class NegotiationModel(mesa.Model):
                 reservation[stale],
                 start=cached_theta[rows[stale]],
                 capability=part.capability,
+                warm=states,
             )
+            self._solver_states.put(rows[stale], states)
             cached_reservation[rows[stale]] = reservation[stale]
         result: FloatArray = cached_theta[rows]
         return result

@@ -39,19 +39,35 @@ PRIMAL_TOLERANCE = 1e-12
 """A basic variable this far outside its bounds counts as inside (utility units)."""
 PIVOT_TOLERANCE = 1e-9
 """Smallest tableau entry the ratio test pivots on."""
+DUAL_TOLERANCE = 1e-9
+"""A reduced cost this far on the wrong side of zero makes a warm-start basis unusable."""
 
 
 @dataclass(frozen=True)
 class Basis:
     """A dual-feasible basis per world: the basic column of each row and the nonbasic columns
-    resting at their upper bounds.  Valid for any thresholds of the same problem."""
+    resting at their upper bounds.  Valid for any thresholds of the same problem; a world whose
+    first basic column is -1 has none yet (it starts at the proposer's ideal)."""
 
     basic: IntArray  # (n, m)
     at_upper: BoolArray  # (n, C)
 
+    @classmethod
+    def unknown(cls, n: int, like: Basis) -> Basis:
+        """No basis yet for n worlds of the shape of ``like``."""
+        return cls(
+            np.full((n, like.basic.shape[1]), -1, dtype=np.int64),
+            np.zeros((n, like.at_upper.shape[1]), dtype=bool),
+        )
+
     def __getitem__(self, rows: IntArray) -> Basis:
         """The bases of the given worlds."""
         return Basis(self.basic[rows], self.at_upper[rows])
+
+    def __setitem__(self, rows: IntArray, other: Basis) -> None:
+        """Store the bases of the given worlds."""
+        self.basic[rows] = other.basic
+        self.at_upper[rows] = other.at_upper
 
 
 @dataclass(frozen=True)
@@ -124,8 +140,21 @@ def solve_linear(
     n, m, n_segments, _ = lp.shape
     n_columns = n_segments + m
     cap = max_iterations if max_iterations is not None else 20 * n_columns
-    basis = lp.ideal_basis() if start is None else start
+    basis = lp.ideal_basis()
+    if start is not None:
+        known = (start.basic[:, 0] >= 0)[:, None]
+        basis = Basis(
+            np.where(known, start.basic, basis.basic),
+            np.where(known, start.at_upper, basis.at_upper),
+        )
     tableau, reduced, values = _factorise(lp, basis)
+    if start is not None:  # a start that rounding left dual infeasible: from the ideal instead
+        stale = np.flatnonzero(_dual_infeasible(lp, basis, reduced))
+        if stale.size:
+            ideal = lp.ideal_basis()
+            basis = Basis(basis.basic.copy(), basis.at_upper.copy())
+            basis[stale] = ideal[stale]
+            tableau, reduced, values = _factorise(lp, basis)
     basic, at_upper = basis.basic.copy(), basis.at_upper.copy()
     is_basic = np.zeros((n, n_columns), dtype=bool)
     np.put_along_axis(is_basic, basic, True, axis=1)
@@ -220,6 +249,15 @@ def solve_linear(
         tableau = tableau - column[:, :, None] * pivot_row[:, None, :]
         np.put_along_axis(tableau, take[:, :, None], pivot_row[:, None, :], axis=1)
     return Solution(package, status, Basis(final_basic, final_upper))
+
+
+def _dual_infeasible(lp: _Programme, basis: Basis, reduced: FloatArray) -> BoolArray:
+    """Worlds where some nonbasic column's reduced cost has the wrong sign for its bound."""
+    movable = lp.upper > 0.0
+    np.put_along_axis(movable, basis.basic, False, axis=1)
+    wrong = np.where(basis.at_upper, reduced > DUAL_TOLERANCE, reduced < -DUAL_TOLERANCE)
+    result: BoolArray = np.any(movable & wrong, axis=1)
+    return result
 
 
 def _factorise(lp: _Programme, basis: Basis) -> tuple[FloatArray, FloatArray, FloatArray]:

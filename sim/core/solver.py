@@ -44,20 +44,41 @@ class Offers:
     feasible: BoolArray
 
 
+WARM_CEILING = 1e6
+"""Multipliers above this are not reused as a warm start."""
+
 State = Basis | FloatArray
 """What a solve leaves for the next: a simplex basis (all linear) or the multipliers."""
 
 
 @dataclass
 class WarmStarts:
-    """Each proposer's last solver state for a fixed list of worlds, so that a solve with new
-    thresholds starts where the last one ended (value iteration)."""
+    """Each proposer's last solver state for a fixed list of ``size`` worlds, so that a solve
+    with new thresholds starts where the last one ended (value iteration, the next round)."""
 
+    size: int
     state: dict[int, State] = field(default_factory=dict)
 
     def take(self, rows: IntArray) -> WarmStarts:
         """The states of the given worlds."""
-        return WarmStarts({j: value[rows] for j, value in self.state.items()})
+        return WarmStarts(len(rows), {j: value[rows] for j, value in self.state.items()})
+
+    def put(self, rows: IntArray, part: WarmStarts) -> None:
+        """Keep ``part``'s states as those of the given worlds."""
+        for j, value in part.state.items():
+            kept = self.state.get(j)
+            if isinstance(value, Basis):
+                bases = kept if isinstance(kept, Basis) else Basis.unknown(self.size, value)
+                bases[rows] = value
+                self.state[j] = bases
+            else:
+                multipliers = (
+                    kept
+                    if isinstance(kept, np.ndarray)
+                    else np.zeros((self.size, *value.shape[1:]))
+                )
+                multipliers[rows] = value
+                self.state[j] = multipliers
 
 
 def solve_offers(
@@ -150,9 +171,20 @@ def solve_group_from(
     package = position[:, 0, :].copy()
     feasible = np.zeros(n, dtype=bool)
     todo = np.flatnonzero(~impossible)
+    if linear.any():
+        if todo.size:
+            package[todo], feasible[todo] = problem.take(todo).solve_with_continuation()
+        return package, feasible, None
+    # Quadratic: Newton from the last multipliers where there are any (a huge multiplier is
+    # what an infeasible world leaves behind: start that world afresh).
+    multipliers = np.zeros((n, n_involved - 1))
+    if isinstance(start, np.ndarray):
+        multipliers = np.where(start.max(axis=1, keepdims=True) < WARM_CEILING, start, 0.0)
     if todo.size:
-        package[todo], feasible[todo] = problem.take(todo).solve_with_continuation()
-    return package, feasible, None
+        package[todo], feasible[todo], multipliers[todo] = problem.take(todo).solve_quadratic(
+            multipliers[todo]
+        )
+    return package, feasible, multipliers
 
 
 def _solve_exactly(
