@@ -30,6 +30,7 @@ def _register() -> None:
         "show",
         "list",
         "zopa",
+        "forecast",
         "sweep",
         "replay",
         "plot",

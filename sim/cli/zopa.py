@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import click
+
+from sim.cli.common import json_option, out_option, set_option
 
 if TYPE_CHECKING:
     from sim.analysis.zopa.zone import Weights
@@ -21,20 +22,9 @@ if TYPE_CHECKING:
     default="capability",
     help="Nash bargaining weights of the veto players.",
 )
-@click.option(
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="PATH=VALUE",
-    help="Override a field, e.g. --set actors.russia.war_cost=0.1; repeatable.  [default: none]",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Directory for zopa.png  [default: results/<scenario>]",
-)
+@set_option
+@json_option
+@out_option("zopa.png")
 @click.option(
     "--samples",
     type=click.IntRange(min=1),
@@ -76,17 +66,8 @@ def command(
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None
 
-    from sim.io import save_figure
+    from sim.cli.common import save_and_print
 
-    directory = out if out is not None else Path("results") / scenario.name
-    directory.mkdir(parents=True, exist_ok=True)
-    figure_path = directory / "zopa.png"
-    save_figure(zopa_figure(scenario, result), figure_path, dpi=120)
-
-    if as_json:
-        payload = result.to_dict()
-        payload["figure"] = str(figure_path)
-        click.echo(json.dumps(payload, indent=2))
-    else:
-        click.echo(describe(scenario, result))
-        click.echo(f"\nFigure: {figure_path}")
+    figure = zopa_figure(scenario, result)
+    text = "" if as_json else describe(scenario, result)
+    save_and_print(figure, out, scenario.name, "zopa.png", result.to_dict(), text, as_json)

@@ -23,7 +23,7 @@ from sim.scenario.schema import Scenario
 
 FloatArray = NDArray[np.float64]
 
-BUILTIN = ("compromise", "nash", "kalai_smorodinsky", "expected_utility")
+BUILTIN = ("compromise", "nash", "kalai_smorodinsky", "expected_utility", "mediated")
 """The modules (under :mod:`sim.forecast`) whose import registers the built-in models."""
 
 WeightRule = Literal["capability", "uniform"]
@@ -49,6 +49,8 @@ class Model:
     summary: str
     predict: Predict
     per_world: bool = False
+    stochastic: bool = False
+    """Whether worlds with the same numbers still differ (it runs the Mesa model's draws)."""
 
 
 @dataclass(frozen=True)

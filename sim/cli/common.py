@@ -1,0 +1,53 @@
+"""What the analysis commands share: the --set, --json and --out options, and their ending
+(write the figure, then print JSON or text)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+set_option = click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a field, e.g. --set actors.russia.war_cost=0.1; repeatable.  [default: none]",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+
+
+def out_option(filename: str) -> Any:
+    """The --out option of a command that writes ``filename``."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"Directory for {filename}  [default: results/<scenario>]",
+    )
+
+
+def save_and_print(
+    figure: Any,
+    out: Path | None,
+    scenario_name: str,
+    filename: str,
+    payload: dict[str, Any],
+    text: str,
+    as_json: bool,
+) -> None:
+    """Save ``figure`` as OUT/filename (default results/<scenario>/), then print the JSON
+    ``payload`` (with the figure's path) or the ``text`` and where the figure went."""
+    from sim.io import save_figure
+
+    directory = out if out is not None else Path("results") / scenario_name
+    directory.mkdir(parents=True, exist_ok=True)
+    figure_path = directory / filename
+    save_figure(figure, figure_path, dpi=120)
+    if as_json:
+        click.echo(json.dumps({**payload, "figure": str(figure_path)}, indent=2))
+    else:
+        click.echo(text)
+        click.echo(f"\nFigure: {figure_path}")
