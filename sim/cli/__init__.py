@@ -36,6 +36,7 @@ def _register() -> None:
         "plot",
         "report",
         "compare",
+        "app",
     ):
         module = import_module(f"sim.cli.{module_name}")
         main.add_command(module.command)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.analysis.results import Results
 from sim.analysis.summaries import CellSummary, format_p_agreement, format_term
+from sim.scenario.overrides import value_at
 
 
 def _table(
@@ -36,15 +37,6 @@ def _number(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return escape(str(value))
-
-
-def _resolve(data: Mapping[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,7 +180,7 @@ def _scenario_section(results: Results) -> str:
         evidence_rows = []
         for key, issue in scenario.issues.items():
             for field, text in issue.evidence.items():
-                value = _resolve(data, f"issues.{key}.{field}")
+                value = value_at(data, f"issues.{key}.{field}")
                 evidence_rows.append(
                     [
                         f"issue <code>{escape(key)}</code>",
@@ -199,7 +191,7 @@ def _scenario_section(results: Results) -> str:
                 )
         for key, actor in scenario.actors.items():
             for field, text in actor.evidence.items():
-                value = _resolve(data, f"actors.{key}.{field}")
+                value = value_at(data, f"actors.{key}.{field}")
                 evidence_rows.append(
                     [
                         f"actor <code>{escape(key)}</code>",
@@ -213,13 +205,13 @@ def _scenario_section(results: Results) -> str:
                 [
                     "protocol",
                     escape(field),
-                    _number(_resolve(data, f"protocol.{field}")),
+                    _number(value_at(data, f"protocol.{field}")),
                     escape(text),
                 ]
             )
         for key, dynamics in scenario.dynamics.items():
             for field, text in dynamics.evidence.items():
-                value = _resolve(data, f"dynamics.{key}.{field}")
+                value = value_at(data, f"dynamics.{key}.{field}")
                 evidence_rows.append(
                     [
                         f"dynamics <code>{escape(key)}</code>",

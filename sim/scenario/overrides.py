@@ -55,6 +55,18 @@ class Assignment:
         return f"{dotted(self.path)}={self.value!r}"
 
 
+def value_at(data: Mapping[str, Any], path: str) -> Any:
+    """The value at dotted field ``path`` of plain scenario data (None if absent)."""
+    node: Any = data
+    for part in parse_dotted(path):
+        found = isinstance(node, Mapping) and part in node
+        indexed = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (found or indexed):
+            return None
+        node = node[part]
+    return node
+
+
 def parse_value(text: str) -> Any:
     """A ``--set`` value: a YAML scalar or flow collection; unparseable text stays text."""
     try:

@@ -1,0 +1,300 @@
+"""The page's cards (Solara components): scenario, judgement calls, one negotiation, odds, export.
+
+Each card lays out what a library function computed; none decides anything itself.  Text is
+escaped and drawn as plain HTML (no Markdown: Solara's Markdown loads a maths renderer from the
+internet).  CSS classes named ``parley-*`` are what the browser test looks for.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import solara
+import solara.lab
+from matplotlib.figure import Figure
+
+from sim.app import state
+from sim.app.controls import Control
+from sim.app.export import default_export_name, export_yaml
+from sim.app.odds import BATCH_WORLDS, Odds, batch_odds
+from sim.app.rounds import round_view
+from sim.app.settings import changed_fields, library_names
+from sim.core.model import END_REASONS
+from sim.output.figures.gains import gains_plot
+from sim.output.figures.terms import terms_plot
+from sim.output.figures.trajectory import trajectory_figure
+from sim.scenario.schema import Scenario
+
+ERROR_STYLE = "color: #b00020; font-size: 0.85em; margin: 0 0 6px 0"
+
+
+def text(content: str, cls: str = "", style: str = "", tag: str = "div") -> None:
+    """Escaped text in an HTML element."""
+    solara.v.Html(tag=tag, class_=cls, style_=style, children=[content])
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str) -> None:
+    """An HTML table of escaped cells."""
+    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    solara.HTML(
+        tag="table",
+        unsafe_innerHTML=f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>",
+        classes=[cls, "parley-table"],
+        style="border-collapse: collapse; font-size: 0.9em; margin: 6px 0",
+    )
+
+
+def png_base64(figure: Figure, dpi: int = 80) -> str:
+    """A matplotlib figure as base64-encoded PNG."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def image(png: str, cls: str) -> None:
+    """A base64 PNG scaled to the card's width."""
+    solara.v.Img(src="data:image/png;base64," + png, class_=cls, style_="width: 100%")
+
+
+def _shown(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _number(value: float, spec: str = ".3f") -> str:
+    return "–" if math.isnan(value) else format(value, spec)
+
+
+# --------------------------------------------------------------------------------------------
+# Judgement calls
+
+
+@solara.component
+def ControlRow(control: Control) -> None:
+    """One judgement call: a slider (or switch, or menu) and a box to type a value."""
+    settings = state.settings()
+    value = settings.value(control.path)
+    message = state.refusals.value.get(control.path)
+    label = control.label + (" •" if control.path in settings.changes else "")
+
+    def typed(entered: str | None) -> None:
+        state.apply_change(lambda s: s.with_typed(control.path, entered or ""), control.path)
+
+    def moved(new: Any) -> None:
+        state.apply_change(lambda s: s.with_value(control.path, new), control.path)
+
+    if control.kind == "switch":
+        solara.Switch(label=label, value=bool(value), on_value=moved)
+    elif control.kind == "choice":
+        solara.Select(label, values=list(control.choices), value=str(value), on_value=moved)
+    else:
+        low, high, step = control.slider
+        with solara.Row(style={"align-items": "center", "gap": "8px"}):
+            text(label, style="width: 14em; font-size: 0.9em")
+            with solara.Column(style={"flex-grow": "1"}):
+                if control.integer:
+                    solara.SliderInt(
+                        "", value=int(value), min=int(low), max=int(high), on_value=moved
+                    )
+                else:
+                    solara.SliderFloat(
+                        "", value=float(value), min=low, max=high, step=step, on_value=moved
+                    )
+            solara.InputText(
+                "",
+                value=_shown(value),
+                on_value=typed,
+                classes=[f"parley-input-{control.key}"],
+                style={"max-width": "6.5em"},
+                dense=True,
+                error=bool(message),
+            )
+    if message:
+        text(message, cls=f"parley-refusal parley-refusal-{control.key}", style=ERROR_STYLE)
+
+
+@solara.component
+def ControlsPanel() -> None:
+    """Every judgement call of the scenario, grouped by actor, then the protocol."""
+    settings = state.settings()
+    groups: dict[str, list[Control]] = {}
+    for control in settings.controls:
+        groups.setdefault(control.group, []).append(control)
+    with solara.Card("Judgement calls", margin=0):
+        text(
+            "Move a slider or type a value and press Enter. Saliences stay summing to 1 "
+            "(the other issues keep their proportions); • marks a changed field.",
+            style="font-size: 0.9em",
+        )
+        message = state.refusals.value.get("")
+        if message:
+            text(message, cls="parley-refusal", style=ERROR_STYLE)
+        for index, (group, controls) in enumerate(groups.items()):
+            with solara.Details(group, expand=index == 0):
+                for control in controls:
+                    ControlRow(control)
+        solara.Button(
+            "Undo every change",
+            on_click=lambda: state.apply_change(lambda s: s.reset(), ""),
+            text=True,
+            classes=["parley-reset"],
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario and export
+
+
+@solara.component
+def ScenarioCard() -> None:
+    """The scenario picker, its question and the evidence behind its numbers."""
+    settings = state.settings()
+    scenario = settings.base
+    names = library_names()
+    with solara.Card("Scenario", margin=0):
+        with solara.Row():
+            solara.Select(
+                "library scenario",
+                values=names if settings.source in names else [settings.source, *names],
+                value=settings.source,
+                on_value=state.load,
+            )
+            solara.InputText(
+                "or a scenario file (path, Enter)",
+                value="",
+                on_value=lambda path: state.load(path) if path else None,
+                classes=["parley-scenario-file"],
+            )
+        if state.load_error.value:
+            text(state.load_error.value, cls="parley-load-error", style=ERROR_STYLE)
+        text(scenario.name, tag="h3")
+        text(scenario.description, cls="parley-question")
+        with solara.Details("Evidence for the numbers"):
+            for title, evidence in _evidence(scenario):
+                text(title, tag="h4")
+                table(["field", "evidence"], list(evidence.items()), "parley-evidence")
+
+
+def _evidence(scenario: Scenario) -> list[tuple[str, dict[str, str]]]:
+    sections = [
+        (f"issue {key}: 0 = {issue.low}; 1 = {issue.high}", dict(issue.evidence))
+        for key, issue in scenario.issues.items()
+    ]
+    sections += [(actor.name, dict(actor.evidence)) for actor in scenario.actors.values()]
+    sections.append(("protocol", dict(scenario.protocol.evidence)))
+    return [(title, evidence) for title, evidence in sections if evidence]
+
+
+@solara.component
+def ExportCard() -> None:
+    """The settings as a child scenario file that extends the one the page started from."""
+    settings = state.settings()
+    name = default_export_name(settings)
+    content = export_yaml(settings)
+    with solara.Card("Export the settings as a scenario", margin=0):
+        text(
+            f"{len(changed_fields(settings))} changed field(s). Save as {name}.yaml, then "
+            f"parley validate {name}.yaml or parley run {name}.yaml.",
+            style="font-size: 0.9em",
+        )
+        solara.FileDownload(content, filename=f"{name}.yaml", label=f"Download {name}.yaml")
+        text(content, cls="parley-export", tag="pre", style="font-size: 0.8em; overflow-x: auto")
+
+
+# --------------------------------------------------------------------------------------------
+# One negotiation and the odds
+
+
+@solara.component
+def RoundCard(model: state.OneNegotiation, counter: int) -> None:
+    """The latest round of the stepped world: thresholds, no-deal values, proposal, answers."""
+    scenario = model.scenario
+    with solara.Card(f"One negotiation, round by round (world {model.batch.worlds[0]})", margin=0):
+        if not model.trajectory:
+            text("Press STEP or ▶ (left) to play the talks round by round.", cls="parley-round")
+            return
+        view = round_view(model.trajectory[-1], scenario)
+        outcome = "a deal" if view.agreed else ("no offer" if not view.offered else "rejected")
+        ended = "" if model.running or view.agreed else f"; talks ended: {_end(model)}"
+        text(
+            f"Round {view.round}: {scenario.actors[view.proposer].name} proposes: {outcome}{ended}.",
+            cls="parley-round",
+            style="font-weight: bold",
+        )
+        table(
+            ["actor", "no-deal value", "threshold", "offer's utility", "accepts"],
+            [
+                [
+                    a.name + (" (veto)" if a.veto else ""),
+                    f"{a.reservation:.3f}",
+                    f"{a.threshold:.3f}",
+                    _number(a.offer_utility),
+                    "–" if a.accepts is None else ("yes" if a.accepts else "NO"),
+                ]
+                for a in view.actors
+            ],
+            "parley-round-actors",
+        )
+        table(
+            ["issue", "proposal", "status quo", "0 means", "1 means"],
+            [
+                [t.issue, _number(t.offer, ".2f"), f"{t.status_quo:.2f}", t.low, t.high]
+                for t in view.terms
+            ],
+            "parley-round-terms",
+        )
+        image(png_base64(trajectory_figure(model.trajectory, scenario)), "parley-trajectory")
+
+
+def _end(model: state.OneNegotiation) -> str:
+    return END_REASONS.get(int(model.end[0]), "open")
+
+
+@solara.component
+def OddsCard(scenario: Scenario) -> None:
+    """P(agreement), the agreed terms and each actor's gain over a live batch of worlds."""
+    task = solara.lab.use_task(
+        lambda: batch_odds(scenario), dependencies=[scenario], prefer_threaded=True
+    )
+    with solara.Card(f"The odds: {BATCH_WORLDS:,} worlds of these settings", margin=0):
+        if task.error:
+            text(f"The batch could not run: {task.exception}", style=ERROR_STYLE)
+            return
+        odds: Odds | None = task.value if task.finished else None
+        if odds is None or task.pending:
+            solara.ProgressLinear(True)
+        if odds is None:
+            return
+        text(
+            odds.headline,
+            cls="parley-p-agreement",
+            style="font-size: 1.5em; font-weight: bold",
+        )
+        reasons = ", ".join(
+            f"{reason} {100 * share:.1f}%" for reason, share in odds.summary["end_reasons"].items()
+        )
+        text(f"95% interval in brackets. How talks ended: {reasons}.", style="font-size: 0.9em")
+        OddsFigures(odds)
+
+
+@solara.component
+def OddsFigures(odds: Odds) -> None:
+    """The agreed-terms and gains figures of ``parley plot``, drawn for the live batch."""
+    images = solara.use_memo(lambda: _odds_pngs(odds), [odds])
+    for cls, png in images:
+        image(png, cls)
+
+
+def _odds_pngs(odds: Odds) -> list[tuple[str, str]]:
+    figures = []
+    if odds.summary["agreed"]:
+        figures.append(("parley-terms", terms_plot(odds.records, odds.scenario, name="live batch")))
+    figures.append(("parley-gains", gains_plot(odds.records, odds.scenario, name="live batch")))
+    return [(cls, png_base64(figure, dpi=72)) for cls, figure in figures]

@@ -1,0 +1,75 @@
+"""The page's state: one value per browser session (Solara scopes reactive variables so).
+
+The settings, the world being stepped, the refusal shown next to each control and the message
+of a scenario that failed to load.  Changes go through :func:`apply_change`, which keeps the
+settings as they were and records the refusal when a library check refuses a value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import solara
+
+from sim.app.controls import ValueRefused
+from sim.app.server import SCENARIO_VARIABLE
+from sim.app.settings import Settings
+from sim.core.model import NegotiationModel
+from sim.errors import InputError
+from sim.scenario.schema import Scenario
+
+DEFAULT_SCENARIO = "alaska-summit"
+
+settings_state: solara.Reactive[Settings | None] = solara.reactive(None)
+world_state = solara.reactive(0)
+refusals: solara.Reactive[dict[str, str]] = solara.reactive({})
+load_error = solara.reactive("")
+
+
+class OneNegotiation(NegotiationModel):
+    """One world of the page's current settings, its trajectory recorded: what SolaraViz steps.
+
+    SolaraViz's Reset builds a new model from its parameters; ``current`` reads the session's
+    settings at that moment, so Reset always restarts the talks with what the controls show.
+    """
+
+    def __init__(self, current: Callable[[], tuple[Scenario, int]]) -> None:
+        scenario, world = current()
+        super().__init__(scenario, [world], record_trajectory=True)
+
+
+def current_scenario() -> tuple[Scenario, int]:
+    """The scenario of the session's settings and the world the page steps."""
+    return settings().current, world_state.value
+
+
+def settings() -> Settings:
+    """The session's settings, loading the scenario named by ``parley app`` the first time."""
+    if settings_state.value is None:
+        load(os.environ.get(SCENARIO_VARIABLE, DEFAULT_SCENARIO))
+    value: Settings | None = settings_state.value
+    if value is None:
+        raise LookupError(load_error.value)
+    return value
+
+
+def load(source: str) -> None:
+    """Start over from scenario ``source``; a scenario that fails to load leaves a message."""
+    try:
+        settings_state.value = Settings.load(source)
+    except InputError as error:
+        load_error.value = error.format()
+        return
+    load_error.value = ""
+    refusals.value = {}
+
+
+def apply_change(change: Callable[[Settings], Settings], path: str) -> None:
+    """Apply ``change`` to the settings, or record why it was refused next to ``path``."""
+    try:
+        settings_state.value = change(settings())
+    except ValueRefused as error:
+        refusals.value = {**refusals.value, path: str(error)}
+        return
+    refusals.value = {key: text for key, text in refusals.value.items() if key != path}

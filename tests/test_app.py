@@ -1,0 +1,238 @@
+"""The page's library logic: controls, typed values, saliences, settings, export, odds, rounds."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sim.app.controls import (
+    Bounds,
+    ValueRefused,
+    check_typed,
+    controls_for,
+    field_bounds,
+    rebalanced_salience,
+)
+from sim.app.export import export_data, export_yaml, extends_reference
+from sim.app.odds import batch_odds
+from sim.app.rounds import round_view
+from sim.app.settings import Settings, changed_fields, library_names
+from sim.cli import main
+from sim.core.runner import run_batch, run_single
+from sim.scenario.loader import load_resolved, load_scenario
+from sim.scenario.schema import Actor, Protocol, Scenario
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Settings:
+    return Settings.load("alaska-summit")
+
+
+# --------------------------------------------------------------------------------------------
+# Controls and typed values
+
+
+def test_bounds_come_from_the_schema() -> None:
+    assert field_bounds(Actor, "war_cost") == Bounds(0.0, 1.0)
+    assert field_bounds(Actor, "discount") == Bounds(0.0, 1.0, low_open=True)
+    assert field_bounds(Protocol, "breakdown_probability") == Bounds(0.0, 1.0, high_open=True)
+
+
+def test_every_judgement_call_has_a_control(baseline: Settings) -> None:
+    paths = {control.path for control in controls_for(baseline.base)}
+    for actor in baseline.base.actors:
+        for field in ("war_cost", "strategy.beta", "discount", "capability", "veto"):
+            assert f"actors.{actor}.{field}" in paths
+        for issue in baseline.base.issues:
+            assert f"actors.{actor}.salience.{issue}" in paths
+    assert {"protocol.breakdown_probability", "protocol.kind", "protocol.max_rounds"} <= paths
+
+
+def test_typed_values_are_checked(baseline: Settings) -> None:
+    war_cost = baseline.control("actors.russia.war_cost")
+    assert check_typed(war_cost, " 0.12 ") == 0.12
+    with pytest.raises(ValueRefused, match="-0.1 is negative"):
+        check_typed(war_cost, "-0.1")
+    with pytest.raises(ValueRefused, match="'abc' is not a number"):
+        check_typed(war_cost, "abc")
+    with pytest.raises(ValueRefused, match="not a finite number"):
+        check_typed(war_cost, "nan")
+    with pytest.raises(ValueRefused, match="too large"):
+        check_typed(war_cost, "1.5")
+    with pytest.raises(ValueRefused, match="> 0"):
+        check_typed(baseline.control("actors.russia.strategy.beta"), "0")
+    with pytest.raises(ValueRefused, match="< 1"):
+        check_typed(baseline.control("protocol.breakdown_probability"), "1")
+    deadline = baseline.control("protocol.max_rounds")
+    assert check_typed(deadline, "30") == 30
+    with pytest.raises(ValueRefused, match="whole number"):
+        check_typed(deadline, "30.5")
+    assert check_typed(baseline.control("actors.us.veto"), "false") is False
+    with pytest.raises(ValueRefused, match="did you mean 'alternating'"):
+        check_typed(baseline.control("protocol.kind"), "alternatng")
+
+
+def test_salience_rebalance_keeps_proportions_and_sums_to_one() -> None:
+    table = {"a": 0.5, "b": 0.3, "c": 0.2}
+    result = rebalanced_salience(table, "a", 0.2)
+    assert sum(result.values()) == pytest.approx(1.0, abs=1e-12)
+    assert result["a"] == 0.2
+    assert result["b"] / result["c"] == pytest.approx(1.5, rel=1e-5)
+    assert rebalanced_salience(table, "a", 1.0) == {"a": 1.0, "b": 0.0, "c": 0.0}
+
+
+def test_a_salience_table_that_cannot_sum_to_one_is_refused() -> None:
+    with pytest.raises(ValueRefused, match="cannot sum to 1"):
+        rebalanced_salience({"a": 1.0, "b": 0.0}, "a", 0.4)
+    with pytest.raises(ValueRefused, match="share of the actor's attention"):
+        rebalanced_salience({"a": 0.5, "b": 0.5}, "a", 1.2)
+    with pytest.raises(ValueRefused, match="negative"):
+        rebalanced_salience({"a": 0.5, "b": 0.5}, "a", -0.1)
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+
+
+def test_a_change_is_the_same_as_set(baseline: Settings) -> None:
+    changed = baseline.with_typed("actors.russia.war_cost", "0.12")
+    assert changed.current == load_scenario("alaska-summit", ["actors.russia.war_cost=0.12"])
+    assert changed_fields(changed) == [("actors.russia.war_cost", 0.06, 0.12)]
+    assert baseline.changes == {}
+    assert changed.with_typed("actors.russia.war_cost", "0.06").changes == {}
+    assert changed.reset().current == baseline.base
+
+
+def test_a_salience_change_rebalances_the_table(baseline: Settings) -> None:
+    changed = baseline.with_typed("actors.us.salience.territory", "0.5")
+    table = changed.current.actors["us"].salience
+    assert table["territory"] == 0.5
+    assert sum(table.values()) == pytest.approx(1.0, abs=1e-9)
+    assert {path.split(".")[-1] for path in changed.changes} == set(table)
+
+
+def test_a_change_the_scenario_cannot_hold_is_refused(baseline: Settings) -> None:
+    no_veto = baseline
+    for actor in ("russia", "us", "ukraine"):
+        no_veto = no_veto.with_value(f"actors.{actor}.veto", False)
+    with pytest.raises(ValueRefused, match="at least one actor must hold a veto"):
+        no_veto.with_value("actors.nato.veto", False)
+
+
+def test_alternating_protocol_gets_an_order(baseline: Settings) -> None:
+    changed = baseline.with_value("protocol.kind", "alternating")
+    assert changed.current.protocol.kind == "alternating"
+    assert changed.current.protocol.order == list(baseline.base.actors)
+
+
+def test_the_library_is_listed() -> None:
+    names = library_names()
+    assert "alaska-summit" in names
+    assert any(name.startswith("textbook/") for name in names)
+    for name in names:
+        Settings.load(name)
+
+
+# --------------------------------------------------------------------------------------------
+# Export
+
+
+def without_evidence(scenario: Scenario) -> object:
+    """Everything a scenario says but its name, description and evidence."""
+
+    def strip(node: object) -> object:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "evidence"}
+        return node
+
+    return strip(scenario.model_dump(exclude={"name", "extends", "description"}))
+
+
+def test_export_extends_the_start_and_lists_the_changes(baseline: Settings, tmp_path: Path) -> None:
+    changed = (
+        baseline.with_typed("actors.russia.war_cost", "0.12")
+        .with_typed("actors.us.salience.territory", "0.5")
+        .with_typed("protocol.breakdown_probability", "0.05")
+        .with_value("actors.ukraine.veto", False)
+    )
+    text = export_yaml(changed)
+    assert "#   actors.russia.war_cost: 0.06 -> 0.12" in text
+    assert "#   actors.ukraine.veto: true -> false" in text
+    path = tmp_path / "what-if.yaml"
+    path.write_text(text, encoding="utf-8")
+    resolved = load_resolved(path, strict=True)
+    assert resolved.scenario.extends == "alaska-summit"
+    assert without_evidence(resolved.scenario) == without_evidence(changed.current)
+    assert resolved.scenario.actors["russia"].war_cost == 0.12
+    assert resolved.scenario.actors["ukraine"].veto is False
+    result = CliRunner().invoke(main, ["validate", str(path), "--strict"])
+    assert result.exit_code == 0, result.output
+
+
+def test_export_only_writes_what_changed(baseline: Settings) -> None:
+    data = export_data(baseline.with_typed("actors.nato.war_cost", "0.2"))
+    assert set(data) == {"name", "extends", "description", "actors"}
+    assert data["name"] == "alaska-summit-what-if"
+    assert data["actors"] == {
+        "nato": {
+            "war_cost": 0.2,
+            "evidence": {"war_cost": "Set on the `parley app` page (was 0.08 in alaska-summit)."},
+        }
+    }
+
+
+def test_a_file_base_is_named_by_its_absolute_path(tmp_path: Path) -> None:
+    source = Path(__file__).resolve().parents[1] / "scenarios" / "bilateral-deal.yaml"
+    assert extends_reference(str(source)) == str(source)
+    assert extends_reference("alaska-summit") == "alaska-summit"
+
+
+# --------------------------------------------------------------------------------------------
+# Odds and rounds
+
+
+def test_odds_are_the_batch_runners(baseline: Settings) -> None:
+    scenario = baseline.with_typed("actors.russia.war_cost", "0.12").current
+    odds = batch_odds(scenario, 400)
+    columns = run_batch(scenario, np.arange(400))
+    assert odds.p_agreement == pytest.approx(float(np.mean(columns["agreed"])), abs=0)
+    assert odds.headline.startswith(f"P(agreement) = {100 * odds.p_agreement:.1f}%")
+    assert len(odds.records) == 400
+    with pytest.raises(ValueError, match="at least one world"):
+        batch_odds(scenario, 0)
+
+
+def test_round_view_applies_the_models_acceptance(baseline: Settings) -> None:
+    run = run_single(baseline.current, world=0)
+    last = round_view(run.trajectory[-1], baseline.current)
+    assert last.agreed == run.record["agreed"]
+    if last.agreed:
+        vetoes = {a.actor for a in last.actors if a.veto}
+        assert vetoes <= set(last.accepted_by)
+        for term in last.terms:
+            assert term.offer == pytest.approx(run.record["terms"][term.issue])
+    first = round_view(run.trajectory[0], baseline.current)
+    assert first.round == 1
+    for actor in first.actors:
+        assert actor.threshold >= actor.reservation - 1e-9
+        if actor.accepts is None:
+            assert math.isnan(actor.offer_utility)
+
+
+def test_parley_app_refuses_a_bad_scenario_and_a_busy_port() -> None:
+    result = CliRunner().invoke(main, ["app", "no-such-scenario"])
+    assert result.exit_code == 2
+    assert "no scenario file 'no-such-scenario'" in result.output
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["app", "alaska-summit", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"port {port}" in result.output

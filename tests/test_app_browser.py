@@ -1,0 +1,209 @@
+"""``parley app`` in a real browser: headless Chromium, driven by Playwright, on a loopback port.
+
+The server runs as ``python -m sim app`` in a subprocess; the test moves a control and checks the
+page shows the P(agreement) the library computes for the same settings, refuses bad values next
+to the control and keeps serving, exports a scenario the loader accepts, steps the talks, loads
+nothing from outside this machine, and renders a screenshot that is not blank.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("solara")
+pytest.importorskip("mesa.visualization")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from sim.app.odds import batch_odds  # noqa: E402
+from sim.app.settings import Settings  # noqa: E402
+from sim.scenario.loader import load_resolved  # noqa: E402
+from sim.scenario.schema import Scenario  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REPOSITORY = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 120.0
+UPDATE_TIMEOUT_MS = 60_000
+WAR_COST = "actors-russia-war_cost"
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+
+
+def free_port() -> int:
+    """A loopback port no one listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"parley app exited with {server.returncode}:\n{log.read_text()}")
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"parley app did not listen on port {port}:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """``parley app alaska-summit`` on a free loopback port; yields its URL and its log file."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sim", "app", "alaska-summit", "--port", str(port)],
+            cwd=REPOSITORY,
+            env=environment,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, process, log)
+        yield f"http://127.0.0.1:{port}", log
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def p_agreement_text(page: object) -> str:
+    return str(page.locator(".parley-p-agreement").inner_text()).strip()  # type: ignore[attr-defined]
+
+
+def type_into(page: object, key: str, value: str) -> None:
+    box = page.locator(f".parley-input-{key} input")  # type: ignore[attr-defined]
+    box.fill(value)
+    box.press("Enter")
+
+
+def wait_for_text(page: object, selector: str, expected: str) -> None:
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "([selector, expected]) => { const e = document.querySelector(selector);"
+        " return e !== null && e.innerText.trim() === expected; }",
+        arg=[selector, expected],
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+
+
+def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_path: Path) -> None:
+    from PIL import Image
+
+    url, log = server
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})  # type: ignore[attr-defined]
+    requests: list[str] = []
+    failures: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on(
+        "response",
+        lambda response: (
+            failures.append(f"{response.status} {response.url}") if response.status >= 400 else None
+        ),
+    )
+    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
+    page.goto(url)
+
+    baseline = Settings.load("alaska-summit")
+    wait_for_text(page, ".parley-p-agreement", batch_odds(baseline.current).headline)
+
+    # A control moves: the page shows what the library computes for the same settings.
+    changed = baseline.with_typed("actors.russia.war_cost", "0.15")
+    expected = batch_odds(changed.current).headline
+    assert expected != p_agreement_text(page)
+    type_into(page, WAR_COST, "0.15")
+    wait_for_text(page, ".parley-p-agreement", expected)
+
+    # Bad values are refused next to their control; the settings stay as they were.
+    type_into(page, WAR_COST, "-0.1")
+    refusal = page.locator(f".parley-refusal-{WAR_COST}")
+    refusal.wait_for(timeout=UPDATE_TIMEOUT_MS)
+    assert "negative" in refusal.inner_text()
+    type_into(page, "actors-russia-salience-territory", "1.5")
+    salience_refusal = page.locator(".parley-refusal-actors-russia-salience-territory")
+    salience_refusal.wait_for(timeout=UPDATE_TIMEOUT_MS)
+    assert "salience" in salience_refusal.inner_text()
+    type_into(page, "actors-russia-strategy-beta", "fast")
+    beta_refusal = page.locator(".parley-refusal-actors-russia-strategy-beta")
+    beta_refusal.wait_for(timeout=UPDATE_TIMEOUT_MS)
+    assert "not a number" in beta_refusal.inner_text()
+    assert p_agreement_text(page) == expected
+
+    # The server keeps serving: a valid value clears the refusal and updates the odds.
+    type_into(page, WAR_COST, "0.1")
+    again = batch_odds(baseline.with_typed("actors.russia.war_cost", "0.1").current).headline
+    wait_for_text(page, ".parley-p-agreement", again)
+    assert page.locator(f".parley-refusal-{WAR_COST}").count() == 0
+
+    # The export is a valid scenario that extends the baseline with the change.
+    export = tmp_path / "exported.yaml"
+    export.write_text(page.locator(".parley-export").inner_text(), encoding="utf-8")
+    exported = load_resolved(export).scenario
+    assert exported.extends == "alaska-summit"
+    assert exported.actors["russia"].war_cost == pytest.approx(0.1)
+    assert numbers(exported) == numbers(
+        baseline.with_typed("actors.russia.war_cost", "0.1").current
+    )
+
+    # Mesa's controller steps the negotiation round by round.
+    page.get_by_role("button", name="Step").click()
+    page.locator(".parley-round-actors").wait_for(timeout=UPDATE_TIMEOUT_MS)
+    assert "Round 1" in page.locator(".parley-round").inner_text()
+
+    # Nothing came from outside this machine, nothing failed, no traceback anywhere.
+    outside = [r for r in requests if not r.startswith((url, "data:", "blob:", "about:"))]
+    assert not outside, outside
+    assert not failures, failures
+    assert "Traceback" not in page.locator("body").inner_text()
+    server_log = log.read_text(errors="replace")
+    assert "Traceback" not in server_log
+    assert "Could not load URL" not in server_log
+
+    shot = page.screenshot(full_page=True)
+    pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("L"), dtype=float)
+    assert pixels.shape[1] == 1500
+    assert pixels.std() > 10.0, "the screenshot is blank"
+    assert len(np.unique(pixels)) > 50, "the screenshot has almost no content"
+    page.close()
+
+
+def numbers(scenario: Scenario) -> dict[str, object]:
+    """Everything a scenario says but its name, description and evidence."""
+    data = scenario.model_dump(exclude={"name", "extends", "description"})
+
+    def strip(node: object) -> object:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "evidence"}
+        return node
+
+    stripped = strip(data)
+    assert isinstance(stripped, dict)
+    return stripped
