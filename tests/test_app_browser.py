@@ -35,6 +35,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 120.0
 UPDATE_TIMEOUT_MS = 60_000
 WAR_COST = "actors-russia-war_cost"
+BREAKDOWN = "protocol-breakdown_probability"
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 
@@ -136,10 +137,11 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     wait_for_text(page, ".parley-p-agreement", batch_odds(baseline.current).headline)
 
     # A control moves: the page shows what the library computes for the same settings.
-    changed = baseline.with_typed("actors.russia.war_cost", "0.15")
+    changed = baseline.with_typed(BREAKDOWN.replace("-", "."), "0.02")
     expected = batch_odds(changed.current).headline
     assert expected != p_agreement_text(page)
-    type_into(page, WAR_COST, "0.15")
+    page.get_by_text("Protocol", exact=True).click()
+    type_into(page, BREAKDOWN, "0.02")
     wait_for_text(page, ".parley-p-agreement", expected)
 
     # Bad values are refused next to their control; the settings stay as they were.
@@ -158,8 +160,10 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     assert p_agreement_text(page) == expected
 
     # The server keeps serving: a valid value clears the refusal and updates the odds.
-    type_into(page, WAR_COST, "0.1")
-    again = batch_odds(baseline.with_typed("actors.russia.war_cost", "0.1").current).headline
+    type_into(page, WAR_COST, "0.01")
+    latest = changed.with_typed("actors.russia.war_cost", "0.01")
+    again = batch_odds(latest.current).headline
+    assert again != expected
     wait_for_text(page, ".parley-p-agreement", again)
     assert page.locator(f".parley-refusal-{WAR_COST}").count() == 0
 
@@ -168,10 +172,9 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     export.write_text(page.locator(".parley-export").inner_text(), encoding="utf-8")
     exported = load_resolved(export).scenario
     assert exported.extends == "alaska-summit"
-    assert exported.actors["russia"].war_cost == pytest.approx(0.1)
-    assert numbers(exported) == numbers(
-        baseline.with_typed("actors.russia.war_cost", "0.1").current
-    )
+    assert exported.actors["russia"].war_cost == pytest.approx(0.01)
+    assert exported.protocol.breakdown_probability == pytest.approx(0.02)
+    assert numbers(exported) == numbers(latest.current)
 
     # Mesa's controller steps the negotiation round by round.
     page.get_by_role("button", name="Step").click()
