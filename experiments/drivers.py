@@ -46,7 +46,8 @@ from sim.core.runner import run_batch
 from sim.experiment.cells import apply_factors
 from sim.experiment.loader import load_experiment
 from sim.experiment.priors import sampleable_fields
-from sim.experiment.sampling import flatten, sample
+from sim.experiment.quantiles import sample_design
+from sim.experiment.sampling import flatten
 from sim.experiment.spec import Cell, Experiment
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
@@ -81,7 +82,7 @@ def run_cell(
     keeping the worlds (and so every random draw) the same.
     """
     worlds = np.arange(runs, dtype=np.int64)
-    sampled = sample(cell.parameters, experiment.seed, worlds)
+    sampled = sample_design(experiment.design, cell.parameters, experiment.seed, runs, worlds)
     if shift is not None:
         sampled = shift(dict(sampled))
     records = run_batch(scenario or cell.scenario, worlds, seed=experiment.seed, overrides=sampled)
