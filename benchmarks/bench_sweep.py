@@ -2,12 +2,17 @@
 
     python benchmarks/bench_sweep.py                  # 1,000,000 worlds, all cores
     python benchmarks/bench_sweep.py --worlds 100000  # quicker
+    python benchmarks/bench_sweep.py --worlds 50000 --against ../old-checkout  # side by side
 
 (a) runs ``experiments/baseline-uncertainty.yaml`` with the local backend on all cores and writes
     runs.parquet, as ``parley sweep`` does: wall time, worlds per second and peak memory (this
     process and its largest worker, from ``resource.getrusage``);
 (b) runs a subsample of the same worlds one model per world (``run_batch`` with a single world
     per call) over the same kind of process pool, and prints the ratio of the two rates.
+
+``--against DIR`` times (a) side by side with another checkout of Parley (say, the commit before a
+refactoring): each repeat runs that checkout's own benchmark and then this one, in fresh processes,
+alternating so that the shared machine's load falls on both alike, and prints the median ratio.
 
 Targets (issue #4): 1e6 worlds in <= 30 s on 2 cores, >= 30x the per-world rate, <= 1 GB.
 """
@@ -17,7 +22,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +59,47 @@ def peak_memory_mb() -> dict[str, float]:
     return {"parent_mb": round(own, 1), "largest_worker_mb": round(child, 1)}
 
 
+def batched_seconds_of(checkout: Path, args: argparse.Namespace) -> tuple[float, float]:
+    """Wall time of (a) in ``checkout``'s own benchmark, run in a fresh process, and the CPU time
+    of that whole process and its workers (less sensitive to other load on a shared machine)."""
+    command = [sys.executable, str(checkout / "benchmarks" / "bench_sweep.py"), "--json"]
+    command += ["--worlds", str(args.worlds), "--per-world-sample", "20"]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.chunk_size:
+        command += ["--chunk-size", str(args.chunk_size)]
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run(
+        command, cwd=checkout, env=env, capture_output=True, text=True, check=True
+    )
+    return float(json.loads(done.stdout)["batched_seconds"])
+
+
+def side_by_side(args: argparse.Namespace) -> None:
+    """Time (a) here and in ``args.against``, alternating, and print the median ratio."""
+    other, here = args.against.resolve(), REPO
+    wall: dict[str, list[float]] = {"against": [], "here": []}
+    cpu: dict[str, list[float]] = {"against": [], "here": []}
+    for _ in range(args.repeats):
+        for side, checkout in (("against", other), ("here", here)):
+            seconds, cpu_seconds = batched_seconds_of(checkout, args)
+            wall[side].append(seconds)
+            cpu[side].append(round(cpu_seconds, 2))
+    median_wall = {side: statistics.median(values) for side, values in wall.items()}
+    median_cpu = {side: statistics.median(values) for side, values in cpu.items()}
+    numbers = {
+        "worlds": args.worlds,
+        "against": str(other),
+        "wall_seconds_against": wall["against"],
+        "wall_seconds_here": wall["here"],
+        "cpu_seconds_against": cpu["against"],
+        "cpu_seconds_here": cpu["here"],
+        "wall_here_over_against": round(median_wall["here"] / median_wall["against"], 3),
+        "cpu_here_over_against": round(median_cpu["here"] / median_cpu["against"], 3),
+    }
+    print(json.dumps(numbers, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -61,7 +110,12 @@ def main() -> None:
     parser.add_argument("--per-world-sample", type=int, default=2_000)
     parser.add_argument("--out", type=Path, default=None, help="default: a temporary folder")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument("--against", type=Path, default=None, help="another checkout to compare")
+    parser.add_argument("--repeats", type=int, default=3, help="with --against: runs per side")
     args = parser.parse_args()
+    if args.against is not None:
+        side_by_side(args)
+        return
 
     from sim.experiment.loader import load_experiment
     from sim.sweep.backends import default_workers

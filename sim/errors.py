@@ -51,6 +51,10 @@ class InputError(Exception):
         return "\n".join(problem.format() for problem in self.problems)
 
 
+class OverrideError(InputError):
+    """A value for a field (a ``--set`` or a per-world override) names no such field or does not fit."""
+
+
 class ScenarioError(InputError):
     """A scenario file (or its ``extends`` chain, or a ``--set``) is not a valid scenario."""
 

@@ -14,8 +14,12 @@ def pie(
     *,
     status_quo: float = 0.5,
     name: str = "pie",
+    others: dict[str, dict[str, Any]] | None = None,
 ) -> Scenario:
-    """Two parties splitting a unit pie: a wants 1, b wants 0, both with linear utility."""
+    """Two parties splitting a unit pie: a wants 1, b wants 0, both with linear utility.
+
+    ``others`` adds further actors (say, a party without a veto) by key.
+    """
     return Scenario.model_validate(
         {
             "name": name,
@@ -41,6 +45,7 @@ def pie(
                     "salience": {"share": 1.0},
                     **b,
                 },
+                **(others or {}),
             },
             "protocol": protocol,
         }

@@ -21,6 +21,7 @@ from sim.analysis.sensitivity import (
     pawn_threshold,
     sobol_indices,
 )
+from sim.core.fields import FieldRange, SampleableField
 from sim.experiment.designs import (
     MORRIS_LEVELS,
     keyed_permutation,
@@ -31,9 +32,7 @@ from sim.experiment.designs import (
 from sim.experiment.priors import (
     Beta,
     Dirichlet,
-    FieldRange,
     Normal,
-    SampleableField,
     Triangular,
     Uniform,
 )

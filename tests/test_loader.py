@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import (
     InputError,
+    OverrideError,
     Problem,
     ScenarioError,
     did_you_mean,
@@ -21,7 +22,6 @@ from sim.scenario.discovery import resolve_scenario_path
 from sim.scenario.loader import load_scenario
 from sim.scenario.messages import problems_from_validation_error
 from sim.scenario.overrides import (
-    OverrideError,
     apply_overrides,
     apply_to_scenario,
     parse_assignment,

@@ -10,18 +10,16 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.core.batch import sampleable_paths
+from sim.core.fields import FieldRange, sampleable_fields, sampleable_paths
 from sim.experiment import sampling
 from sim.experiment.priors import (
     Beta,
     Choice,
     Dirichlet,
-    FieldRange,
     Normal,
     Triangular,
     Uniform,
     prior_problems,
-    sampleable_fields,
 )
 from sim.experiment.sampling import Parameter, draw, parameter_stream, sample
 from sim.scenario.schema import Scenario

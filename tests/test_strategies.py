@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pies import pie as two_party_pie
 
-from sim.core.model import thresholds_at
 from sim.core.runner import run_single
-from sim.core.strategies import concession_progress, concession_threshold
+from sim.core.status_quo import thresholds_at
+from sim.core.strategies.concession import concession_progress, concession_threshold
 from sim.scenario.schema import Scenario
 
 EXACT = 1e-7  # the solver is exact to the order of its smoothing width (sim.solver.HUBER_WIDTH)

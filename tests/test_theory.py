@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from pies import pie
 
-from sim.core.model import reservations_at, thresholds_at
 from sim.core.runner import run_batch, run_single
+from sim.core.status_quo import reservations_at, thresholds_at
 from sim.scenario.schema import Scenario
 
 CLOSED_FORM = 1e-6  # the equilibrium solver is exact to ~1e-9 with linear utilities

@@ -18,7 +18,7 @@ from sim.analysis.zopa.text import describe
 from sim.analysis.zopa.zone import ZopaResult, zone_of_agreement
 from sim.cli.zopa import command
 from sim.core.rng import Purpose, uniforms
-from sim.core.strategies import concession_threshold
+from sim.core.strategies.concession import concession_threshold
 from sim.output.figures.zopa import zopa_figure
 from sim.scenario.schema import Scenario
 

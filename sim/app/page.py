@@ -39,7 +39,6 @@ def Negotiation() -> None:
 
     def restart() -> None:
         if model.value.scenario != scenario or model.value.steps:
-            model.value.release()
             model.value = state.OneNegotiation(state.current_scenario)
 
     solara.use_effect(restart, [scenario])

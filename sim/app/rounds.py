@@ -2,7 +2,7 @@
 
 Reads a row of the model's trajectory (:attr:`sim.core.model.NegotiationModel.trajectory`) and applies
 the model's own acceptance rule (utility of the offer at least the threshold, within
-:data:`sim.core.model.ACCEPTANCE_TOLERANCE`) to say who accepted.
+:data:`sim.core.tolerances.FEASIBILITY_TOLERANCE`) to say who accepted.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.core.model import ACCEPTANCE_TOLERANCE
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.scenario.schema import Scenario
 
 
@@ -73,7 +73,7 @@ def round_view(row: Mapping[str, Any], scenario: Scenario) -> RoundView:
         accepts = (
             None
             if not offered or math.isnan(utility)
-            else utility >= threshold - ACCEPTANCE_TOLERANCE
+            else utility >= threshold - FEASIBILITY_TOLERANCE
         )
         actors.append(
             ActorInRound(

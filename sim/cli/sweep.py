@@ -88,8 +88,7 @@ def command(
     """
     from sim.analysis.summaries import format_summary
     from sim.analysis.sweep_summary import summarize_sweep
-    from sim.core.batch import OverrideError
-    from sim.errors import InputError, SweepError, SweepInterrupted
+    from sim.errors import InputError, OverrideError, SweepError, SweepInterrupted
     from sim.experiment.loader import load_experiment
     from sim.sweep.run import run_sweep
 

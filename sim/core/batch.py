@@ -15,11 +15,11 @@ from numpy.typing import ArrayLike
 
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.decision import quota_share
+from sim.core.fields import ACTOR_FIELDS, DYNAMICS_FIELDS
+from sim.errors import OverrideError, Problem
 from sim.scenario.schema import Scenario
 
-
-class OverrideError(ValueError):
-    """A per-world override names a field that cannot vary per world, or has the wrong shape."""
+OVERRIDE_SOURCE = "per-world overrides"
 
 
 @dataclass(frozen=True)
@@ -190,35 +190,10 @@ def _normalise_recognition(batch: WorldBatch, scenario: Scenario) -> None:
         batch.recognition[:] = batch.capability
     total = batch.recognition.sum(axis=1, keepdims=True)
     if np.any(total <= 0):
-        raise OverrideError("recognition weights sum to zero in some world")
+        raise _override_error(
+            "protocol.recognition", "recognition weights sum to zero in some world"
+        )
     batch.recognition /= total
-
-
-_ACTOR_FIELDS = {
-    "capability": "capability",
-    "reservation": "reservation",
-    "war_cost": "war_cost",
-    "discount": "discount",
-    "strategy.beta": "beta",
-}
-_DYNAMICS_FIELDS = {"drift": "drift", "volatility": "volatility"}
-
-
-def sampleable_paths(scenario: Scenario) -> list[str]:
-    """Every field path that may vary per world in this scenario (no wildcards)."""
-    paths: list[str] = []
-    for actor in scenario.actors:
-        paths += [f"actors.{actor}.{field}" for field in _ACTOR_FIELDS]
-        for table in ("position", "salience"):
-            paths.append(f"actors.{actor}.{table}")
-            paths += [f"actors.{actor}.{table}.{issue}" for issue in scenario.issues]
-    for issue in scenario.issues:
-        paths.append(f"issues.{issue}.status_quo")
-        paths += [f"dynamics.{issue}.{field}" for field in _DYNAMICS_FIELDS]
-    paths.append("protocol.breakdown_probability")
-    if isinstance(scenario.protocol.recognition, Mapping):
-        paths += [f"protocol.recognition.{actor}" for actor in scenario.actors]
-    return paths
 
 
 def _apply_override(batch: WorldBatch, scenario: Scenario, path: str, values: FloatArray) -> None:
@@ -228,20 +203,20 @@ def _apply_override(batch: WorldBatch, scenario: Scenario, path: str, values: Fl
 
     def expect(shape: tuple[int, ...]) -> FloatArray:
         if values.shape != shape:
-            raise OverrideError(f"{path}: expected an array of shape {shape}, got {values.shape}")
+            raise _override_error(path, f"expected an array of shape {shape}, got {values.shape}")
         return values
 
     def index(names: tuple[str, ...], name: str, kind: str) -> int:
         if name not in names:
-            raise OverrideError(f"{path}: unknown {kind} '{name}'")
+            raise _override_error(path, f"unknown {kind} '{name}'")
         return names.index(name)
 
     head = parts[0]
     if head == "actors" and len(parts) >= 3:
         a = index(actors, parts[1], "actor")
         field = ".".join(parts[2:])
-        if field in _ACTOR_FIELDS:
-            getattr(batch, _ACTOR_FIELDS[field])[:, a] = expect((n,))
+        if field in ACTOR_FIELDS:
+            getattr(batch, ACTOR_FIELDS[field][0])[:, a] = expect((n,))
             return
         if parts[2] in ("position", "salience"):
             table = getattr(batch, parts[2])
@@ -250,12 +225,12 @@ def _apply_override(batch: WorldBatch, scenario: Scenario, path: str, values: Fl
             elif len(parts) == 4:
                 table[:, a, index(issues, parts[3], "issue")] = expect((n,))
             else:
-                raise OverrideError(f"{path}: not a per-world field")
+                raise _override_error(path, "not a per-world field")
             return
     elif head == "issues" and len(parts) == 3 and parts[2] == "status_quo":
         batch.status_quo[:, index(issues, parts[1], "issue")] = expect((n,))
         return
-    elif head == "dynamics" and len(parts) == 3 and parts[2] in _DYNAMICS_FIELDS:
+    elif head == "dynamics" and len(parts) == 3 and parts[2] in DYNAMICS_FIELDS:
         getattr(batch, parts[2])[:, index(issues, parts[1], "issue")] = expect((n,))
         return
     elif head == "protocol" and parts[1:] == ["breakdown_probability"]:
@@ -263,7 +238,12 @@ def _apply_override(batch: WorldBatch, scenario: Scenario, path: str, values: Fl
         return
     elif head == "protocol" and len(parts) == 3 and parts[1] == "recognition":
         if not isinstance(scenario.protocol.recognition, Mapping):
-            raise OverrideError(f"{path}: the scenario's recognition is not given per actor")
+            raise _override_error(path, "the scenario's recognition is not given per actor")
         batch.recognition[:, index(actors, parts[2], "actor")] = expect((n,))
         return
-    raise OverrideError(f"{path}: not a field that can vary per world")
+    raise _override_error(path, "not a field that can vary per world")
+
+
+def _override_error(path: str, message: str) -> OverrideError:
+    """The error for a per-world override the batch cannot take."""
+    return OverrideError([Problem(OVERRIDE_SOURCE, None, path, message)])

@@ -1,24 +1,27 @@
 """The negotiation model on Mesa: one agent per party, one Mesa step per bargaining round.
 
 The model advances N independent worlds at once.  Each actor's attributes (position, salience,
-capability, reservation utility, threshold, ...) are arrays with a leading world axis, and a step
-updates every still-open world with vectorised numpy:
+capability, no-deal value, threshold, ...) are arrays with a leading world axis, and every move of
+a round acts on all still-open worlds with vectorised numpy.  :meth:`NegotiationModel.step` is the
+protocol, in order:
 
 1. the war goes on: each issue's status quo takes a random-walk step (from round 2 on);
-2. each actor's no-deal value is updated (explicit, or U_i(status quo) - war_cost_i);
-3. each actor's strategy sets its acceptance threshold (:mod:`sim.strategies`,
-   :mod:`sim.equilibrium`);
-4. a proposer is recognised (fixed order, or drawn with the recognition probabilities);
-5. the proposer offers its best package that every veto player's threshold allows (under a
-   quota: that some winning coalition's thresholds allow; :mod:`sim.core.decision`) -- if its own
-   threshold allows it; under the mediated protocol the mediator's single text is put instead
-   (:mod:`sim.core.mediation`);
-6. every actor accepts iff its utility is at least its threshold; the package passes iff every
-   veto player accepts (and, under a quota, the accepting actors hold enough capability);
-7. after a failed round the talks break down with the breakdown probability; at max_rounds they
-   end without a deal; in mediated talks the objectors' requests revise the text.
+2. ``agents.do("reassess")``: each actor values no deal (explicit, or U_i(status quo) - war_cost_i);
+3. ``agents.do("set_threshold")``: each actor's strategy sets its acceptance threshold
+   (:mod:`sim.core.strategies`);
+4. :meth:`~NegotiationModel.propose`: a proposer is recognised (fixed order, or drawn with the
+   recognition probabilities) and offers its best package that every veto player's threshold
+   allows (under a quota: that some winning coalition's thresholds allow;
+   :mod:`sim.core.decision`) -- if its own threshold allows it; under the mediated protocol the
+   mediator's single text is put instead (:mod:`sim.core.mediation`);
+5. ``agents.do("respond")``: each actor accepts iff its utility is at least its threshold;
+6. :meth:`~NegotiationModel.settle`: the package passes iff the proposer and every veto player
+   accept (and, under a quota, the accepting actors hold enough capability); after a failed round
+   the talks break down with the breakdown probability; at max_rounds they end;
+7. :meth:`~NegotiationModel.revise_text`: in mediated talks the objectors' requests revise the text;
+8. the ``DataCollector`` records the round (:mod:`sim.core.collect`).
 
-All randomness is counter-based (:mod:`sim.rng`): a world's fate depends only on (seed, world).
+All randomness is counter-based (:mod:`sim.core.rng`): a world's fate depends only on (seed, world).
 """
 
 from __future__ import annotations
@@ -29,65 +32,42 @@ import mesa
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import FloatArray, IntArray
+from sim.core.agents import Actor
 from sim.core.batch import Structure, WorldBatch, build_batch
+from sim.core.collect import batch_collector, trajectory_rows, world_collector
 from sim.core.decision import approved, best_offers
 from sim.core.equilibrium import stationary_thresholds
 from sim.core.mediation import SingleText
+from sim.core.open_round import OpenRound
 from sim.core.rng import Purpose, normals, uniforms
 from sim.core.solver import WarmStarts
-from sim.core.strategies import concession_threshold
-from sim.core.tolerances import FEASIBILITY_TOLERANCE
-from sim.core.utility import utilities
+from sim.core.status_quo import reservation_utilities
+from sim.core.strategies import ThresholdInputs
 from sim.scenario.schema import Scenario
-
-ACCEPTANCE_TOLERANCE = FEASIBILITY_TOLERANCE
-"""A veto player accepts iff U_i(offer) >= threshold_i - ACCEPTANCE_TOLERANCE (solver precision)."""
 
 OPEN, AGREEMENT, BREAKDOWN, DEADLINE = 0, 1, 2, 3
 END_REASONS = {AGREEMENT: "agreement", BREAKDOWN: "breakdown", DEADLINE: "deadline"}
 
 
-class Actor(mesa.Agent):
-    """One party to the talks; its attributes are arrays over the model's worlds."""
+def model_seed(scenario: Scenario, seed: int | None, rng: Any) -> int:
+    """The integer seed that keys every counter-based draw, taken as Mesa 3 takes ``seed``/``rng``.
 
-    def __init__(self, model: NegotiationModel, key: str, index: int) -> None:
-        super().__init__(model)
-        self.key = key
-        self.index = index
-        spec = model.scenario.actors[key]
-        self.name = spec.name
-        self.veto = spec.veto
-        self.utility_kind = spec.utility
-        self.strategy_kind = spec.strategy.kind
-        self._model = model
-
-    @property
-    def position(self) -> FloatArray:
-        """Ideal points, (N, K)."""
-        return self._model.batch.position[:, self.index, :]
-
-    @property
-    def salience(self) -> FloatArray:
-        """Saliences, (N, K), summing to 1 in every world."""
-        return self._model.batch.salience[:, self.index, :]
-
-    @property
-    def capability(self) -> FloatArray:
-        return self._model.batch.capability[:, self.index]
-
-    @property
-    def reservation(self) -> FloatArray:
-        """The current no-deal utility in every world, (N,)."""
-        return self._model.reservation[:, self.index]
-
-    @property
-    def threshold(self) -> FloatArray:
-        """The current acceptance threshold in every world, (N,)."""
-        return self._model.threshold[:, self.index]
+    ``seed`` (an int) or ``rng`` (an int, or a ``numpy.random.Generator`` that draws the seed),
+    not both; neither means the scenario's own seed.
+    """
+    if seed is not None and rng is not None:
+        raise ValueError("pass either rng or seed, not both")
+    if seed is not None:
+        return int(seed)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**63 - 1))
+    if rng is not None:
+        return int(rng)
+    return scenario.seed
 
 
-class NegotiationModel(mesa.Model):
+class NegotiationModel(mesa.Model):  # type: ignore[misc]
     """N independent negotiations of one scenario, advanced together round by round."""
 
     def __init__(
@@ -96,19 +76,22 @@ class NegotiationModel(mesa.Model):
         worlds: ArrayLike = (0,),
         *,
         seed: int | None = None,
+        rng: Any = None,
         overrides: dict[str, ArrayLike] | None = None,
         record_trajectory: bool = False,
     ) -> None:
-        seed = scenario.seed if seed is None else int(seed)
+        seed = model_seed(scenario, seed, rng)
         super().__init__(seed=seed)
         self.scenario = scenario
         self.seed = seed
         self.batch: WorldBatch = build_batch(scenario, worlds, seed=seed, overrides=overrides)
         self.structure: Structure = self.batch.structure
         n = self.batch.size
+        if record_trajectory and n != 1:
+            raise ValueError("a trajectory is recorded for one world at a time")
         n_actors, n_issues = len(self.structure.actors), len(self.structure.issues)
         self.status_quo = self.batch.status_quo.copy()
-        self.reservation = _reservation_utilities(self.batch, self.status_quo)
+        self.reservation = reservation_utilities(self.batch, self.status_quo)
         self.threshold = np.ones((n, n_actors))
         self.open = np.ones(n, dtype=bool)
         self.end = np.zeros(n, dtype=np.int8)
@@ -118,46 +101,91 @@ class NegotiationModel(mesa.Model):
         self.final_utility = np.full((n, n_actors), np.nan)
         self.final_reservation = np.full((n, n_actors), np.nan)
         self.record_trajectory = record_trajectory
-        self.trajectory: list[dict[str, Any]] = []
+        self.open_round = OpenRound.start(
+            0, np.zeros(0, dtype=np.int64), self.batch, self.status_quo
+        )
         self._equilibrium_cache: tuple[FloatArray, FloatArray] | None = None
         self._solver_states = WarmStarts(n)  # the equilibrium's, kept from round to round
         self._moving = bool(np.any(self.batch.drift != 0) or np.any(self.batch.volatility != 0))
-        self.actor_list = [Actor(self, key, i) for i, key in enumerate(self.structure.actors)]
         self.single_text = (
             SingleText(self.structure, self.batch.position, self.batch.salience)
             if self.structure.mediated
             else None
         )
+        for index, key in enumerate(self.structure.actors):
+            Actor(self, key, index)
+        self.datacollector = (
+            world_collector(self.structure.issues) if record_trajectory else batch_collector()
+        )
 
-    # -- one round ------------------------------------------------------------------------------
+    # -- one round: the protocol -----------------------------------------------------------------
     def step(self) -> None:
+        """Play one round in every open world."""
         round_ = int(self.steps)  # Mesa has already counted this step: 1 in the first round
         rows = np.flatnonzero(self.open)
         if rows.size == 0 or round_ > self.structure.max_rounds:
             self.running = False
             return
-        batch, structure = self.batch, self.structure
-        worlds = batch.worlds[rows]
+        self.war_goes_on(rows, round_)
+        self.agents.do("reassess")
+        self.open_round.inputs = self._threshold_inputs()
+        self.agents.do("set_threshold")
+        self.reservation[rows] = self.open_round.reservation
+        self.threshold[rows] = self.open_round.threshold
+        self.propose()
+        self.agents.do("respond")
+        self.settle()
+        self.revise_text()
+        self.datacollector.collect(self)
+        self.running = bool(self.open.any()) and round_ < self.structure.max_rounds
+
+    def war_goes_on(self, rows: IntArray, round_: int) -> None:
+        """Move the status quo of the open worlds by drift and shocks; open the round there."""
+        batch = self.batch
         if round_ > 1 and self._moving:
-            shocks = normals(self.seed, worlds, round_, Purpose.DYNAMICS, len(structure.issues))
+            shocks = normals(
+                self.seed, batch.worlds[rows], round_, Purpose.DYNAMICS, len(self.structure.issues)
+            )
             moved = self.status_quo[rows] + batch.drift[rows] + batch.volatility[rows] * shocks
             self.status_quo[rows] = np.clip(moved, 0.0, 1.0)
         sub = batch if rows.size == batch.size else batch.take(rows)
-        reservation = _reservation_utilities(sub, self.status_quo[rows])
-        threshold = self._thresholds(sub, rows, reservation, round_)
-        self.reservation[rows] = reservation
-        self.threshold[rows] = threshold
+        self.open_round = OpenRound.start(round_, rows, sub, self.status_quo[rows])
 
-        proposer, package, feasible = self._propose(sub, rows, threshold, round_)
-        linear = np.broadcast_to(structure.linear, reservation.shape)
-        offered = utilities(package, sub.position, sub.salience, linear)
-        accepts = offered >= threshold - ACCEPTANCE_TOLERANCE
-        proposer_willing = accepts[np.arange(rows.size), np.maximum(proposer, 0)] | (proposer < 0)
-        passes = approved(accepts, structure.veto, sub.capability, structure.quota_share)
-        deal = feasible & proposer_willing & passes
+    def propose(self) -> None:
+        """Put a package on the table in every open world: the mediator's single text, or the
+        recognised proposer's best package for a winning coalition (proposer -1: a neutral text)."""
+        now, structure = self.open_round, self.structure
+        if self.single_text is not None:
+            mediator = -1 if structure.mediator is None else structure.mediator
+            now.proposer = np.full(now.size, mediator, dtype=np.int64)
+            now.package = self.single_text.text[now.rows].copy()
+            now.feasible = np.ones(now.size, dtype=bool)
+            return
+        now.proposer = self._recognise(now.batch, now.number)
+        offers = best_offers(
+            now.batch.position,
+            now.batch.salience,
+            structure.linear,
+            structure.veto,
+            now.batch.capability,
+            now.proposer,
+            now.threshold,
+            structure.quota_share,
+        )
+        now.package, now.feasible = offers.package, offers.feasible
 
-        collapse = uniforms(self.seed, worlds, round_, Purpose.BREAKDOWN)[:, 0] < sub.breakdown
-        broke = ~deal & collapse
+    def settle(self) -> None:
+        """End the talks where the deal holds, the talks break down or time runs out."""
+        now, structure = self.open_round, self.structure
+        rows, round_ = now.rows, now.number
+        proposer = now.proposer
+        proposer_willing = now.accepts[np.arange(rows.size), np.maximum(proposer, 0)] | (
+            proposer < 0
+        )
+        passes = approved(now.accepts, structure.veto, now.batch.capability, structure.quota_share)
+        deal = now.feasible & proposer_willing & passes
+        draw = uniforms(self.seed, now.batch.worlds, round_, Purpose.BREAKDOWN)[:, 0]
+        broke = ~deal & (draw < now.batch.breakdown)
         out_of_time = ~deal & ~broke & (round_ >= structure.max_rounds)
         ended = deal | broke | out_of_time
         end_rows = rows[ended]
@@ -166,69 +194,41 @@ class NegotiationModel(mesa.Model):
         self.end[rows[out_of_time]] = DEADLINE
         self.end_round[end_rows] = round_
         self.open[end_rows] = False
-        self.terms[rows[deal]] = package[deal]
-        self.deal_proposer[rows[deal]] = proposer[deal]
-        self.final_utility[end_rows] = np.where(deal[:, None], offered, reservation)[ended]
-        self.final_reservation[end_rows] = reservation[ended]
-        if self.record_trajectory:
-            self._record_round(
-                round_,
-                rows,
-                proposer,
-                package,
-                feasible,
-                deal,
-                offered,
-                threshold,
-                reservation,
-            )
-        if self.single_text is not None:
-            going_on = ~ended
-            objecting = (structure.listened & ~accepts)[going_on]
-            self.single_text.revise(
-                rows[going_on], sub.position[going_on], sub.salience[going_on], objecting
-            )
-        self.running = bool(self.open.any()) and round_ < structure.max_rounds
+        self.terms[rows[deal]] = now.package[deal]
+        self.deal_proposer[rows[deal]] = now.proposer[deal]
+        self.final_utility[end_rows] = np.where(deal[:, None], now.offered, now.reservation)[ended]
+        self.final_reservation[end_rows] = now.reservation[ended]
+        now.deal, now.broke, now.out_of_time = deal, broke, out_of_time
 
-    def _propose(
-        self, sub: WorldBatch, rows: IntArray, threshold: FloatArray, round_: int
-    ) -> tuple[IntArray, FloatArray, BoolArray]:
-        """Who puts which package on the table: (proposer (n,), package (n, K), feasible (n,)).
-
-        The mediated protocol puts the mediator's text (proposer: the mediator, -1 if neutral);
-        the others recognise a proposer, who offers its best package for a winning coalition.
-        """
-        structure = self.structure
-        if self.single_text is not None:
-            mediator = -1 if structure.mediator is None else structure.mediator
-            return (
-                np.full(rows.size, mediator, dtype=np.int64),
-                self.single_text.text[rows].copy(),
-                np.ones(rows.size, dtype=bool),
-            )
-        proposer = self._recognise(sub, round_)
-        offers = best_offers(
-            sub.position,
-            sub.salience,
-            structure.linear,
-            structure.veto,
-            sub.capability,
-            proposer,
-            threshold,
-            structure.quota_share,
+    def revise_text(self) -> None:
+        """Mediated talks: where they go on, the mediator revises its text toward the objectors."""
+        if self.single_text is None:
+            return
+        now = self.open_round
+        going_on = ~(now.deal | now.broke | now.out_of_time)
+        objecting = (self.structure.listened & ~now.accepts)[going_on]
+        self.single_text.revise(
+            now.rows[going_on],
+            now.batch.position[going_on],
+            now.batch.salience[going_on],
+            objecting,
         )
-        return proposer, offers.package, offers.feasible
 
-    def _thresholds(
-        self, sub: WorldBatch, rows: IntArray, reservation: FloatArray, round_: int
-    ) -> FloatArray:
-        structure = self.structure
-        threshold = concession_threshold(reservation, sub.beta, round_, structure.max_rounds)
-        if structure.equilibrium.any():
-            theta = self._equilibrium(sub, rows, reservation)
-            phase = (round_ - 1) % theta.shape[1]
-            threshold = np.where(structure.equilibrium, theta[:, phase, :], threshold)
-        return threshold
+    @property
+    def trajectory(self) -> list[dict[str, Any]]:
+        """The world's round-by-round rows (empty unless ``record_trajectory``)."""
+        return trajectory_rows(self) if self.record_trajectory else []
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _threshold_inputs(self) -> ThresholdInputs:
+        now = self.open_round
+        return ThresholdInputs(
+            reservation=now.reservation,
+            beta=now.batch.beta,
+            round=now.number,
+            max_rounds=self.structure.max_rounds,
+            equilibrium=lambda: self._equilibrium(now.batch, now.rows, now.reservation),
+        )
 
     def _equilibrium(self, sub: WorldBatch, rows: IntArray, reservation: FloatArray) -> FloatArray:
         """Stationary equilibrium thresholds; recomputed only where the no-deal values moved."""
@@ -283,85 +283,3 @@ class NegotiationModel(mesa.Model):
         chosen = (cumulative <= draw[:, None]).sum(axis=1)
         result: IntArray = np.minimum(chosen, len(structure.actors) - 1).astype(np.int64)
         return result
-
-    def _record_round(
-        self,
-        round_: int,
-        rows: IntArray,
-        proposer: IntArray,
-        package: FloatArray,
-        feasible: BoolArray,
-        deal: BoolArray,
-        offered: FloatArray,
-        threshold: FloatArray,
-        reservation: FloatArray,
-    ) -> None:
-        issues, actors = self.structure.issues, self.structure.actors
-        for i, row in enumerate(rows):
-            entry: dict[str, Any] = {
-                "world": int(self.batch.worlds[row]),
-                "round": round_,
-                "proposer": actors[proposer[i]] if proposer[i] >= 0 else "",
-                "offered": bool(feasible[i]),
-                "accepted": bool(deal[i]),
-            }
-            for k, issue in enumerate(issues):
-                entry[f"status_quo.{issue}"] = float(self.status_quo[row, k])
-            for k, issue in enumerate(issues):
-                entry[f"offer.{issue}"] = float(package[i, k]) if feasible[i] else float("nan")
-            for a, actor in enumerate(actors):
-                entry[f"threshold.{actor}"] = float(threshold[i, a])
-                entry[f"offer_utility.{actor}"] = (
-                    float(offered[i, a]) if feasible[i] else float("nan")
-                )
-                entry[f"reservation.{actor}"] = float(reservation[i, a])
-            self.trajectory.append(entry)
-
-    def release(self) -> None:
-        """Drop Mesa's class-level reference to this model (Agent._ids keeps every model alive)."""
-        mesa.Agent._ids.pop(self, None)  # type: ignore[attr-defined]
-
-
-def _reservation_utilities(batch: WorldBatch, status_quo: FloatArray) -> FloatArray:
-    """No-deal values (N, A): explicit where given, else U_i(status quo) - war_cost_i."""
-    linear = np.broadcast_to(batch.structure.linear, batch.capability.shape)
-    derived = utilities(status_quo, batch.position, batch.salience, linear) - batch.war_cost
-    result: FloatArray = np.where(np.isnan(batch.reservation), derived, batch.reservation)
-    return result
-
-
-def _expected_batch(scenario: Scenario, round_: int) -> tuple[WorldBatch, FloatArray]:
-    """World 0 with the status quo moved by its expected drift (no shocks) up to ``round_``."""
-    batch = build_batch(scenario, [0])
-    steps = max(round_ - 1, 0)
-    status_quo = np.clip(batch.status_quo + steps * batch.drift, 0.0, 1.0)
-    return batch, status_quo
-
-
-def reservations_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
-    """Each actor's no-deal value at ``round_`` with the war following its expected drift."""
-    batch, status_quo = _expected_batch(scenario, round_)
-    values = _reservation_utilities(batch, status_quo)[0]
-    return {actor: float(values[a]) for a, actor in enumerate(batch.structure.actors)}
-
-
-def thresholds_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
-    """Each actor's acceptance threshold at ``round_`` with the war following its expected drift."""
-    batch, status_quo = _expected_batch(scenario, round_)
-    structure = batch.structure
-    reservation = _reservation_utilities(batch, status_quo)
-    threshold = concession_threshold(reservation, batch.beta, round_, structure.max_rounds)
-    if structure.equilibrium.any():
-        theta = stationary_thresholds(
-            structure,
-            batch.position,
-            batch.salience,
-            batch.recognition,
-            batch.discount,
-            batch.breakdown,
-            reservation,
-            capability=batch.capability,
-        )
-        phase = (round_ - 1) % theta.shape[1]
-        threshold = np.where(structure.equilibrium, theta[:, phase, :], threshold)
-    return {actor: float(threshold[0, a]) for a, actor in enumerate(structure.actors)}

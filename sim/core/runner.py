@@ -1,7 +1,7 @@
 """Running negotiations: a batch of worlds to final records, or one world with its trajectory.
 
 We use our own loop rather than ``mesa.batch_run`` (which drops the last step and does not seed
-runs), and release every finished model from Mesa's class-level agent-id registry.
+runs): one model advances a whole batch of worlds, so a sweep needs no per-world model.
 """
 
 from __future__ import annotations
@@ -34,11 +34,8 @@ def simulate(
         overrides=dict(overrides) if overrides else None,
         record_trajectory=record_trajectory,
     )
-    try:
-        while model.running:
-            model.step()
-    finally:
-        model.release()
+    while model.running:
+        model.step()
     return model
 
 

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.core.fields import sampleable_fields
 from sim.errors import InputError, Problem, did_you_mean, display_path, dotted
-from sim.experiment.priors import prior_problems, sampleable_fields
+from sim.experiment.priors import prior_problems
 from sim.experiment.sampling import Parameter
 from sim.experiment.spec import (
     MAX_CELLS,

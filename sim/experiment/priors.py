@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sim.arrays import FloatArray
-from sim.scenario.schema import IssueDynamics, Scenario
+from sim.core.fields import SampleableField
 
 # ---------------------------------------------------------------------------------------------
 # Priors: the distributions an experiment file may name.
@@ -105,116 +100,6 @@ DISTRIBUTIONS = ("uniform", "normal", "beta", "triangular", "dirichlet", "choice
 
 # ---------------------------------------------------------------------------------------------
 # The sampleable fields of a scenario and their valid ranges.
-
-
-@dataclass(frozen=True)
-class FieldRange:
-    """The valid values of a field: [low, high], either end possibly open or infinite."""
-
-    low: float
-    high: float
-    low_open: bool = False
-    high_open: bool = False
-
-    def contains(self, value: float) -> bool:
-        above = value > self.low if self.low_open else value >= self.low
-        below = value < self.high if self.high_open else value <= self.high
-        return bool(above and below and math.isfinite(value))
-
-    def within_unit_interval(self) -> bool:
-        return self.low >= 0.0 and self.high <= 1.0
-
-    def __str__(self) -> str:
-        left = "(" if self.low_open or math.isinf(self.low) else "["
-        right = ")" if self.high_open or math.isinf(self.high) else "]"
-        return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
-
-    def clip(self, values: FloatArray) -> FloatArray:
-        low = np.nextafter(self.low, np.inf) if self.low_open else self.low
-        high = np.nextafter(self.high, -np.inf) if self.high_open else self.high
-        result: FloatArray = np.clip(values, low, high)
-        return result
-
-
-def _fmt(value: float) -> str:
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    return f"{value:g}"
-
-
-UNIT = FieldRange(0.0, 1.0)
-NONNEGATIVE = FieldRange(0.0, math.inf)
-
-FieldKind = Literal["scalar", "position", "salience"]
-
-
-@dataclass(frozen=True)
-class SampleableField:
-    """A scenario field that may vary from world to world.
-
-    ``kind`` is "scalar" for one number, or "position"/"salience" for an actor's whole table
-    (one lane per issue, in scenario order).  ``base`` holds the scenario's value per lane, None
-    where the scenario leaves it to be derived (a reservation) or has no number (recognition by
-    capability).
-    """
-
-    path: str
-    range: FieldRange
-    base: tuple[float | None, ...]
-    kind: FieldKind = "scalar"
-    lanes: tuple[str, ...] = ()
-
-    @property
-    def width(self) -> int:
-        return len(self.base)
-
-
-def sampleable_fields(scenario: Scenario) -> dict[str, SampleableField]:
-    """Every field of ``scenario`` that can be sampled per world, by path (scenario order)."""
-    fields: dict[str, SampleableField] = {}
-
-    def add(
-        path: str,
-        range_: FieldRange,
-        base: Sequence[float | None],
-        kind: FieldKind = "scalar",
-        lanes: Sequence[str] = (),
-    ) -> None:
-        fields[path] = SampleableField(path, range_, tuple(base), kind, tuple(lanes))
-
-    issues = scenario.issue_names
-    for name, actor in scenario.actors.items():
-        prefix = f"actors.{name}"
-        add(f"{prefix}.capability", NONNEGATIVE, [actor.capability])
-        add(f"{prefix}.reservation", FieldRange(-1.0, 1.0), [actor.reservation])
-        add(f"{prefix}.war_cost", UNIT, [actor.war_cost])
-        add(f"{prefix}.discount", FieldRange(0.0, 1.0, low_open=True), [actor.discount])
-        add(
-            f"{prefix}.strategy.beta",
-            FieldRange(0.0, math.inf, low_open=True),
-            [actor.strategy.beta],
-        )
-        add(f"{prefix}.position", UNIT, [actor.position[i] for i in issues], "position", issues)
-        for issue in issues:
-            add(f"{prefix}.position.{issue}", UNIT, [actor.position[issue]])
-        # A salience table is sampled whole (Dirichlet), never entry by entry: it must sum to 1.
-        add(f"{prefix}.salience", UNIT, [actor.salience[i] for i in issues], "salience", issues)
-    for issue, spec in scenario.issues.items():
-        add(f"issues.{issue}.status_quo", UNIT, [spec.status_quo])
-    for issue in issues:
-        dynamics = scenario.dynamics.get(issue, IssueDynamics())
-        add(f"dynamics.{issue}.drift", FieldRange(-1.0, 1.0), [dynamics.drift])
-        add(f"dynamics.{issue}.volatility", UNIT, [dynamics.volatility])
-    add(
-        "protocol.breakdown_probability",
-        FieldRange(0.0, 1.0, high_open=True),
-        [scenario.protocol.breakdown_probability],
-    )
-    recognition = scenario.protocol.recognition
-    if isinstance(recognition, dict):  # weights given per actor (else uniform or by capability)
-        for name in scenario.actor_names:
-            add(f"protocol.recognition.{name}", NONNEGATIVE, [recognition.get(name, 0.0)])
-    return fields
 
 
 def prior_problems(

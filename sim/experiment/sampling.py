@@ -23,14 +23,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from sim.arrays import BoolArray, FloatArray
+from sim.core.fields import FieldRange, SampleableField
 from sim.core.rng import Purpose, uniforms
 from sim.experiment.priors import (
     Beta,
     Choice,
     Dirichlet,
-    FieldRange,
     Normal,
-    SampleableField,
     Triangular,
     Uniform,
 )

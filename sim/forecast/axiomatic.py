@@ -62,7 +62,7 @@ def scenario_solutions(
     scenario: Scenario, weights: str | Mapping[str, float] = "capability"
 ) -> Solutions:
     """The Nash and Kalai-Smorodinsky packages of the scenario's veto players at round 1."""
-    from sim.core.model import reservations_at
+    from sim.core.status_quo import reservations_at
 
     veto = scenario.veto_players
     weight_of = bargaining_weights(scenario, weights)

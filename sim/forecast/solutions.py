@@ -28,13 +28,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
+from sim.core.tolerances import OPTIMUM_TOLERANCE
 from sim.core.utility import utilities
 from sim.scenario.schema import Scenario
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-FEASIBILITY_TOLERANCE = 1e-9
 """A package meets a floor if every party's utility is at least floor - this."""
 
 
@@ -232,7 +232,7 @@ def max_weighted_log_gain(
 
     def true_objective(x: FloatArray) -> float:
         gain = parties.utilities(x[None])[0] - floor
-        if np.any(gain < -FEASIBILITY_TOLERANCE) or np.any(gain[positive] <= 0):
+        if np.any(gain < -OPTIMUM_TOLERANCE) or np.any(gain[positive] <= 0):
             return -math.inf
         return float(np.sum(weight[positive] * np.log(gain[positive])))
 
@@ -269,7 +269,7 @@ def max_own_utility(
 
     def feasible_value(x: FloatArray) -> float:
         values = parties.utilities(x[None])[0]
-        if np.any(values - floor < -FEASIBILITY_TOLERANCE):
+        if np.any(values - floor < -OPTIMUM_TOLERANCE):
             return -math.inf
         return float(values[party])
 
@@ -302,7 +302,7 @@ class Solutions:
     @property
     def exists(self) -> bool:
         """Whether some package gives every party at least its no-deal value."""
-        return self.margin >= -FEASIBILITY_TOLERANCE
+        return self.margin >= -OPTIMUM_TOLERANCE
 
 
 def bargaining_solutions(
@@ -315,7 +315,7 @@ def bargaining_solutions(
     (a single package) gives that package for both.
     """
     central, margin = max_min_gain(parties, floor, np.ones(len(floor)), starts)
-    if margin > FEASIBILITY_TOLERANCE:
+    if margin > OPTIMUM_TOLERANCE:
         feasible = [central] + [x for x in starts if np.all(parties.utilities(x[None])[0] > floor)]
         nash = max_weighted_log_gain(parties, floor, weight, feasible)
         best = np.array(
@@ -323,6 +323,6 @@ def bargaining_solutions(
         )
         ks, _ = max_min_gain(parties, floor, best - floor, [nash, central])
         return Solutions(central, margin, nash, ks, best)
-    if margin >= -FEASIBILITY_TOLERANCE:
+    if margin >= -OPTIMUM_TOLERANCE:
         return Solutions(central, margin, central, central, None)
     return Solutions(central, margin, None, None, None)

@@ -16,8 +16,8 @@ import numpy as np
 
 from sim.arrays import FloatArray
 from sim.core.batch import build_batch
-from sim.core.model import reservations_at
 from sim.core.runner import run_batch
+from sim.core.status_quo import reservations_at
 from sim.forecast.registry import Options, actor_utilities, model_named, models
 from sim.scenario.schema import Scenario
 

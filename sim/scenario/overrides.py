@@ -21,7 +21,16 @@ from pydantic import BaseModel
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from sim.errors import InputError, Loc, Problem, ScenarioError, did_you_mean, dotted, parse_dotted
+from sim.errors import (
+    InputError,
+    Loc,
+    OverrideError,
+    Problem,
+    ScenarioError,
+    did_you_mean,
+    dotted,
+    parse_dotted,
+)
 from sim.scenario.evidence import scenario_key_names
 from sim.scenario.messages import model_arm, type_at
 from sim.scenario.schema import Scenario
@@ -38,10 +47,6 @@ _KINDS: dict[Loc, str] = {
     ("dynamics",): "issue",
     ("protocol", "recognition"): "actor",
 }
-
-
-class OverrideError(InputError):
-    """A ``--set`` assignment that cannot be applied (bad syntax, unknown path)."""
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,12 @@ import numpy as np
 
 from sim.analysis.zopa.volume import _sample_volume, _share
 from sim.arrays import FloatArray
+from sim.core.status_quo import expected_status_quo_of, reservations_at, thresholds_at
+from sim.core.tolerances import OPTIMUM_TOLERANCE
 from sim.core.utility import utilities
 from sim.forecast.axiomatic import bargaining_weights
 from sim.forecast.registry import WeightRule
 from sim.forecast.solutions import (
-    FEASIBILITY_TOLERANCE,
     Parties,
     bargaining_solutions,
     max_min_gain,
@@ -108,18 +109,6 @@ class ZopaResult:
 # --- reservations and thresholds -------------------------------------------------------------
 
 
-def _expected_status_quo(scenario: Scenario, round_: int) -> dict[str, float]:
-    """The status quo at the start of round T with the war moving by its expected drift.
-
-    The same expectation :func:`sim.model.reservations_at` derives reservations from.
-    """
-    moved = {}
-    for issue, spec in scenario.issues.items():
-        drift = scenario.dynamics[issue].drift if issue in scenario.dynamics else 0.0
-        moved[issue] = float(np.clip(spec.status_quo + drift * (round_ - 1), 0.0, 1.0))
-    return moved
-
-
 def _point(scenario: Scenario, x: FloatArray) -> DealPoint:
     """A package as a :class:`DealPoint`."""
     terms = {k: float(v) for k, v in zip(scenario.issue_names, x, strict=True)}
@@ -155,11 +144,10 @@ def zone_of_agreement(
     issues = scenario.issue_names
     veto = scenario.veto_players
     weight_of = bargaining_weights(scenario, weights)
-    from sim.core.model import reservations_at, thresholds_at
 
     reservation = {name: float(v) for name, v in reservations_at(scenario, round_).items()}
     threshold = {name: float(v) for name, v in thresholds_at(scenario, round_).items()}
-    status_quo = _expected_status_quo(scenario, round_)
+    status_quo = expected_status_quo_of(scenario, round_)
 
     parties = Parties.of(scenario, veto)
     floor = np.array([reservation[name] for name in veto])
@@ -206,7 +194,7 @@ def zone_of_agreement(
         exists=solutions.exists,
         margin=float(margin),
         central=_point(scenario, central),
-        threshold_exists=bool(threshold_margin >= -FEASIBILITY_TOLERANCE),
+        threshold_exists=bool(threshold_margin >= -OPTIMUM_TOLERANCE),
         threshold_margin=float(threshold_margin),
         nash=nash,
         kalai_smorodinsky=kalai_smorodinsky,

@@ -1,0 +1,42 @@
+"""The concession strategy: a threshold falling from 1 to the no-deal value by the deadline.
+
+The time-dependent tactics of Faratin, Sierra & Jennings (1998, "Negotiation decision functions
+for autonomous agents"): the demanded utility falls from the actor's ideal utility (1) to its
+reservation utility at the deadline along the curve 1 - tau ** (1 / beta),
+tau = (round - 1) / (max_rounds - 1).  beta < 1 is Boulware (holds firm until late), beta > 1 is
+Conceder, beta = 1 concedes linearly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.arrays import FloatArray
+from sim.core.strategies.base import ThresholdInputs
+
+
+def concession_progress(round_: int, max_rounds: int) -> float:
+    """tau in [0, 1]: the share of the negotiation's time used up at the start of ``round_``."""
+    if max_rounds <= 1:
+        return 1.0
+    return min(max((round_ - 1) / (max_rounds - 1), 0.0), 1.0)
+
+
+def concession_threshold(
+    reservation: FloatArray, beta: FloatArray, round_: int, max_rounds: int
+) -> FloatArray:
+    """Faratin-style time-dependent threshold, elementwise over any array shape.
+
+    threshold = reservation + (1 - reservation) * (1 - tau ** (1 / beta)).
+    """
+    tau = concession_progress(round_, max_rounds)
+    remaining = 1.0 - np.power(tau, 1.0 / beta)
+    result: FloatArray = reservation + (1.0 - reservation) * remaining
+    return result
+
+
+def concession(inputs: ThresholdInputs, actor: int) -> FloatArray:
+    """The concession threshold of ``actor`` in every open world (Faratin et al. 1998)."""
+    return concession_threshold(
+        inputs.reservation[:, actor], inputs.beta[:, actor], inputs.round, inputs.max_rounds
+    )
