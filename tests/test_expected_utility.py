@@ -17,6 +17,7 @@ from hypothesis.extra.numpy import arrays
 from sim.forecast.compromise import weighted_median_terms
 from sim.forecast.expected_utility import (
     assess,
+    drift_utility,
     median_voter,
     moves,
     run_rounds,
@@ -167,3 +168,23 @@ def test_win_probability_of_identical_positions_is_zero() -> None:
     x = np.array([[0.3, 0.3, 0.9]])
     p = win_probability(x, np.ones((1, 3)))
     assert p[0, 0, 1] == 0.0 and p[0, 1, 0] == 0.0
+
+
+def test_the_status_quo_may_move_when_q_is_below_one() -> None:
+    """T U_b + (1 - T) U_w: better for a challenger nearer the median, worse otherwise."""
+    distance = np.array([0.4])
+    near = drift_utility(distance, np.array([0.2]), np.array([0.6]), 1.0)
+    far = drift_utility(distance, np.array([0.6]), np.array([0.2]), 1.0)
+    assert near[0] == pytest.approx(2 - 4 * (0.5 - 0.25 * 0.6), abs=EXACT)  # U_b, r = 1
+    assert far[0] == pytest.approx(2 - 4 * (0.5 + 0.25 * 1.0), abs=EXACT)  # U_w
+    _, x, c, s = scholz()
+    for persistence in (0.0, 0.5):
+        check_invariants_with(x, c, s, persistence)
+
+
+def check_invariants_with(x: np.ndarray, c: np.ndarray, s: np.ndarray, q: float) -> None:
+    dynamics = run_rounds(x, c, s, rounds=10, persistence=q)
+    assert np.all((dynamics.positions >= x.min()) & (dynamics.positions <= x.max()))
+    assert not np.array_equal(
+        dynamics.positions, run_rounds(x, c, s, rounds=10, persistence=1.0).positions
+    )

@@ -135,3 +135,14 @@ def test_bad_input_exits_two_without_a_traceback(args: list[str], expected: str)
     assert result.exit_code == 2
     assert expected in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_readme_shows_the_real_forecast(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ parley forecast alaska-summit\n", 1)[1].split("```", 1)[0]
+    shown = block.rstrip("\n").splitlines()
+    result = run("alaska-summit", "--out", tmp_path)
+    assert result.exit_code == 0
+    actual = result.stdout.rstrip("\n").splitlines()
+    assert actual[:-1] == shown[:-1]  # all but where the figure went
+    assert shown[-1].startswith("Figure: ") and actual[-1].startswith("Figure: ")

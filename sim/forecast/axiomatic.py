@@ -1,7 +1,7 @@
 """The axiomatic forecasts' bargaining problem: the veto players over [0, 1]^K from no deal.
 
 The veto players (whose consent every deal needs) bargain over packages in [0, 1]^K; the
-disagreement point is each one's no-deal value at round 1 (:func:`sim.model.reservations_at`).
+disagreement point is each one's no-deal value at round 1 (:func:`sim.core.status_quo.reservations_at`).
 Bargaining weights are uniform, proportional to capability, or given per actor.  Shared by the
 ``nash`` and ``kalai-smorodinsky`` forecasts and ``parley zopa``.
 """
@@ -58,10 +58,30 @@ def default_starts(scenario: Scenario, parties: Parties) -> list[FloatArray]:
     return [np.full(len(issues), 0.5), status_quo, *parties.position]
 
 
+_RECENT: dict[tuple[str, str], Solutions] = {}
+_RECENT_SIZE = 8
+
+
 def scenario_solutions(
     scenario: Scenario, weights: str | Mapping[str, float] = "capability"
 ) -> Solutions:
-    """The Nash and Kalai-Smorodinsky packages of the scenario's veto players at round 1."""
+    """The Nash and Kalai-Smorodinsky packages of the scenario's veto players at round 1.
+
+    The last few answers are remembered (keyed by the scenario's content and the weights), so
+    the ``nash`` and ``kalai-smorodinsky`` forecasts of one scenario solve it once.
+    """
+    key = (
+        scenario.model_dump_json(),
+        repr(sorted(weights.items()) if isinstance(weights, Mapping) else weights),
+    )
+    if key not in _RECENT:
+        if len(_RECENT) >= _RECENT_SIZE:
+            _RECENT.pop(next(iter(_RECENT)))
+        _RECENT[key] = _solve(scenario, weights)
+    return _RECENT[key]
+
+
+def _solve(scenario: Scenario, weights: str | Mapping[str, float]) -> Solutions:
     from sim.core.status_quo import reservations_at
 
     veto = scenario.veto_players

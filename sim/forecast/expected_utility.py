@@ -29,6 +29,7 @@ listed, with the choice made and why, in docs/forecast.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,41 +101,67 @@ def win_probability(position: FloatArray, weight: FloatArray) -> FloatArray:
     return result
 
 
-def _shaped(base: FloatArray, risk: FloatArray) -> FloatArray:
-    """2 - 4 * base ** r, with base in [0, 1]."""
-    result: FloatArray = 2.0 - 4.0 * np.power(np.clip(base, 0.0, 1.0), risk)
+def _shaped(base: FloatArray, risk: FloatArray | float) -> FloatArray:
+    """2 - 4 * base ** r, with base in [0, 1] (no power for the risk-neutral r = 1)."""
+    clipped = np.clip(base, 0.0, 1.0)
+    shaped = clipped if isinstance(risk, float) and risk == 1.0 else np.power(clipped, risk)
+    result: FloatArray = 2.0 - 4.0 * shaped
     return result
+
+
+def outcome_utilities(
+    distance: FloatArray, risk: FloatArray | float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """U_s, U_f and U_sq of a challenge across distance |x_i - x_j| / d for exponent r.
+
+    U_s and U_f depend only on the distance, so the challenger's and the target's challenge of
+    each other share them (seen by the same actor, with the same r).
+    """
+    success = _shaped(0.5 - 0.5 * distance, risk)
+    failure = _shaped(0.5 + 0.5 * distance, risk)
+    status_quo = 2.0 - 4.0 * np.power(0.5, risk)
+    return success, failure, np.asarray(status_quo, dtype=np.float64)
 
 
 def challenge_utility(
     probability: FloatArray,
     resolve: FloatArray,
-    distance: FloatArray,
-    challenger_to_median: FloatArray,
-    target_to_median: FloatArray,
-    risk: FloatArray,
+    outcomes: tuple[FloatArray, FloatArray, FloatArray],
     persistence: float,
+    drift: FloatArray | None = None,
 ) -> FloatArray:
     """EU of a challenge: win with ``probability`` against a target resisting with ``resolve``.
 
-    distance = |x_i - x_j| / d, challenger_to_median = |x_i - mu| / d and target_to_median =
-    |x_j - mu| / d, all in [0, 1]; ``risk`` is the evaluating actor's exponent r; ``persistence``
-    is Q, the chance the status quo holds if nobody challenges.  If it does not hold, the target
-    drifts toward the median, which helps the challenger (T = 1) when the challenger is the closer
-    of the two to the median.  Elementwise, broadcastable.
+    ``outcomes`` = (U_s, U_f, U_sq) from :func:`outcome_utilities`; ``persistence`` is Q, the
+    chance the status quo holds if nobody challenges; ``drift`` (needed when Q < 1) the expected
+    utility T U_b + (1 - T) U_w of the status quo moving (:func:`drift_utility`).
+    Elementwise, broadcastable.
     """
-    success = _shaped(0.5 - 0.5 * distance, risk)
-    failure = _shaped(0.5 + 0.5 * distance, risk)
+    success, failure, status_quo = outcomes
     challenge = resolve * (probability * success + (1.0 - probability) * failure)
-    challenge = challenge + (1.0 - resolve) * success
-    status_quo = 2.0 - 4.0 * np.power(0.5, risk)
-    result: FloatArray = challenge - persistence * status_quo
-    if persistence < 1.0:
-        spread = 0.25 * (challenger_to_median + distance)
-        better = _shaped(0.5 - spread, risk)
-        worse = _shaped(0.5 + spread, risk)
-        improves = (challenger_to_median < target_to_median).astype(np.float64)
-        result = result - (1.0 - persistence) * (improves * better + (1.0 - improves) * worse)
+    result: FloatArray = challenge + (1.0 - resolve) * success - persistence * status_quo
+    if persistence < 1.0 and drift is not None:
+        result = result - (1.0 - persistence) * drift
+    return result
+
+
+def drift_utility(
+    distance: FloatArray,
+    challenger_to_median: FloatArray,
+    target_to_median: FloatArray,
+    risk: FloatArray | float,
+) -> FloatArray:
+    """T U_b + (1 - T) U_w: the challenger's utility if the status quo moves unchallenged.
+
+    U_b/w = 2 - 4 (1/2 -/+ (|x_i - mu| + |x_i - x_j|) / 4d)^r.  The target drifts toward the
+    median, which helps the challenger (T = 1) when the challenger is the closer of the two to the
+    median (docs/forecast.md).
+    """
+    spread = 0.25 * (challenger_to_median + distance)
+    improves = challenger_to_median < target_to_median
+    result: FloatArray = np.where(
+        improves, _shaped(0.5 - spread, risk), _shaped(0.5 + spread, risk)
+    )
     return result
 
 
@@ -168,9 +195,18 @@ def assess(
     to_median = (np.abs(position - median[:, None]) / scale[:, None])[:, :, None]  # (M, i, 1)
     rival_to_median = np.swapaxes(to_median, 1, 2)  # (M, 1, j): |x_j - mu| / d
     resolve_of_j = salience[:, None, :]
+    drifting = persistence < 1.0
+
+    def drift(challenger: FloatArray, target: FloatArray, r: FloatArray | float) -> Any:
+        return drift_utility(gap, challenger, target, r) if drifting else None
+
     # Risk-neutral expected utility of i challenging j, for everyone's danger levels.
     neutral = challenge_utility(
-        probability, resolve_of_j, gap, to_median, rival_to_median, np.ones(1), persistence
+        probability,
+        resolve_of_j,
+        outcome_utilities(gap, 1.0),
+        persistence,
+        drift(to_median, rival_to_median, 1.0),
     )
     danger = neutral.sum(axis=1) - np.diagonal(neutral, axis1=1, axis2=2)  # D_j = sum_i EU_ij
     high, low = danger.max(axis=1, keepdims=True), danger.min(axis=1, keepdims=True)
@@ -181,17 +217,16 @@ def assess(
         )
     risk = (1.0 - acceptance / 3.0) / (1.0 + acceptance / 3.0)
     r_i = risk[:, :, None]
+    outcomes = outcome_utilities(gap, r_i)  # shared: U_s, U_f depend on |x_i - x_j| and r_i
     own = challenge_utility(
-        probability, resolve_of_j, gap, to_median, rival_to_median, r_i, persistence
+        probability, resolve_of_j, outcomes, persistence, drift(to_median, rival_to_median, r_i)
     )
     rival = challenge_utility(
         np.swapaxes(probability, 1, 2),
         salience[:, :, None],
-        gap,
-        rival_to_median,
-        to_median,
-        r_i,
+        outcomes,
         persistence,
+        drift(rival_to_median, to_median, r_i),
     )
     return Assessment(median, probability, risk, own, rival)
 

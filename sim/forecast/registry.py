@@ -82,9 +82,15 @@ def _load_builtin() -> None:
 
 
 def models() -> dict[str, Model]:
-    """Every registered model by name, in registration order."""
+    """Every registered model by name: the built-in ones in ``BUILTIN`` order, then the others
+    in the order they registered (whatever order their modules were imported in)."""
     _load_builtin()
-    return dict(_MODELS)
+
+    def rank(model: Model) -> int:
+        module = model.predict.__module__.rsplit(".", 1)[-1]
+        return BUILTIN.index(module) if module in BUILTIN else len(BUILTIN)
+
+    return {model.name: model for model in sorted(_MODELS.values(), key=rank)}
 
 
 class UnknownModelError(ValueError):
