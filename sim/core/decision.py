@@ -19,7 +19,7 @@ from itertools import combinations
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
 from sim.core.solver import Offers, WarmStarts, solve_offers
 from sim.core.utility import utilities
 
@@ -40,10 +40,11 @@ def approved(
     accepts: BoolArray, veto: BoolArray, capability: FloatArray, share: float
 ) -> BoolArray:
     """Whether each world's package passes: accepts (N, A), veto (A,), capability (N, A)."""
-    passed: BoolArray = np.all(accepts | ~veto, axis=1)
+    passed: BoolArray = reduce_short(np.logical_and, accepts | ~veto, 1)
     if share > 0:
-        total = capability.sum(axis=1)
-        passed &= (capability * accepts).sum(axis=1) >= share * total * (1.0 - 1e-12)
+        total = reduce_short(np.add, capability, 1)
+        backing = reduce_short(np.add, capability * accepts, 1)
+        passed &= backing >= share * total * (1.0 - 1e-12)
     return passed
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 HUBER_WIDTH = 1e-8
@@ -86,16 +86,20 @@ class DualProblem:
         )
 
     def utilities(self, x: FloatArray) -> FloatArray:
+        if not self.any_linear:
+            z = x[:, None, :] - self.position
+            quadratic: FloatArray = 1.0 - reduce_short(np.add, self.salience * (z * z), 2)
+            return quadratic
         psi, _, _ = self.loss(x)
-        result: FloatArray = 1.0 - (self.salience * psi).sum(axis=2)
+        result: FloatArray = 1.0 - reduce_short(np.add, self.salience * psi, 2)
         return result
 
     def inner(self, weights: FloatArray) -> FloatArray:
         """argmax_x sum_a w_a U_a(x): each issue's weighted compromise, shape (n, K)."""
         c = weights[:, :, None] * self.salience
         if not self.any_linear:
-            total = c.sum(axis=1)
-            weighted = (c * self.position).sum(axis=1)
+            total = reduce_short(np.add, c, 1)
+            weighted = reduce_short(np.add, c * self.position, 1)
             safe = np.where(total > 0, total, 1.0)
             x: FloatArray = np.where(total > 0, weighted / safe, self.position[:, 0, :])
             return x
@@ -124,7 +128,7 @@ class DualProblem:
         derivative = (c[:, :, None, :] * slope).sum(axis=1)  # (n, B, K), nondecreasing in B
         nonneg = derivative >= 0.0
         first = np.argmax(nonneg, axis=1)  # first breakpoint where f' >= 0
-        never = ~nonneg.any(axis=1)
+        never = ~reduce_short(np.logical_or, nonneg, 1)
         hi = np.take_along_axis(points, first[:, None, :], axis=1)[:, 0, :]
         lo_index = np.maximum(first - 1, 0)
         lo = np.take_along_axis(points, lo_index[:, None, :], axis=1)[:, 0, :]
@@ -177,7 +181,7 @@ class DualProblem:
         weights[:, 0] = imposed
         x = self.inner(weights)
         utility = self.utilities(x)
-        slack = (utility[:, 1:] - self.threshold).sum(axis=1)
+        slack = reduce_short(np.add, utility[:, 1:] - self.threshold, 1)
         slack = slack + np.where(imposed, utility[:, 0] - np.where(imposed, self.own, 0.0), 0.0)
         result: BoolArray = slack < -1e-9
         return result
@@ -207,8 +211,8 @@ class DualProblem:
                     # gives the proposer more.
                     exact, current = self.exact_utilities(x), self.exact_utilities(package)
                     tolerance = self.threshold - FEASIBILITY_TOLERANCE
-                    meets = np.all(exact[:, 1:] >= tolerance, axis=1)
-                    current_meets = np.all(current[:, 1:] >= tolerance, axis=1)
+                    meets = reduce_short(np.logical_and, exact[:, 1:] >= tolerance, 1)
+                    current_meets = reduce_short(np.logical_and, current[:, 1:] >= tolerance, 1)
                     converged |= meets & ((exact[:, 0] > current[:, 0]) | ~current_meets)
                 package[converged] = x[converged]
                 lam[converged] = trial[converged]
@@ -227,7 +231,7 @@ class DualProblem:
         exact = self.exact_utilities(package)
         meets = exact[:, 1:] >= self.threshold - FEASIBILITY_TOLERANCE
         willing = exact[:, 0] >= self.own - FEASIBILITY_TOLERANCE
-        result: BoolArray = np.all(meets, axis=1) & willing
+        result: BoolArray = reduce_short(np.logical_and, meets, 1) & willing
         return result
 
     def bisect(self) -> FloatArray:
@@ -300,8 +304,8 @@ class DualProblem:
             free = ~((lam <= 0.0) & (gradient > 0.0))
             projected = np.where(free, gradient, 0.0)
             done = (
-                (np.abs(projected).max(axis=1) <= GRADIENT_TOLERANCE)
-                | (lam.max(axis=1) > MULTIPLIER_CEILING)
+                (reduce_short(np.maximum, np.abs(projected), 1) <= GRADIENT_TOLERANCE)
+                | (reduce_short(np.maximum, lam, 1) > MULTIPLIER_CEILING)
                 | (value < floor)
             )
             if done.any():
@@ -314,7 +318,8 @@ class DualProblem:
                 problem = problem.take(np.flatnonzero(keep))
             if active.size == 0:
                 break
-            scale = np.maximum(np.abs(np.diagonal(hessian, axis1=1, axis2=2)).max(axis=1), 1e-6)
+            diagonal = np.abs(np.diagonal(hessian, axis1=1, axis2=2))
+            scale = np.maximum(reduce_short(np.maximum, diagonal, 1), 1e-6)
             pair = free[:, :, None] & free[:, None, :]
             system = (
                 np.where(pair, hessian, 0.0)
@@ -323,13 +328,15 @@ class DualProblem:
             step = -np.linalg.solve(system, projected[:, :, None])[:, :, 0]
             trial = np.maximum(lam + step, 0.0)
             x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial)
-            decrease = (projected * (trial - lam)).sum(axis=1)
+            decrease = reduce_short(np.add, projected * (trial - lam), 1)
             armijo = value_t <= value + 1e-4 * np.minimum(decrease, 0.0)
             # Near the optimum the dual value stops changing in floating point; there a step is
             # judged by whether it shrinks the projected gradient.
             flat = np.abs(value_t - value) <= 1e-13 * (1.0 + np.abs(value))
             projected_t = np.where((trial <= 0.0) & (gradient_t > 0.0), 0.0, gradient_t)
-            shrinks = np.abs(projected_t).max(axis=1) < np.abs(projected).max(axis=1)
+            shrinks = reduce_short(np.maximum, np.abs(projected_t), 1) < reduce_short(
+                np.maximum, np.abs(projected), 1
+            )
             accept = armijo | (flat & shrinks)
             lam = np.where(accept[:, None], trial, lam)
             x = np.where(accept[:, None], x_t, x)
@@ -352,11 +359,13 @@ class DualProblem:
             return package, final, np.ones(n, dtype=bool)
         _, _, gradient, _ = self.evaluate(final)
         projected = np.where((final <= 0.0) & (gradient > 0.0), 0.0, gradient)
-        converged = np.abs(projected).max(axis=1) <= CONVERGED
+        converged = reduce_short(np.maximum, np.abs(projected), 1) <= CONVERGED
         return package, final, converged
 
     def exact_utilities(self, x: FloatArray) -> FloatArray:
         distance = np.abs(x[:, None, :] - self.position)
-        shaped = np.where(self.linear[None, :, None], distance, distance * distance)
-        result: FloatArray = 1.0 - (self.salience * shaped).sum(axis=2)
+        shaped = distance * distance  # (a mask broadcast along the actors is slow in np.where)
+        if self.any_linear:
+            shaped = np.where(self.linear[None, :, None], distance, shaped)
+        result: FloatArray = 1.0 - reduce_short(np.add, self.salience * shaped, 2)
         return result

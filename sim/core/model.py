@@ -32,7 +32,7 @@ import mesa
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sim.arrays import FloatArray, IntArray
+from sim.arrays import FloatArray, IntArray, reduce_short
 from sim.core.agents import Actor
 from sim.core.batch import Structure, WorldBatch, build_batch
 from sim.core.collect import batch_collector, trajectory_rows, world_collector
@@ -252,7 +252,9 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
             self._equilibrium_cache = (full_theta, full_reservation)
             return theta
         cached_theta, cached_reservation = self._equilibrium_cache
-        stale = np.flatnonzero(np.any(cached_reservation[rows] != reservation, axis=1))
+        stale = np.flatnonzero(
+            reduce_short(np.logical_or, cached_reservation[rows] != reservation, 1)
+        )
         if stale.size:
             part = sub.take(stale)
             states = self._solver_states.take(rows[stale])
@@ -280,6 +282,6 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
             return np.full(sub.size, proposer, dtype=np.int64)
         draw = uniforms(self.seed, sub.worlds, round_, Purpose.PROPOSER)[:, 0]
         cumulative = np.cumsum(sub.recognition, axis=1)
-        chosen = (cumulative <= draw[:, None]).sum(axis=1)
+        chosen = reduce_short(np.add, (cumulative <= draw[:, None]).astype(np.int64), 1)
         result: IntArray = np.minimum(chosen, len(structure.actors) - 1).astype(np.int64)
         return result

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
 from sim.core.dual import DualProblem
 from sim.core.simplex import INFEASIBLE, UNFINISHED, Basis, solve_linear
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
@@ -179,7 +179,8 @@ def solve_group_from(
     # what an infeasible world leaves behind: start that world afresh).
     multipliers = np.zeros((n, n_involved - 1))
     if isinstance(start, np.ndarray):
-        multipliers = np.where(start.max(axis=1, keepdims=True) < WARM_CEILING, start, 0.0)
+        usable = reduce_short(np.maximum, start, 1) < WARM_CEILING
+        multipliers = np.where(usable[:, None], start, 0.0)
     if todo.size:
         package[todo], feasible[todo], multipliers[todo] = problem.take(todo).solve_quadratic(
             multipliers[todo]
@@ -205,7 +206,7 @@ def _solve_exactly(
     if unfinished.size:
         package[unfinished], _ = problem.take(unfinished).solve_with_continuation()
     exact = problem.exact_utilities(package)
-    meets = np.all(exact[:, 1:] >= threshold - FEASIBILITY_TOLERANCE, axis=1)
+    meets = reduce_short(np.logical_and, exact[:, 1:] >= threshold - FEASIBILITY_TOLERANCE, 1)
     willing = exact[:, 0] >= problem.own - FEASIBILITY_TOLERANCE
     solved = solution.status != INFEASIBLE
     feasible: BoolArray = solved & meets & willing

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray
+from sim.arrays import BoolArray, FloatArray, reduce_short
 
 
 def loss_terms(
@@ -31,5 +31,5 @@ def utilities(
     x: FloatArray, position: FloatArray, salience: FloatArray, linear: BoolArray
 ) -> FloatArray:
     """Every actor's utility of package x in every world, shape (N, A)."""
-    result: FloatArray = 1.0 - loss_terms(x, position, salience, linear).sum(axis=2)
+    result: FloatArray = 1.0 - reduce_short(np.add, loss_terms(x, position, salience, linear), 2)
     return result
