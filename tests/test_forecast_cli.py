@@ -146,3 +146,16 @@ def test_the_readme_shows_the_real_forecast(tmp_path: Path) -> None:
     actual = result.stdout.rstrip("\n").splitlines()
     assert actual[:-1] == shown[:-1]  # all but where the figure went
     assert shown[-1].startswith("Figure: ") and actual[-1].startswith("Figure: ")
+
+
+def test_given_weights_reach_the_nash_row(tmp_path: Path) -> None:
+    args = ["alaska-summit", "--runs", "5", "--model", "nash", "--json", "--out", tmp_path]
+    uniform = json.loads(run(*args, "--weights", "uniform").stdout)
+    given = json.loads(run(*args, "--weights", "russia=1,us=1,ukraine=1,nato=1").stdout)
+    assert given["options"]["weights"] == {"russia": 1.0, "us": 1.0, "ukraine": 1.0, "nato": 1.0}
+    assert given["rows"][1]["terms"] == pytest.approx(uniform["rows"][1]["terms"], abs=1e-9)
+    bad = run("alaska-summit", "--weights", "russia=1,us=1,ukrain=1,nato=1")
+    assert bad.exit_code == 2
+    assert "--weights: bargaining weight for 'ukrain'" in bad.stderr
+    assert "did you mean 'ukraine'?" in bad.stderr
+    assert run("alaska-summit", "--weights", "russia").exit_code == 2

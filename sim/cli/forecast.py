@@ -23,12 +23,18 @@ from sim.cli.common import json_option, out_option, set_option
 )
 @click.option(
     "--weights",
-    type=click.Choice(["capability", "uniform"]),
     default="capability",
-    help="Bargaining weights of the veto players for the Nash solution.",
+    metavar="capability|uniform|ACTOR=W,...",
+    help="Bargaining weights of the veto players for the Nash solution, e.g. russia=2,us=1,...",
 )
 @click.option(
     "--rounds", type=click.IntRange(min=0), default=10, help="Rounds of the expected utility model."
+)
+@click.option(
+    "--persistence",
+    type=click.FloatRange(0.0, 1.0),
+    default=1.0,
+    help="Q of the expected utility model: the chance the status quo holds unchallenged.",
 )
 @set_option
 @json_option
@@ -39,6 +45,7 @@ def command(
     names: tuple[str, ...],
     weights: str,
     rounds: int,
+    persistence: float,
     settings: tuple[str, ...],
     as_json: bool,
     out: Path | None,
@@ -59,11 +66,18 @@ def command(
         click.echo(error.format(), err=True)
         raise SystemExit(2) from None
 
+    from sim.forecast.axiomatic import bargaining_weights, parse_weights
     from sim.forecast.registry import Options, UnknownModelError
     from sim.forecast.table import forecast_table
     from sim.forecast.text import describe
 
-    options = Options(weights="uniform" if weights == "uniform" else "capability", rounds=rounds)
+    try:
+        chosen_weights = parse_weights(weights)
+        bargaining_weights(scenario, chosen_weights)
+    except ValueError as error:
+        click.echo(f"Error: --weights: {error}", err=True)
+        raise SystemExit(2) from None
+    options = Options(weights=chosen_weights, rounds=rounds, persistence=persistence)
     try:
         table = forecast_table(scenario, runs, options, list(names) or None)
     except UnknownModelError as error:

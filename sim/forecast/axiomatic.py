@@ -13,6 +13,8 @@ from typing import Literal
 
 import numpy as np
 
+from sim.errors import did_you_mean
+from sim.forecast.registry import WeightRule
 from sim.forecast.solutions import FloatArray, Parties, Solutions, bargaining_solutions
 from sim.scenario.schema import Scenario
 
@@ -27,9 +29,10 @@ def bargaining_weights(scenario: Scenario, weights: str | Mapping[str, float]) -
     if isinstance(weights, Mapping):
         unknown = [name for name in weights if name not in veto]
         if unknown:
+            hint = did_you_mean(unknown[0], veto)
             raise ValueError(
                 f"bargaining weight for '{unknown[0]}', which is not a veto player "
-                f"(veto players: {', '.join(veto)})"
+                f"(veto players: {', '.join(veto)})" + (f"; {hint}" if hint else "")
             )
         missing = [name for name in veto if name not in weights]
         if missing:
@@ -49,6 +52,26 @@ def bargaining_weights(scenario: Scenario, weights: str | Mapping[str, float]) -
     if total <= 0:
         raise ValueError("the veto players' bargaining weights are all zero")
     return {name: value / total for name, value in raw.items()}
+
+
+def parse_weights(text: str) -> WeightRule | dict[str, float]:
+    """``capability``, ``uniform`` or ``actor=weight,actor=weight,...`` as bargaining weights."""
+    if text == "capability":
+        return "capability"
+    if text == "uniform":
+        return "uniform"
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        name, equals, value = part.partition("=")
+        try:
+            if not equals or not name.strip():
+                raise ValueError
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(
+                f"'{part}' is not actor=weight; use capability, uniform or e.g. russia=2,us=1"
+            ) from None
+    return weights
 
 
 def default_starts(scenario: Scenario, parties: Parties) -> list[FloatArray]:

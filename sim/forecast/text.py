@@ -26,10 +26,13 @@ def _agreed(row: Row) -> str:
 def describe(scenario: Scenario, table: ForecastTable) -> str:
     """A readable side-by-side account of every forecast of the scenario."""
     weights = table.options["weights"]
+    if isinstance(weights, dict):
+        weights = ", ".join(f"{actor}={value:g}" for actor, value in weights.items())
     lines = [
         f"Forecasts for {table.scenario}: simulation and mediated over {table.runs:,} worlds "
         f"(seed {table.seed}); median term [5-95% band]",
-        f"Nash weights: {weights}; expected utility: {table.options['rounds']} rounds",
+        f"Nash weights: {weights}; expected utility: {table.options['rounds']} rounds, "
+        f"Q = {table.options['persistence']:g}",
     ]
     width = max(len(row.model) for row in table.rows)
     for issue in table.issues:
