@@ -231,3 +231,13 @@ def test_variance_based_indices_refuse_missing_outcomes() -> None:
         sobol_indices(np.ones(40), factors)
     with pytest.raises(SensitivityInputError, match="at least 8 worlds"):
         sobol_indices(np.arange(5.0), factors)
+
+
+def test_a_block_shares_the_models_own_draws() -> None:
+    from sim.experiment.designs import noise_worlds
+
+    worlds = np.arange(12)
+    np.testing.assert_array_equal(noise_worlds("sobol", 2, worlds), np.repeat([0, 1, 2], 4))
+    np.testing.assert_array_equal(noise_worlds("morris", 2, worlds), np.repeat([0, 1, 2, 3], 3))
+    np.testing.assert_array_equal(noise_worlds("latin", 2, worlds), worlds)
+    np.testing.assert_array_equal(noise_worlds("monte-carlo", 2, worlds), worlds)

@@ -118,3 +118,20 @@ def test_targets_evaluate(text: str, expected: list[bool]) -> None:
 def test_bad_targets_say_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(TargetError, match=message):
         parse_target(text, COLUMNS).evaluate(TABLE)
+
+
+def test_the_chosen_box_is_readable() -> None:
+    from sim.analysis.discovery import choose_box
+
+    trajectory = pd.DataFrame(
+        {
+            "coverage": [1.0, 0.9, 0.8, 0.7],
+            "density": [0.2, 0.4, 0.5, 0.9],
+            "mass": [1.0, 0.45, 0.32, 0.16],
+            "restricted": [0, 1, 2, 4],
+        }
+    )
+    # Weighted relative accuracy mass * (density - 0.2): 0, 0.09, 0.096, 0.112 -- but the last
+    # box restricts four inputs, more than an analyst can read.
+    assert choose_box(trajectory, 0.2) == 2
+    assert choose_box(trajectory, 0.2, max_restricted=4) == 3

@@ -8,8 +8,11 @@
 - :func:`cart_tree`: a classification tree (Breiman et al. 1984; scikit-learn) as a second view
   of the same question, its leaves as rules.
 
-The chosen box is the one on the trajectory with the best F-score (the harmonic mean of
-coverage and density: the box as a classifier of the cases of interest), unless one is asked for.
+The chosen box, unless one is asked for, has the highest weighted relative accuracy
+``mass * (density - base rate)`` (the subgroup-discovery quality measure of Lavrač, Kavšek,
+Flach & Todorovski 2004: how many more cases of interest the box holds than a random set of its
+size) among the boxes on the trajectory that restrict at most ``MAX_RESTRICTED`` inputs -- a
+box an analyst can read (Bryant & Lempert's interpretability criterion).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ MASS_MIN = 0.05
 CART_DEPTH = 3
 CART_MIN_LEAF = 0.02
 """Smallest leaf of the tree, as a share of the worlds."""
+MAX_RESTRICTED = 3
 SIGNIFICANT_QP = 0.05
 """A restriction with a quasi-p-value above this is not significant (Bryant & Lempert 2010)."""
 
@@ -102,8 +106,7 @@ def prim_box(
             }
         )
         if box is None:
-            c, d = trajectory["coverage"], trajectory["density"]
-            box = int((2 * c * d / (c + d)).to_numpy().argmax())
+            box = choose_box(trajectory, float(cases.mean()))
         if not 0 <= box < len(trajectory):
             raise DiscoveryInputError(
                 f"no box {box} on the peeling trajectory; boxes are 0..{len(trajectory) - 1}"
@@ -122,6 +125,15 @@ def prim_box(
     table["data_low"] = [float(low[name]) for name in table.index]
     table["data_high"] = [float(high[name]) for name in table.index]
     return PrimResult(trajectory, box, table, float(cases.mean()), int(cases.size))
+
+
+def choose_box(
+    trajectory: pd.DataFrame, base_rate: float, *, max_restricted: int = MAX_RESTRICTED
+) -> int:
+    """The readable box with the highest weighted relative accuracy (module docstring)."""
+    quality = (trajectory["mass"] * (trajectory["density"] - base_rate)).to_numpy()
+    readable = (trajectory["restricted"] <= max_restricted).to_numpy()
+    return int(np.where(readable, quality, -np.inf).argmax())
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,7 @@ __all__ = [
     "DiscoveryInputError",
     "PrimResult",
     "cart_tree",
+    "choose_box",
     "describe_box",
     "prim_box",
 ]

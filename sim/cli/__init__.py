@@ -37,6 +37,8 @@ def _register() -> None:
         "report",
         "compare",
         "app",
+        "sensitivity",
+        "discover",
     ):
         module = import_module(f"sim.cli.{module_name}")
         main.add_command(module.command)

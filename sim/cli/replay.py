@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -54,8 +55,9 @@ def command(results: Path, world: int, cell: int | None, as_json: bool, out: Pat
     from sim.output.describe import describe_record
 
     run = run_single(
-        replay.scenario, seed=replay.seed, world=replay.world, overrides=replay.overrides()
+        replay.scenario, seed=replay.seed, world=replay.model_world, overrides=replay.overrides()
     )
+    run = replace(run, record={**run.record, "world": replay.world})
     written: list[Path] = []
     if out is not None:
         title = f"{replay.experiment.name}: cell {replay.cell.index}, world {replay.world}"

@@ -20,6 +20,13 @@ import click
     help="Worlds per cell, instead of the file's 'runs'.",
 )
 @click.option(
+    "--design",
+    type=click.Choice(["monte-carlo", "latin", "sobol", "morris"]),
+    default=None,
+    help="How the worlds cover the priors, instead of the file's 'design' (sobol and morris "
+    "are the designs of `parley sensitivity --method sobol|morris`).",
+)
+@click.option(
     "--workers",
     type=click.IntRange(min=1),
     default=None,
@@ -67,6 +74,7 @@ import click
 def command(
     experiment: str,
     runs: int | None,
+    design: str | None,
     workers: int | None,
     backend: str,
     scheduler: str | None,
@@ -99,6 +107,8 @@ def command(
         sys.exit(2)
     if runs is not None:
         loaded = loaded.with_runs(runs)
+    if design is not None:
+        loaded = loaded.with_design(design)  # type: ignore[arg-type]
     out_dir = out if out is not None else Path("results") / loaded.name
     chosen_backend = "dask" if scheduler else backend
     progress = not as_json and sys.stderr.isatty()

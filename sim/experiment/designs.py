@@ -111,6 +111,21 @@ def unit_points(
     raise ValueError(f"the {design} design has no unit-hypercube points")
 
 
+def noise_worlds(design: DesignName, n_factors: int, worlds: ArrayLike) -> IntArray:
+    """The key of the model's own random draws (dynamics, proposer, breakdown) for each world.
+
+    The worlds of a Saltelli block or a Morris trajectory share one key -- the block's or the
+    trajectory's index -- so that they differ only by the inputs the design moves (common
+    random numbers within a block; without them the model's intrinsic noise would look like an
+    interaction of every input and push every total index towards 1).  The noise still varies
+    from block to block, so it counts in the outcome's variance but in no input's index.  Other
+    designs key each world by itself.
+    """
+    world_ids = np.atleast_1d(np.asarray(worlds, dtype=np.int64))
+    result: IntArray = world_ids // rows_per_block(design, n_factors)
+    return result
+
+
 # ---------------------------------------------------------------------------------------------
 # Latin hypercube
 
@@ -237,6 +252,7 @@ __all__ = [
     "keyed_permutation",
     "morris_grid",
     "n_lanes",
+    "noise_worlds",
     "rows_per_block",
     "sobol_base",
     "unit_points",

@@ -154,6 +154,10 @@ class Experiment:
             raise ValueError("runs must be >= 1")
         return replace(self, spec=self.spec.model_copy(update={"runs": runs}))
 
+    def with_design(self, design: DesignName) -> Experiment:
+        """The same experiment with another design over the same priors."""
+        return replace(self, spec=self.spec.model_copy(update={"design": design}))
+
     def cell(self, index: int) -> Cell:
         if not 0 <= index < len(self.cells):
             raise IndexError(f"no cell {index}; cells are 0..{len(self.cells) - 1}")

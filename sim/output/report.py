@@ -82,8 +82,10 @@ def figure_png_base64(figure: Any, dpi: int = 100) -> str:
 def build_report(results: Results, *, cells: Sequence[int] | None = None, dpi: int = 100) -> str:
     """The whole report as one HTML string."""
     from sim.output.figures.registry import figures
+    from sim.output.report_analyses import analysis_sections
 
     chosen = results.select(cells)
+    analyses = analysis_sections(chosen, lambda figure: figure_png_base64(figure, dpi=dpi))
     summaries = chosen.summarize()
     made = figures(chosen)
     figure_html = []
@@ -114,12 +116,14 @@ def build_report(results: Results, *, cells: Sequence[int] | None = None, dpi: i
         '<li><a href="#experiment">Experiment design</a></li>'
         '<li><a href="#summary">Summary</a></li>'
         '<li><a href="#figures">Figures</a></li>'
-        '<li><a href="#manifest">Manifest</a></li></ol></nav>'
+        + "".join(f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title, _ in analyses)
+        + '<li><a href="#manifest">Manifest</a></li></ol></nav>'
         f"{_scenario_section(chosen)}"
         f"{_experiment_section(chosen)}"
         f"{_summary_section(summaries)}"
         f'<section id="figures"><h2>Figures</h2>{"".join(figure_html)}</section>'
-        f"{_manifest_section(chosen)}"
+        + "".join(html for _, _, html in analyses)
+        + f"{_manifest_section(chosen)}"
         f"<script>{IMAGE_CHECK}</script>"
         "</body></html>\n"
     )

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim.experiment.designs import DesignName
-from sim.experiment.quantiles import sample_design
+from sim.experiment.designs import DesignName, noise_worlds
+from sim.experiment.quantiles import factors_of, sample_design
 from sim.experiment.sampling import Parameter, flatten
 from sim.scenario.schema import Scenario
 from sim.sweep.parts import write_part
@@ -96,7 +96,8 @@ def compute_chunk(task: ChunkTask) -> pa.Table:
     chunk = task.chunk
     worlds = np.arange(chunk.start, chunk.stop, dtype=np.int64)
     sampled = sample_design(task.design, task.parameters, task.seed, task.runs, worlds)
-    records = run_batch(task.scenario, worlds, seed=task.seed, overrides=sampled)
+    model_worlds = noise_worlds(task.design, len(factors_of(task.parameters)), worlds)
+    records = run_batch(task.scenario, model_worlds, seed=task.seed, overrides=sampled)
     columns: dict[str, Any] = {
         "cell": np.full(chunk.size, chunk.cell, dtype=np.int64),
         "scenario": np.full(chunk.size, task.scenario_name, dtype=object),

@@ -28,6 +28,9 @@ class WorldReplay:
     world: int
     seed: int
     sampled: Mapping[str, np.ndarray]
+    model_world: int
+    """The key of the world's own random draws: the world itself, or its Saltelli block or
+    Morris trajectory (:func:`sim.experiment.designs.noise_worlds`)."""
 
     @property
     def scenario(self) -> Scenario:
@@ -61,8 +64,9 @@ def replay_world(results: str | Path, world: int, cell: int | None = None) -> Wo
     left out when the sweep has one cell.  Raises :class:`SweepError` with a readable message.
     """
     from sim.errors import InputError
+    from sim.experiment.designs import noise_worlds
     from sim.experiment.loader import experiment_from_manifest
-    from sim.experiment.quantiles import sample_design
+    from sim.experiment.quantiles import factors_of, sample_design
 
     directory = Path(results)
     if directory.is_file():
@@ -103,4 +107,6 @@ def replay_world(results: str | Path, world: int, cell: int | None = None) -> Wo
     sampled = sample_design(
         experiment.design, chosen.parameters, experiment.seed, runs, np.array([world])
     )
-    return WorldReplay(experiment, chosen, world, experiment.seed, sampled)
+    n_factors = len(factors_of(chosen.parameters))
+    model_world = int(noise_worlds(experiment.design, n_factors, [world])[0])
+    return WorldReplay(experiment, chosen, world, experiment.seed, sampled, model_world)

@@ -1,0 +1,61 @@
+"""What the analysis commands (``sensitivity``, ``discover``) share: reading a results folder
+with a readable error, the ``--out`` option, and writing the saved analysis with its figure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sim.analysis.results import Results
+
+
+def out_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--out FOLDER`` for the files an analysis writes (default: the results folder)."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"Folder for {what}  [default: RESULTS]",
+    )
+
+
+def cells_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--cell C`` (repeatable): which cells to analyse (default all)."""
+    return click.option(
+        "--cell",
+        "cells",
+        type=int,
+        multiple=True,
+        help=f"{what} only this cell (repeat for several); default: all cells.",
+    )
+
+
+def load_or_fail(results: Path, cells: Sequence[int]) -> Results:
+    """The results folder with the chosen cells checked; exit 2 with the reason if unusable."""
+    from sim.analysis.results import load_results
+    from sim.errors import ResultsError
+
+    try:
+        loaded = load_results(results)
+        loaded.select(list(cells))
+    except ResultsError as error:
+        raise click.BadParameter(str(error), param_hint="RESULTS") from None
+    return loaded
+
+
+def write_outputs(
+    folder: Path, save: Callable[[Path], Path], figure: Figure, figure_name: str
+) -> None:
+    """Save the analysis (``save(folder)``) and its figure, and say where they went."""
+    from sim.io import save_figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [save(folder), save_figure(figure, folder / figure_name)]
+    click.echo("\nWrote " + ", ".join(str(p) for p in written))

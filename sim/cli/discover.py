@@ -1,0 +1,66 @@
+"""``parley discover RESULTS --target EXPRESSION``: where in the inputs does the target hold?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli.analysis_io import cells_option, load_or_fail, out_option, write_outputs
+
+
+@click.command("discover")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--target",
+    required=True,
+    help="Which worlds are of interest, e.g. 'agreed' or 'agreed and gain.ukraine > 0' "
+    "(columns of runs.parquet; and, or, not, comparisons).",
+)
+@cells_option("Analyse")
+@click.option(
+    "--max-worlds",
+    type=click.IntRange(min=100),
+    default=20_000,
+    help="Worlds per cell PRIM and CART read (the first ones).",
+)
+@click.option(
+    "--box",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Choose this box of the peeling trajectory  [default: the best F-score]",
+)
+@out_option("discovery.json and discovery.png")
+def command(
+    results: Path,
+    target: str,
+    cells: tuple[int, ...],
+    max_worlds: int,
+    box: int | None,
+    out_dir: Path | None,
+) -> None:
+    """Find the region of the uncertain inputs where TARGET holds: a PRIM box and a CART tree.
+
+    Prints each cell's box in words with its limits and quasi-p-values, and the tree's densest
+    leaves; writes discovery.json (read by `parley report`) and discovery.png (the
+    coverage/density trade-off and the box's limits).  Reads runs.parquet and manifest.json only.
+    """
+    from sim.analysis.discovery import DiscoveryInputError
+    from sim.analysis.discovery_results import discover, format_discovery, save_discovery
+    from sim.analysis.targets import TargetError
+    from sim.output.figures.discovery import discovery_plot
+
+    loaded = load_or_fail(results, cells)
+    try:
+        report = discover(loaded, target, cells=list(cells), max_worlds=max_worlds, box=box)
+    except TargetError as error:
+        raise click.BadParameter(str(error), param_hint="--target") from None
+    except DiscoveryInputError as error:
+        raise click.BadParameter(str(error), param_hint="--target/--box") from None
+    click.echo(format_discovery(report))
+    write_outputs(
+        out_dir or loaded.path,
+        lambda folder: save_discovery(report, folder),
+        discovery_plot(report),
+        "discovery.png",
+    )

@@ -1,0 +1,62 @@
+"""``parley sensitivity RESULTS``: which uncertain inputs decide an outcome, per cell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli.analysis_io import cells_option, load_or_fail, out_option, write_outputs
+
+
+@click.command("sensitivity")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--outcome",
+    "outcomes",
+    multiple=True,
+    default=("agreed",),
+    help="Outcome column to explain (repeat for several): agreed, round, term.ISSUE, "
+    "gain.ACTOR, ... any number column of runs.parquet.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["sobol", "morris", "pawn"]),
+    default=None,
+    help="Sobol' indices (design: sobol), Morris screening (design: morris) or the "
+    "distribution-free PAWN index (any sweep)  [default: follows the sweep's design]",
+)
+@cells_option("Analyse")
+@click.option("--top", type=click.IntRange(min=1), default=10, help="Inputs shown per table.")
+@out_option("sensitivity.json and sensitivity.png")
+def command(
+    results: Path,
+    outcomes: tuple[str, ...],
+    method: str | None,
+    cells: tuple[int, ...],
+    top: int,
+    out_dir: Path | None,
+) -> None:
+    """Rank the uncertain inputs of a sweep by how much they decide each outcome.
+
+    Writes a table per cell and outcome, sensitivity.json (read by `parley report`) and
+    sensitivity.png (ranked bars with their intervals).  A salience table sampled from a
+    Dirichlet is one input.  Reads runs.parquet and manifest.json only.
+    """
+    from sim.analysis.sensitivity import SensitivityInputError
+    from sim.analysis.sensitivity_results import analyse, format_sensitivity, save_sensitivity
+    from sim.output.figures.sensitivity import sensitivity_plot
+
+    loaded = load_or_fail(results, cells)
+    try:
+        report = analyse(loaded, outcomes, method=method, cells=list(cells))  # type: ignore[arg-type]
+    except SensitivityInputError as error:
+        hint = "--outcome" if "outcome column" in str(error) else "--method/RESULTS"
+        raise click.BadParameter(str(error), param_hint=hint) from None
+    click.echo(format_sensitivity(report, top=top))
+    write_outputs(
+        out_dir or loaded.path,
+        lambda folder: save_sensitivity(report, folder),
+        sensitivity_plot(report, top=top),
+        "sensitivity.png",
+    )
