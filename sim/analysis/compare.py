@@ -60,6 +60,8 @@ def pick_side(results: Results, cell: int | None, which: str) -> Side:
 
 
 class ProportionDifference(TypedDict):
+    """The difference in P(agreement) between B and A, with its Newcombe interval."""
+
     n_a: int
     n_b: int
     agreed_a: int
@@ -72,6 +74,8 @@ class ProportionDifference(TypedDict):
 
 
 class IssueComparison(TypedDict):
+    """One issue's agreed terms under A and B: medians, their shift and the tests."""
+
     n_a: int
     n_b: int
     median_a: float | None
@@ -85,6 +89,8 @@ class IssueComparison(TypedDict):
 
 
 class Comparison(TypedDict):
+    """The whole comparison of B against A (what ``compare`` returns)."""
+
     a: str
     b: str
     agreement: ProportionDifference
@@ -263,7 +269,8 @@ def compare(
 
 def _agreed_terms(records: pd.DataFrame, issue: str) -> np.ndarray:
     values = records.loc[records["agreed"].astype(bool), TERM + issue].to_numpy(dtype=float)
-    return values[np.isfinite(values)]
+    agreed: np.ndarray = values[np.isfinite(values)]
+    return agreed
 
 
 def _f(value: float | None, spec: str) -> str:

@@ -54,14 +54,17 @@ class PrimResult:
 
     @property
     def coverage(self) -> float:
+        """Share of the cases of interest inside the chosen box."""
         return float(self.trajectory["coverage"].iloc[self.chosen])
 
     @property
     def density(self) -> float:
+        """Share of the worlds inside the chosen box that are cases of interest."""
         return float(self.trajectory["density"].iloc[self.chosen])
 
     @property
     def mass(self) -> float:
+        """Share of all worlds inside the chosen box."""
         return float(self.trajectory["mass"].iloc[self.chosen])
 
 

@@ -152,7 +152,7 @@ def first_order_share(outcome: np.ndarray, values: np.ndarray, bins: int = 20) -
     if occupied < 2:
         return 0.0
     chance = (occupied - 1) / (n - 1)
-    return max(0.0, (between / total - chance) / (1.0 - chance))
+    return max(0.0, float((between / total - chance) / (1.0 - chance)))
 
 
 def regression_r2(outcome: np.ndarray, columns: Sequence[np.ndarray]) -> float:
@@ -178,7 +178,7 @@ def regression_r2(outcome: np.ndarray, columns: Sequence[np.ndarray]) -> float:
         return 0.0
     coef, *_ = np.linalg.lstsq(matrix, y, rcond=None)
     residual = float(np.sum((y - matrix @ coef) ** 2))
-    return max(0.0, 1.0 - (residual / (n - k)) / (total / (n - 1)))
+    return max(0.0, float(1.0 - (residual / (n - k)) / (total / (n - 1))))
 
 
 # --------------------------------------------------------------------------------------------

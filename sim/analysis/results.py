@@ -47,6 +47,7 @@ class Results:
 
     @property
     def experiment(self) -> Mapping[str, Any]:
+        """The experiment entry of the manifest (empty for a folder without one)."""
         experiment = self.manifest.get("experiment")
         return experiment if isinstance(experiment, Mapping) else {}
 
@@ -57,6 +58,7 @@ class Results:
 
     @property
     def description(self) -> str:
+        """The experiment's description (the question it asks), or empty."""
         return str(self.experiment.get("description") or "")
 
     @property
@@ -65,6 +67,7 @@ class Results:
         return sorted(int(c) for c in pd.unique(self.runs["cell"]))
 
     def cell_info(self, cell: int) -> CellInfo:
+        """The manifest's entry for ``cell``."""
         for info in self.cells:
             if info.cell == cell:
                 return info
@@ -111,6 +114,7 @@ class Results:
         return label if len(self.cells) == 1 else f"{cell}: {label}"
 
     def labels(self) -> dict[int, str]:
+        """Every cell's label, by cell id."""
         return {c: self.cell_label(c) for c in self.cell_ids}
 
     def select(self, cells: Sequence[int] | None) -> Results:
@@ -125,6 +129,7 @@ class Results:
         return Results(self.path, runs, self.manifest, self.scenarios, kept)
 
     def summarize(self) -> list[CellSummary]:
+        """Per-cell summaries of the records (:func:`sim.analysis.summaries.summarize`)."""
         return summarize(self.runs, self.issues, self.actors, labels=self.labels())
 
 

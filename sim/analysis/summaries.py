@@ -18,6 +18,8 @@ from sim.core.records import END_REASONS, GAIN, TERM
 
 
 class TermSummary(TypedDict):
+    """The agreed terms on one issue: count, median and 5th/95th percentiles."""
+
     n: int
     median: float | None
     p05: float | None
@@ -25,16 +27,22 @@ class TermSummary(TypedDict):
 
 
 class GainSummary(TypedDict):
+    """An actor's mean gain over no deal, in all worlds and in agreed ones."""
+
     mean: float | None
     mean_if_agreed: float | None
 
 
 class RoundsSummary(TypedDict):
+    """When the talks ended: mean and median round."""
+
     mean: float | None
     median: float | None
 
 
 class CellSummary(TypedDict):
+    """One cell's summary: P(agreement) with its interval, end reasons, terms, gains, rounds."""
+
     cell: int
     label: str
     n: int

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
+
+from sim.cli.common import fail
 
 APP_EXTRA_HINT = "the page needs the 'app' extra: pip install -e '.[app]'"
 APP_PACKAGES = ("solara", "altair", "networkx")  # what mesa.visualization and the page import
@@ -38,23 +38,16 @@ def command(scenario: str, port: int, host: str) -> None:
     try:
         load_scenario(scenario)
     except InputError as error:
-        click.echo(error.format(), err=True)
-        sys.exit(2)
+        fail(error.format())
     from importlib.util import find_spec
 
     missing_packages = [name for name in APP_PACKAGES if find_spec(name) is None]
     if missing_packages:
-        click.echo(
-            f"parley app: {APP_EXTRA_HINT} (missing: {', '.join(missing_packages)})", err=True
-        )
-        sys.exit(2)
+        fail(f"parley app: {APP_EXTRA_HINT} (missing: {', '.join(missing_packages)})")
     from sim.app.server import missing_offline_assets, port_free, serve
 
     if not port_free(host, port):
-        click.echo(
-            f"parley app: port {port} on {host} is in use; pick another with --port", err=True
-        )
-        sys.exit(2)
+        fail(f"parley app: port {port} on {host} is in use; pick another with --port")
     missing = missing_offline_assets()
     if missing:
         click.echo(

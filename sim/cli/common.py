@@ -1,13 +1,25 @@
-"""What the analysis commands share: the --set, --json and --out options, and their ending
-(write the figure, then print JSON or text)."""
+"""What the commands share: exiting with status 2 on bad input, the --set, --json and --out
+options, and the analysis commands' ending (write the figure, then print JSON or text)."""
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import click
+
+BAD_INPUT = 2
+"""The exit status of every command given bad input (a file, an option, a results folder)."""
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``message`` on stderr and exit with status 2: bad input, never a traceback."""
+    click.echo(message, err=True)
+    sys.exit(BAD_INPUT)
+
 
 set_option = click.option(
     "--set",
@@ -18,8 +30,10 @@ set_option = click.option(
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 
+Command = TypeVar("Command", bound=Callable[..., Any])
 
-def out_option(filename: str) -> Any:
+
+def out_option(filename: str) -> Callable[[Command], Command]:
     """The --out option of a command that writes ``filename``."""
     return click.option(
         "--out",

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from sim.cli.common import fail
+
 
 @click.command("compare")
 @click.argument("results_a", type=click.Path(path_type=Path))
@@ -48,7 +50,7 @@ def command(
     try:
         loaded_a = load_results(results_a)
     except ResultsError as error:
-        raise click.BadParameter(str(error), param_hint="RESULTS_A") from None
+        fail(f"parley compare: RESULTS_A: {error}")
     if results_b is None:
         if cell_a is None or cell_b is None:
             raise click.UsageError(
@@ -59,15 +61,15 @@ def command(
         try:
             loaded_b = load_results(results_b)
         except ResultsError as error:
-            raise click.BadParameter(str(error), param_hint="RESULTS_B") from None
+            fail(f"parley compare: RESULTS_B: {error}")
     try:
         side_a = pick_side(loaded_a, cell_a, "A")
     except ResultsError as error:
-        raise click.BadParameter(str(error), param_hint="--cell-a") from None
+        fail(f"parley compare: --cell-a: {error}")
     try:
         side_b = pick_side(loaded_b, cell_b, "B")
     except ResultsError as error:
-        raise click.BadParameter(str(error), param_hint="--cell-b") from None
+        fail(f"parley compare: --cell-b: {error}")
 
     from sim.io import save_figure, write_text
 

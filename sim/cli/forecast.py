@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import json_option, out_option, set_option
+from sim.cli.common import fail, json_option, out_option, set_option
 
 
 @click.command(name="forecast")
@@ -63,8 +63,7 @@ def command(
     try:
         scenario = load_scenario(scenario_file, settings)
     except InputError as error:
-        click.echo(error.format(), err=True)
-        raise SystemExit(2) from None
+        fail(error.format())
 
     from sim.forecast.axiomatic import bargaining_weights, parse_weights
     from sim.forecast.registry import Options, UnknownModelError
@@ -81,11 +80,9 @@ def command(
     try:
         table = forecast_table(scenario, runs, options, list(names) or None)
     except UnknownModelError as error:
-        click.echo(f"Error: --model: {error}", err=True)
-        raise SystemExit(2) from None
+        fail(f"Error: --model: {error}")
     except ValueError as error:
-        click.echo(f"Error: {error}", err=True)
-        raise SystemExit(2) from None
+        fail(f"Error: {error}")
 
     from sim.cli.common import save_and_print
     from sim.output.figures.forecast import forecast_figure

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 import sim
+from sim.cli.common import fail
 from sim.errors import InputError, display_path
 from sim.scenario.discovery import SCENARIO_SUFFIXES
 from sim.scenario.yaml_source import read_yaml
@@ -91,8 +92,7 @@ def command(scenarios_dir: Path | None, experiments_dir: Path | None) -> None:
         ("Experiments", experiments_dir or default_folder("experiments")),
     ]
     if sections[0][1] is None:
-        click.echo("no scenarios folder found (looked for ./scenarios)", err=True)
-        raise SystemExit(2)
+        fail("no scenarios folder found (looked for ./scenarios)")
     found = [(title, folder, catalogue(folder)) for title, folder in sections if folder is not None]
     width = max((len(entry.name) for _, _, entries in found for entry in entries), default=0)
     for title, folder, entries in found:

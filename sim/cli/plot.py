@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from sim.cli.common import fail
+
 
 @click.command("plot")
 @click.argument("results", type=click.Path(path_type=Path))
@@ -40,7 +42,7 @@ def command(results: Path, out_dir: Path | None, fmt: str, cells: tuple[int, ...
         loaded = load_results(results)
         loaded.select(list(cells))
     except ResultsError as error:
-        raise click.BadParameter(str(error), param_hint="RESULTS") from None
+        fail(f"parley plot: RESULTS: {error}")
     paths = write_all_figures(loaded, out_dir or loaded.path / "figures", fmt, cells=list(cells))
     for path in paths:
         click.echo(str(path))

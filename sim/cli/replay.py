@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from dataclasses import replace
 from pathlib import Path
 
 import click
+
+from sim.cli.common import fail
 
 
 @click.command("replay")
@@ -47,8 +48,7 @@ def command(results: Path, world: int, cell: int | None, as_json: bool, out: Pat
     try:
         replay = replay_world(results, world, cell)
     except SweepError as error:
-        click.echo(f"parley replay: {error}", err=True)
-        sys.exit(2)
+        fail(f"parley replay: {error}")
 
     from sim.cli.run import write_run_outputs
     from sim.core.runner import run_single

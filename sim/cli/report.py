@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from sim.cli.common import fail
+
 
 @click.command("report")
 @click.argument("results", type=click.Path(path_type=Path))
@@ -33,6 +35,6 @@ def command(results: Path, out_file: Path | None, cells: tuple[int, ...]) -> Non
         loaded = load_results(results)
         loaded.select(list(cells))
     except ResultsError as error:
-        raise click.BadParameter(str(error), param_hint="RESULTS") from None
+        fail(f"parley report: RESULTS: {error}")
     path = write_report(loaded, out_file, cells=list(cells))
     click.echo(str(path))

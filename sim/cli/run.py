@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
+
+from sim.cli.common import fail
 
 
 def write_run_outputs(run: Any, out: Path, *, title: str | None = None) -> list[Path]:
@@ -79,8 +80,7 @@ def command(
     try:
         loaded = load_scenario(scenario, assignments)
     except InputError as error:
-        click.echo(error.format(), err=True)
-        sys.exit(2)
+        fail(error.format())
 
     from sim.core.runner import run_single
     from sim.output.describe import describe_record

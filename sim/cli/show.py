@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from sim.cli.common import fail
 from sim.errors import InputError, Loc, display_path
 from sim.scenario.inheritance import ResolvedScenario
 from sim.scenario.loader import load_resolved
@@ -158,6 +159,5 @@ def command(scenario: str, assignments: tuple[str, ...]) -> None:
     try:
         resolved = load_resolved(scenario, assignments)
     except InputError as error:
-        click.echo(error.format(), err=True)
-        raise SystemExit(2) from None
+        fail(error.format())
     click.echo(annotated_yaml(resolved), nl=False)

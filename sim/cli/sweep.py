@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from sim.cli.common import fail
+
 
 @click.command("sweep")
 @click.argument("experiment", metavar="EXPERIMENT")
@@ -103,8 +105,7 @@ def command(
     try:
         loaded = load_experiment(experiment)
     except InputError as error:
-        click.echo(error.format(), err=True)
-        sys.exit(2)
+        fail(error.format())
     if runs is not None:
         loaded = loaded.with_runs(runs)
     if design is not None:
@@ -131,12 +132,8 @@ def command(
             err=True,
         )
         sys.exit(130)
-    except SweepError as error:
-        click.echo(f"parley sweep: {error}", err=True)
-        sys.exit(2)
-    except OverrideError as error:  # a sampled world the model rejects (e.g. zero recognition)
-        click.echo(f"parley sweep: {error}", err=True)
-        sys.exit(2)
+    except (SweepError, OverrideError) as error:  # OverrideError: a sampled world out of bounds
+        fail(f"parley sweep: {error}")
 
     summaries = summarize_sweep(result.out)
     if as_json:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from sim.cli.common import fail
 from sim.errors import InputError
 from sim.scenario.loader import load_resolved
 from sim.scenario.yaml_source import read_yaml
@@ -39,15 +39,7 @@ def check_file(name_or_path: str, *, strict: bool = False) -> str:
 def _check_experiment(path: Path) -> str:
     from sim.experiment.loader import load_experiment
 
-    try:
-        experiment = load_experiment(path)
-    except InputError:
-        raise
-    except Exception as error:  # an experiment error that does not derive from InputError
-        problems = getattr(error, "problems", None)
-        if not problems:
-            raise
-        raise InputError(problems) from None
+    experiment = load_experiment(path)
     name = getattr(experiment, "name", None)
     return f"experiment '{name}'" if name else "experiment"
 
@@ -78,5 +70,4 @@ def command(files: tuple[str, ...], strict: bool) -> None:
         else:
             click.echo(f"OK  {name}  ({summary})")
     if failed:
-        click.echo(f"{failed} of {len(files)} file{'s' * (len(files) != 1)} invalid", err=True)
-        sys.exit(2)
+        fail(f"{failed} of {len(files)} file{'s' * (len(files) != 1)} invalid")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from sim.cli.common import json_option, out_option, set_option
+from sim.cli.common import fail, json_option, out_option, set_option
 
 if TYPE_CHECKING:
     from sim.analysis.zopa.zone import Weights
@@ -53,8 +53,7 @@ def command(
     try:
         scenario = load_scenario(scenario_file, settings)
     except InputError as error:
-        click.echo(error.format(), err=True)
-        raise SystemExit(2) from None
+        fail(error.format())
 
     from sim.analysis.zopa.text import describe
     from sim.analysis.zopa.zone import zone_of_agreement
@@ -63,8 +62,7 @@ def command(
     try:
         result = zone_of_agreement(scenario, round_, cast("Weights", weights), samples)
     except ValueError as error:
-        click.echo(f"Error: {error}", err=True)
-        raise SystemExit(2) from None
+        fail(f"Error: {error}")
 
     from sim.cli.common import save_and_print
 

@@ -41,6 +41,7 @@ class Structure:
 
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:
+        """The structure of ``scenario``."""
         actors = tuple(scenario.actors)
         specs = list(scenario.actors.values())
         order = scenario.protocol.order or list(actors)
@@ -93,6 +94,7 @@ class WorldBatch:
 
     @property
     def size(self) -> int:
+        """The number of worlds N."""
         return int(self.worlds.shape[0])
 
     def take(self, rows: IntArray) -> WorldBatch:

@@ -44,6 +44,7 @@ class DualProblem:
         self.own = np.full(position.shape[0], -np.inf) if own is None else own
 
     def take(self, rows: IntArray) -> DualProblem:
+        """The sub-problem of the given worlds."""
         return DualProblem(
             self.position[rows],
             self.salience[rows],
@@ -86,6 +87,7 @@ class DualProblem:
         )
 
     def utilities(self, x: FloatArray) -> FloatArray:
+        """Smoothed utilities of packages x (N, K) for every actor, (N, A)."""
         if not self.any_linear:
             z = x[:, None, :] - self.position
             quadratic: FloatArray = 1.0 - reduce_short(np.add, self.salience * (z * z), 2)
@@ -363,6 +365,7 @@ class DualProblem:
         return package, final, converged
 
     def exact_utilities(self, x: FloatArray) -> FloatArray:
+        """Exact (unsmoothed) utilities of packages x (N, K) for every actor, (N, A)."""
         distance = np.abs(x[:, None, :] - self.position)
         shaped = distance * distance  # (a mask broadcast along the actors is slow in np.where)
         if self.any_linear:

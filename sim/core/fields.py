@@ -27,11 +27,13 @@ class FieldRange:
     high_open: bool = False
 
     def contains(self, value: float) -> bool:
+        """Whether ``value`` is a finite number in the range."""
         above = value > self.low if self.low_open else value >= self.low
         below = value < self.high if self.high_open else value <= self.high
         return bool(above and below and math.isfinite(value))
 
     def within_unit_interval(self) -> bool:
+        """Whether the whole range lies in [0, 1]."""
         return self.low >= 0.0 and self.high <= 1.0
 
     def __str__(self) -> str:
@@ -40,6 +42,7 @@ class FieldRange:
         return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
 
     def clip(self, values: FloatArray) -> FloatArray:
+        """``values`` clipped into the range (just inside an open end)."""
         low = np.nextafter(self.low, np.inf) if self.low_open else self.low
         high = np.nextafter(self.high, -np.inf) if self.high_open else self.high
         result: FloatArray = np.clip(values, low, high)
@@ -79,6 +82,7 @@ class SampleableField:
 
     @property
     def width(self) -> int:
+        """The number of lanes (1 for a scalar, K for a table)."""
         return len(self.base)
 
 

@@ -31,10 +31,12 @@ END_REASON_NAMES = ("open", "agreement", "breakdown", "deadline")
 
 
 def issues_of(columns: Mapping[str, Any]) -> list[str]:
+    """The issues named by a record's ``term.<issue>`` columns, in order."""
     return [name.removeprefix("term.") for name in columns if name.startswith("term.")]
 
 
 def actors_of(columns: Mapping[str, Any]) -> list[str]:
+    """The actors named by a record's ``utility.<actor>`` columns, in order."""
     return [name.removeprefix("utility.") for name in columns if name.startswith("utility.")]
 
 

@@ -71,6 +71,7 @@ class Parameter:
         prior: Uniform | Normal | Beta | Triangular | Dirichlet | Choice,
         field: SampleableField,
     ) -> Parameter:
+        """The parameter that draws ``prior`` for ``field`` at ``path``, on its own stream."""
         return cls(path, prior, field, parameter_stream(path))
 
     @property

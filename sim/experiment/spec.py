@@ -89,6 +89,7 @@ class ExperimentSpec(BaseModel):
 
     @property
     def scenario_refs(self) -> list[str]:
+        """The scenario references, as a list."""
         return [self.scenario] if isinstance(self.scenario, str) else list(self.scenario)
 
 
@@ -104,6 +105,7 @@ class Cell:
 
     @property
     def label(self) -> str:
+        """The cell's scenario and factor values, for tables and figures."""
         values = ", ".join(f"{path}={_shown(value)}" for path, value in self.factors.items())
         return f"{self.scenario_name}" + (f" [{values}]" if values else "")
 
@@ -126,26 +128,32 @@ class Experiment:
 
     @property
     def name(self) -> str:
+        """The experiment's name."""
         return self.spec.name
 
     @property
     def description(self) -> str:
+        """The experiment's description (its question)."""
         return self.spec.description
 
     @property
     def seed(self) -> int:
+        """The experiment's seed."""
         return self.spec.seed
 
     @property
     def runs(self) -> int:
+        """Worlds per cell."""
         return self.spec.runs
 
     @property
     def design(self) -> DesignName:
+        """How worlds sample the priors (Monte Carlo, Latin, Sobol, Morris)."""
         return self.spec.design
 
     @property
     def n_worlds(self) -> int:
+        """Worlds over all cells."""
         return self.runs * len(self.cells)
 
     def with_runs(self, runs: int) -> Experiment:
@@ -159,6 +167,7 @@ class Experiment:
         return replace(self, spec=self.spec.model_copy(update={"design": design}))
 
     def cell(self, index: int) -> Cell:
+        """Cell ``index``."""
         if not 0 <= index < len(self.cells):
             raise IndexError(f"no cell {index}; cells are 0..{len(self.cells) - 1}")
         return self.cells[index]

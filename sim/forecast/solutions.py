@@ -85,9 +85,11 @@ class Program:
         return np.concatenate([x, t, np.asarray(extra, dtype=np.float64)])
 
     def package(self, z: FloatArray) -> FloatArray:
+        """The package part of the variables z, clipped to [0, 1]^K."""
         return np.clip(z[: self.k], 0.0, 1.0)
 
     def smooth_utilities(self, z: FloatArray) -> FloatArray:
+        """Utilities with the linear kinks smoothed by their epigraph variables."""
         x = z[: self.k]
         t = z[self.k : self.k + self.n_t].reshape(len(self.linear_rows), self.k)
         p, s = self.parties.position, self.parties.salience
@@ -97,6 +99,7 @@ class Program:
         return result
 
     def utility_jacobian(self, z: FloatArray) -> FloatArray:
+        """The Jacobian of :meth:`smooth_utilities` with respect to z."""
         x = z[: self.k]
         p, s = self.parties.position, self.parties.salience
         jac = np.zeros((p.shape[0], self.size))
@@ -130,6 +133,7 @@ class Program:
         ]
 
     def bounds(self, extra: Sequence[tuple[float, float]] = ()) -> list[tuple[float, float]]:
+        """Bounds of the variables z (packages and epigraph variables), then ``extra``."""
         return [(0.0, 1.0)] * (self.k + self.n_t) + list(extra)
 
 

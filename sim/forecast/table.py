@@ -60,7 +60,8 @@ class ForecastTable:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary (NaN as None)."""
-        return _plain(asdict(self))
+        plain: dict[str, Any] = _plain(asdict(self))
+        return plain
 
 
 def _plain(value: Any) -> Any:

@@ -118,14 +118,17 @@ class Scenario(Frozen):
 
     @property
     def issue_names(self) -> list[str]:
+        """The issue keys, in file order."""
         return list(self.issues)
 
     @property
     def actor_names(self) -> list[str]:
+        """The actor keys, in file order."""
         return list(self.actors)
 
     @property
     def veto_players(self) -> list[str]:
+        """The keys of the actors that hold a veto."""
         return [key for key, actor in self.actors.items() if actor.veto]
 
 

@@ -55,6 +55,7 @@ class Locator:
         return Origin(self.file, None)
 
     def line(self, loc: Sequence[str | int]) -> int | None:
+        """The line that set ``loc`` (or its nearest existing parent)."""
         return self.origin(loc).line
 
     def problem(self, loc: Sequence[str | int], message: str, hint: str | None = None) -> Problem:

@@ -37,10 +37,12 @@ class Chunk:
 
     @property
     def size(self) -> int:
+        """Worlds in the chunk."""
         return self.stop - self.start
 
     @property
     def file_name(self) -> str:
+        """The chunk's part file name."""
         return f"cell{self.cell:05d}-chunk{self.index:07d}.arrows"
 
 
@@ -80,6 +82,8 @@ class ChunkTask:
 
 @dataclass(frozen=True)
 class ChunkDone:
+    """A finished chunk: which, how many rows, how long it took."""
+
     chunk: Chunk
     rows: int
     seconds: float

@@ -141,10 +141,12 @@ def build_manifest(
 
 
 def write_json_atomic(payload: Mapping[str, Any], path: Path) -> None:
+    """Write ``payload`` as indented JSON at ``path``, atomically."""
     write_text(path, json.dumps(payload, indent=2) + "\n")
 
 
 def read_manifest(directory: Path) -> dict[str, Any] | None:
+    """The manifest of a results folder, or None if it has none."""
     path = directory / MANIFEST_FILE
     if not path.exists():
         return None

@@ -34,6 +34,7 @@ def read_part(path: Path) -> pa.Table:
 
 
 def read_part_schema(path: Path) -> pa.Schema:
+    """The Arrow schema of a part file, without reading its rows."""
     with pa.memory_map(str(path)) as source:
         return pa.ipc.open_stream(source).schema
 

@@ -34,6 +34,7 @@ class WorldReplay:
 
     @property
     def scenario(self) -> Scenario:
+        """The cell's scenario."""
         return self.cell.scenario
 
     def overrides(self) -> dict[str, float]:

@@ -68,6 +68,7 @@ class SweepResult:
 
     @property
     def n_worlds(self) -> int:
+        """Worlds in the sweep (all cells)."""
         return int(self.manifest["n_worlds"])
 
 

@@ -102,6 +102,7 @@ def _grid(count: int, max_columns: int) -> tuple[int, int]:
 
 
 def panel_grid(fig: AnyFigure, count: int, max_columns: int, **kwargs: Any) -> list[Axes]:
+    """``count`` axes on a grid of at most ``max_columns`` columns; spare cells hidden."""
     rows, columns = _grid(count, max_columns)
     grid = fig.subplots(rows, columns, squeeze=False, **kwargs)
     axes = [ax for row in grid for ax in row]
