@@ -74,8 +74,7 @@ def command(
         chosen_weights = parse_weights(weights)
         bargaining_weights(scenario, chosen_weights)
     except ValueError as error:
-        click.echo(f"Error: --weights: {error}", err=True)
-        raise SystemExit(2) from None
+        fail(f"Error: --weights: {error}")
     options = Options(weights=chosen_weights, rounds=rounds, persistence=persistence)
     try:
         table = forecast_table(scenario, runs, options, list(names) or None)
