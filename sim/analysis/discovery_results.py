@@ -57,6 +57,7 @@ class DiscoveryReport:
     """The :func:`~sim.analysis.sensitivity_results.sweep_stamp` of the records it read."""
 
     def to_json(self) -> dict[str, Any]:
+        """The report as a JSON-ready dictionary."""
         return {
             "name": self.name,
             "sweep": self.sweep,
@@ -66,6 +67,7 @@ class DiscoveryReport:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DiscoveryReport:
+        """The report read back from :meth:`to_json`'s dictionary."""
         return cls(
             str(data["name"]),
             str(data["target"]),

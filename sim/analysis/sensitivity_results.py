@@ -83,6 +83,7 @@ class SensitivityReport:
     """The :func:`sweep_stamp` of the records it was computed from."""
 
     def to_json(self) -> dict[str, Any]:
+        """The report as a JSON-ready dictionary."""
         return {
             "name": self.name,
             "sweep": self.sweep,
@@ -105,6 +106,7 @@ class SensitivityReport:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SensitivityReport:
+        """The report read back from :meth:`to_json`'s dictionary."""
         analyses = tuple(
             CellSensitivity(
                 int(a["cell"]),

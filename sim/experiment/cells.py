@@ -177,53 +177,30 @@ def _unknown_path_hint(pattern: str, scenarios: Sequence[Scenario]) -> tuple[str
     return "names no field that can be sampled per world", did_you_mean(pattern, options)
 
 
+CellProblem = tuple[tuple[str | int, ...], str, str | None]
+"""A problem with an experiment's cells: (location in the experiment file, message, hint)."""
+
+
 def build_cells(
     spec: ExperimentSpec, scenarios: Mapping[str, Scenario]
-) -> tuple[tuple[Cell, ...], list[tuple[tuple[str | int, ...], str, str | None]]]:
+) -> tuple[tuple[Cell, ...], list[CellProblem]]:
     """Every cell of the experiment (scenarios outer, factor grid inner, in file order).
 
     Returns the cells and problems ``(location in the experiment file, message, hint)``.
     """
-    problems: list[tuple[tuple[str | int, ...], str, str | None]] = []
     factor_paths = list(spec.factors)
     grid = list(itertools.product(*(spec.factors[path] for path in factor_paths)))
     if len(grid) * len(scenarios) > MAX_CELLS:
-        problems.append(
+        return (), [
             (("factors",), f"{len(grid) * len(scenarios)} cells; at most {MAX_CELLS}", None)
-        )
-        return (), problems
-
+        ]
     # Each factor value on its own first, so a bad value is reported at its list item.
-    bad_value = False
-    for name, scenario in scenarios.items():
-        for path in factor_paths:
-            for index, value in enumerate(spec.factors[path]):
-                try:
-                    apply_factors(scenario, {path: value})
-                except InputError as error:
-                    bad_value = True
-                    for problem in error.problems:
-                        where = f" (in scenario '{name}')" if len(scenarios) > 1 else ""
-                        message = (
-                            f"{problem.field}: {problem.message}"
-                            if (problem.field and problem.field != path)
-                            else problem.message
-                        )
-                        problems.append((("factors", path, index), message + where, problem.hint))
-    for pattern in spec.uncertainty:
-        for path in factor_paths:
-            if match_pattern(pattern, [path]) or match_pattern(path, [pattern]):
-                problems.append(
-                    (
-                        ("uncertainty", pattern),
-                        f"also set by the factor '{path}'; a field is either sampled or a factor",
-                        None,
-                    )
-                )
+    problems = _factor_value_problems(spec, scenarios)
+    bad_value = bool(problems)
+    problems += _sampled_and_factor_problems(spec)
     if bad_value:
         # Still check the priors, against the scenarios without their factors.
         factor_paths, grid = [], [()]
-
     cells: list[Cell] = []
     matched: set[str] = set()
     binding_problems: dict[tuple[str, str], str | None] = {}
@@ -234,18 +211,16 @@ def build_cells(
                 cell_scenario = apply_factors(scenario, factors)
             except InputError as error:
                 shown = ", ".join(f"{k}={v}" for k, v in factors.items())
-                for problem in error.problems:
-                    problems.append(
-                        (("factors",), f"{shown} in '{name}': {problem.message}", problem.hint)
-                    )
+                problems += [
+                    (("factors",), f"{shown} in '{name}': {problem.message}", problem.hint)
+                    for problem in error.problems
+                ]
                 continue
             parameters, found = bind_parameters(spec.uncertainty, cell_scenario)
             for pattern, message, hint in found:
                 binding_problems.setdefault((pattern, message), hint)
-            fields = sampleable_fields(cell_scenario)
-            for pattern in spec.uncertainty:
-                if match_pattern(pattern, list(fields)):
-                    matched.add(pattern)
+            fields = list(sampleable_fields(cell_scenario))
+            matched.update(p for p in spec.uncertainty if match_pattern(p, fields))
             cells.append(Cell(len(cells), name, factors, cell_scenario, tuple(parameters)))
     for (pattern, message), hint in binding_problems.items():
         problems.append((("uncertainty", pattern), message, hint))
@@ -254,6 +229,42 @@ def build_cells(
             message, hint = _unknown_path_hint(pattern, list(scenarios.values()))
             problems.append((("uncertainty", pattern), message, hint))
     return (() if problems else tuple(cells)), problems
+
+
+def _factor_value_problems(
+    spec: ExperimentSpec, scenarios: Mapping[str, Scenario]
+) -> list[CellProblem]:
+    """Problems with each factor value on its own, located at its item in the factor's list."""
+    problems: list[CellProblem] = []
+    for name, scenario in scenarios.items():
+        where = f" (in scenario '{name}')" if len(scenarios) > 1 else ""
+        for path, values in spec.factors.items():
+            for index, value in enumerate(values):
+                try:
+                    apply_factors(scenario, {path: value})
+                except InputError as error:
+                    for problem in error.problems:
+                        message = (
+                            f"{problem.field}: {problem.message}"
+                            if (problem.field and problem.field != path)
+                            else problem.message
+                        )
+                        problems.append((("factors", path, index), message + where, problem.hint))
+    return problems
+
+
+def _sampled_and_factor_problems(spec: ExperimentSpec) -> list[CellProblem]:
+    """A field is either sampled (uncertainty) or a factor, never both."""
+    return [
+        (
+            ("uncertainty", pattern),
+            f"also set by the factor '{path}'; a field is either sampled or a factor",
+            None,
+        )
+        for pattern in spec.uncertainty
+        for path in spec.factors
+        if match_pattern(pattern, [path]) or match_pattern(path, [pattern])
+    ]
 
 
 def build_experiment(

@@ -128,25 +128,32 @@ def prior_problems(
                 f"values {', '.join(f'{v:g}' for v in bad)} are outside {path}'s valid range {valid}"
             )
     elif isinstance(prior, Normal | Beta):
-        name = prior.dist
-        if isinstance(prior, Beta) and not valid.within_unit_interval():
+        problems += _centred_prior_problems(prior, field)
+    return problems
+
+
+def _centred_prior_problems(prior: Normal | Beta, field: SampleableField) -> list[str]:
+    """A normal or beta prior is centred on its mean, or on the scenario's value of the field."""
+    path, valid, name = field.path, field.range, prior.dist
+    if isinstance(prior, Beta) and not valid.within_unit_interval():
+        return [
+            f"beta draws lie in [0, 1] but {path}'s valid range is {valid}; "
+            "use uniform, triangular or normal"
+        ]
+    if prior.mean is not None:
+        if not valid.contains(prior.mean):
+            return [f"mean {prior.mean:g} is outside {path}'s valid range {valid}"]
+        return []
+    problems: list[str] = []
+    for lane, base in zip(field.lanes or (path,), field.base, strict=True):
+        where = lane if field.lanes else path
+        if base is None:
             problems.append(
-                f"beta draws lie in [0, 1] but {path}'s valid range is {valid}; "
-                "use uniform, triangular or normal"
+                f"{name}: the scenario gives no value for {where} to centre on; give a mean"
             )
-        elif prior.mean is not None:
-            if not valid.contains(prior.mean):
-                problems.append(f"mean {prior.mean:g} is outside {path}'s valid range {valid}")
-        else:
-            for lane, base in zip(field.lanes or (path,), field.base, strict=True):
-                where = lane if field.lanes else path
-                if base is None:
-                    problems.append(
-                        f"{name}: the scenario gives no value for {where} to centre on; give a mean"
-                    )
-                elif isinstance(prior, Beta) and not 0.0 < base < 1.0:
-                    problems.append(
-                        f"beta: the scenario's {where} is {base:g}, on the edge of [0, 1]; "
-                        "give a mean strictly inside"
-                    )
+        elif isinstance(prior, Beta) and not 0.0 < base < 1.0:
+            problems.append(
+                f"beta: the scenario's {where} is {base:g}, on the edge of [0, 1]; "
+                "give a mean strictly inside"
+            )
     return problems

@@ -142,99 +142,115 @@ def cross_reference_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]
     actors = raw.get("actors")
     issue_names = list(issues) if isinstance(issues, Mapping) else None
     actor_names = list(actors) if isinstance(actors, Mapping) else None
-
+    protocol = raw.get("protocol")
     if isinstance(actors, Mapping) and issue_names is not None:
         for key, actor in actors.items():
-            if not isinstance(actor, Mapping):
-                continue
-            for table in ("position", "salience"):
-                values = actor.get(table)
-                if not isinstance(values, Mapping):
-                    continue
-                for issue in values:
-                    if issue not in issue_names:
-                        yield ("actors", key, table, issue), f"unknown issue '{issue}'"
-                for issue in issue_names:
-                    if issue not in values:
-                        yield ("actors", key, table), f"missing issue '{issue}'"
-                for issue, value in values.items():
-                    if not _is_number(value):
-                        continue
-                    if table == "position" and not 0.0 <= value <= 1.0:
-                        yield ("actors", key, table, issue), f"{value} is outside [0, 1]"
-                    if table == "salience" and value < 0.0:
-                        yield ("actors", key, table, issue), f"{value} is negative"
-            salience = actor.get("salience")
-            if isinstance(salience, Mapping) and all(_is_number(v) for v in salience.values()):
-                total = float(sum(salience.values()))
-                if abs(total - 1.0) > SALIENCE_TOLERANCE:
-                    yield ("actors", key, "salience"), f"saliences sum to {total:.6g}, not 1"
-
-    protocol = raw.get("protocol")
+            if isinstance(actor, Mapping):
+                yield from _actor_table_problems(key, actor, issue_names)
     if isinstance(protocol, Mapping) and actor_names is not None:
-        order = protocol.get("order")
-        if isinstance(order, list):
-            for index, name in enumerate(order):
-                if name not in actor_names:
-                    yield ("protocol", "order", index), f"unknown actor '{name}'"
-        recognition = protocol.get("recognition")
-        if isinstance(recognition, Mapping):
-            for name, value in recognition.items():
-                if name not in actor_names:
-                    yield ("protocol", "recognition", name), f"unknown actor '{name}'"
-                elif _is_number(value) and value < 0:
-                    yield ("protocol", "recognition", name), f"{value} is negative"
-            weights = [v for v in recognition.values() if _is_number(v)]
-            if weights and sum(weights) <= 0:
-                yield ("protocol", "recognition"), "recognition weights must not all be zero"
-        kind = protocol.get("kind", "random-proposer")
-        if kind == "alternating" and not order:
-            yield ("protocol", "order"), "the alternating protocol needs an 'order' of actors"
-        yield from _decision_problems(protocol, actor_names)
+        yield from _protocol_problems(protocol, actor_names)
     if isinstance(actors, Mapping):
-        vetoes = [a for a in actors.values() if isinstance(a, Mapping) and a.get("veto", True)]
-        quota = protocol.get("quota") if isinstance(protocol, Mapping) else None
-        if not vetoes and quota is None:
-            yield ("actors",), "at least one actor must hold a veto (or set protocol.quota)"
-        recognition = protocol.get("recognition") if isinstance(protocol, Mapping) else None
-        if recognition in (None, "capability"):
-            caps = [a.get("capability", 1.0) for a in actors.values() if isinstance(a, Mapping)]
-            if caps and all(_is_number(c) for c in caps) and sum(caps) <= 0:
-                yield ("actors",), "capability-based recognition needs some capability > 0"
-
-        p_break = (
-            protocol.get("breakdown_probability", 0.0) if isinstance(protocol, Mapping) else 0.0
-        )
-        for key, actor in actors.items():
-            if not isinstance(actor, Mapping):
-                continue
-            strategy = actor.get("strategy")
-            discount = actor.get("discount", 1.0)
-            mediated = isinstance(protocol, Mapping) and protocol.get("kind") == "mediated"
-            if isinstance(strategy, Mapping) and strategy.get("kind") == "equilibrium" and mediated:
-                yield (
-                    ("actors", key, "strategy", "kind"),
-                    "the equilibrium strategy needs a proposer protocol (alternating or "
-                    "random-proposer), not the mediated one",
-                )
-            if (
-                isinstance(strategy, Mapping)
-                and strategy.get("kind") == "equilibrium"
-                and _is_number(discount)
-                and _is_number(p_break)
-                and discount * (1.0 - p_break) >= 1.0
-            ):
-                yield (
-                    ("actors", key, "discount"),
-                    "the equilibrium strategy needs impatience: discount < 1 or "
-                    "protocol.breakdown_probability > 0",
-                )
-
+        settings = protocol if isinstance(protocol, Mapping) else {}
+        yield from _veto_and_capability_problems(actors, settings)
+        yield from _equilibrium_problems(actors, settings)
     dynamics = raw.get("dynamics")
     if isinstance(dynamics, Mapping) and issue_names is not None:
         for issue in dynamics:
             if issue not in issue_names:
                 yield ("dynamics", issue), f"unknown issue '{issue}'"
+
+
+def _actor_table_problems(
+    key: str, actor: Mapping[str, Any], issue_names: list[str]
+) -> Iterator[tuple[Loc, str]]:
+    """An actor's position and salience tables: known issues, all issues, values in range."""
+    for table in ("position", "salience"):
+        values = actor.get(table)
+        if not isinstance(values, Mapping):
+            continue
+        for issue in values:
+            if issue not in issue_names:
+                yield ("actors", key, table, issue), f"unknown issue '{issue}'"
+        for issue in issue_names:
+            if issue not in values:
+                yield ("actors", key, table), f"missing issue '{issue}'"
+        for issue, value in values.items():
+            if not _is_number(value):
+                continue
+            if table == "position" and not 0.0 <= value <= 1.0:
+                yield ("actors", key, table, issue), f"{value} is outside [0, 1]"
+            if table == "salience" and value < 0.0:
+                yield ("actors", key, table, issue), f"{value} is negative"
+    salience = actor.get("salience")
+    if isinstance(salience, Mapping) and all(_is_number(v) for v in salience.values()):
+        total = float(sum(salience.values()))
+        if abs(total - 1.0) > SALIENCE_TOLERANCE:
+            yield ("actors", key, "salience"), f"saliences sum to {total:.6g}, not 1"
+
+
+def _protocol_problems(
+    protocol: Mapping[str, Any], actor_names: list[str]
+) -> Iterator[tuple[Loc, str]]:
+    """The protocol's proposer order and recognition weights name actors; its rules fit."""
+    order = protocol.get("order")
+    if isinstance(order, list):
+        for index, name in enumerate(order):
+            if name not in actor_names:
+                yield ("protocol", "order", index), f"unknown actor '{name}'"
+    recognition = protocol.get("recognition")
+    if isinstance(recognition, Mapping):
+        for name, value in recognition.items():
+            if name not in actor_names:
+                yield ("protocol", "recognition", name), f"unknown actor '{name}'"
+            elif _is_number(value) and value < 0:
+                yield ("protocol", "recognition", name), f"{value} is negative"
+        weights = [v for v in recognition.values() if _is_number(v)]
+        if weights and sum(weights) <= 0:
+            yield ("protocol", "recognition"), "recognition weights must not all be zero"
+    kind = protocol.get("kind", "random-proposer")
+    if kind == "alternating" and not order:
+        yield ("protocol", "order"), "the alternating protocol needs an 'order' of actors"
+    yield from _decision_problems(protocol, actor_names)
+
+
+def _veto_and_capability_problems(
+    actors: Mapping[str, Any], protocol: Mapping[str, Any]
+) -> Iterator[tuple[Loc, str]]:
+    """Someone must hold a veto (or a quota decide), and capability recognition needs capability."""
+    vetoes = [a for a in actors.values() if isinstance(a, Mapping) and a.get("veto", True)]
+    if not vetoes and protocol.get("quota") is None:
+        yield ("actors",), "at least one actor must hold a veto (or set protocol.quota)"
+    if protocol.get("recognition") in (None, "capability"):
+        caps = [a.get("capability", 1.0) for a in actors.values() if isinstance(a, Mapping)]
+        if caps and all(_is_number(c) for c in caps) and sum(caps) <= 0:
+            yield ("actors",), "capability-based recognition needs some capability > 0"
+
+
+def _equilibrium_problems(
+    actors: Mapping[str, Any], protocol: Mapping[str, Any]
+) -> Iterator[tuple[Loc, str]]:
+    """The equilibrium strategy needs a proposer protocol and impatience."""
+    p_break = protocol.get("breakdown_probability", 0.0)
+    mediated = protocol.get("kind") == "mediated"
+    for key, actor in actors.items():
+        if not isinstance(actor, Mapping):
+            continue
+        strategy = actor.get("strategy")
+        if not (isinstance(strategy, Mapping) and strategy.get("kind") == "equilibrium"):
+            continue
+        discount = actor.get("discount", 1.0)
+        if mediated:
+            yield (
+                ("actors", key, "strategy", "kind"),
+                "the equilibrium strategy needs a proposer protocol (alternating or "
+                "random-proposer), not the mediated one",
+            )
+        if _is_number(discount) and _is_number(p_break) and discount * (1.0 - p_break) >= 1.0:
+            yield (
+                ("actors", key, "discount"),
+                "the equilibrium strategy needs impatience: discount < 1 or "
+                "protocol.breakdown_probability > 0",
+            )
 
 
 def _decision_problems(

@@ -29,6 +29,7 @@ from sim.errors import SweepError, SweepInterrupted
 from sim.experiment.spec import Experiment
 from sim.sweep.backends import _Progress, _run_dask, _run_local, default_workers
 from sim.sweep.chunks import (
+    Chunk,
     ChunkDone,
     ChunkTask,
     default_chunk_size,
@@ -95,38 +96,11 @@ def run_sweep(
     out_dir = Path(out)
     parts_dir = out_dir / PARTS_DIR
     n_workers = workers if workers is not None else default_workers()
-    if n_workers < 1:
-        raise SweepError("--workers must be at least 1")
-    if backend not in ("local", "dask"):
-        raise SweepError(f"unknown backend '{backend}'; use local or dask")
-    if chunk_size is not None and chunk_size < 1:
-        raise SweepError("--chunk-size must be at least 1")
-
+    _check_arguments(n_workers, backend, chunk_size)
     previous = read_manifest(out_dir) if out_dir.exists() else None
-    if resume:
-        if previous is None:
-            raise SweepError(
-                f"{out_dir}: nothing to resume (no {MANIFEST_FILE}); run without --resume"
-            )
-        recorded = int(previous.get("chunk_size", 0))
-        if chunk_size is not None and chunk_size != recorded:
-            raise SweepError(
-                f"{out_dir} was started with --chunk-size {recorded}; resume with the same size "
-                "(or leave --chunk-size out)"
-            )
-        chunk_size = recorded
-        _check_same_sweep(previous, experiment, chunk_size, out_dir)
-    else:
-        unfinished = previous is not None and previous.get("status") != "complete"
-        if unfinished and _has_parts(parts_dir) and not force:
-            raise SweepError(
-                f"{out_dir} holds an unfinished sweep; pass --resume to finish it, or "
-                "--force to start again"
-            )
-        if chunk_size is None:
-            chunk_size = default_chunk_size(experiment.runs, len(experiment.cells), n_workers)
-        if parts_dir.exists():
-            shutil.rmtree(parts_dir)
+    chunk_size = _prepare_folder(
+        experiment, out_dir, previous, chunk_size, n_workers, resume=resume, force=force
+    )
 
     chunks = plan_chunks(len(experiment.cells), experiment.runs, chunk_size)
     runs_path = out_dir / RUNS_FILE
@@ -161,19 +135,7 @@ def run_sweep(
         write_json_atomic(build_manifest(experiment, **manifest_args), manifest_path)
 
     todo = [c for c in chunks if c.file_name not in done]
-    tasks = [
-        ChunkTask(
-            chunk,
-            experiment.cells[chunk.cell].scenario,
-            experiment.cells[chunk.cell].parameters,
-            experiment.seed,
-            str(parts_dir),
-            experiment.cells[chunk.cell].scenario_name,
-            experiment.design,
-            experiment.runs,
-        )
-        for chunk in todo
-    ]
+    tasks = _tasks(experiment, todo, parts_dir)
     worlds_done = sum(c.size for c in chunks if c.file_name in done)
     total_worlds = sum(c.size for c in chunks)
     with _Progress(total_worlds, progress, initial=worlds_done) as bar:
@@ -187,14 +149,8 @@ def run_sweep(
             _run_dask(
                 tasks, parts_dir, n_workers if workers is not None else None, scheduler, finished
             )
-        elif n_workers == 1 or len(tasks) <= 1:
-            try:
-                for task in tasks:
-                    finished(run_chunk_to_part(task))
-            except KeyboardInterrupt as interrupt:
-                raise SweepInterrupted("interrupted") from interrupt
         else:
-            _run_local(tasks, n_workers, finished)
+            _run_here(tasks, n_workers, finished)
 
     merge_parts([parts_dir / c.file_name for c in chunks], runs_path)
     finished_at = datetime.now(UTC)
@@ -214,6 +170,85 @@ def run_sweep(
         len(chunks),
         time.perf_counter() - clock,
     )
+
+
+def _check_arguments(n_workers: int, backend: str, chunk_size: int | None) -> None:
+    """Reject a worker count, backend or chunk size that cannot run."""
+    if n_workers < 1:
+        raise SweepError("--workers must be at least 1")
+    if backend not in ("local", "dask"):
+        raise SweepError(f"unknown backend '{backend}'; use local or dask")
+    if chunk_size is not None and chunk_size < 1:
+        raise SweepError("--chunk-size must be at least 1")
+
+
+def _prepare_folder(
+    experiment: Experiment,
+    out_dir: Path,
+    previous: dict[str, Any] | None,
+    chunk_size: int | None,
+    n_workers: int,
+    *,
+    resume: bool,
+    force: bool,
+) -> int:
+    """Check ``out_dir`` may take this sweep (resumed or new) and return the chunk size."""
+    parts_dir = out_dir / PARTS_DIR
+    if resume:
+        if previous is None:
+            raise SweepError(
+                f"{out_dir}: nothing to resume (no {MANIFEST_FILE}); run without --resume"
+            )
+        recorded = int(previous.get("chunk_size", 0))
+        if chunk_size is not None and chunk_size != recorded:
+            raise SweepError(
+                f"{out_dir} was started with --chunk-size {recorded}; resume with the same size "
+                "(or leave --chunk-size out)"
+            )
+        _check_same_sweep(previous, experiment, recorded, out_dir)
+        return recorded
+    unfinished = previous is not None and previous.get("status") != "complete"
+    if unfinished and _has_parts(parts_dir) and not force:
+        raise SweepError(
+            f"{out_dir} holds an unfinished sweep; pass --resume to finish it, or "
+            "--force to start again"
+        )
+    if chunk_size is None:
+        chunk_size = default_chunk_size(experiment.runs, len(experiment.cells), n_workers)
+    if parts_dir.exists():
+        shutil.rmtree(parts_dir)
+    return chunk_size
+
+
+def _tasks(experiment: Experiment, chunks: list[Chunk], parts_dir: Path) -> list[ChunkTask]:
+    """One task per chunk: its cell's scenario, parameters and design, and where its part goes."""
+    return [
+        ChunkTask(
+            chunk,
+            experiment.cells[chunk.cell].scenario,
+            experiment.cells[chunk.cell].parameters,
+            experiment.seed,
+            str(parts_dir),
+            experiment.cells[chunk.cell].scenario_name,
+            experiment.design,
+            experiment.runs,
+        )
+        for chunk in chunks
+    ]
+
+
+def _run_here(
+    tasks: list[ChunkTask], n_workers: int, finished: Callable[[ChunkDone], None]
+) -> None:
+    """Run the tasks in this process (one worker or one task) or on a local process pool."""
+    if n_workers > 1 and len(tasks) > 1:
+        _run_local(tasks, n_workers, finished)
+        return
+    try:
+        for task in tasks:
+            finished(run_chunk_to_part(task))
+    except KeyboardInterrupt as interrupt:
+        raise SweepInterrupted("interrupted") from interrupt
 
 
 def _has_parts(parts_dir: Path) -> bool:
