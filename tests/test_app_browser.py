@@ -140,9 +140,17 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     changed = baseline.with_typed(BREAKDOWN.replace("-", "."), "0.02")
     expected = batch_odds(changed.current).headline
     assert expected != p_agreement_text(page)
+    page.locator(".parley-gains").wait_for(timeout=UPDATE_TIMEOUT_MS)
+    gains_before = page.locator(".parley-gains").get_attribute("src")
     page.get_by_text("Protocol", exact=True).click()
     type_into(page, BREAKDOWN, "0.02")
     wait_for_text(page, ".parley-p-agreement", expected)
+    # ... and the odds figures are redrawn for the new batch.
+    page.wait_for_function(
+        "before => document.querySelector('.parley-gains')?.getAttribute('src') !== before",
+        arg=gains_before,
+        timeout=UPDATE_TIMEOUT_MS,
+    )
 
     # Bad values are refused next to their control; the settings stay as they were.
     type_into(page, WAR_COST, "-0.1")

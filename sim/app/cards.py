@@ -23,7 +23,7 @@ from sim.app.controls import Control
 from sim.app.export import default_export_name, export_yaml
 from sim.app.odds import BATCH_WORLDS, Odds, batch_odds
 from sim.app.rounds import round_view
-from sim.app.settings import changed_fields, library_names
+from sim.app.settings import Settings, changed_fields, library_names
 from sim.core.model import END_REASONS
 from sim.output.figures.gains import gains_plot
 from sim.output.figures.terms import terms_plot
@@ -61,7 +61,12 @@ def png_base64(figure: Figure, dpi: int = 80) -> str:
 
 def image(png: str, cls: str) -> None:
     """A base64 PNG scaled to the card's width."""
-    solara.v.Img(src="data:image/png;base64," + png, class_=cls, style_="width: 100%")
+    solara.v.Html(
+        tag="img",
+        attributes={"src": "data:image/png;base64," + png, "alt": cls.removeprefix("parley-")},
+        class_=cls,
+        style_="width: 100%",
+    )
 
 
 def _shown(value: Any) -> str:
@@ -77,12 +82,12 @@ def _number(value: float, spec: str = ".3f") -> str:
 
 
 @solara.component
-def ControlRow(control: Control) -> None:
-    """One judgement call: a slider (or switch, or menu) and a box to type a value."""
-    settings = state.settings()
-    value = settings.value(control.path)
-    message = state.refusals.value.get(control.path)
-    label = control.label + (" •" if control.path in settings.changes else "")
+def ControlRow(control: Control, value: Any, changed: bool, message: str | None) -> None:
+    """One judgement call: a slider (or switch, or menu) and a box to type a value.
+
+    It takes plain values, so only the rows whose value or refusal changed are drawn again.
+    """
+    label = control.label + (" •" if changed else "")
 
     def typed(entered: str | None) -> None:
         state.apply_change(lambda s: s.with_typed(control.path, entered or ""), control.path)
@@ -121,9 +126,8 @@ def ControlRow(control: Control) -> None:
 
 
 @solara.component
-def ControlsPanel() -> None:
+def ControlsPanel(settings: Settings, refusals: dict[str, str]) -> None:
     """Every judgement call of the scenario, grouped by actor, then the protocol."""
-    settings = state.settings()
     groups: dict[str, list[Control]] = {}
     for control in settings.controls:
         groups.setdefault(control.group, []).append(control)
@@ -133,13 +137,18 @@ def ControlsPanel() -> None:
             "(the other issues keep their proportions); • marks a changed field.",
             style="font-size: 0.9em",
         )
-        message = state.refusals.value.get("")
+        message = refusals.get("")
         if message:
             text(message, cls="parley-refusal", style=ERROR_STYLE)
         for index, (group, controls) in enumerate(groups.items()):
             with solara.Details(group, expand=index == 0):
                 for control in controls:
-                    ControlRow(control)
+                    ControlRow(
+                        control,
+                        settings.value(control.path),
+                        control.path in settings.changes,
+                        refusals.get(control.path),
+                    )
         solara.Button(
             "Undo every change",
             on_click=lambda: state.apply_change(lambda s: s.reset(), ""),
@@ -153,17 +162,15 @@ def ControlsPanel() -> None:
 
 
 @solara.component
-def ScenarioCard() -> None:
+def ScenarioCard(scenario: Scenario, source: str, error: str) -> None:
     """The scenario picker, its question and the evidence behind its numbers."""
-    settings = state.settings()
-    scenario = settings.base
     names = library_names()
     with solara.Card("Scenario", margin=0):
         with solara.Row():
             solara.Select(
                 "library scenario",
-                values=names if settings.source in names else [settings.source, *names],
-                value=settings.source,
+                values=names if source in names else [source, *names],
+                value=source,
                 on_value=state.load,
             )
             solara.InputText(
@@ -172,8 +179,8 @@ def ScenarioCard() -> None:
                 on_value=lambda path: state.load(path) if path else None,
                 classes=["parley-scenario-file"],
             )
-        if state.load_error.value:
-            text(state.load_error.value, cls="parley-load-error", style=ERROR_STYLE)
+        if error:
+            text(error, cls="parley-load-error", style=ERROR_STYLE)
         text(scenario.name, tag="h3")
         text(scenario.description, cls="parley-question")
         with solara.Details("Evidence for the numbers"):
@@ -193,9 +200,8 @@ def _evidence(scenario: Scenario) -> list[tuple[str, dict[str, str]]]:
 
 
 @solara.component
-def ExportCard() -> None:
+def ExportCard(settings: Settings) -> None:
     """The settings as a child scenario file that extends the one the page started from."""
-    settings = state.settings()
     name = default_export_name(settings)
     content = export_yaml(settings)
     with solara.Card("Export the settings as a scenario", margin=0):
@@ -259,7 +265,11 @@ def _end(model: state.OneNegotiation) -> str:
 
 @solara.component
 def OddsCard(scenario: Scenario) -> None:
-    """P(agreement), the agreed terms and each actor's gain over a live batch of worlds."""
+    """P(agreement), the agreed terms and each actor's gain over a live batch of worlds.
+
+    The numbers show as soon as the batch is done; the figures follow in their own task, so
+    drawing them never delays the numbers.  While a new batch runs the last one stays shown.
+    """
     task = solara.lab.use_task(
         lambda: batch_odds(scenario), dependencies=[scenario], prefer_threaded=True
     )
@@ -267,29 +277,50 @@ def OddsCard(scenario: Scenario) -> None:
         if task.error:
             text(f"The batch could not run: {task.exception}", style=ERROR_STYLE)
             return
-        odds: Odds | None = task.value if task.finished else None
-        if odds is None or task.pending:
-            solara.ProgressLinear(True)
+        solara.ProgressLinear(task.pending)
+        odds: Odds | None = task.latest
         if odds is None:
             return
-        text(
-            odds.headline,
-            cls="parley-p-agreement",
-            style="font-size: 1.5em; font-weight: bold",
-        )
+        summary = odds.summary
+        text(odds.headline, cls="parley-p-agreement", style="font-size: 1.5em; font-weight: bold")
         reasons = ", ".join(
-            f"{reason} {100 * share:.1f}%" for reason, share in odds.summary["end_reasons"].items()
+            f"{reason} {100 * share:.1f}%" for reason, share in summary["end_reasons"].items()
         )
         text(f"95% interval in brackets. How talks ended: {reasons}.", style="font-size: 0.9em")
+        table(
+            ["issue", "agreed: median", "5–95%"],
+            [
+                [issue, _optional(t["median"]), f"{_optional(t['p05'])}–{_optional(t['p95'])}"]
+                for issue, t in summary["terms"].items()
+            ],
+            "parley-odds-terms",
+        )
+        table(
+            ["actor", "mean gain", "mean gain if agreed"],
+            [
+                [actor, _optional(g["mean"], "+.3f"), _optional(g["mean_if_agreed"], "+.3f")]
+                for actor, g in summary["gains"].items()
+            ],
+            "parley-odds-gains",
+        )
         OddsFigures(odds)
+
+
+def _optional(value: float | None, spec: str = ".2f") -> str:
+    return "–" if value is None else format(value, spec)
 
 
 @solara.component
 def OddsFigures(odds: Odds) -> None:
     """The agreed-terms and gains figures of ``parley plot``, drawn for the live batch."""
-    images = solara.use_memo(lambda: _odds_pngs(odds), [odds])
-    for cls, png in images:
-        image(png, cls)
+    task = solara.lab.use_task(lambda: _odds_pngs(odds), dependencies=[odds], prefer_threaded=True)
+    images = task.latest
+    if images is None:
+        return
+    style = "opacity: 0.5" if task.pending else ""
+    with solara.Column(style=style):
+        for cls, png in images:
+            image(png, cls)
 
 
 def _odds_pngs(odds: Odds) -> list[tuple[str, str]]:

@@ -22,9 +22,9 @@ BATCH_WORLDS = 5_000
 """Worlds in the page's live batch (the baseline runs them in about 0.2 s on one core)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Odds:
-    """Outcome records of a batch of worlds and their summary."""
+    """Outcome records of a batch of worlds and their summary (equal only to itself)."""
 
     scenario: Scenario
     records: pd.DataFrame

@@ -51,9 +51,9 @@ def Negotiation() -> None:
     )
     with solara.Columns([5, 6]):
         with solara.Column():
-            ScenarioCard()
-            ControlsPanel()
-            ExportCard()
+            ScenarioCard(settings.base, settings.source, state.load_error.value)
+            ControlsPanel(settings, state.refusals.value)
+            ExportCard(settings)
         with solara.Column():
             OddsCard(scenario)
             RoundCard(model.value, update_counter.value)

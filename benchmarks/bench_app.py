@@ -1,0 +1,128 @@
+"""How fast the ``parley app`` page answers a control change, measured in a real browser.
+
+    python benchmarks/bench_app.py              # 12 changes of the baseline's breakdown risk
+    python benchmarks/bench_app.py --changes 30
+
+Workload: ``parley app alaska-summit`` on a free loopback port, driven by headless Chromium
+(Playwright, Debian's ``chromium``).  Each change types a new breakdown risk into its box and
+presses Enter; the clock runs from the key press until the page shows the P(agreement) the
+library computes for the new settings (5,000 worlds), and until the odds figures (agreed terms,
+gains) have been redrawn.  The same process also times the library call alone
+(:func:`sim.app.odds.batch_odds`), so the page's overhead reads as a ratio to it.
+
+Target (issue #14): a control change updates the page in under 1 s for a 5,000-world batch of
+the baseline, on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BOX = ".parley-input-protocol-breakdown_probability input"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def until(page: Any, predicate: str, argument: object) -> None:
+    """Wait (polling every 10 ms) until the JavaScript ``predicate(argument)`` holds."""
+    page.wait_for_function(predicate, arg=argument, timeout=60_000, polling=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=12)
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    from sim.app.odds import batch_odds
+    from sim.app.settings import Settings
+
+    values = [f"{0.01 + 0.005 * (i % 8):.3f}" for i in range(1, args.changes + 1)]
+    baseline = Settings.load("alaska-summit")
+    expected, library = [], []
+    for value in values:
+        start = time.perf_counter()
+        expected.append(
+            batch_odds(
+                baseline.with_typed("protocol.breakdown_probability", value).current
+            ).headline
+        )
+        library.append(time.perf_counter() - start)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sim", "app", "alaska-summit", "--port", str(port)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            for _ in range(600):
+                try:
+                    page.goto(f"http://127.0.0.1:{port}/")
+                    break
+                except Exception:
+                    time.sleep(0.2)
+            page.locator(".parley-p-agreement").wait_for(timeout=120_000)
+            page.get_by_text("Protocol", exact=True).click()
+            text_times, figure_times = [], []
+            for value, headline in zip(values, expected, strict=True):
+                before = page.locator(".parley-gains").get_attribute("src")
+                box = page.locator(BOX)
+                box.fill(value)
+                start = time.perf_counter()
+                box.press("Enter")
+                until(
+                    page,
+                    "t => document.querySelector('.parley-p-agreement')?.innerText.trim() === t",
+                    headline,
+                )
+                text_times.append(time.perf_counter() - start)
+                until(
+                    page,
+                    "s => document.querySelector('.parley-gains')?.getAttribute('src') !== s",
+                    before,
+                )
+                figure_times.append(time.perf_counter() - start)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    def line(name: str, times: list[float]) -> str:
+        return (
+            f"{name:<38} median {statistics.median(times):.3f} s   max {max(times):.3f} s   "
+            f"({statistics.median(times) / statistics.median(library):.1f}x the library call)"
+        )
+
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{len(values)} changes of protocol.breakdown_probability, 5,000 worlds each")
+    print(f"{os.cpu_count()} cores, load average {load} (wall times grow with the load)")
+    print(line("library batch_odds (same process)", library))
+    print(line("page: P(agreement) shown", text_times))
+    print(line("page: odds figures redrawn", figure_times))
+
+
+if __name__ == "__main__":
+    main()
