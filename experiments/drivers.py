@@ -42,10 +42,10 @@ from sim.analysis.drivers import (
     paired_difference,
     regression_r2,
 )
+from sim.core.fields import sampleable_fields
 from sim.core.runner import run_batch
 from sim.experiment.cells import apply_factors
 from sim.experiment.loader import load_experiment
-from sim.experiment.priors import sampleable_fields
 from sim.experiment.quantiles import sample_design
 from sim.experiment.sampling import flatten
 from sim.experiment.spec import Cell, Experiment
