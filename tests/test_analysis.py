@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.analysis.drivers import driver_table, rank_drivers
-from sim.analysis.results import apply_factors, load_results
+from sim.analysis.results import display_scenario, load_results
 from sim.analysis.statistics import wilson_interval
 from sim.analysis.summaries import format_p_agreement, format_summary, summarize
 from sim.errors import ResultsError
@@ -241,13 +241,13 @@ def test_cell_scenario_carries_its_factor_values(sweep: Path) -> None:
     assert results.base_scenario(1).actors["russia"].war_cost == 0.1
 
 
-def test_apply_factors_ignores_paths_that_name_no_field() -> None:
+def test_display_scenario_ignores_factors_that_do_not_apply() -> None:
     scenario = Scenario.model_validate(scenario_dict())
-    same = apply_factors(scenario, {"experiment.nonsense": 3, "actors.nobody.war_cost": 0.2})
+    same = display_scenario(scenario, {"experiment.nonsense": 3, "actors.nobody.war_cost": 0.2})
     assert same == scenario
-    changed = apply_factors(scenario, {"protocol.max_rounds": 7})
+    changed = display_scenario(scenario, {"protocol.max_rounds": 7})
     assert changed.protocol.max_rounds == 7
-    invalid = apply_factors(scenario, {"protocol.max_rounds": -1})
+    invalid = display_scenario(scenario, {"protocol.max_rounds": -1})
     assert invalid == scenario
 
 

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from sim.analysis.summaries import CellSummary, summarize
 from sim.core.records import GAIN, MANIFEST_FILE, PARAM, REQUIRED_COLUMNS, RUNS_FILE, TERM
-from sim.errors import ResultsError
+from sim.errors import InputError, ResultsError
+from sim.experiment.cells import apply_factors
 from sim.scenario.schema import Scenario
 
 # --------------------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ class Results:
     def scenario_for(self, cell: int) -> Scenario:
         """The scenario a cell ran with its factor values applied where they name a field."""
         info = self.cell_info(cell)
-        return apply_factors(self.scenarios[info.scenario], info.factors)
+        return display_scenario(self.scenarios[info.scenario], info.factors)
 
     @property
     def issues(self) -> list[str]:
@@ -228,32 +229,13 @@ def _cells_from_manifest(
     return tuple(known[c] for c in sorted(known))
 
 
-def apply_factors(scenario: Scenario, factors: Mapping[str, Any]) -> Scenario:
-    """The scenario with each factor ``path -> value`` set where the path names a field.
-
-    Paths that name no field of the scenario (or values that would make it invalid) are left
-    out: this is for display (ideal points, status quo, deadline), not for running.
-    """
-    if not factors:
-        return scenario
-    data = scenario.model_dump()
-    changed = False
-    for path, value in factors.items():
-        parts = str(path).split(".")
-        node: Any = data
-        for part in parts[:-1]:
-            if not isinstance(node, dict) or part not in node:
-                node = None
-                break
-            node = node[part]
-        if isinstance(node, dict) and parts[-1] in node:
-            node[parts[-1]] = value
-            changed = True
-    if not changed:
-        return scenario
+def display_scenario(scenario: Scenario, factors: Mapping[str, Any]) -> Scenario:
+    """A cell's scenario for display: its factors applied as the experiment applies them
+    (:func:`sim.experiment.cells.apply_factors`), or the scenario as it is where they do not apply
+    (say, synthetic or hand-edited records)."""
     try:
-        return Scenario.model_validate(data)
-    except ValidationError:
+        return apply_factors(scenario, factors)
+    except InputError:
         return scenario
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.core.records import PARAM
 from sim.errors import did_you_mean
 
 BoolArray = NDArray[np.bool_]
@@ -76,10 +77,10 @@ def parse_target(text: str, available: Sequence[str]) -> Target:
     known = set(available)
     resolved = []
     for name in columns:
-        column = name if name in known else f"param.{name}"
+        column = name if name in known else PARAM + name
         if column not in known:
             hint = did_you_mean(name, known)
-            listing = ", ".join(c for c in available if not c.startswith("param.")) or "none"
+            listing = ", ".join(c for c in available if not c.startswith(PARAM)) or "none"
             raise TargetError(
                 f"the target names '{name}', which is not a column of the results"
                 + (f"; {hint}" if hint else "")

@@ -24,7 +24,7 @@ from sim.app.export import default_export_name, export_yaml
 from sim.app.odds import BATCH_WORLDS, Odds, batch_odds
 from sim.app.rounds import round_view
 from sim.app.settings import Settings, changed_fields, library_names
-from sim.core.model import END_REASONS
+from sim.core.records import END_REASON_NAMES
 from sim.output.figures.gains import gains_plot
 from sim.output.figures.terms import terms_plot
 from sim.output.figures.trajectory import trajectory_figure
@@ -260,7 +260,7 @@ def RoundCard(model: state.OneNegotiation, counter: int) -> None:
 
 
 def _end(model: state.OneNegotiation) -> str:
-    return END_REASONS.get(int(model.end[0]), "open")
+    return END_REASON_NAMES[int(model.end[0])]
 
 
 @solara.component

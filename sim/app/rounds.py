@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sim.core.records import OFFER, OFFER_UTILITY, RESERVATION, STATUS_QUO, THRESHOLD
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.scenario.schema import Scenario
 
@@ -68,8 +69,8 @@ def round_view(row: Mapping[str, Any], scenario: Scenario) -> RoundView:
     offered = bool(row["offered"])
     actors = []
     for key, actor in scenario.actors.items():
-        utility = float(row[f"offer_utility.{key}"])
-        threshold = float(row[f"threshold.{key}"])
+        utility = float(row[OFFER_UTILITY + key])
+        threshold = float(row[THRESHOLD + key])
         accepts = (
             None
             if not offered or math.isnan(utility)
@@ -80,7 +81,7 @@ def round_view(row: Mapping[str, Any], scenario: Scenario) -> RoundView:
                 actor=key,
                 name=actor.name,
                 veto=actor.veto,
-                reservation=float(row[f"reservation.{key}"]),
+                reservation=float(row[RESERVATION + key]),
                 threshold=threshold,
                 offer_utility=utility,
                 accepts=accepts,
@@ -89,8 +90,8 @@ def round_view(row: Mapping[str, Any], scenario: Scenario) -> RoundView:
     terms = tuple(
         TermInRound(
             issue=issue,
-            offer=float(row[f"offer.{issue}"]),
-            status_quo=float(row[f"status_quo.{issue}"]),
+            offer=float(row[OFFER + issue]),
+            status_quo=float(row[STATUS_QUO + issue]),
             low=spec.low,
             high=spec.high,
         )

@@ -14,6 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 
+from sim.core.records import (
+    OFFER,
+    OFFER_UTILITY,
+    PROPOSER,
+    RESERVATION,
+    ROUND,
+    STATUS_QUO,
+    THRESHOLD,
+    WORLD,
+)
+
 if TYPE_CHECKING:
     from sim.core.agents import Actor
     from sim.core.model import NegotiationModel
@@ -23,7 +34,7 @@ def batch_collector() -> mesa.DataCollector:
     """Round-by-round aggregates over a batch's open worlds."""
     return mesa.DataCollector(
         model_reporters={
-            "round": lambda m: m.open_round.number,
+            ROUND: lambda m: m.open_round.number,
             "open": lambda m: m.open_round.size,
             "agreements": lambda m: int(m.open_round.deal.sum()),
             "breakdowns": lambda m: int(m.open_round.broke.sum()),
@@ -40,16 +51,16 @@ def batch_collector() -> mesa.DataCollector:
 def world_collector(issues: tuple[str, ...]) -> mesa.DataCollector:
     """One world's round-by-round trajectory (the model has a single world)."""
     model_reporters: dict[str, Any] = {
-        "world": lambda m: int(m.batch.worlds[0]),
-        "round": lambda m: m.open_round.number,
-        "proposer": _proposer,
+        WORLD: lambda m: int(m.batch.worlds[0]),
+        ROUND: lambda m: m.open_round.number,
+        PROPOSER: _proposer,
         "offered": lambda m: bool(m.open_round.feasible[0]),
         "accepted": lambda m: bool(m.open_round.deal[0]),
     }
     for k, issue in enumerate(issues):
-        model_reporters[f"status_quo.{issue}"] = _status_quo(k)
+        model_reporters[STATUS_QUO + issue] = _status_quo(k)
     for k, issue in enumerate(issues):
-        model_reporters[f"offer.{issue}"] = _offer(k)
+        model_reporters[OFFER + issue] = _offer(k)
     return mesa.DataCollector(
         model_reporters=model_reporters,
         agent_reporters={
@@ -78,7 +89,7 @@ def _offer_utility(agent: Actor) -> float:
     return float(now.offered[0, agent.index]) if now.feasible[0] else float("nan")
 
 
-AGENT_VARIABLES = ("threshold", "offer_utility", "reservation")
+AGENT_VARIABLES = tuple(prefix.rstrip(".") for prefix in (THRESHOLD, OFFER_UTILITY, RESERVATION))
 
 
 def trajectory_rows(model: NegotiationModel) -> list[dict[str, Any]]:
@@ -97,5 +108,5 @@ def trajectory_rows(model: NegotiationModel) -> list[dict[str, Any]]:
         for agent_id, values in agents.loc[step].iterrows():
             actor = key_of[agent_id]
             for name in AGENT_VARIABLES:
-                row[f"{name}.{actor}"] = float(values[name])
+                row[name + "." + actor] = float(values[name])
     return rows

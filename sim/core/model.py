@@ -40,14 +40,12 @@ from sim.core.decision import approved, best_offers
 from sim.core.equilibrium import stationary_thresholds
 from sim.core.mediation import SingleText
 from sim.core.open_round import OpenRound
+from sim.core.records import AGREEMENT, BREAKDOWN, DEADLINE
 from sim.core.rng import Purpose, normals, uniforms
 from sim.core.solver import WarmStarts
 from sim.core.status_quo import reservation_utilities
 from sim.core.strategies import ThresholdInputs
 from sim.scenario.schema import Scenario
-
-OPEN, AGREEMENT, BREAKDOWN, DEADLINE = 0, 1, 2, 3
-END_REASONS = {AGREEMENT: "agreement", BREAKDOWN: "breakdown", DEADLINE: "deadline"}
 
 
 def model_seed(scenario: Scenario, seed: int | None, rng: Any) -> int:

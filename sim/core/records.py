@@ -1,6 +1,10 @@
 """Outcome records: one flat row per world (the interface between the model and everything else).
 
-Columns: ``world``, ``seed``, ``agreed``, ``end_reason`` (agreement | breakdown | deadline),
+This module is the one schema of Parley's columns: every writer (the runner, the sweep, the
+DataCollector's trajectory) and every reader (analysis, figures, report, app) names columns
+with the constants below.
+
+Record columns: ``world``, ``seed``, ``agreed``, ``end_reason`` (agreement | breakdown | deadline),
 ``round`` (the round the talks ended), ``proposer`` ("" without a deal), ``term.<issue>`` (NaN
 without a deal), ``utility.<actor>`` (the no-deal value without a deal), ``reservation.<actor>``
 (the no-deal value when the talks ended) and ``gain.<actor>`` = utility - reservation.
@@ -17,27 +21,46 @@ from numpy.typing import NDArray
 
 RUNS_FILE = "runs.parquet"
 MANIFEST_FILE = "manifest.json"
+
+# One value per world.
+WORLD, SEED, AGREED, END_REASON, ROUND, PROPOSER = (
+    "world",
+    "seed",
+    "agreed",
+    "end_reason",
+    "round",
+    "proposer",
+)
+CELL, SCENARIO = "cell", "scenario"  # added by a sweep
+# One column per issue or actor: prefix + name.
 TERM = "term."
 GAIN = "gain."
 UTILITY = "utility."
 RESERVATION = "reservation."
-PARAM = "param."
-END_REASONS = ("agreement", "breakdown", "deadline")
-REQUIRED_COLUMNS = ("agreed", "end_reason", "round")
+PARAM = "param."  # a sampled parameter (sweeps): param.<field path>[.<lane>]
+# The trajectory (one row per round of one world): prefix + issue or actor.
+STATUS_QUO = "status_quo."
+OFFER = "offer."
+THRESHOLD = "threshold."
+OFFER_UTILITY = "offer_utility."
+
+# How talks end: the model's codes and the names records carry.
+OPEN, AGREEMENT, BREAKDOWN, DEADLINE = 0, 1, 2, 3
+END_REASON_NAMES = ("open", "agreement", "breakdown", "deadline")  # indexed by code
+END_REASONS = END_REASON_NAMES[AGREEMENT:]
+REQUIRED_COLUMNS = (AGREED, END_REASON, ROUND)
 
 Columns = dict[str, NDArray[Any]]
-
-END_REASON_NAMES = ("open", "agreement", "breakdown", "deadline")
 
 
 def issues_of(columns: Mapping[str, Any]) -> list[str]:
     """The issues named by a record's ``term.<issue>`` columns, in order."""
-    return [name.removeprefix("term.") for name in columns if name.startswith("term.")]
+    return [name.removeprefix(TERM) for name in columns if name.startswith(TERM)]
 
 
 def actors_of(columns: Mapping[str, Any]) -> list[str]:
     """The actors named by a record's ``utility.<actor>`` columns, in order."""
-    return [name.removeprefix("utility.") for name in columns if name.startswith("utility.")]
+    return [name.removeprefix(UTILITY) for name in columns if name.startswith(UTILITY)]
 
 
 def build_columns(
@@ -57,20 +80,20 @@ def build_columns(
     names = np.array(END_REASON_NAMES, dtype=object)
     actor_names = np.array([*actors, ""], dtype=object)
     columns: Columns = {
-        "world": worlds.astype(np.int64),
-        "seed": np.full(worlds.shape, seed, dtype=np.int64),
-        "agreed": end == 1,
-        "end_reason": names[end],
-        "round": end_round.astype(np.int64),
-        "proposer": actor_names[deal_proposer],  # -1 picks the trailing ""
+        WORLD: worlds.astype(np.int64),
+        SEED: np.full(worlds.shape, seed, dtype=np.int64),
+        AGREED: end == AGREEMENT,
+        END_REASON: names[end],
+        ROUND: end_round.astype(np.int64),
+        PROPOSER: actor_names[deal_proposer],  # -1 picks the trailing ""
     }
     for k, issue in enumerate(issues):
-        columns[f"term.{issue}"] = terms[:, k].copy()
+        columns[TERM + issue] = terms[:, k].copy()
     gain = utility - reservation
     for a, actor in enumerate(actors):
-        columns[f"utility.{actor}"] = utility[:, a].copy()
-        columns[f"reservation.{actor}"] = reservation[:, a].copy()
-        columns[f"gain.{actor}"] = gain[:, a].copy()
+        columns[UTILITY + actor] = utility[:, a].copy()
+        columns[RESERVATION + actor] = reservation[:, a].copy()
+        columns[GAIN + actor] = gain[:, a].copy()
     return columns
 
 
@@ -86,21 +109,21 @@ def record_from_columns(
 
     record: dict[str, Any] = {}
     if scenario is not None:
-        record["scenario"] = scenario
-    elif "scenario" in columns:
-        record["scenario"] = str(columns["scenario"][i])
+        record[SCENARIO] = scenario
+    elif SCENARIO in columns:
+        record[SCENARIO] = str(columns[SCENARIO][i])
     record.update(
         {
-            "seed": int(columns["seed"][i]),
-            "world": int(columns["world"][i]),
-            "agreed": bool(columns["agreed"][i]),
-            "end_reason": str(columns["end_reason"][i]),
-            "round": int(columns["round"][i]),
-            "proposer": str(columns["proposer"][i]) or None,
-            "terms": {issue: number(columns[f"term.{issue}"][i]) for issue in issues},
-            "utilities": {actor: number(columns[f"utility.{actor}"][i]) for actor in actors},
-            "reservation": {actor: number(columns[f"reservation.{actor}"][i]) for actor in actors},
-            "gains": {actor: number(columns[f"gain.{actor}"][i]) for actor in actors},
+            SEED: int(columns[SEED][i]),
+            WORLD: int(columns[WORLD][i]),
+            AGREED: bool(columns[AGREED][i]),
+            END_REASON: str(columns[END_REASON][i]),
+            ROUND: int(columns[ROUND][i]),
+            PROPOSER: str(columns[PROPOSER][i]) or None,
+            "terms": {issue: number(columns[TERM + issue][i]) for issue in issues},
+            "utilities": {actor: number(columns[UTILITY + actor][i]) for actor in actors},
+            "reservation": {actor: number(columns[RESERVATION + actor][i]) for actor in actors},
+            "gains": {actor: number(columns[GAIN + actor][i]) for actor in actors},
         }
     )
     return record

@@ -24,6 +24,7 @@ from scipy import special
 
 from sim.arrays import BoolArray, FloatArray
 from sim.core.fields import FieldRange, SampleableField
+from sim.core.records import PARAM
 from sim.core.rng import Purpose, uniforms
 from sim.experiment.priors import (
     Beta,
@@ -78,8 +79,8 @@ class Parameter:
     def columns(self) -> list[str]:
         """The flat ``param.*`` column names of this parameter in a results table."""
         if self.field.lanes:
-            return [f"param.{self.path}.{lane}" for lane in self.field.lanes]
-        return [f"param.{self.path}"]
+            return [f"{PARAM}{self.path}.{lane}" for lane in self.field.lanes]
+        return [PARAM + self.path]
 
 
 def sample(parameters: Sequence[Parameter], seed: int, worlds: ArrayLike) -> dict[str, FloatArray]:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from sim.arrays import FloatArray
 from sim.core.batch import WorldBatch
-from sim.core.model import AGREEMENT
+from sim.core.records import AGREEMENT
 from sim.core.runner import simulate
 from sim.forecast.registry import Model, Options, register
 from sim.scenario.schema import Scenario

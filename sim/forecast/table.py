@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.arrays import FloatArray
 from sim.core.batch import build_batch
+from sim.core.records import TERM
 from sim.core.runner import run_batch
 from sim.core.status_quo import reservations_at
 from sim.forecast.registry import Options, actor_utilities, model_named, models
@@ -130,7 +131,7 @@ def forecast_table(
     reservation = reservations_at(scenario, 1)
     worlds = np.arange(runs, dtype=np.int64)
     columns = run_batch(scenario, worlds)
-    simulated = np.column_stack([columns[f"term.{k}"] for k in scenario.issue_names])
+    simulated = np.column_stack([columns[TERM + k] for k in scenario.issue_names])
     rows = [
         _summarise(SIMULATION, "the Mesa model of the scenario", simulated, scenario, reservation)
     ]

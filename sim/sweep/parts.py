@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.core.records import PARAM
 from sim.errors import SweepError
 from sim.io import atomic_path, write_bytes
 
@@ -100,8 +101,8 @@ def _union_schema(schemas: Iterable[pa.Schema]) -> pa.Schema:
     names = list(fields)
     ordered = (
         [n for n in FIRST_COLUMNS if n in fields]
-        + [n for n in names if n.startswith("param.")]
-        + [n for n in names if n not in FIRST_COLUMNS and not n.startswith("param.")]
+        + [n for n in names if n.startswith(PARAM)]
+        + [n for n in names if n not in FIRST_COLUMNS and not n.startswith(PARAM)]
     )
     return pa.schema([fields[n] for n in ordered])
 

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
 
-from sim.core.records import GAIN, TERM
+from sim.core.records import GAIN, PARAM, TERM
 from sim.output.palette import STATUS_QUO_COLOR
 from sim.scenario.schema import Scenario
 
@@ -172,5 +172,5 @@ BOX_STYLE: dict[str, Any] = {
 
 def parameter_label(column: str) -> str:
     """``param.actors.russia.war_cost`` → ``actors.russia.war_cost (sampled)``."""
-    path = column[len("param.") :] if column.startswith("param.") else column
+    path = column.removeprefix(PARAM)
     return f"{path} (sampled)"

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from sim.core.records import OFFER, OFFER_UTILITY, RESERVATION, STATUS_QUO, THRESHOLD
 from sim.output.figures.base import FIGURE_WIDTH, issue_label, new_figure
 from sim.output.palette import GREY, STATUS_QUO_COLOR, actor_colors, series_colors
 from sim.scenario.schema import Scenario
@@ -44,7 +45,7 @@ def trajectory_figure(
         color = a_colors[actor]
         ax_u.plot(
             rounds,
-            _series(rows, f"threshold.{actor}"),
+            _series(rows, THRESHOLD + actor),
             color=color,
             ls="--",
             lw=1.5,
@@ -52,7 +53,7 @@ def trajectory_figure(
         )
         ax_u.plot(
             rounds,
-            _series(rows, f"offer_utility.{actor}"),
+            _series(rows, OFFER_UTILITY + actor),
             color=color,
             ls="-",
             marker="o",
@@ -62,7 +63,7 @@ def trajectory_figure(
         )
         ax_u.plot(
             rounds,
-            _series(rows, f"reservation.{actor}"),
+            _series(rows, RESERVATION + actor),
             color=color,
             ls=":",
             lw=1.0,
@@ -90,7 +91,7 @@ def trajectory_figure(
     for color, issue in zip(colors, issues, strict=True):
         ax_x.plot(
             rounds,
-            _series(rows, f"offer.{issue}"),
+            _series(rows, OFFER + issue),
             color=color,
             marker="o",
             ms=4,
@@ -99,7 +100,7 @@ def trajectory_figure(
         )
         ax_x.plot(
             rounds,
-            _series(rows, f"status_quo.{issue}"),
+            _series(rows, STATUS_QUO + issue),
             color=color,
             ls=":",
             lw=1.2,
