@@ -2,6 +2,7 @@
 
     python benchmarks/bench_app.py              # 12 changes of the baseline's breakdown risk
     python benchmarks/bench_app.py --changes 30
+    python benchmarks/bench_app.py --changes 2 --screenshot results/showcase/app/page.png
 
 Workload: ``parley app alaska-summit`` on a free loopback port, driven by headless Chromium
 (Playwright, Debian's ``chromium``).  Each change types a new breakdown risk into its box and
@@ -42,9 +43,34 @@ def until(page: Any, predicate: str, argument: object) -> None:
     page.wait_for_function(predicate, arg=argument, timeout=60_000, polling=10)
 
 
+def screenshot(page: Any, path: Path) -> None:
+    """Step the talks with SolaraViz's Step button until they end, then save the page as a PNG."""
+    for round_ in range(1, 101):
+        page.get_by_role("button", name="Step").click()
+        until(
+            page,
+            "r => document.querySelector('.parley-round')?.innerText.includes(r)",
+            f"Round {round_}:",
+        )
+        shown = page.locator(".parley-round").inner_text()
+        if "a deal" in shown or "talks ended" in shown:
+            break
+    page.set_viewport_size({"width": 1500, "height": 2300})  # Solara scrolls inside the page
+    page.evaluate("document.querySelectorAll('*').forEach(e => { e.scrollTop = 0; })")
+    page.wait_for_timeout(2000)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=12)
+    parser.add_argument(
+        "--screenshot",
+        type=Path,
+        default=None,
+        help="also save the page (after the changes and the talks played to the end) as this PNG",
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -105,6 +131,8 @@ def main() -> None:
                     before,
                 )
                 figure_times.append(time.perf_counter() - start)
+            if args.screenshot is not None:
+                screenshot(page, args.screenshot)
             browser.close()
     finally:
         server.terminate()

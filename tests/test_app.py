@@ -49,7 +49,12 @@ def test_every_judgement_call_has_a_control(baseline: Settings) -> None:
             assert f"actors.{actor}.{field}" in paths
         for issue in baseline.base.issues:
             assert f"actors.{actor}.salience.{issue}" in paths
-    assert {"protocol.breakdown_probability", "protocol.kind", "protocol.max_rounds"} <= paths
+    assert {
+        "protocol.breakdown_probability",
+        "protocol.kind",
+        "protocol.max_rounds",
+        "protocol.mediation_step",
+    } <= paths
 
 
 def test_typed_values_are_checked(baseline: Settings) -> None:
@@ -236,3 +241,19 @@ def test_parley_app_refuses_a_bad_scenario_and_a_busy_port() -> None:
         result = CliRunner().invoke(main, ["app", "alaska-summit", "--port", str(port)])
     assert result.exit_code == 2
     assert f"port {port}" in result.output
+
+
+def test_the_readme_shows_what_parley_app_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.app.server
+
+    served: list[tuple[str, str, int]] = []
+    monkeypatch.setattr(sim.app.server, "port_free", lambda host, port: True)
+    monkeypatch.setattr(sim.app.server, "missing_offline_assets", lambda: [])
+    monkeypatch.setattr(
+        sim.app.server, "serve", lambda scenario, host, port: served.append((scenario, host, port))
+    )
+    result = CliRunner().invoke(main, ["app", "alaska-summit"])
+    assert result.exit_code == 0, result.output
+    assert served == [("alaska-summit", "127.0.0.1", 8765)]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"$ pip install -e '.[app]' && parley app alaska-summit\n{result.output}" in readme

@@ -40,9 +40,11 @@ def text(content: str, cls: str = "", style: str = "", tag: str = "div") -> None
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str) -> None:
     """An HTML table of escaped cells."""
-    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in header)
+    cell_style = 'style="padding: 2px 10px 2px 0; text-align: left; vertical-align: top"'
+    head = "".join(f"<th {cell_style}>{html.escape(cell)}</th>" for cell in header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td {cell_style}>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in rows
     )
     solara.HTML(
         tag="table",

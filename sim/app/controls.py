@@ -109,6 +109,7 @@ _ACTOR_NUMBERS: tuple[tuple[str, str, type[BaseModel], str, tuple[float, float, 
 _PROTOCOL_NUMBERS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
     ("breakdown_probability", "breakdown risk after a failed round", (0.0, 0.2, 0.005)),
     ("max_rounds", "deadline (rounds)", (1.0, 60.0, 1.0)),
+    ("mediation_step", "mediator's step per round (mediated protocol)", (0.01, 0.3, 0.01)),
 )
 
 
@@ -116,7 +117,8 @@ def controls_for(scenario: Scenario) -> list[Control]:
     """The page's controls for ``scenario``: per actor, then the protocol.
 
     Per actor: war cost, concession speed (beta), patience (discount), capability, veto and one
-    salience per issue; then the breakdown risk, the deadline and the protocol kind.  A slider
+    salience per issue; then the breakdown risk, the deadline, the mediator's step and the
+    protocol kind.  A slider
     is widened when the scenario's value lies outside its default range.
     """
     controls: list[Control] = []
