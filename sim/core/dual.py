@@ -181,11 +181,18 @@ class DualProblem:
         weights = np.ones((n, n_involved))
         imposed = np.isfinite(self.own)
         weights[:, 0] = imposed
-        x = self.inner(weights)
-        utility = self.utilities(x)
-        slack = reduce_short(np.add, utility[:, 1:] - self.threshold, 1)
-        slack = slack + np.where(imposed, utility[:, 0] - np.where(imposed, self.own, 0.0), 0.0)
-        result: BoolArray = slack < -1e-9
+        demanded = reduce_short(np.add, self.threshold, 1) + np.where(imposed, self.own, 0.0)
+        if self.any_linear:
+            best = reduce_short(np.add, weights * self.utilities(self.inner(weights)), 1)
+        else:  # in closed form: sum_a w_a - sum_k min_x sum_a w_a s_ak (x - p_ak)^2
+            pull = weights[:, :, None] * self.salience
+            total = reduce_short(np.add, pull, 1)
+            weighted = pull * self.position
+            first = reduce_short(np.add, weighted, 1)
+            second = reduce_short(np.add, weighted * self.position, 1)
+            spread = second - first * first / np.where(total > 0.0, total, 1.0)
+            best = reduce_short(np.add, weights, 1) - reduce_short(np.add, spread, 1)
+        result: BoolArray = best - demanded < -1e-9
         return result
 
     def solve_with_continuation(self) -> tuple[FloatArray, BoolArray]:
