@@ -15,6 +15,7 @@ import pytest
 from scipy import stats
 
 from sim.analysis.sensitivity import (
+    CHANCE,
     SensitivityInputError,
     morris_indices,
     pawn_indices,
@@ -81,19 +82,22 @@ def test_ishigami_sobol_indices_within_their_intervals() -> None:
         assert row["S1_conf"] < 0.06 and row["ST_conf"] < 0.06
     # The factor the function does not read: total index ~ 0 within its interval, ranked last.
     assert abs(table.loc["x4", "ST"]) <= table.loc["x4", "ST_conf"] < 0.01
-    assert list(table.index)[:2] == ["x1", "x2"] and table.index[-1] == "x4"
+    assert list(table.index)[:2] == ["x1", "x2"]
+    # The function has no randomness of its own: chance's indices are exactly zero.
+    assert table.loc[CHANCE, "S1"] == 0.0 and table.loc[CHANCE, "ST"] == 0.0
 
 
 def test_sobol_design_rows_follow_saltelli() -> None:
     factors = factors_of(ISHIGAMI[:3])
-    u = unit_points("sobol", factors, 5, 50, np.arange(10))  # two blocks of G + 2 = 5
-    a, b = u[0], u[4]
+    u = unit_points("sobol", factors, 5, 60, np.arange(12))  # two blocks of G + 3 = 6
+    a, b = u[0], u[5]
     assert np.all(a != b)
     for g in range(3):
         expected = a.copy()
         expected[g] = b[g]
         np.testing.assert_array_equal(u[1 + g], expected)
-    assert not np.array_equal(u[5], u[0])  # the next block starts from a new base point
+    np.testing.assert_array_equal(u[4], a)  # the chance row: A's inputs, B's draws of the model
+    assert not np.array_equal(u[6], u[0])  # the next block starts from a new base point
 
 
 def test_one_factor_function_ranks_it_first_in_every_method() -> None:
@@ -147,10 +151,10 @@ def test_dirichlet_table_is_one_group() -> None:
     values = sample_design("sobol", [table, other], 2, runs, np.arange(runs))
     np.testing.assert_allclose(values["actors.a.salience"].sum(axis=1), 1.0, atol=1e-12)
     # The table's lanes change together, in the rows where its group comes from B.
-    u = unit_points("sobol", factors, 2, runs, np.arange(4))
-    assert np.all(u[1, :3] == u[3, :3]) and np.all(u[1, 3] == u[0, 3])
+    u = unit_points("sobol", factors, 2, runs, np.arange(5))
+    assert np.all(u[1, :3] == u[4, :3]) and np.all(u[1, 3] == u[0, 3])
     result = sobol_indices(values["actors.a.salience"][:, 0], factors)
-    assert list(result["factor"]) == ["actors.a.salience", "actors.a.war_cost"]
+    assert list(result["factor"]) == ["actors.a.salience", "actors.a.war_cost", CHANCE]
 
 
 @pytest.mark.parametrize("design", ["latin", "sobol", "morris"])
@@ -229,7 +233,7 @@ def test_variance_based_indices_refuse_missing_outcomes() -> None:
         sobol_indices(y, factors)
     with pytest.raises(SensitivityInputError, match="same in every world"):
         sobol_indices(np.ones(40), factors)
-    with pytest.raises(SensitivityInputError, match="at least 8 worlds"):
+    with pytest.raises(SensitivityInputError, match="at least 10 worlds"):
         sobol_indices(np.arange(5.0), factors)
 
 
@@ -237,7 +241,10 @@ def test_a_block_shares_the_models_own_draws() -> None:
     from sim.experiment.designs import noise_worlds
 
     worlds = np.arange(12)
-    np.testing.assert_array_equal(noise_worlds("sobol", 2, worlds), np.repeat([0, 1, 2], 4))
+    # Saltelli blocks of G + 3 = 5: A and AB_g with key 2i, AB_chance and B with key 2i + 1.
+    np.testing.assert_array_equal(
+        noise_worlds("sobol", 2, worlds), [0, 0, 0, 1, 1, 2, 2, 2, 3, 3, 4, 4]
+    )
     np.testing.assert_array_equal(noise_worlds("morris", 2, worlds), np.repeat([0, 1, 2, 3], 3))
     np.testing.assert_array_equal(noise_worlds("latin", 2, worlds), worlds)
     np.testing.assert_array_equal(noise_worlds("monte-carlo", 2, worlds), worlds)

@@ -17,6 +17,7 @@ from test_sweep import write_experiment
 
 from sim.analysis.discovery_results import discover, load_discovery
 from sim.analysis.results import load_results
+from sim.analysis.sensitivity import CHANCE
 from sim.analysis.sensitivity_results import analyse, load_sensitivity
 from sim.cli import main
 from sim.experiment.loader import load_experiment
@@ -72,6 +73,9 @@ def test_sobol_ranks_the_deciding_input_first(sobol_results: Path) -> None:
     assert any("Dirichlet" in note for note in report.notes)
     for analysis in report.analyses:
         table = analysis.table.set_index("factor")
+        # The model's own draws (chance) matter too; among the inputs the breakdown risk leads.
+        assert CHANCE in table.index
+        table = table.drop(index=CHANCE)
         assert table.index[0] == BREAKDOWN, analysis.table
         rest = table.drop(index=BREAKDOWN)
         # Clearly first: its lower bound above every other input's upper bound.
@@ -178,3 +182,17 @@ def test_bad_input_is_named_with_what_is_available(
     assert result.exit_code == 2, result.output
     assert problem in result.output and choices in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_readme_example_is_the_committed_analysis() -> None:
+    from sim.analysis.sensitivity_results import format_sensitivity
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    saved = load_sensitivity(root / "results" / "showcase" / "baseline-sobol")
+    assert saved is not None
+    table = format_sensitivity(saved, top=5).splitlines()
+    shown = [line for line in table if not line.startswith("  ...")]
+    assert all(line in readme for line in shown if line), "rerun the README's sensitivity example"
+    found = load_discovery(root / "results" / "showcase" / "baseline-sobol")
+    assert found is not None and found.analyses[0].sentence in readme

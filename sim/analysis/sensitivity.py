@@ -15,6 +15,10 @@ row per factor, ranked by importance:
   slices; ``threshold`` is the two-sample KS critical value at 95% for a slice against the whole
   sample: a factor whose maximum stays below it is indistinguishable from one the model ignores.
 
+A Sobol design has one more factor, ``chance``: the model's own randomness (which round a
+breakdown strikes, who proposes, how the front moves), whose indices say how much of the outcome
+is luck given the inputs (:func:`sim.experiment.designs.noise_worlds`).
+
 A factor is a group of lanes (:class:`sim.experiment.designs.Factor`): a Dirichlet salience table is one
 factor, because its entries sum to one and cannot vary alone (SALib ``groups``).  PAWN conditions
 on one lane at a time, so a table's PAWN index is the mean over its lanes (SALib's rule for
@@ -40,6 +44,8 @@ METHODS: tuple[Method, ...] = ("sobol", "morris", "pawn")
 RESAMPLES = 200
 """Bootstrap resamples for the Sobol' and Morris confidence intervals."""
 CONF_LEVEL = 0.95
+CHANCE = "chance (the model's own draws)"
+"""The name of the Sobol design's chance factor in a table of indices."""
 PAWN_SLICES = 10
 KS_C_ALPHA_95 = 1.358
 """c(0.05) of the two-sample Kolmogorov-Smirnov critical value c(alpha) sqrt((n + m) / (n m))."""
@@ -109,7 +115,8 @@ def sobol_indices(
 ) -> pd.DataFrame:
     """First-order and total Sobol' indices of ``y`` (a Saltelli design's outcomes, world order).
 
-    Uses the complete blocks of G + 2 worlds (a trailing partial block is left out).  Columns:
+    Uses the complete blocks of G + 3 worlds (a trailing partial block is left out); the table
+    has a row for each factor and one for :data:`CHANCE`.  Columns:
     ``factor``, ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (half-widths of the ``conf_level``
     bootstrap intervals), ranked by ``ST``.
     """
@@ -117,6 +124,7 @@ def sobol_indices(
 
     values = _finite(y, "the outcome")
     values = values[: _blocks(values, factors, "sobol")]
+    factors = [*factors, Factor(CHANCE, 1, 0)]
     if _constant(values):
         raise SensitivityInputError("the outcome is the same in every world: nothing to explain")
     with warnings.catch_warnings():
@@ -206,6 +214,7 @@ def pawn_indices(
 
 
 __all__ = [
+    "CHANCE",
     "CONF_LEVEL",
     "METHODS",
     "PAWN_SLICES",

@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.analysis.results import Results
 from sim.analysis.sensitivity import (
+    CHANCE,
     METHODS,
     Method,
     SensitivityInputError,
@@ -257,11 +258,13 @@ def _one(
         notes: tuple[str, ...]
         if method == "sobol":
             table = sobol_indices(y, factors, seed=seed)
-            first_order = float(table["S1"].clip(lower=0).sum())
+            inputs = table[table["factor"] != CHANCE]
+            chance = table[table["factor"] == CHANCE].iloc[0]
             notes = (
-                f"the inputs' first-order indices add to {first_order:.2f}; the rest of the "
-                "variance is interactions and the model's own randomness (breakdown draws, "
-                "proposer, the front)",
+                f"the inputs' first-order indices add to {inputs['S1'].clip(lower=0).sum():.2f}; "
+                f"chance (the model's own draws: which round a breakdown strikes, who proposes, "
+                f"how the front moves) has first-order {chance['S1']:.2f} and total "
+                f"{chance['ST']:.2f}; the rest is interactions",
             )
         elif method == "morris":
             grid = morris_grid(tuple(f.width for f in factors), seed, y.size)
@@ -340,7 +343,7 @@ def format_sensitivity(report: SensitivityReport, top: int = 10) -> str:
 def _value(row: pd.Series, key: str) -> str:
     conf = f"{key}_conf"
     if conf in row.index:
-        return f"{row[key]:>8.3f} ± {row[conf]:<6.3f}".rjust(22)
+        return f"{row[key]:.3f} ± {row[conf]:.3f}".rjust(22)
     return f"{row[key]:>22.3f}"
 
 

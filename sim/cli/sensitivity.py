@@ -51,7 +51,8 @@ def command(
     try:
         report = analyse(loaded, outcomes, method=method, cells=list(cells))  # type: ignore[arg-type]
     except SensitivityInputError as error:
-        hint = "--outcome" if "outcome column" in str(error) else "--method/RESULTS"
+        named = any(str(error).startswith(f"{outcome} ") for outcome in outcomes)
+        hint = "--outcome" if named or "outcome column" in str(error) else "--method/RESULTS"
         raise click.BadParameter(str(error), param_hint=hint) from None
     click.echo(format_sensitivity(report, top=top))
     write_outputs(

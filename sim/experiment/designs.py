@@ -13,11 +13,15 @@ lane of every parameter, and then map ``u`` through the priors' quantile functio
     point is computed on its own, in O(1), so chunks never need the whole design.
 ``sobol``
     The Saltelli (2002; Saltelli et al. 2010) design for first-order and total Sobol' indices,
-    built on a scrambled Sobol' sequence in 2L dimensions (:class:`scipy.stats.qmc.Sobol`): world
-    ``w`` is row ``w mod (G + 2)`` of block ``w div (G + 2)``, the rows being A, then A with
-    group g taken from B (g = 1 .. G), then B -- the row order of SALib's ``saltelli`` sampler
-    without second-order rows, so SALib's ``sobol.analyze`` reads the outcomes in world order.
-    A chunk fast-forwards the sequence to its first block.
+    built on a scrambled Sobol' sequence in 2L dimensions (:class:`scipy.stats.qmc.Sobol`).  The
+    model's own randomness (breakdown draws, proposer, the front) is one more factor, *chance*,
+    whose A and B values are two independent keys of the model's draws (the stochastic
+    simulator's seed as an input; Marrel et al. 2012, Hart, Alexanderian & Gremaud 2017): world
+    ``w`` is row ``w mod (G + 3)`` of block ``w div (G + 3)``, the rows being A, then A with
+    group g taken from B (g = 1 .. G), then A with B's chance, then B -- the row order of SALib's
+    ``saltelli`` sampler without second-order rows for G + 1 groups, so SALib's
+    ``sobol.analyze`` reads the outcomes in world order.  A chunk fast-forwards the sequence to
+    its first block.
 ``morris``
     Morris (1991) trajectories on a ``MORRIS_LEVELS``-level grid, one factor group moved per step
     (SALib's ``morris`` sampler, Campolongo, Cariboni & Saltelli 2007): world ``w`` is step
@@ -76,9 +80,10 @@ def group_of_lane(factors: Sequence[Factor]) -> IntArray:
 
 
 def rows_per_block(design: DesignName, n_factors: int) -> int:
-    """Worlds per Saltelli block (G + 2) or Morris trajectory (G + 1); 1 for the others."""
+    """Worlds per Saltelli block (G + 3: the G factors and chance) or Morris trajectory (G + 1);
+    1 for the others."""
     if design == "sobol":
-        return n_factors + 2
+        return n_factors + 3
     if design == "morris":
         return n_factors + 1
     return 1
@@ -114,15 +119,20 @@ def unit_points(
 def noise_worlds(design: DesignName, n_factors: int, worlds: ArrayLike) -> IntArray:
     """The key of the model's own random draws (dynamics, proposer, breakdown) for each world.
 
-    The worlds of a Saltelli block or a Morris trajectory share one key -- the block's or the
-    trajectory's index -- so that they differ only by the inputs the design moves (common
-    random numbers within a block; without them the model's intrinsic noise would look like an
-    interaction of every input and push every total index towards 1).  The noise still varies
-    from block to block, so it counts in the outcome's variance but in no input's index.  Other
-    designs key each world by itself.
+    Saltelli block i draws with key 2i in rows A and AB_g and with key 2i + 1 in the rows that
+    take chance from B (AB_chance and B), so that chance is a factor like the others (without
+    it the model's noise would look like an interaction of every input and push every total
+    index towards 1).  A Morris trajectory shares one key (its index): its elementary effects
+    are then free of noise (common random numbers).  Other designs key each world by itself.
     """
     world_ids = np.atleast_1d(np.asarray(worlds, dtype=np.int64))
-    result: IntArray = world_ids // rows_per_block(design, n_factors)
+    step = rows_per_block(design, n_factors)
+    result: IntArray
+    if design == "sobol":
+        row = world_ids % step
+        result = 2 * (world_ids // step) + (row >= step - 2)
+    else:
+        result = world_ids // step
     return result
 
 
@@ -203,7 +213,7 @@ def _saltelli(factors: Sequence[Factor], seed: int, worlds: IntArray) -> FloatAr
     base = sobol_base(2 * lanes, seed, first, last - first + 1)[block - first]
     a, b = base[:, :lanes], base[:, lanes:]
     group = group_of_lane(factors)
-    # Row 0 is A, row g + 1 is A with group g from B, row G + 1 is B.
+    # Row 0 is A, row g + 1 is A with group g from B, row G + 1 is A (chance from B), G + 2 is B.
     from_b = (row[:, None] == group[None, :] + 1) | (row[:, None] == step - 1)
     return np.ascontiguousarray(np.where(from_b, b, a))
 

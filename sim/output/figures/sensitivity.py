@@ -2,7 +2,7 @@
 
 One panel per (cell, outcome) of a :class:`~sim.analysis.sensitivity_results.SensitivityReport`:
 total Sobol' indices (bars, 95% bootstrap interval) with the first-order index (dots, interval)
-for a Sobol design; Morris mu* (bars, bootstrap interval) with sigma (dots); the PAWN median
+for a Sobol design, chance (the model's own draws) in grey; Morris mu* (bars, bootstrap interval) with sigma (dots); the PAWN median
 (bars) with its range over conditioning slices and the 95% KS critical distance (dashed) below
 which an input is indistinguishable from one the model ignores.
 """
@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.analysis.sensitivity import CHANCE
 from sim.analysis.sensitivity_results import CellSensitivity, SensitivityReport
 from sim.output.figures.base import FIGURE_WIDTH, AnyFigure, _root, new_figure, panel_grid
 from sim.output.palette import BLUE, GREY, ORANGE
@@ -61,8 +62,9 @@ def _panel(ax: Axes, analysis: CellSensitivity, top: int) -> None:
     names = ["\n".join(textwrap.wrap(str(n), 34)) for n in table["factor"]]
     y = np.arange(len(table))[::-1]
     if analysis.method == "sobol":
-        ax.barh(y, table["ST"], xerr=table["ST_conf"], color=BLUE, alpha=0.85, capsize=2,
-                label="total (ST)", gid="sensitivity-main")  # fmt: skip
+        colors = [GREY if name == CHANCE else BLUE for name in table["factor"]]
+        ax.barh(y, table["ST"], xerr=table["ST_conf"], color=colors, alpha=0.85, capsize=2,
+                label="total (ST); grey: chance", gid="sensitivity-main")  # fmt: skip
         ax.errorbar(table["S1"], y, xerr=table["S1_conf"], fmt="o", color=ORANGE, capsize=2,
                     markersize=4, label="first-order (S1)", gid="sensitivity-second")  # fmt: skip
         ax.axvline(0.0, color=GREY, linewidth=0.8)
