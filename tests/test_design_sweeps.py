@@ -2,7 +2,7 @@
 
 The results file is identical byte for byte whatever the chunk size, the number of workers or the
 backend; a Sobol sweep killed with SIGKILL and resumed equals an uninterrupted one; replaying a
-world gives its row.  The tiny scenario and experiment are those of ``test_sweep``.
+world gives its row.  The tiny scenario and experiment are conftest's ``tiny``.
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from killing import kill_after_parts
-from test_sweep import EXPERIMENT, TINY_SCENARIO, sha256
 
 import sim.sweep.parts
 from sim.cli import main
@@ -27,15 +27,10 @@ from sim.experiment.quantiles import factors_of
 from sim.experiment.spec import Experiment
 from sim.sweep.run import run_sweep
 
+if TYPE_CHECKING:
+    from conftest import Tiny
+
 RUNS = 320  # 40 Saltelli blocks of G + 2 = 8 worlds (six factors), 46 Morris trajectories
-
-
-def write_design_experiment(directory: Path, design: str, runs: int = RUNS) -> Path:
-    (directory / "tiny.yaml").write_text(TINY_SCENARIO, encoding="utf-8")
-    path = directory / f"tiny-{design}.yaml"
-    text = EXPERIMENT.format(runs=runs).replace("seed: 7\n", f"seed: 7\ndesign: {design}\n")
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(autouse=True)
@@ -45,11 +40,11 @@ def small_row_groups(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module", params=["latin", "sobol", "morris"])
 def designed(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tiny_files: Tiny
 ) -> tuple[Experiment, Path]:
     """An experiment with a design, and its uninterrupted one-chunk sweep."""
     folder = tmp_path_factory.mktemp(request.param)
-    experiment = load_experiment(write_design_experiment(folder, request.param))
+    experiment = load_experiment(tiny_files.experiment(folder, RUNS, design=request.param))
     out = folder / "reference"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sim.sweep.parts, "ROW_GROUP_SIZE", 128)
@@ -62,11 +57,17 @@ def test_chunks_workers_and_backends_do_not_change_a_byte(
 ) -> None:
     experiment, reference = designed
     run_sweep(experiment, tmp_path / "chunks", workers=1, chunk_size=37)
-    assert sha256(tmp_path / "chunks" / "runs.parquet") == sha256(reference / "runs.parquet")
+    assert (tmp_path / "chunks" / "runs.parquet").read_bytes() == (
+        reference / "runs.parquet"
+    ).read_bytes()
     run_sweep(experiment, tmp_path / "pool", workers=2, chunk_size=100)
-    assert sha256(tmp_path / "pool" / "runs.parquet") == sha256(reference / "runs.parquet")
+    assert (tmp_path / "pool" / "runs.parquet").read_bytes() == (
+        reference / "runs.parquet"
+    ).read_bytes()
     run_sweep(experiment, tmp_path / "dask", workers=2, backend="dask", chunk_size=160)
-    assert sha256(tmp_path / "dask" / "runs.parquet") == sha256(reference / "runs.parquet")
+    assert (tmp_path / "dask" / "runs.parquet").read_bytes() == (
+        reference / "runs.parquet"
+    ).read_bytes()
 
 
 def test_the_design_is_recorded_and_shapes_the_parameters(
@@ -125,8 +126,10 @@ def test_replay_gives_the_designed_row(designed: tuple[Experiment, Path]) -> Non
         )
 
 
-def test_sobol_sweep_resumed_after_kill_9_equals_an_uninterrupted_one(tmp_path: Path) -> None:
-    path = write_design_experiment(tmp_path, "sobol", runs=160)
+def test_sobol_sweep_resumed_after_kill_9_equals_an_uninterrupted_one(
+    tmp_path: Path, tiny_files: Tiny
+) -> None:
+    path = tiny_files.experiment(tmp_path, 160, design="sobol")
     out = tmp_path / "out"
     command = [
         sys.executable, "-m", "sim", "sweep", str(path), "--workers", "1",
@@ -139,11 +142,11 @@ def test_sobol_sweep_resumed_after_kill_9_equals_an_uninterrupted_one(tmp_path: 
     assert result.chunks_run == 16 - finished_parts
     uninterrupted = tmp_path / "uninterrupted"
     run_sweep(experiment, uninterrupted, workers=1, chunk_size=160)
-    assert sha256(out / "runs.parquet") == sha256(uninterrupted / "runs.parquet")
+    assert (out / "runs.parquet").read_bytes() == (uninterrupted / "runs.parquet").read_bytes()
 
 
-def test_an_unknown_design_is_named_with_the_choices(tmp_path: Path) -> None:
-    path = write_design_experiment(tmp_path, "sobolx")
+def test_an_unknown_design_is_named_with_the_choices(tmp_path: Path, tiny_files: Tiny) -> None:
+    path = tiny_files.experiment(tmp_path, RUNS, design="sobolx")
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2
     assert "design" in result.output and "sobol" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -15,31 +16,11 @@ from sim.experiment.loader import experiment_from_manifest, load_experiment
 from sim.experiment.sampling import sample
 from sim.experiment.spec import ExperimentError
 
+if TYPE_CHECKING:
+    from conftest import Tiny
+
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((REPO / "experiments").glob("*.yaml"))
-
-TINY_SCENARIO = """\
-name: tiny
-issues:
-  land: {low: none, high: all, status_quo: 0.5}
-  money: {low: none, high: all, status_quo: 0.2}
-actors:
-  east:
-    name: East
-    capability: 0.6
-    position: {land: 1.0, money: 0.8}
-    salience: {land: 0.7, money: 0.3}
-    war_cost: 0.05
-    discount: 0.95
-  west:
-    name: West
-    capability: 0.4
-    position: {land: 0.0, money: 0.1}
-    salience: {land: 0.4, money: 0.6}
-    war_cost: 0.08
-    discount: 0.9
-protocol: {max_rounds: 8, breakdown_probability: 0.05}
-"""
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -49,8 +30,8 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 
 @pytest.fixture
-def tiny(tmp_path: Path) -> Path:
-    write(tmp_path, "tiny.yaml", TINY_SCENARIO)
+def tiny(tmp_path: Path, tiny_files: Tiny) -> Path:
+    tiny_files.scenario(tmp_path)
     return tmp_path
 
 

@@ -255,10 +255,7 @@ def test_resolve_scenario_by_name_searches_scenarios_folders(
 
 
 def test_alaska_summit_exists_and_validates() -> None:
-    try:
-        path = resolve_scenario_path("alaska-summit")
-    except ScenarioError:
-        pytest.skip("scenarios/alaska-summit.yaml not written yet")
+    path = resolve_scenario_path("alaska-summit")
     assert load_scenario(path).name == "alaska-summit"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 import subprocess
@@ -482,13 +483,17 @@ def test_figures_skip_what_does_not_apply(tmp_path: Path) -> None:
     assert list(made) == ["agreement", "terms", "gains", "timing"]
 
 
-def test_plots_never_touch_pyplot() -> None:
+def test_plots_never_touch_pyplot(tmp_path: Path) -> None:
+    make_records(30).to_pickle(tmp_path / "records.pkl")
+    (tmp_path / "scenario.json").write_text(json.dumps(scenario_dict()), encoding="utf-8")
     code = (
-        "import sys; sys.path.insert(0, 'tests')\n"
-        "from conftest_records import make_records, scenario_dict\n"
+        "import json, sys, pandas as pd\n"
         "from sim.scenario.schema import Scenario\n"
         "from sim.output.figures.terms import terms_plot\n"
-        "terms_plot(make_records(30), Scenario.model_validate(scenario_dict()))\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "records = pd.read_pickle(folder + '/records.pkl')\n"
+        "scenario = Scenario.model_validate_json(open(folder + '/scenario.json').read())\n"
+        "terms_plot(records, scenario)\n"
         "print('matplotlib.pyplot' in sys.modules)\n"
     )
     out = subprocess.run(

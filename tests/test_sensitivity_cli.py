@@ -1,6 +1,6 @@
 """``parley sensitivity`` and ``parley discover`` on real sweeps, their figures and report sections.
 
-The tiny two-actor scenario of ``test_sweep`` with its priors: the breakdown risk (0 to 0.2 per
+The tiny two-actor scenario (conftest's ``tiny``) with its priors: the breakdown risk (0 to 0.2 per
 round over 8 rounds) decides most deals, so it must rank first; bad input gets a message naming
 the problem and the choices, exit status 2 and no traceback.
 """
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
-from test_design_sweeps import write_design_experiment
-from test_sweep import write_experiment
 
 from sim.analysis.discovery_results import discover, load_discovery
 from sim.analysis.results import load_results
@@ -25,6 +24,9 @@ from sim.output.figures.discovery import discovery_plot
 from sim.output.figures.sensitivity import sensitivity_plot
 from sim.output.report import build_report
 from sim.sweep.run import run_sweep
+
+if TYPE_CHECKING:
+    from conftest import Tiny
 
 BREAKDOWN = "protocol.breakdown_probability"
 
@@ -45,11 +47,11 @@ factors:
 
 
 @pytest.fixture(scope="module")
-def sobol_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sobol_results(tmp_path_factory: pytest.TempPathFactory, tiny_files: Tiny) -> Path:
     """A Sobol sweep built so that the breakdown risk alone decides most deals: the other
     inputs' priors are tight."""
     folder = tmp_path_factory.mktemp("sobol")
-    write_design_experiment(folder, "sobol")  # writes tiny.yaml
+    tiny_files.scenario(folder)
     path = folder / "one-input-decides.yaml"
     path.write_text(ONE_INPUT_DECIDES, encoding="utf-8")
     run_sweep(load_experiment(path), folder / "out", workers=1)
@@ -57,9 +59,9 @@ def sobol_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def monte_carlo_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def monte_carlo_results(tmp_path_factory: pytest.TempPathFactory, tiny_files: Tiny) -> Path:
     folder = tmp_path_factory.mktemp("mc")
-    experiment = load_experiment(write_experiment(folder, runs=2000))
+    experiment = load_experiment(tiny_files.experiment(folder, runs=2000))
     run_sweep(experiment, folder / "out", workers=1)
     return folder / "out"
 

@@ -6,10 +6,10 @@ number of workers, the backend, or an interruption and resume.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,66 +28,15 @@ from sim.sweep.chunks import ChunkDone, plan_chunks
 from sim.sweep.parts import merge_parts
 from sim.sweep.run import run_sweep
 
-TINY_SCENARIO = """\
-name: tiny
-seed: 99
-issues:
-  land: {low: none, high: all, status_quo: 0.5}
-  money: {low: none, high: all, status_quo: 0.2}
-actors:
-  east:
-    name: East
-    capability: 0.6
-    position: {land: 1.0, money: 0.8}
-    salience: {land: 0.7, money: 0.3}
-    war_cost: 0.05
-    discount: 0.95
-    strategy: {beta: 0.5}
-  west:
-    name: West
-    capability: 0.4
-    position: {land: 0.0, money: 0.1}
-    salience: {land: 0.4, money: 0.6}
-    war_cost: 0.08
-    discount: 0.9
-    strategy: {beta: 1.5}
-protocol: {max_rounds: 8, breakdown_probability: 0.05}
-dynamics:
-  land: {drift: 0.01, volatility: 0.02}
-"""
-
-EXPERIMENT = """\
-name: tiny-sweep
-description: Does a stubborn East make a deal less likely?
-scenario: ./tiny.yaml
-runs: {runs}
-seed: 7
-uncertainty:
-  actors.*.war_cost: {{dist: uniform, low: 0.0, high: 0.2}}
-  actors.*.salience: {{dist: dirichlet, concentration: 10}}
-  actors.west.discount: {{dist: beta, concentration: 50}}
-  protocol.breakdown_probability: {{dist: triangular, low: 0.0, mode: 0.05, high: 0.2}}
-factors:
-  actors.east.strategy.beta: [0.5, 2.0]
-"""
+if TYPE_CHECKING:
+    from conftest import Tiny
 
 RUNS = 600
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def write_experiment(directory: Path, runs: int = RUNS) -> Path:
-    (directory / "tiny.yaml").write_text(TINY_SCENARIO, encoding="utf-8")
-    path = directory / "tiny-sweep.yaml"
-    path.write_text(EXPERIMENT.format(runs=runs), encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
-def experiment_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_experiment(tmp_path_factory.mktemp("experiment"))
+def experiment_path(tmp_path_factory: pytest.TempPathFactory, tiny_files: Tiny) -> Path:
+    return tiny_files.experiment(tmp_path_factory.mktemp("experiment"), runs=RUNS)
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +126,7 @@ def test_chunk_size_does_not_change_a_byte(
     experiment: Experiment, reference: Path, tmp_path: Path
 ) -> None:
     run_sweep(experiment, tmp_path, workers=1, chunk_size=97)
-    assert sha256(tmp_path / "runs.parquet") == sha256(reference / "runs.parquet")
+    assert (tmp_path / "runs.parquet").read_bytes() == (reference / "runs.parquet").read_bytes()
 
 
 def test_a_process_pool_gives_the_same_file(
@@ -185,20 +134,19 @@ def test_a_process_pool_gives_the_same_file(
 ) -> None:
     result = run_sweep(experiment, tmp_path, workers=2, chunk_size=150)
     assert result.chunks_run == 8
-    assert sha256(tmp_path / "runs.parquet") == sha256(reference / "runs.parquet")
+    assert (tmp_path / "runs.parquet").read_bytes() == (reference / "runs.parquet").read_bytes()
 
 
 def test_dask_gives_the_same_file(experiment: Experiment, reference: Path, tmp_path: Path) -> None:
-    pytest.importorskip("dask.distributed")
     run_sweep(experiment, tmp_path, workers=2, backend="dask", chunk_size=200)
-    assert sha256(tmp_path / "runs.parquet") == sha256(reference / "runs.parquet")
+    assert (tmp_path / "runs.parquet").read_bytes() == (reference / "runs.parquet").read_bytes()
 
 
 # --- interruption and resume ---------------------------------------------------------------------
 
 
-def test_resume_after_kill_9_equals_an_uninterrupted_run(tmp_path: Path) -> None:
-    path = write_experiment(tmp_path, runs=120)
+def test_resume_after_kill_9_equals_an_uninterrupted_run(tmp_path: Path, tiny_files: Tiny) -> None:
+    path = tiny_files.experiment(tmp_path, runs=120)
     out = tmp_path / "out"
     command = [
         sys.executable,
@@ -227,7 +175,7 @@ def test_resume_after_kill_9_equals_an_uninterrupted_run(tmp_path: Path) -> None
     assert result.chunks_run == len(ran) == 12 - finished_parts
     uninterrupted = tmp_path / "uninterrupted"
     run_sweep(experiment, uninterrupted, workers=1, chunk_size=120)
-    assert sha256(out / "runs.parquet") == sha256(uninterrupted / "runs.parquet")
+    assert (out / "runs.parquet").read_bytes() == (uninterrupted / "runs.parquet").read_bytes()
 
 
 def test_resume_refuses_a_different_experiment(experiment: Experiment, tmp_path: Path) -> None:
@@ -257,7 +205,7 @@ def test_a_simulated_crash_resumes_to_the_same_file(
     assert len(list((tmp_path / "parts").glob("cell*.arrows"))) == 9
     result = run_sweep(experiment, tmp_path, workers=1, resume=True)
     assert result.chunks_run == 3
-    assert sha256(tmp_path / "runs.parquet") == sha256(reference / "runs.parquet")
+    assert (tmp_path / "runs.parquet").read_bytes() == (reference / "runs.parquet").read_bytes()
     again = run_sweep(experiment, tmp_path, workers=1, resume=True)
     assert again.chunks_run == 0
     assert not (tmp_path / "parts").exists()

@@ -116,8 +116,6 @@ def test_experiment_files_go_to_the_experiment_loader(monkeypatch: pytest.Monkey
 
 def test_alaska_summit_validates_by_name() -> None:
     result = run(validate_command, "alaska-summit")
-    if "no scenario file" in result.stderr:
-        pytest.skip("scenarios/alaska-summit.yaml not written yet")
     assert result.exit_code == 0, result.stderr
 
 

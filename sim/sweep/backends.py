@@ -125,7 +125,7 @@ def _run_dask(
                     n_workers=workers or default_workers(),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: never collide with another cluster
                 )
             )
             client = stack.enter_context(Client(cluster))
