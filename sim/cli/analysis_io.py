@@ -1,5 +1,6 @@
-"""What the analysis commands (``sensitivity``, ``discover``) share: reading a results folder
-with a readable error, the ``--out`` option, and writing the saved analysis with its figure."""
+"""What the results-folder analyses (``sensitivity``, ``discover``) share: the ``--cell``
+option, reading a results folder (exit 2 with the reason), and writing the saved analysis with
+its figure."""
 
 from __future__ import annotations
 
@@ -9,21 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from sim.cli.common import fail
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sim.analysis.results import Results
-
-
-def out_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--out FOLDER`` for the files an analysis writes (default: the results folder)."""
-    return click.option(
-        "--out",
-        "out_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help=f"Folder for {what}  [default: RESULTS]",
-    )
 
 
 def cells_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -37,7 +29,7 @@ def cells_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     )
 
 
-def load_or_fail(results: Path, cells: Sequence[int]) -> Results:
+def load_or_fail(command: str, results: Path, cells: Sequence[int]) -> Results:
     """The results folder with the chosen cells checked; exit 2 with the reason if unusable."""
     from sim.analysis.results import load_results
     from sim.errors import ResultsError
@@ -46,7 +38,7 @@ def load_or_fail(results: Path, cells: Sequence[int]) -> Results:
         loaded = load_results(results)
         loaded.select(list(cells))
     except ResultsError as error:
-        raise click.BadParameter(str(error), param_hint="RESULTS") from None
+        fail(f"parley {command}: RESULTS: {error}")
     return loaded
 
 

@@ -33,13 +33,16 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print the re
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 
-def out_option(filename: str) -> Callable[[Command], Command]:
-    """The --out option of a command that writes ``filename``."""
+def out_option(
+    filename: str, default: str = "results/<scenario>", name: str = "out"
+) -> Callable[[Command], Command]:
+    """The --out option of a command that writes ``filename`` (into ``default`` without it)."""
     return click.option(
         "--out",
+        name,
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help=f"Directory for {filename}  [default: results/<scenario>]",
+        help=f"Directory for {filename}  [default: {default}]",
     )
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from sim.cli.analysis_io import cells_option, load_or_fail, out_option, write_outputs
+from sim.cli.analysis_io import cells_option, load_or_fail, write_outputs
+from sim.cli.common import fail, out_option
 
 
 @click.command("discover")
@@ -30,7 +31,7 @@ from sim.cli.analysis_io import cells_option, load_or_fail, out_option, write_ou
     default=None,
     help="Choose this box of the peeling trajectory  [default: the best F-score]",
 )
-@out_option("discovery.json and discovery.png")
+@out_option("discovery.json and discovery.png", "RESULTS", "out_dir")
 def command(
     results: Path,
     target: str,
@@ -50,13 +51,13 @@ def command(
     from sim.analysis.targets import TargetError
     from sim.output.figures.discovery import discovery_plot
 
-    loaded = load_or_fail(results, cells)
+    loaded = load_or_fail("discover", results, cells)
     try:
         report = discover(loaded, target, cells=list(cells), max_worlds=max_worlds, box=box)
     except TargetError as error:
-        raise click.BadParameter(str(error), param_hint="--target") from None
+        fail(f"parley discover: --target: {error}")
     except DiscoveryInputError as error:
-        raise click.BadParameter(str(error), param_hint="--target/--box") from None
+        fail(f"parley discover: {error}")
     click.echo(format_discovery(report))
     write_outputs(
         out_dir or loaded.path,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from sim.cli.analysis_io import cells_option, load_or_fail, out_option, write_outputs
+from sim.cli.analysis_io import cells_option, load_or_fail, write_outputs
+from sim.cli.common import fail, out_option
 
 
 @click.command("sensitivity")
@@ -28,7 +29,7 @@ from sim.cli.analysis_io import cells_option, load_or_fail, out_option, write_ou
 )
 @cells_option("Analyse")
 @click.option("--top", type=click.IntRange(min=1), default=10, help="Inputs shown per table.")
-@out_option("sensitivity.json and sensitivity.png")
+@out_option("sensitivity.json and sensitivity.png", "RESULTS", "out_dir")
 def command(
     results: Path,
     outcomes: tuple[str, ...],
@@ -47,13 +48,13 @@ def command(
     from sim.analysis.sensitivity_results import analyse, format_sensitivity, save_sensitivity
     from sim.output.figures.sensitivity import sensitivity_plot
 
-    loaded = load_or_fail(results, cells)
+    loaded = load_or_fail("sensitivity", results, cells)
     try:
         report = analyse(loaded, outcomes, method=method, cells=list(cells))  # type: ignore[arg-type]
     except SensitivityInputError as error:
         named = any(str(error).startswith(f"{outcome} ") for outcome in outcomes)
         hint = "--outcome" if named or "outcome column" in str(error) else "--method/RESULTS"
-        raise click.BadParameter(str(error), param_hint=hint) from None
+        fail(f"parley sensitivity: {hint}: {error}")
     click.echo(format_sensitivity(report, top=top))
     write_outputs(
         out_dir or loaded.path,

@@ -236,7 +236,8 @@ def _experiment_section(results: Results) -> str:
     parts = ['<section id="experiment"><h2>Experiment design</h2>']
     uncertainty = experiment.get("uncertainty")
     if isinstance(uncertainty, Mapping) and uncertainty:
-        parts.append("<h3>Sampled parameters (uncertainty)</h3>")
+        design = escape(str(experiment.get("design", "monte-carlo")))
+        parts.append(f"<h3>Sampled parameters (uncertainty; design: <code>{design}</code>)</h3>")
         parts.append(
             _table(
                 ["parameter", "distribution"],
