@@ -198,3 +198,34 @@ def test_the_readme_example_is_the_committed_analysis() -> None:
     assert all(line in readme for line in shown if line), "rerun the README's sensitivity example"
     found = load_discovery(root / "results" / "showcase" / "baseline-sobol")
     assert found is not None and found.analyses[0].sentence in readme
+
+
+def test_morris_screening_ranks_the_deciding_input_first(tmp_path: Path, tiny_files: Tiny) -> None:
+    tiny_files.scenario(tmp_path)
+    path = tmp_path / "one-input-decides.yaml"
+    path.write_text(
+        ONE_INPUT_DECIDES.replace("design: sobol", "design: morris").replace("1500", "500"),
+        encoding="utf-8",
+    )
+    run_sweep(load_experiment(path), tmp_path / "out", workers=1)
+    report = analyse(load_results(tmp_path / "out"), ["agreed"], cells=[0])
+    assert report.method == "morris"
+    table = report.analyses[0].table.set_index("factor")
+    assert list(table.columns) == ["mu", "mu_star", "mu_star_conf", "sigma"]
+    assert table.index[0] == BREAKDOWN
+    # A higher breakdown risk only ever ends talks: its effects on agreement are negative.
+    assert table.loc[BREAKDOWN, "mu"] < 0
+
+
+def test_the_analyses_never_run_the_model(
+    monte_carlo_results: Path, sobol_results: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.core.model
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an analysis ran the model")
+
+    monkeypatch.setattr(sim.core.model.NegotiationModel, "__init__", refuse)
+    assert analyse(load_results(sobol_results), ["agreed"]).analyses
+    assert analyse(load_results(monte_carlo_results), ["agreed"]).analyses
+    assert discover(load_results(monte_carlo_results), "agreed", cells=[0]).analyses
