@@ -38,6 +38,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def until(page: Any, predicate: str, argument: object) -> None:
     """Wait (polling every 10 ms) until the JavaScript ``predicate(argument)`` holds."""
     page.wait_for_function(predicate, arg=argument, timeout=60_000, polling=10)
@@ -112,12 +118,12 @@ def main() -> None:
                     time.sleep(0.2)
             page.locator(".parley-p-agreement").wait_for(timeout=120_000)
             page.get_by_text("Protocol", exact=True).click()
-            text_times, figure_times = [], []
+            text_times, figure_times, server_cpu = [], [], []
             for value, headline in zip(values, expected, strict=True):
                 before = page.locator(".parley-gains").get_attribute("src")
                 box = page.locator(BOX)
                 box.fill(value)
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), cpu_seconds(server.pid)
                 box.press("Enter")
                 until(
                     page,
@@ -125,6 +131,7 @@ def main() -> None:
                     headline,
                 )
                 text_times.append(time.perf_counter() - start)
+                server_cpu.append(cpu_seconds(server.pid) - cpu)
                 until(
                     page,
                     "s => document.querySelector('.parley-gains')?.getAttribute('src') !== s",
@@ -150,6 +157,7 @@ def main() -> None:
     print(line("library batch_odds (same process)", library))
     print(line("page: P(agreement) shown", text_times))
     print(line("page: odds figures redrawn", figure_times))
+    print(line("server CPU until P(agreement) shown", server_cpu))
 
 
 if __name__ == "__main__":
