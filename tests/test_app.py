@@ -257,3 +257,17 @@ def test_the_readme_shows_what_parley_app_prints(monkeypatch: pytest.MonkeyPatch
     assert served == [("alaska-summit", "127.0.0.1", 8765)]
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"$ pip install -e '.[app]' && parley app alaska-summit\n{result.output}" in readme
+
+
+def test_the_stepped_model_plays_the_world_parley_run_plays(baseline: Settings) -> None:
+    pytest.importorskip("solara")
+    from sim.app.state import OneNegotiation
+
+    model = OneNegotiation(lambda: baseline.current, world=7)
+    assert model.world == 7
+    while model.running:
+        model.step()
+    last = round_view(model.trajectory[-1], baseline.current)
+    record = run_single(baseline.current, world=7).record
+    assert last.agreed == record["agreed"]
+    assert last.round == record["round"]

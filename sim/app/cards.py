@@ -224,11 +224,12 @@ def ExportCard(settings: Settings) -> None:
 def RoundCard(model: state.OneNegotiation, counter: int) -> None:
     """The latest round of the stepped world: thresholds, no-deal values, proposal, answers."""
     scenario = model.scenario
-    with solara.Card(f"One negotiation, round by round (world {model.batch.worlds[0]})", margin=0):
-        if not model.trajectory:
+    with solara.Card(f"One negotiation, round by round (world {model.world})", margin=0):
+        trajectory = model.trajectory
+        if not trajectory:
             text("Press STEP or ▶ (left) to play the talks round by round.", cls="parley-round")
             return
-        view = round_view(model.trajectory[-1], scenario)
+        view = round_view(trajectory[-1], scenario)
         outcome = "a deal" if view.agreed else ("no offer" if not view.offered else "rejected")
         ended = "" if model.running or view.agreed else f"; talks ended: {_end(model)}"
         text(
@@ -258,7 +259,7 @@ def RoundCard(model: state.OneNegotiation, counter: int) -> None:
             ],
             "parley-round-terms",
         )
-        image(png_base64(trajectory_figure(model.trajectory, scenario)), "parley-trajectory")
+        image(png_base64(trajectory_figure(trajectory, scenario)), "parley-trajectory")
 
 
 def _end(model: state.OneNegotiation) -> str:

@@ -10,11 +10,12 @@ with ``parley app`` (:mod:`sim.app.server`).
 from __future__ import annotations
 
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.app import state
 from sim.app.cards import ControlsPanel, ExportCard, OddsCard, RoundCard, ScenarioCard, text
+from sim.app.odds import BATCH_WORLDS
 
 
 @solara.component
@@ -39,13 +40,16 @@ def Negotiation() -> None:
 
     def restart() -> None:
         if model.value.scenario != scenario or model.value.steps:
-            model.value = state.OneNegotiation(state.current_scenario)
+            model.value = state.OneNegotiation(state.current_scenario, model.value.world)
 
     solara.use_effect(restart, [scenario])
     SolaraViz(
         model,
         components=[],
-        model_params={"current": state.current_scenario},
+        model_params={
+            "current": state.current_scenario,
+            "world": Slider("world to play (then Reset)", value=0, min=0, max=BATCH_WORLDS - 1),
+        },
         name=f"Parley: {settings.base.name}",
         play_interval=400,
     )

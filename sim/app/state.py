@@ -1,6 +1,6 @@
 """The page's state: one value per browser session (Solara scopes reactive variables so).
 
-The settings, the world being stepped, the refusal shown next to each control and the message
+The settings, the refusal shown next to each control and the message
 of a scenario that failed to load.  Changes go through :func:`apply_change`, which keeps the
 settings as they were and records the refusal when a library check refuses a value.
 """
@@ -22,7 +22,6 @@ from sim.scenario.schema import Scenario
 DEFAULT_SCENARIO = "alaska-summit"
 
 settings_state: solara.Reactive[Settings | None] = solara.reactive(None)
-world_state = solara.reactive(0)
 refusals: solara.Reactive[dict[str, str]] = solara.reactive({})
 load_error = solara.reactive("")
 
@@ -34,14 +33,18 @@ class OneNegotiation(NegotiationModel):
     settings at that moment, so Reset always restarts the talks with what the controls show.
     """
 
-    def __init__(self, current: Callable[[], tuple[Scenario, int]]) -> None:
-        scenario, world = current()
-        super().__init__(scenario, [world], record_trajectory=True)
+    def __init__(self, current: Callable[[], Scenario], world: int = 0) -> None:
+        super().__init__(current(), [int(world)], record_trajectory=True)
+
+    @property
+    def world(self) -> int:
+        """The world this model plays."""
+        return int(self.batch.worlds[0])
 
 
-def current_scenario() -> tuple[Scenario, int]:
-    """The scenario of the session's settings and the world the page steps."""
-    return settings().current, world_state.value
+def current_scenario() -> Scenario:
+    """The scenario of the session's settings."""
+    return settings().current
 
 
 def settings() -> Settings:
