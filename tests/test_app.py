@@ -271,3 +271,28 @@ def test_the_stepped_model_plays_the_world_parley_run_plays(baseline: Settings) 
     record = run_single(baseline.current, world=7).record
     assert last.agreed == record["agreed"]
     assert last.round == record["round"]
+
+
+def test_the_page_state_refuses_without_a_traceback(tmp_path: Path) -> None:
+    pytest.importorskip("solara")
+    from sim.app import state
+
+    state.load("alaska-summit")
+    state.apply_change(lambda s: s.with_typed("actors.us.war_cost", "-1"), "actors.us.war_cost")
+    assert "negative" in state.refusals.value["actors.us.war_cost"]
+    assert state.settings().changes == {}
+
+    def broken(settings: Settings) -> Settings:
+        raise RuntimeError("a bug")
+
+    state.apply_change(broken, "actors.us.veto")
+    assert state.refusals.value["actors.us.veto"] == "not applied (RuntimeError: a bug)"
+    state.apply_change(lambda s: s.with_typed("actors.us.war_cost", "0.1"), "actors.us.war_cost")
+    assert "actors.us.war_cost" not in state.refusals.value
+    assert state.settings().changes == {"actors.us.war_cost": 0.1}
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nissues: {}\n", encoding="utf-8")
+    state.load(str(bad))
+    assert "bad.yaml" in state.load_error.value
+    assert state.settings().changes == {"actors.us.war_cost": 0.1}

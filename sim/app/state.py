@@ -7,6 +7,7 @@ settings as they were and records the refusal when a library check refuses a val
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 
@@ -20,6 +21,8 @@ from sim.errors import InputError
 from sim.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "alaska-summit"
+
+logger = logging.getLogger(__name__)
 
 settings_state: solara.Reactive[Settings | None] = solara.reactive(None)
 refusals: solara.Reactive[dict[str, str]] = solara.reactive({})
@@ -64,6 +67,10 @@ def load(source: str) -> None:
     except InputError as error:
         load_error.value = error.format()
         return
+    except Exception as error:  # a bug must not reach the page as a traceback
+        logger.exception("loading %r failed", source)
+        load_error.value = f"{source}: could not be loaded ({type(error).__name__}: {error})"
+        return
     load_error.value = ""
     refusals.value = {}
 
@@ -74,5 +81,9 @@ def apply_change(change: Callable[[Settings], Settings], path: str) -> None:
         settings_state.value = change(settings())
     except ValueRefused as error:
         refusals.value = {**refusals.value, path: str(error)}
+        return
+    except Exception as error:  # a bug must not reach the page as a traceback
+        logger.exception("changing %r failed", path)
+        refusals.value = {**refusals.value, path: f"not applied ({type(error).__name__}: {error})"}
         return
     refusals.value = {key: text for key, text in refusals.value.items() if key != path}
