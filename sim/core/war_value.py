@@ -1,0 +1,123 @@
+"""The value of fighting on: the discounted average of the war's flow payoff along its expected path.
+
+While there is no deal the war goes on, and every round yields each actor the flow payoff
+U_i(q(t)) - c_i (Powell 2004, "Bargaining and learning while fighting"; Slantchev 2003, "The
+principle of convergence in wartime negotiations").  In per-round units, the value of fighting
+for ever from now, anticipating the status quo's expected drift mu (per round, clipped to
+[0, 1]; shocks average out), is the annuity
+
+    W_i = (1 - delta_i) * sum_{s >= 0} delta_i^s U_i(q(s)) - c_i,   q_k(s) = clip(q_k + s mu_k, 0, 1).
+
+The sum has a closed form: on each stretch where the path is unclipped and |q_k(s) - p_ik| keeps
+its sign, the loss is a polynomial of degree rho_i <= 2 in s, and
+
+    sum_{s >= m} delta^s s^j,  j = 0, 1, 2,
+
+are geometric series (``_tail``).  With delta = 1 the annuity is the Abel limit: the utility of the
+path's end point.  With no drift W_i = U_i(q) - c_i, today's no-deal value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.arrays import BoolArray, FloatArray
+
+
+def war_values(
+    status_quo: FloatArray,
+    drift: FloatArray,
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    discount: FloatArray,
+    war_cost: FloatArray,
+) -> FloatArray:
+    """W (N, A): each actor's value of fighting on from the current status quo.
+
+    status_quo, drift: (N, K) per round; position, salience: (N, A, K); linear: (A,);
+    discount, war_cost: (N, A) per round.
+    """
+    loss = discounted_losses(
+        status_quo[:, None, :],
+        drift[:, None, :],
+        position,
+        linear[None, :, None],
+        discount[:, :, None],
+    )
+    result: FloatArray = 1.0 - (salience * loss).sum(axis=2) - war_cost
+    return result
+
+
+def discounted_losses(
+    start: FloatArray, drift: FloatArray, ideal: FloatArray, linear: BoolArray, delta: FloatArray
+) -> FloatArray:
+    """(1 - delta) sum_s delta^s |q(s) - ideal|^rho, elementwise over broadcast arrays."""
+    start, drift, ideal, linear, delta = np.broadcast_arrays(start, drift, ideal, linear, delta)
+    moving = drift != 0.0
+    safe_drift = np.where(moving, drift, 1.0)
+    bound = np.where(drift > 0.0, 1.0, 0.0)
+    z0 = start - ideal
+    # Steps s = 0 .. steps-1 are unclipped; from s = steps on the path sits at the bound.
+    with np.errstate(over="ignore"):  # a subnormal drift never reaches the bound
+        room = np.where(moving, (bound - start) / safe_drift, np.inf)
+        crossing = np.where(moving, -z0 / safe_drift, np.inf)
+    steps = _horizon(np.where(moving, np.floor(np.maximum(room, 0.0)) + 1.0, np.inf))
+    end = np.where(moving, bound, start) - ideal
+    patient = delta >= 1.0
+    d = np.where(patient, 0.5, delta)  # placeholder where the Abel limit applies
+
+    def stretch(
+        first: FloatArray, last: FloatArray, power: FloatArray, sign: FloatArray
+    ) -> FloatArray:
+        """sum_{first <= s < last} delta^s * sign * (z0 + s mu)^power, power 1 or 2."""
+        g0 = _tail(d, first, 0) - _tail(d, last, 0)
+        g1 = _tail(d, first, 1) - _tail(d, last, 1)
+        g2 = _tail(d, first, 2) - _tail(d, last, 2)
+        linear_sum = z0 * g0 + drift * g1
+        square_sum = z0 * z0 * g0 + 2.0 * z0 * drift * g1 + drift * drift * g2
+        result: FloatArray = sign * np.where(power == 1, linear_sum, square_sum)
+        return result
+
+    zero = np.zeros_like(start)
+    power = np.where(linear, 1.0, 2.0)
+    # Linear loss: the stretch before the path crosses the ideal point (moving towards it) and the
+    # stretch after; quadratic loss: one stretch.
+    towards = np.where(linear, _horizon(np.clip(np.ceil(crossing), 0.0, steps)), zero)
+    direction = np.where(drift >= 0.0, 1.0, -1.0)
+    before = np.where(linear, stretch(zero, towards, power, -direction), 0.0)
+    after = stretch(towards, steps, power, np.where(linear, direction, 1.0))
+    tail_end = np.where(
+        np.isfinite(steps), _tail(d, np.where(np.isfinite(steps), steps, 0.0), 0), 0.0
+    )
+    at_bound = np.abs(end) ** power * tail_end
+    total = (1.0 - d) * (before + after + at_bound)
+    result: FloatArray = np.where(
+        moving, np.where(patient, np.abs(end) ** power, total), np.abs(z0) ** power
+    )
+    return result
+
+
+HORIZON = 1e9
+"""Rounds beyond which delta^s is 0 for any delta < 1 - 1e-6: a later step counts as never."""
+
+
+def _horizon(steps: FloatArray) -> FloatArray:
+    result: FloatArray = np.where(steps > HORIZON, np.inf, steps)
+    return result
+
+
+def _tail(delta: FloatArray, m: FloatArray, j: int) -> FloatArray:
+    """sum_{s >= m} delta^s s^j for j = 0, 1, 2 (0 where m is infinite)."""
+    finite = np.isfinite(m)
+    m = np.where(finite, m, 0.0)
+    q = 1.0 - delta
+    lead = np.where(finite, delta**m, 0.0)
+    if j == 0:
+        result = lead / q
+    elif j == 1:
+        result = lead * (m / q + delta / (q * q))
+    else:
+        result = lead * (m * m / q + 2.0 * m * delta / (q * q) + delta * (1.0 + delta) / q**3)
+    out: FloatArray = result
+    return out
