@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim.core.beliefs import Belief
-from sim.distributions import Distribution, choice_distribution
+from sim.distributions.inversion import Distribution, choice_distribution
 
 EXACT = 1e-12
 

@@ -14,7 +14,7 @@ from sim.core.uncertain_offer import (
     risky_offers,
     threshold_of,
 )
-from sim.distributions import Distribution
+from sim.distributions.inversion import Distribution
 
 CLOSED_FORM = 1e-6
 

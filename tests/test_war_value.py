@@ -43,7 +43,13 @@ def test_without_drift_the_war_value_is_the_status_quo_flow() -> None:
     linear = np.array([True, False])
     cost = np.array([[0.05, 0.1]])
     values = war_values(
-        status_quo, np.zeros((1, 2)), position, salience, linear, np.array([[0.9, 0.95]]), cost
+        status_quo,
+        np.zeros((1, 2)),
+        position,
+        salience,
+        linear[None],
+        np.array([[0.9, 0.95]]),
+        cost,
     )
     flow = np.array([1 - 0.6 * 0.7 - 0.4 * 0.8 - 0.05, 1 - 0.5 * 0.01 - 0.5 * 0.01 - 0.1])
     np.testing.assert_allclose(values[0], flow, rtol=0, atol=1e-12)
@@ -57,7 +63,7 @@ def test_an_actor_gaining_ground_values_the_war_above_its_current_flow() -> None
     salience = np.ones((1, 2, 1))
     delta = np.array([[0.9, 0.9]])
     values = war_values(
-        status_quo, drift, position, salience, np.array([True, True]), delta, np.zeros((1, 2))
+        status_quo, drift, position, salience, np.array([[True, True]]), delta, np.zeros((1, 2))
     )
     anticipated = 0.001 * 0.9 / 0.1
     np.testing.assert_allclose(values[0], [0.5 + anticipated, 0.5 - anticipated], atol=1e-12)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import wilson_interval
-from sim.core.records import END_REASONS, GAIN, TERM
+from sim.core.records import END_REASONS, FAILURE, FAILURES, GAIN, TERM
 
 # --------------------------------------------------------------------------------------------
 # Per-cell summary
@@ -53,6 +53,7 @@ class CellSummary(TypedDict):
     gains: dict[str, GainSummary]
     rounds_to_agreement: RoundsSummary
     end_reasons: dict[str, float]
+    failures: dict[str, float]
 
 
 def _float_or_none(value: float) -> float | None:
@@ -71,7 +72,7 @@ def summarize(
     For each cell: N; P(agreement) with its 95% Wilson interval; the median and 5–95% range of
     each issue's agreed term (over worlds that agreed); each actor's mean gain over all worlds
     (0 without a deal) and over the worlds that agreed; mean and median round of agreement; the
-    share of each end reason.  Plain JSON-ready values: missing numbers are ``None``.
+    share of each end reason, and of each failure (``rejected``, ``no-offer``) where recorded.  Plain JSON-ready values: missing numbers are ``None``.
     """
     cells = records["cell"] if "cell" in records.columns else pd.Series(0, index=records.index)
     summaries: list[CellSummary] = []
@@ -125,6 +126,10 @@ def _summarize_cell(
     counts = frame["end_reason"].astype(str).value_counts()
     reasons = list(END_REASONS) + sorted(str(r) for r in counts.index if r not in END_REASONS)
     end_reasons = {r: (float(counts.get(r, 0)) / n if n else 0.0) for r in reasons}
+    failures: dict[str, float] = {}
+    if FAILURE in frame:
+        why = frame[FAILURE].astype(str)
+        failures = {f: (float((why == f).sum()) / n if n else 0.0) for f in FAILURES}
 
     return CellSummary(
         cell=cell,
@@ -137,6 +142,7 @@ def _summarize_cell(
         gains=gains,
         rounds_to_agreement=rounds_summary,
         end_reasons=end_reasons,
+        failures=failures,
     )
 
 
@@ -176,6 +182,7 @@ def format_summary(summaries: Sequence[CellSummary]) -> str:
         return "no records"
     labels = [textwrap.shorten(s["label"], 40, placeholder="…") for s in summaries]
     reasons = list(summaries[0]["end_reasons"])
+    failures = list(summaries[0].get("failures") or {})
     outcome_rows = [
         [
             label,
@@ -184,13 +191,16 @@ def format_summary(summaries: Sequence[CellSummary]) -> str:
             f"{_fmt(s['rounds_to_agreement']['mean'], '.1f')} / "
             f"{_fmt(s['rounds_to_agreement']['median'], '.0f')}",
             *[_percent(s["end_reasons"].get(r, 0.0)) for r in reasons],
+            *[_percent(s["failures"].get(f, 0.0)) for f in failures],
         ]
         for label, s in zip(labels, summaries, strict=True)
     ]
     parts = [
-        "Outcomes (P(agreement) with 95% Wilson interval)",
+        "Outcomes (P(agreement) with 95% Wilson interval; how talks ended, and why those "
+        "without a deal failed: offers refused, or none made)",
         _table(
-            ["cell", "N", "P(agreement) [95% CI]", "round mean / median", *reasons], outcome_rows
+            ["cell", "N", "P(agreement) [95% CI]", "round mean / median", *reasons, *failures],
+            outcome_rows,
         ),
     ]
     issues = list(summaries[0]["terms"])

@@ -9,7 +9,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.results import CellInfo, Results
-from sim.core.records import AGREED, CELL, END_REASON, GAIN, MANIFEST_FILE, ROUND, RUNS_FILE, TERM
+from sim.core.records import (
+    AGREED,
+    CELL,
+    END_REASON,
+    FAILURE,
+    GAIN,
+    MANIFEST_FILE,
+    ROUND,
+    RUNS_FILE,
+    TERM,
+)
 from sim.errors import SweepError
 from sim.scenario.schema import Scenario
 from sim.sweep.manifest import read_manifest
@@ -20,7 +30,7 @@ from sim.sweep.manifest import read_manifest
 
 def summary_columns(schema: pa.Schema) -> list[str]:
     """The columns :func:`sim.analysis.summarize` reads (a small part of a wide results file)."""
-    keep = (CELL, AGREED, END_REASON, ROUND)
+    keep = (CELL, AGREED, END_REASON, FAILURE, ROUND)
     return [name for name in schema.names if name in keep or name.startswith((TERM, GAIN))]
 
 

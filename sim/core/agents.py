@@ -74,9 +74,11 @@ class Actor(mesa.Agent):  # type: ignore[misc]
 
     # -- what the actor does each round, in every open world -----------------------------------
     def reassess(self) -> None:
-        """Value no deal at this round's status quo: the explicit reservation, or U(sq) - war cost."""
+        """Value no deal at this round's status quo: the explicit reservation, or U(sq) - war cost
+        (while fighting: the war's discounted flow along its expected path)."""
         now = self.model.open_round
         batch, a = now.batch, self.index
+        fighting = self.model.structure.fighting
         now.reservation[:, a] = no_deal_values(
             now.status_quo,
             batch.position[:, a : a + 1],
@@ -84,6 +86,8 @@ class Actor(mesa.Agent):  # type: ignore[misc]
             self._linear(now.size),
             batch.war_cost[:, a : a + 1],
             batch.reservation[:, a : a + 1],
+            drift=batch.drift if fighting else None,
+            discount=batch.discount[:, a : a + 1] if fighting else None,
         )[:, 0]
 
     def set_threshold(self) -> None:

@@ -14,8 +14,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.clock import Clock
 from sim.core.decision import quota_share
 from sim.core.fields import ACTOR_FIELDS, DYNAMICS_FIELDS
+from sim.core.private_values import PrivateValue, draw_truths, private_values_of
 from sim.errors import OverrideError, Problem
 from sim.scenario.schema import Scenario
 
@@ -38,6 +40,9 @@ class Structure:
     mediator: int | None = None  # the mediating actor's index (mediated protocol); None: neutral
     mediation_step: float = 0.05
     quota_share: float = 0.0  # capability share a deal needs besides the vetoes (0: unanimity)
+    clock: Clock = Clock()  # weeks per round and the concession deadline
+    fighting: bool = False  # a round without a deal yields the war's flow payoff
+    private: tuple[PrivateValue, ...] = ()  # private no-deal values and the others' beliefs
 
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:
@@ -62,6 +67,13 @@ class Structure:
             ),
             mediation_step=scenario.protocol.mediation_step,
             quota_share=quota_share(scenario.protocol.quota, len(actors)),
+            clock=Clock(
+                round_weeks=scenario.protocol.round_weeks,
+                deadline_weeks=scenario.protocol.deadline_weeks,
+                max_rounds=scenario.protocol.max_rounds,
+            ),
+            fighting=scenario.protocol.fighting,
+            private=private_values_of(scenario),
         )
 
     @property
@@ -83,12 +95,12 @@ class WorldBatch:
     salience: FloatArray  # (N, A, K) saliences, each actor's summing to 1
     capability: FloatArray  # (N, A)
     reservation: FloatArray  # (N, A) explicit no-deal utility, NaN where derived
-    war_cost: FloatArray  # (N, A) per-round cost of no deal
-    discount: FloatArray  # (N, A) delta per round
+    war_cost: FloatArray  # (N, A) cost of no deal per round (a flow: per week = per round)
+    discount: FloatArray  # (N, A) delta per round (the scenario's is per week)
     beta: FloatArray  # (N, A) concession exponent
     status_quo: FloatArray  # (N, K) at the start of the talks
-    drift: FloatArray  # (N, K) status-quo drift per round
-    volatility: FloatArray  # (N, K) status-quo volatility per round
+    drift: FloatArray  # (N, K) status-quo drift per round (the scenario's is per week)
+    volatility: FloatArray  # (N, K) status-quo volatility per round (the scenario's: per week)
     recognition: FloatArray  # (N, A) probability of being recognised as proposer
     breakdown: FloatArray  # (N,) probability that talks collapse after a failed round
 
@@ -133,6 +145,8 @@ def build_batch(
     ``actors.ukraine.position.territory``, ``actors.us.salience`` for a whole (N, K) table,
     ``issues.territory.status_quo``, ``dynamics.territory.drift``, ``protocol.breakdown_probability``,
     ``protocol.recognition.russia``, ...) to an array with one value (or row) per world.
+    An override of an actor's private value sets its truth in those worlds.  Per-week numbers
+    (discount, breakdown hazard, drift, volatility) are converted to per-round ones last.
     """
     structure = Structure.of(scenario)
     world_index = np.atleast_1d(np.asarray(worlds, dtype=np.int64))
@@ -173,10 +187,24 @@ def build_batch(
         recognition=per_actor(_recognition_weights(scenario)),
         breakdown=np.full(n, scenario.protocol.breakdown_probability, dtype=np.float64),
     )
+    truths = draw_truths(structure.private, batch.seed, world_index, len(specs))
+    for value in structure.private:
+        target = batch.war_cost if value.field == "war_cost" else batch.reservation
+        target[:, value.actor] = truths[value.actor]
     for path, values in (overrides or {}).items():
         _apply_override(batch, scenario, path, np.asarray(values, dtype=np.float64))
     _normalise_recognition(batch, scenario)
+    _per_round(batch)
     return batch
+
+
+def _per_round(batch: WorldBatch) -> None:
+    """Convert the scenario's weekly numbers to per-round ones (identity for one-week rounds)."""
+    clock = batch.structure.clock
+    batch.discount = clock.discount(batch.discount)
+    batch.breakdown = clock.breakdown(batch.breakdown)
+    batch.drift = clock.drift(batch.drift)
+    batch.volatility = clock.volatility(batch.volatility)
 
 
 def _recognition_weights(scenario: Scenario) -> list[float]:

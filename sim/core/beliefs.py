@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray
-from sim.distributions import Distribution
+from sim.distributions.inversion import Distribution
 
 REFUTED_MASS = 1e-12
 """A consistent set with less prior probability than this contradicts the belief."""

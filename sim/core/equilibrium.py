@@ -47,6 +47,7 @@ def stationary_thresholds(
     *,
     capability: FloatArray | None = None,
     warm: WarmStarts | None = None,
+    flow: FloatArray | None = None,
 ) -> FloatArray:
     """Equilibrium thresholds, shape (N, L, A): L = 1 phase (random proposer) or len(order).
 
@@ -54,7 +55,8 @@ def stationary_thresholds(
     ``start`` warm-starts the iteration (e.g. last round's thresholds); ``capability`` (N, A) is
     needed only under a quota, where proposers buy winning coalitions (:mod:`sim.core.decision`);
     ``warm`` holds the proposers' solver states of these worlds, used and updated (e.g. kept
-    from the last round).
+    from the last round).  ``flow`` (N, A): the payoff each round without a deal yields while
+    the war goes on (Powell 2004); then theta_i = p b_i + (1 - p)((1 - delta_i) f_i + delta_i V_i).
 
     Each world iterates theta <- T(theta) on its own until its own change is below TOLERANCE (so
     a world's thresholds never depend on the batch around it), with Anderson acceleration of
@@ -66,6 +68,8 @@ def stationary_thresholds(
     phases = len(structure.order) if structure.alternating else 1
     patience = ((1.0 - breakdown)[:, None] * discount)[:, None, :]  # (N, 1, A)
     base = (breakdown[:, None] * breakdown_value)[:, None, :]
+    if flow is not None:  # bargaining while fighting: a failed round yields the war's flow
+        base = base + ((1.0 - breakdown)[:, None] * (1.0 - discount) * flow)[:, None, :]
     outside = breakdown_value[:, None, :]
 
     # Each proposer's solver state (simplex basis or multipliers) carries over from one

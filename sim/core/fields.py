@@ -11,49 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-
-from sim.arrays import FloatArray
+from sim.distributions.priors import FieldRange
 from sim.scenario.schema import Actor, IssueDynamics, Scenario
-
-
-@dataclass(frozen=True)
-class FieldRange:
-    """The valid values of a field: [low, high], either end possibly open or infinite."""
-
-    low: float
-    high: float
-    low_open: bool = False
-    high_open: bool = False
-
-    def contains(self, value: float) -> bool:
-        """Whether ``value`` is a finite number in the range."""
-        above = value > self.low if self.low_open else value >= self.low
-        below = value < self.high if self.high_open else value <= self.high
-        return bool(above and below and math.isfinite(value))
-
-    def within_unit_interval(self) -> bool:
-        """Whether the whole range lies in [0, 1]."""
-        return self.low >= 0.0 and self.high <= 1.0
-
-    def __str__(self) -> str:
-        left = "(" if self.low_open or math.isinf(self.low) else "["
-        right = ")" if self.high_open or math.isinf(self.high) else "]"
-        return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
-
-    def clip(self, values: FloatArray) -> FloatArray:
-        """``values`` clipped into the range (just inside an open end)."""
-        low = np.nextafter(self.low, np.inf) if self.low_open else self.low
-        high = np.nextafter(self.high, -np.inf) if self.high_open else self.high
-        result: FloatArray = np.clip(values, low, high)
-        return result
-
-
-def _fmt(value: float) -> str:
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    return f"{value:g}"
-
 
 UNIT = FieldRange(0.0, 1.0)
 

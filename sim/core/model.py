@@ -32,7 +32,7 @@ import mesa
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sim.arrays import FloatArray, IntArray, reduce_short
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
 from sim.core.agents import Actor
 from sim.core.batch import Structure, WorldBatch, build_batch
 from sim.core.collect import batch_collector, trajectory_rows, world_collector
@@ -42,9 +42,17 @@ from sim.core.mediation import SingleText
 from sim.core.open_round import OpenRound
 from sim.core.records import AGREEMENT, BREAKDOWN, DEADLINE
 from sim.core.rng import Purpose, normals, uniforms
-from sim.core.solver import WarmStarts
+from sim.core.screening import (
+    BeliefBounds,
+    equilibrium_slopes,
+    failed_round_values,
+    public_reservation,
+    responders,
+)
+from sim.core.solver import Offers, WarmStarts
 from sim.core.status_quo import reservation_utilities
 from sim.core.strategies import ThresholdInputs
+from sim.core.uncertain_offer import UncertainResponder, risky_offers
 from sim.scenario.schema import Scenario
 
 
@@ -102,6 +110,11 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.open_round = OpenRound.start(
             0, np.zeros(0, dtype=np.int64), self.batch, self.status_quo
         )
+        self.beliefs = BeliefBounds.start(self.structure.private, n, n_actors)
+        self.offers = np.zeros(n, dtype=np.int64)  # rounds with an offer on the table
+        self.rejections = np.zeros(n, dtype=np.int64)  # offers made and refused
+        self._responders: list[UncertainResponder] = []
+        self._uncertain = np.zeros((0, n_actors), dtype=bool)
         self._equilibrium_cache: tuple[FloatArray, FloatArray] | None = None
         self._solver_states = WarmStarts(n)  # the equilibrium's, kept from round to round
         self._moving = bool(np.any(self.batch.drift != 0) or np.any(self.batch.volatility != 0))
@@ -132,6 +145,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.threshold[rows] = self.open_round.threshold
         self.propose()
         self.agents.do("respond")
+        self.learn()
         self.settle()
         self.revise_text()
         self.datacollector.collect(self)
@@ -160,17 +174,73 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
             now.feasible = np.ones(now.size, dtype=bool)
             return
         now.proposer = self._recognise(now.batch, now.number)
-        offers = best_offers(
-            now.batch.position,
-            now.batch.salience,
+        risky = np.zeros(now.size, dtype=bool)
+        if structure.private and now.inputs is not None:
+            self._responders, self._uncertain = responders(
+                structure, now.batch, now.rows, self.beliefs, now.proposer, now.inputs
+            )
+            risky = np.asarray(self._uncertain.any(axis=1), dtype=bool)
+        if not risky.any():
+            offers = self._best_offers(now.batch, now.proposer, now.threshold)
+            now.package, now.feasible = offers.package, offers.feasible
+            return
+        self._propose_under_uncertainty(risky)
+
+    def _best_offers(self, sub: WorldBatch, proposer: IntArray, threshold: FloatArray) -> Offers:
+        """Each proposer's best package that its winning coalition's known thresholds allow."""
+        structure = self.structure
+        return best_offers(
+            sub.position,
+            sub.salience,
             structure.linear,
             structure.veto,
-            now.batch.capability,
-            now.proposer,
-            now.threshold,
+            sub.capability,
+            proposer,
+            threshold,
             structure.quota_share,
         )
-        now.package, now.feasible = offers.package, offers.feasible
+
+    def _propose_under_uncertainty(self, risky: BoolArray) -> None:
+        """Where some veto responder's threshold is uncertain, the proposer trades the chance of
+        acceptance against its gain (:mod:`sim.core.uncertain_offer`); elsewhere as usual."""
+        now, structure = self.open_round, self.structure
+        now.package = np.empty((now.size, len(structure.issues)))
+        now.feasible = np.zeros(now.size, dtype=bool)
+        now.belief = np.ones(now.size)
+        sure = np.flatnonzero(~risky)
+        if sure.size:
+            offers = self._best_offers(
+                now.batch.take(sure), now.proposer[sure], now.threshold[sure]
+            )
+            now.package[sure], now.feasible[sure] = offers.package, offers.feasible
+        chosen = np.flatnonzero(risky)
+        part = now.batch.take(chosen)
+        proposer = now.proposer[chosen]
+        outcome = risky_offers(
+            part.position,
+            part.salience,
+            structure.linear,
+            structure.veto,
+            proposer,
+            now.threshold[chosen],
+            failed_round_values(
+                structure, proposer, now.threshold[chosen], now.reservation[chosen]
+            ),
+            [responder.take(chosen) for responder in self._responders],
+            self._uncertain[chosen],
+        )
+        now.package[chosen], now.feasible[chosen] = outcome.package, outcome.feasible
+        now.belief[chosen] = outcome.probability
+
+    def learn(self) -> None:
+        """Offers and answers are public: truncate the beliefs about every uncertain responder
+        that answered an offer (Bayes' rule; :mod:`sim.core.beliefs`)."""
+        if not self._responders:
+            return
+        now = self.open_round
+        asked = self._uncertain & now.feasible[:, None]
+        self.beliefs.learn(now.rows, self._responders, asked, now.offered, now.accepts)
+        self._responders = []
 
     def settle(self) -> None:
         """End the talks where the deal holds, the talks break down or time runs out."""
@@ -182,6 +252,8 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         )
         passes = approved(now.accepts, structure.veto, now.batch.capability, structure.quota_share)
         deal = now.feasible & proposer_willing & passes
+        self.offers[rows] += now.feasible
+        self.rejections[rows] += now.feasible & ~deal
         draw = uniforms(self.seed, now.batch.worlds, round_, Purpose.BREAKDOWN)[:, 0]
         broke = ~deal & (draw < now.batch.breakdown)
         out_of_time = ~deal & ~broke & (round_ >= structure.max_rounds)
@@ -219,13 +291,18 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
 
     # -- helpers -------------------------------------------------------------------------------
     def _threshold_inputs(self) -> ThresholdInputs:
-        now = self.open_round
+        now, structure = self.open_round, self.structure
+        public = public_reservation(now.reservation, now.batch, structure.private)
+        seen = now.reservation if public is None else public
         return ThresholdInputs(
             reservation=now.reservation,
             beta=now.batch.beta,
             round=now.number,
-            max_rounds=self.structure.max_rounds,
-            equilibrium=lambda: self._equilibrium(now.batch, now.rows, now.reservation),
+            max_rounds=structure.max_rounds,
+            equilibrium=lambda: self._equilibrium(now.batch, now.rows, seen),
+            clock=structure.clock,
+            public_reservation=public,
+            slope=None if public is None else equilibrium_slopes(now.batch, structure.fighting),
         )
 
     def _equilibrium(self, sub: WorldBatch, rows: IntArray, reservation: FloatArray) -> FloatArray:
@@ -242,6 +319,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
                 reservation,
                 capability=sub.capability,
                 warm=states,
+                flow=reservation if self.structure.fighting else None,
             )
             self._solver_states.put(rows, states)
             full_theta = np.zeros((self.batch.size, *theta.shape[1:]))
@@ -267,6 +345,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
                 start=cached_theta[rows[stale]],
                 capability=part.capability,
                 warm=states,
+                flow=reservation[stale] if self.structure.fighting else None,
             )
             self._solver_states.put(rows[stale], states)
             cached_reservation[rows[stale]] = reservation[stale]

@@ -32,6 +32,7 @@ class OpenRound:
     proposer: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     package: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     feasible: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    belief: FloatArray | None = None  # (n,) P(accepted) the proposer believed; None: certain
     deal: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     broke: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     out_of_time: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))

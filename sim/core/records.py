@@ -7,7 +7,8 @@ with the constants below.
 Record columns: ``world``, ``seed``, ``agreed``, ``end_reason`` (agreement | breakdown | deadline),
 ``round`` (the round the talks ended), ``proposer`` ("" without a deal), ``term.<issue>`` (NaN
 without a deal), ``utility.<actor>`` (the no-deal value without a deal), ``reservation.<actor>``
-(the no-deal value when the talks ended) and ``gain.<actor>`` = utility - reservation.
+(the no-deal value when the talks ended), ``gain.<actor>`` = utility - reservation, ``weeks``,
+``offers``, ``rejections``, ``failure`` ("" | rejected | no-offer) and ``private.<actor>``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,32 @@ OPEN, AGREEMENT, BREAKDOWN, DEADLINE = 0, 1, 2, 3
 END_REASON_NAMES = ("open", "agreement", "breakdown", "deadline")  # indexed by code
 END_REASONS = END_REASON_NAMES[AGREEMENT:]
 REQUIRED_COLUMNS = (AGREED, END_REASON, ROUND)
+# What explains a world's course (issue 8): weeks of talks, offers, refusals, why talks failed,
+# and each private no-deal value's truth (private.<actor>).
+PRIVATE = "private."
+OFFERS = "offers"
+REJECTIONS = "rejections"
+FAILURE = "failure"
+WEEKS = "weeks"
+FAILURES = ("rejected", "no-offer")
+"""Why talks without a deal failed: offers were made and refused, or none was ever made."""
+
+
+def outcomes(end_reason: NDArray[Any], failure: NDArray[Any] | None) -> NDArray[Any]:
+    """How and why each world's talks ended: ``agreement``, or ``breakdown``/``deadline`` joined
+    with ``rejected``/``no-offer`` (``breakdown · rejected``, ...); just the end reason for
+    records without a ``failure`` column."""
+    how = np.asarray(end_reason).astype(str)
+    if failure is None:
+        return how.astype(object)
+    why = np.asarray(failure).astype(str)
+    joined = np.char.add(np.char.add(how, " · "), why)
+    result: NDArray[Any] = np.where((how == "agreement") | (why == ""), how, joined).astype(object)
+    return result
+
+
+OUTCOMES = ("agreement", *(f"{how} · {why}" for how in END_REASONS[1:] for why in FAILURES))
+"""Every value :func:`outcomes` gives for a record with a ``failure`` column, in display order."""
 
 Columns = dict[str, NDArray[Any]]
 
@@ -97,6 +124,30 @@ def build_columns(
     return columns
 
 
+def bargaining_columns(
+    *,
+    agreed: NDArray[np.bool_],
+    end_round: NDArray[np.int64],
+    round_weeks: float,
+    offers: NDArray[np.int64],
+    rejections: NDArray[np.int64],
+    private: Mapping[str, NDArray[np.float64]],
+) -> Columns:
+    """The columns that explain a world's course: weeks of talks, offers made, offers refused,
+    why talks failed (``failure``: "" with a deal, "rejected" if some offer was refused, else
+    "no-offer") and each private no-deal value's truth (``private.<actor>``)."""
+    failure = np.where(agreed, "", np.where(rejections > 0, FAILURES[0], FAILURES[1]))
+    columns: Columns = {
+        WEEKS: end_round * round_weeks,
+        OFFERS: offers.copy(),
+        REJECTIONS: rejections.copy(),
+        FAILURE: failure.astype(object),
+    }
+    for actor, truth in private.items():
+        columns[f"{PRIVATE}{actor}"] = truth.copy()
+    return columns
+
+
 def record_from_columns(
     columns: Mapping[str, Any], i: int, scenario: str | None = None
 ) -> dict[str, Any]:
@@ -126,4 +177,14 @@ def record_from_columns(
             "gains": {actor: number(columns[GAIN + actor][i]) for actor in actors},
         }
     )
+    if FAILURE in columns:
+        record[FAILURE] = str(columns[FAILURE][i]) or None
+        record[OFFERS] = int(columns[OFFERS][i])
+        record[REJECTIONS] = int(columns[REJECTIONS][i])
+        record[WEEKS] = float(columns[WEEKS][i])
+    private = [name for name in columns if name.startswith(PRIVATE)]
+    if private:
+        record["private"] = {
+            name.removeprefix(PRIVATE): number(columns[name][i]) for name in private
+        }
     return record

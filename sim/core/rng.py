@@ -28,6 +28,7 @@ class Purpose(IntEnum):
     PROPOSER = 2
     BREAKDOWN = 3
     SAMPLE = 4
+    PRIVATE = 5
     DESIGN = 5
 
 

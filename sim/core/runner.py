@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim.core.model import NegotiationModel
-from sim.core.records import Columns, build_columns, record_from_columns
+from sim.core.records import Columns, bargaining_columns, build_columns, record_from_columns
 from sim.scenario.schema import Scenario
 
 
@@ -41,9 +41,9 @@ def simulate(
 
 def columns_of(model: NegotiationModel) -> Columns:
     """The final outcome records of a finished model, as columns."""
-    structure = model.structure
-    return build_columns(
-        worlds=model.batch.worlds,
+    structure, batch = model.structure, model.batch
+    columns = build_columns(
+        worlds=batch.worlds,
         seed=model.seed,
         end=model.end,
         end_round=model.end_round,
@@ -54,6 +54,23 @@ def columns_of(model: NegotiationModel) -> Columns:
         issues=structure.issues,
         actors=structure.actors,
     )
+    private = {
+        structure.actors[value.actor]: (
+            batch.war_cost if value.field == "war_cost" else batch.reservation
+        )[:, value.actor]
+        for value in structure.private
+    }
+    columns.update(
+        bargaining_columns(
+            agreed=columns["agreed"],
+            end_round=model.end_round,
+            round_weeks=structure.clock.round_weeks,
+            offers=model.offers,
+            rejections=model.rejections,
+            private=private,
+        )
+    )
+    return columns
 
 
 def run_batch(

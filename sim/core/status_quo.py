@@ -15,6 +15,7 @@ from sim.core.batch import WorldBatch, build_batch
 from sim.core.equilibrium import stationary_thresholds
 from sim.core.strategies import STRATEGIES, ThresholdInputs
 from sim.core.utility import utilities
+from sim.core.war_value import war_values
 from sim.scenario.schema import Scenario
 
 
@@ -25,12 +26,20 @@ def no_deal_values(
     linear: BoolArray,
     war_cost: FloatArray,
     explicit: FloatArray,
+    *,
+    drift: FloatArray | None = None,
+    discount: FloatArray | None = None,
 ) -> FloatArray:
     """No-deal values (N, A): ``explicit`` where given (not NaN), else U(status quo) - war_cost.
 
-    Shapes as :func:`sim.core.utility.utilities` (A may be a single actor's slice).
+    Shapes as :func:`sim.core.utility.utilities` (A may be a single actor's slice).  Given the
+    per-round ``drift`` (N, K) and ``discount`` (N, A) -- bargaining while fighting -- the derived
+    value is the war's discounted flow along its expected path (:mod:`sim.core.war_value`).
     """
-    derived = utilities(status_quo, position, salience, linear) - war_cost
+    if drift is None or discount is None:
+        derived = utilities(status_quo, position, salience, linear) - war_cost
+    else:
+        derived = war_values(status_quo, drift, position, salience, linear, discount, war_cost)
     result: FloatArray = np.where(np.isnan(explicit), derived, explicit)
     return result
 
@@ -38,8 +47,16 @@ def no_deal_values(
 def reservation_utilities(batch: WorldBatch, status_quo: FloatArray) -> FloatArray:
     """Every actor's no-deal value (N, A) in every world of ``batch`` at ``status_quo`` (N, K)."""
     linear = np.broadcast_to(batch.structure.linear, batch.capability.shape)
+    fighting = batch.structure.fighting
     return no_deal_values(
-        status_quo, batch.position, batch.salience, linear, batch.war_cost, batch.reservation
+        status_quo,
+        batch.position,
+        batch.salience,
+        linear,
+        batch.war_cost,
+        batch.reservation,
+        drift=batch.drift if fighting else None,
+        discount=batch.discount if fighting else None,
     )
 
 
@@ -74,6 +91,7 @@ def thresholds_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
         beta=batch.beta,
         round=round_,
         max_rounds=structure.max_rounds,
+        clock=structure.clock,
         equilibrium=lambda: stationary_thresholds(
             structure,
             batch.position,
@@ -83,6 +101,7 @@ def thresholds_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
             batch.breakdown,
             reservation,
             capability=batch.capability,
+            flow=reservation if structure.fighting else None,
         ),
     )
     scenario_actors = list(scenario.actors.values())

@@ -37,8 +37,9 @@ import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.beliefs import Belief
-from sim.solver import FEASIBILITY_TOLERANCE, solve_offers
-from sim.utility import utilities
+from sim.core.solver import solve_offers
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
+from sim.core.utility import utilities
 
 GOLDEN_ITERATIONS = 40
 """Golden-section steps: the bracket on alpha shrinks to 0.618**40 ~ 4e-9."""
@@ -76,6 +77,18 @@ class UncertainResponder:
     base: FloatArray
     a: FloatArray
     s: FloatArray
+
+    def take(self, rows: IntArray) -> UncertainResponder:
+        """The responder in the given rows only."""
+        return UncertainResponder(
+            self.actor,
+            self.belief,
+            self.lo[rows],
+            self.hi[rows],
+            self.base[rows],
+            self.a[rows],
+            self.s[rows],
+        )
 
     def no_deal_value(self, value: FloatArray, rows: IntArray) -> FloatArray:
         """b of the type with private value ``value``."""

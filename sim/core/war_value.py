@@ -35,14 +35,14 @@ def war_values(
 ) -> FloatArray:
     """W (N, A): each actor's value of fighting on from the current status quo.
 
-    status_quo, drift: (N, K) per round; position, salience: (N, A, K); linear: (A,);
+    status_quo, drift: (N, K) per round; position, salience: (N, A, K); linear: (N, A);
     discount, war_cost: (N, A) per round.
     """
     loss = discounted_losses(
         status_quo[:, None, :],
         drift[:, None, :],
         position,
-        linear[None, :, None],
+        linear[:, :, None],
         discount[:, :, None],
     )
     result: FloatArray = 1.0 - (salience * loss).sum(axis=2) - war_cost

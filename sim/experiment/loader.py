@@ -12,8 +12,8 @@ from pydantic import ValidationError
 
 from sim.errors import InputError, Problem, did_you_mean, display_path, sort_problems
 from sim.experiment.cells import build_cells, build_experiment
-from sim.experiment.priors import DISTRIBUTIONS
-from sim.experiment.spec import PRIOR_MODELS, Cell, Experiment, ExperimentError, ExperimentSpec
+from sim.experiment.priors import DISTRIBUTIONS, PRIOR_MODELS
+from sim.experiment.spec import Cell, Experiment, ExperimentError, ExperimentSpec
 from sim.scenario.discovery import resolve_scenario_path, scenario_dirs
 from sim.scenario.messages import problems_from_validation_error
 from sim.scenario.schema import Scenario

@@ -16,14 +16,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from sim.distributions.inversion import choice_quantile, triangular_quantile
 from sim.experiment.designs import DesignName, Factor, unit_points
 from sim.experiment.priors import Beta, Choice, Dirichlet, Normal, Triangular, Uniform
 from sim.experiment.sampling import (
     Parameter,
     _bases,
     _centre,
-    _choice,
-    _triangular,
     _truncated_normal,
     sample,
 )
@@ -64,11 +63,11 @@ def quantile(parameter: Parameter, u: FloatArray) -> FloatArray:
     elif isinstance(prior, Uniform):
         values = prior.low + (prior.high - prior.low) * u
     elif isinstance(prior, Triangular):
-        values = _triangular(prior.low, prior.mode, prior.high, u)
+        values = triangular_quantile(prior.low, prior.mode, prior.high, u)
     elif isinstance(prior, Normal):
         values = _truncated_normal(_centre(prior.mean, field), prior.sd, field.range, u)
     elif isinstance(prior, Choice):
-        values = _choice(prior.values, prior.weights, u)
+        values = choice_quantile(prior.values, prior.weights, u)
     else:  # pragma: no cover - the prior union is closed
         raise TypeError(f"no quantile function for {type(prior).__name__}")
     values = field.range.clip(np.asarray(values, dtype=np.float64))

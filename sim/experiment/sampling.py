@@ -26,6 +26,11 @@ from sim.arrays import BoolArray, FloatArray
 from sim.core.fields import FieldRange, SampleableField
 from sim.core.records import PARAM
 from sim.core.rng import Purpose, uniforms
+from sim.distributions.inversion import (
+    choice_quantile,
+    triangular_quantile,
+    truncated_normal_quantile,
+)
 from sim.experiment.priors import (
     Beta,
     Choice,
@@ -133,11 +138,11 @@ def draw(parameter: Parameter, seed: int, worlds: NDArray[np.int64]) -> FloatArr
     elif isinstance(prior, Uniform):
         values = prior.low + (prior.high - prior.low) * block(width)
     elif isinstance(prior, Triangular):
-        values = _triangular(prior.low, prior.mode, prior.high, block(width))
+        values = triangular_quantile(prior.low, prior.mode, prior.high, block(width))
     elif isinstance(prior, Normal):
         values = _truncated_normal(_centre(prior.mean, field), prior.sd, field.range, block(width))
     else:
-        values = _choice(prior.values, prior.weights, block(width))
+        values = choice_quantile(prior.values, prior.weights, block(width))
     values = field.range.clip(values)
     if field.kind == "scalar":
         return np.ascontiguousarray(values[:, 0])
@@ -158,42 +163,9 @@ def _centre(mean: float | None, field: SampleableField) -> FloatArray:
 # Transforms of open uniforms u in (0, 1), shape (N, lanes).
 
 
-def _triangular(low: float, mode: float, high: float, u: FloatArray) -> FloatArray:
-    """Inverse CDF of the triangular distribution."""
-    span = high - low
-    split = (mode - low) / span
-    left = low + np.sqrt(u * span * (mode - low))
-    right = high - np.sqrt((1.0 - u) * span * (high - mode))
-    result: FloatArray = np.where(u < split, left, right)
-    return result
-
-
 def _truncated_normal(mean: FloatArray, sd: float, valid: FieldRange, u: FloatArray) -> FloatArray:
-    """Inverse CDF of N(mean, sd) truncated to ``valid``, one mean per lane.
-
-    Works in whichever tail keeps precision: for an interval above the mean it samples the
-    mirrored interval below (where the normal CDF is accurate) and reflects.
-    """
-    a = (valid.low - mean) / sd
-    b = (valid.high - mean) / sd
-    upper = a > 0.0  # interval entirely above the mean: mirror it
-    lo = np.where(upper, -b, a)
-    hi = np.where(upper, -a, b)
-    p_lo = special.ndtr(lo)
-    p_hi = special.ndtr(hi)
-    z = special.ndtri(p_lo + u * (p_hi - p_lo))
-    z = np.where(upper, -z, z)
-    result: FloatArray = mean + sd * z
-    return result
-
-
-def _choice(values: Sequence[float], weights: Sequence[float] | None, u: FloatArray) -> FloatArray:
-    options = np.asarray(values, dtype=np.float64)
-    w = np.ones(len(options)) if weights is None else np.asarray(weights, dtype=np.float64)
-    cumulative = np.cumsum(w) / w.sum()
-    index = np.minimum(np.searchsorted(cumulative, u, side="right"), len(options) - 1)
-    result: FloatArray = options[index]
-    return result
+    """Inverse CDF of N(mean, sd) truncated to the field's valid range, one mean per lane."""
+    return truncated_normal_quantile(mean, sd, valid.low, valid.high, u)
 
 
 UniformSource = Callable[[NDArray[np.intp] | None, int], FloatArray]

@@ -43,18 +43,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.errors import InputError
 from sim.experiment.designs import DesignName
-from sim.experiment.priors import Beta, Choice, Dirichlet, Normal, Prior, Triangular, Uniform
+from sim.experiment.priors import (
+    Prior,
+)
 from sim.experiment.sampling import Parameter
 from sim.scenario.schema import Scenario
 
-PRIOR_MODELS: dict[str, type[BaseModel]] = {
-    "uniform": Uniform,
-    "normal": Normal,
-    "beta": Beta,
-    "triangular": Triangular,
-    "dirichlet": Dirichlet,
-    "choice": Choice,
-}
 WILDCARD = "*"
 MAX_CELLS = 10_000
 

@@ -42,10 +42,19 @@ _STRICT_NUMBERS: dict[str, tuple[str, ...]] = {
         "strategy.beta",
         "position.*",
         "salience.*",
+        "private.belief",
+        "private.truth",
     ),
     "issues": ("status_quo",),
     "dynamics": ("drift", "volatility"),
-    "protocol": ("max_rounds", "breakdown_probability", "recognition.*"),
+    "protocol": (
+        "max_rounds",
+        "breakdown_probability",
+        "recognition.*",
+        "round_weeks",
+        "deadline_weeks",
+        "fighting",
+    ),
 }
 
 

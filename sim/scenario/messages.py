@@ -9,6 +9,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from sim.distributions.priors import DISTRIBUTIONS
 from sim.errors import Loc, Problem, did_you_mean, parse_dotted
 from sim.scenario.yaml_source import Locator, _describe_type, _shorten
 
@@ -111,7 +112,7 @@ def problems_from_validation_error(
     problems: list[Problem] = []
     unions: dict[Loc, list[tuple[Loc, Any]]] = {}
     for item in error.errors():
-        loc = tuple(item["loc"])
+        loc = _without_discriminator(tuple(item["loc"]), locator)
         tag_at = _tag_index(loc, locator)
         if tag_at is None:
             problems.append(_problem_from_error(item, loc, locator, model))
@@ -125,6 +126,14 @@ def problems_from_validation_error(
             continue
         problems.append(_union_problem(parent, [item for _, item in arm_errors], locator))
     return problems
+
+
+def _without_discriminator(loc: Loc, locator: Locator) -> Loc:
+    """``loc`` without the tag pydantic puts after a discriminated union (``belief.uniform.low``)."""
+    for index, part in enumerate(loc):
+        if part in DISTRIBUTIONS and loc[: index + 1] not in locator:
+            return loc[:index] + loc[index + 1 :]
+    return loc
 
 
 def _is_tag(part: str | int, locator: Locator) -> bool:
@@ -159,6 +168,17 @@ def _problem_from_error(
         return locator.problem(loc, "unknown field", hint)
     if kind == "missing":
         return locator.problem(loc, "required field is missing")
+    if kind == "union_tag_invalid":
+        options = [str(tag).strip("' ") for tag in str(ctx.get("expected_tags", "")).split(",")]
+        tag = ctx.get("tag")
+        hint = did_you_mean(tag, options) or f"use one of: {', '.join(options)}"
+        field = str(ctx.get("discriminator", "")).strip("'")
+        return locator.problem((*loc, field), f"unknown distribution '{tag}'", hint)
+    if kind == "union_tag_not_found":
+        field = str(ctx.get("discriminator", "")).strip("'")
+        return locator.problem(
+            loc, f"needs '{field}:'", f"{field} is one of: {', '.join(DISTRIBUTIONS)}"
+        )
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = did_you_mean(value, options) if isinstance(value, str) else None

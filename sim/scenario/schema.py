@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.distributions.priors import Prior
 from sim.errors import Loc
+from sim.scenario.private import private_problems
 
 SALIENCE_TOLERANCE = 1e-6
 
@@ -43,6 +45,19 @@ class Strategy(Frozen):
     )
 
 
+class Private(Frozen):
+    """A no-deal value the actor alone knows; the others share a belief about it (Fearon 1995).
+
+    ``field`` is the private number (the war cost, or an explicit reservation), ``belief`` the
+    distribution the others believe it is drawn from.  By default each world draws the truth from
+    the belief (a common prior); ``truth`` fixes it apart from the belief (misperception).
+    """
+
+    field: Literal["war_cost", "reservation"] = "war_cost"
+    belief: Prior
+    truth: float | None = None
+
+
 class Actor(Frozen):
     """One party to the negotiation."""
 
@@ -58,6 +73,7 @@ class Actor(Frozen):
     war_cost: float = Field(default=0.0, ge=0.0, le=1.0)
     discount: float = Field(default=1.0, gt=0.0, le=1.0)
     strategy: Strategy = Field(default_factory=Strategy)
+    private: Private | None = None
     evidence: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -73,7 +89,19 @@ class Protocol(Frozen):
     recognition: Literal["uniform", "capability"] | dict[str, float] = "capability"
     order: list[str] | None = None
     max_rounds: int = Field(default=40, ge=1, le=100_000)
-    breakdown_probability: float = Field(default=0.0, ge=0.0, lt=1.0)
+    breakdown_probability: float = Field(
+        default=0.0, ge=0.0, lt=1.0, description="weekly hazard that talks without a deal collapse"
+    )
+    round_weeks: float = Field(default=1.0, gt=0.0, le=520.0, description="weeks per round")
+    deadline_weeks: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="weeks to the parties' deadline; absent: the last round (max_rounds)",
+    )
+    fighting: bool = Field(
+        default=False,
+        description="each round without a deal yields every actor the war's flow payoff",
+    )
     mediator: str | None = Field(
         default=None, description="the actor who mediates (mediated protocol); none: neutral"
     )
@@ -153,6 +181,9 @@ def cross_reference_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]
         settings = protocol if isinstance(protocol, Mapping) else {}
         yield from _veto_and_capability_problems(actors, settings)
         yield from _equilibrium_problems(actors, settings)
+        for key, actor in actors.items():
+            if isinstance(actor, Mapping):
+                yield from private_problems(key, actor)
     dynamics = raw.get("dynamics")
     if isinstance(dynamics, Mapping) and issue_names is not None:
         for issue in dynamics:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sim.arrays import FloatArray
+from sim.core.clock import Clock
 
 
 @dataclass
@@ -13,7 +14,10 @@ class ThresholdInputs:
     """One round's inputs to every strategy, over the open worlds (rows) and actors (columns).
 
     ``equilibrium`` computes the stationary equilibrium thresholds (N, L, A) of all actors jointly;
-    it is called at most once a round, by the first strategy that needs it.
+    it is called at most once a round, by the first strategy that needs it.  With private no-deal
+    values it is computed on ``public_reservation`` (each private value at its belief's mean: the
+    game as everybody can see it), and each private actor shifts its own threshold by
+    ``slope`` times the gap between its true and public no-deal values (:mod:`.equilibrium`).
     """
 
     reservation: FloatArray  # (N, A) no-deal values this round
@@ -21,7 +25,19 @@ class ThresholdInputs:
     round: int
     max_rounds: int
     equilibrium: Callable[[], FloatArray]
+    clock: Clock | None = None  # None: the deadline is the last round
+    public_reservation: FloatArray | None = None  # (N, A); None: every value is public
+    slope: FloatArray | None = None  # (N, A) d threshold / d no-deal value of an equilibrium player
     _theta: FloatArray | None = field(default=None, repr=False)
+
+    @property
+    def progress(self) -> float:
+        """tau in [0, 1]: the share of the time to the concession deadline used up."""
+        if self.clock is None:
+            if self.max_rounds <= 1:
+                return 1.0
+            return min(max((self.round - 1) / (self.max_rounds - 1), 0.0), 1.0)
+        return self.clock.progress(self.round)
 
     def equilibrium_thresholds(self) -> FloatArray:
         """The stationary equilibrium thresholds (N, L, A), computed once and then reused."""

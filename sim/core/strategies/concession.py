@@ -2,8 +2,9 @@
 
 The time-dependent tactics of Faratin, Sierra & Jennings (1998, "Negotiation decision functions
 for autonomous agents"): the demanded utility falls from the actor's ideal utility (1) to its
-reservation utility at the deadline along the curve 1 - tau ** (1 / beta),
-tau = (round - 1) / (max_rounds - 1).  beta < 1 is Boulware (holds firm until late), beta > 1 is
+reservation utility at the deadline along the curve 1 - tau ** (1 / beta), tau the share of the
+time to the deadline used up (:mod:`sim.core.clock`: elapsed weeks over the deadline in weeks;
+without a deadline, (round - 1) / (max_rounds - 1)).  beta < 1 is Boulware (holds firm until late), beta > 1 is
 Conceder, beta = 1 concedes linearly.
 """
 
@@ -29,14 +30,21 @@ def concession_threshold(
 
     threshold = reservation + (1 - reservation) * (1 - tau ** (1 / beta)).
     """
-    tau = concession_progress(round_, max_rounds)
-    remaining = 1.0 - np.power(tau, 1.0 / beta)
-    result: FloatArray = reservation + (1.0 - reservation) * remaining
+    return threshold_at(reservation, beta, concession_progress(round_, max_rounds))
+
+
+def remaining_demand(beta: FloatArray, tau: float) -> FloatArray:
+    """g = 1 - tau ** (1 / beta): the share of the way from the no-deal value to 1 still asked."""
+    result: FloatArray = 1.0 - np.power(tau, 1.0 / beta)
+    return result
+
+
+def threshold_at(reservation: FloatArray, beta: FloatArray, tau: float) -> FloatArray:
+    """The concession threshold at progress tau: reservation + (1 - reservation) * g."""
+    result: FloatArray = reservation + (1.0 - reservation) * remaining_demand(beta, tau)
     return result
 
 
 def concession(inputs: ThresholdInputs, actor: int) -> FloatArray:
     """The concession threshold of ``actor`` in every open world (Faratin et al. 1998)."""
-    return concession_threshold(
-        inputs.reservation[:, actor], inputs.beta[:, actor], inputs.round, inputs.max_rounds
-    )
+    return threshold_at(inputs.reservation[:, actor], inputs.beta[:, actor], inputs.progress)

@@ -8,13 +8,28 @@ the phase of the round in the proposer order.
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.arrays import FloatArray
 from sim.core.strategies.base import ThresholdInputs
 
 
 def equilibrium(inputs: ThresholdInputs, actor: int) -> FloatArray:
-    """The equilibrium threshold of ``actor`` in every open world at this round's phase."""
+    """The equilibrium threshold of ``actor`` in every open world at this round's phase.
+
+    With a private no-deal value b (true) against the public b_pub, the actor keeps the public
+    continuation value and values a failed round by its own b:
+    theta = max(b, theta_pub + slope * (b - b_pub)), slope = p (+ (1 - p)(1 - delta) when fighting).
+    """
     theta = inputs.equilibrium_thresholds()
     phase = (inputs.round - 1) % theta.shape[1]
     result: FloatArray = theta[:, phase, actor]
-    return result
+    public, slope = inputs.public_reservation, inputs.slope
+    if public is None or slope is None:
+        return result
+    own = inputs.reservation[:, actor]
+    gap = own - public[:, actor]
+    shifted: FloatArray = np.where(
+        gap != 0.0, np.maximum(own, result + slope[:, actor] * gap), result
+    )
+    return shifted

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from sim.analysis.statistics import wilson_interval
-from sim.core.records import END_REASONS
+from sim.core.records import END_REASONS, FAILURE, OUTCOMES, outcomes
 from sim.output.figures.base import (
     FIGURE_WIDTH,
     AnyFigure,
@@ -36,7 +36,9 @@ def agreement_plot(
     name: str = "",
     fig: AnyFigure | None = None,
 ) -> Figure:
-    """P(agreement) per cell with 95% Wilson intervals (left) and end-reason shares (right)."""
+    """P(agreement) per cell with 95% Wilson intervals (left) and the shares of how talks ended
+    (right): agreement, or breakdown / deadline after offers were refused or with none made
+    (hatched)."""
     cells = _cells(records)
     if fig is None:
         fig = new_figure(FIGURE_WIDTH, 1.6 + 0.45 * max(len(cells), 2))
@@ -69,23 +71,29 @@ def agreement_plot(
     ax_p.grid(axis="x", alpha=0.3)
 
     left = np.zeros(len(cells))
-    present = set(records["end_reason"].astype(str))
-    reasons = list(END_REASONS) + sorted(present - set(END_REASONS))
+    failure = records[FAILURE].to_numpy() if FAILURE in records.columns else None
+    outcome = pd.Series(outcomes(records["end_reason"].to_numpy(), failure), index=records.index)
+    present = {str(value) for value in outcome}
+    order = list(OUTCOMES) if failure is not None else list(END_REASONS)
+    reasons = [r for r in order if r in present] + sorted(present - set(order))
     for reason in reasons:
         shares = np.array(
             [
-                float((_cell_frame(records, c)["end_reason"].astype(str) == reason).mean())
+                float((outcome[_cell_frame(records, c).index] == reason).mean())
                 if len(_cell_frame(records, c))
                 else 0.0
                 for c in cells
             ]
         )
+        how = reason.split(" · ")[0]
         bars = ax_end.barh(
             y,
             shares,
             left=left,
             height=0.6,
-            color=END_REASON_COLORS.get(reason, GREY),
+            color=END_REASON_COLORS.get(how, GREY),
+            hatch="//" if reason.endswith("no-offer") else None,
+            edgecolor="white",
             label=reason,
             gid=f"end_reason:{reason}",
         )
@@ -105,7 +113,15 @@ def agreement_plot(
     ax_end.set_xlim(0.0, 1.0)
     ax_end.set_xlabel("share of worlds by how talks ended")
     ax_end.tick_params(axis="y", left=False, labelleft=False)
-    handles = [Patch(facecolor=END_REASON_COLORS.get(r, GREY), label=r) for r in reasons]
+    handles = [
+        Patch(
+            facecolor=END_REASON_COLORS.get(r.split(" · ")[0], GREY),
+            hatch="//" if r.endswith("no-offer") else None,
+            edgecolor="white",
+            label=r,
+        )
+        for r in reasons
+    ]
     _legend_below(fig, handles, columns=len(handles))
     fig.suptitle(_title(name, "agreement", records))
     return _root(fig)

@@ -12,18 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 from scipy import special
 
 from sim.arrays import FloatArray
-
-
-class PriorLike(Protocol):
-    """The attributes of a prior object that :func:`distribution_of` reads (by kind)."""
-
-    dist: str
+from sim.distributions.priors import Beta, Choice, Normal, PriorModel, Triangular, Uniform
 
 
 @dataclass(frozen=True)
@@ -130,39 +124,30 @@ def _ndtr(z: float) -> float:
 
 
 def distribution_of(
-    prior: PriorLike, valid_low: float, valid_high: float, centre: float | None
+    prior: PriorModel, valid_low: float, valid_high: float, centre: float | None
 ) -> Distribution:
     """The distribution a prior describes on a field with valid range [valid_low, valid_high].
 
     ``centre`` is the field's scenario value, the mean of a normal or beta prior that gives none.
+    A Dirichlet (a whole salience table) has no one-dimensional distribution.
     """
-    kind = prior.dist
-    if kind == "uniform":
-        lo, hi = float(prior.low), float(prior.high)  # type: ignore[attr-defined]
-        return Distribution(kind, lo, hi, (lo, hi))
-    if kind == "triangular":
-        lo, mode, hi = (float(getattr(prior, name)) for name in ("low", "mode", "high"))
-        return Distribution(kind, lo, hi, (lo, mode, hi))
-    if kind == "normal":
-        mean = prior.mean if prior.mean is not None else centre  # type: ignore[attr-defined]
-        if mean is None:
-            raise ValueError("normal: no mean and no scenario value to centre on")
+    if isinstance(prior, Uniform):
+        return Distribution("uniform", prior.low, prior.high, (prior.low, prior.high))
+    if isinstance(prior, Triangular):
         return Distribution(
-            kind,
-            valid_low,
-            valid_high,
-            (float(mean), float(prior.sd)),  # type: ignore[attr-defined]
+            "triangular", prior.low, prior.high, (prior.low, prior.mode, prior.high)
         )
-    if kind == "beta":
-        mean = prior.mean if prior.mean is not None else centre  # type: ignore[attr-defined]
+    if isinstance(prior, Normal | Beta):
+        mean = prior.mean if prior.mean is not None else centre
         if mean is None:
-            raise ValueError("beta: no mean and no scenario value to centre on")
-        concentration = float(prior.concentration)  # type: ignore[attr-defined]
-        a, b = mean * concentration, (1.0 - mean) * concentration
-        return Distribution(kind, 0.0, 1.0, (a, b))
-    if kind == "choice":
-        return choice_distribution(prior.values, prior.weights)  # type: ignore[attr-defined]
-    raise ValueError(f"no one-dimensional distribution of kind '{kind}'")
+            raise ValueError(f"{prior.dist}: no mean and no scenario value to centre on")
+        if isinstance(prior, Normal):
+            return Distribution("normal", valid_low, valid_high, (float(mean), prior.sd))
+        c = prior.concentration
+        return Distribution("beta", 0.0, 1.0, (mean * c, (1.0 - mean) * c))
+    if isinstance(prior, Choice):
+        return choice_distribution(prior.values, prior.weights)
+    raise ValueError(f"no one-dimensional distribution of kind '{prior.dist}'")
 
 
 def choice_distribution(values: Sequence[float], weights: Sequence[float] | None) -> Distribution:
