@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from sim.arrays import BoolArray, FloatArray
-from sim.core.fields import FieldRange, SampleableField
+from sim.core.fields import SampleableField
 from sim.core.records import PARAM
 from sim.core.rng import Purpose, uniforms
 from sim.distributions.inversion import (
@@ -31,6 +31,7 @@ from sim.distributions.inversion import (
     triangular_quantile,
     truncated_normal_quantile,
 )
+from sim.distributions.priors import FieldRange
 from sim.experiment.priors import (
     Beta,
     Choice,

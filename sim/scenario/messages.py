@@ -113,6 +113,9 @@ def problems_from_validation_error(
     unions: dict[Loc, list[tuple[Loc, Any]]] = {}
     for item in error.errors():
         loc = _without_discriminator(tuple(item["loc"]), locator)
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            problems.append(_tag_problem(item["type"], loc, item.get("ctx") or {}, locator))
+            continue
         tag_at = _tag_index(loc, locator)
         if tag_at is None:
             problems.append(_problem_from_error(item, loc, locator, model))
@@ -168,17 +171,6 @@ def _problem_from_error(
         return locator.problem(loc, "unknown field", hint)
     if kind == "missing":
         return locator.problem(loc, "required field is missing")
-    if kind == "union_tag_invalid":
-        options = [str(tag).strip("' ") for tag in str(ctx.get("expected_tags", "")).split(",")]
-        tag = ctx.get("tag")
-        hint = did_you_mean(tag, options) or f"use one of: {', '.join(options)}"
-        field = str(ctx.get("discriminator", "")).strip("'")
-        return locator.problem((*loc, field), f"unknown distribution '{tag}'", hint)
-    if kind == "union_tag_not_found":
-        field = str(ctx.get("discriminator", "")).strip("'")
-        return locator.problem(
-            loc, f"needs '{field}:'", f"{field} is one of: {', '.join(DISTRIBUTIONS)}"
-        )
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = did_you_mean(value, options) if isinstance(value, str) else None
@@ -217,6 +209,19 @@ def _problem_from_error(
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return locator.problem(loc, message[:1].lower() + message[1:])
+
+
+def _tag_problem(kind: str, loc: Loc, ctx: Mapping[str, Any], locator: Locator) -> Problem:
+    """A distribution (a discriminated union on ``dist``) with an unknown or missing kind."""
+    field = str(ctx.get("discriminator", "")).strip("'")
+    if kind == "union_tag_not_found":
+        return locator.problem(
+            loc, f"needs '{field}:'", f"{field} is one of: {', '.join(DISTRIBUTIONS)}"
+        )
+    options = [str(tag).strip("' ") for tag in str(ctx.get("expected_tags", "")).split(",")]
+    tag = ctx.get("tag")
+    hint = did_you_mean(tag, options) or f"use one of: {', '.join(options)}"
+    return locator.problem((*loc, field), f"unknown distribution '{tag}'", hint)
 
 
 def _union_problem(parent: Loc, items: list[Any], locator: Locator) -> Problem:
