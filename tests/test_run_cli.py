@@ -32,6 +32,10 @@ RECORD_KEYS = {
     "utilities",
     "reservation",
     "gains",
+    "failure",
+    "offers",
+    "rejections",
+    "weeks",
 }
 
 
