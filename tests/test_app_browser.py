@@ -188,7 +188,17 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     # Mesa's controller steps the negotiation round by round.
     page.get_by_role("button", name="Step").click()
     page.locator(".parley-round-actors").wait_for(timeout=UPDATE_TIMEOUT_MS)
-    assert "Round 1" in page.locator(".parley-round").inner_text()
+    assert "Round 1:" in page.locator(".parley-round").inner_text()
+    # ... or plays it: ▶ runs rounds until paused (or the talks end).
+    page.get_by_role("button", name="▶").click()
+    page.wait_for_function(
+        "() => /Round ([3-9]|[1-9][0-9]):/.test("
+        "document.querySelector('.parley-round')?.innerText ?? '')",
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+    pause = page.get_by_role("button", name="❚❚")
+    if pause.count() and pause.is_enabled():
+        pause.click()
 
     # Nothing came from outside this machine, nothing failed, no traceback anywhere.
     outside = [r for r in requests if not r.startswith((url, "data:", "blob:", "about:"))]
