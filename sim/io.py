@@ -1,18 +1,57 @@
-"""Atomic file writes: a reader never sees a half-written file under its final name."""
+"""Atomic file writes: a reader never sees a half-written file under its final name.
+
+Every file Parley writes goes through :func:`atomic_path`: the content goes to a temporary file
+beside the final one, which is given the permissions a plain ``open`` would give (``0o666`` less
+the user's umask), flushed to the disk (``fsync``), and only then renamed over the final name;
+the folder is synced too, so the rename survives a crash.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask: from ``/proc/self/status`` where there is one (reading it there
+    does not change it even for a moment), else by setting it and putting it back."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def fsync_path(path: str | os.PathLike[str]) -> None:
+    """Flush a file (or a folder's entries) to the disk."""
+    flags = os.O_RDONLY | (os.O_DIRECTORY if Path(path).is_dir() else 0)
+    descriptor = os.open(path, flags)
+    try:
+        os.fsync(descriptor)
+    except OSError:  # some file systems cannot sync a folder; the data itself was synced
+        if not Path(path).is_dir():
+            raise
+    finally:
+        os.close(descriptor)
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step."""
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
+
+    The file gets the user's umask (not ``mkstemp``'s owner-only mode) and is fsynced before
+    the rename; on failure the temporary file is removed.
+    """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
@@ -20,7 +59,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        os.chmod(temporary, 0o666 & ~current_umask())
+        fsync_path(temporary)
         os.replace(temporary, final)
+        fsync_path(final.parent)
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from sim.analysis.summaries import CellSummary, summarize
@@ -22,6 +23,7 @@ from sim.core.records import GAIN, MANIFEST_FILE, PARAM, REQUIRED_COLUMNS, RUNS_
 from sim.errors import InputError, ResultsError
 from sim.experiment.cells import apply_factors
 from sim.scenario.schema import Scenario
+from sim.sweep.integrity import results_problems
 
 # --------------------------------------------------------------------------------------------
 # Loading a results directory
@@ -156,31 +158,47 @@ def load_results(path: str | Path) -> Results:
             )
 
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ResultsError(f"{manifest_path}: cannot read: {error}") from error
+        manifest = json.loads(
+            manifest_path.read_text(encoding="utf-8"), parse_constant=_no_constant
+        )
     except json.JSONDecodeError as error:
         raise ResultsError(f"{manifest_path}:{error.lineno}: invalid JSON: {error.msg}") from error
+    except (OSError, UnicodeDecodeError, RecursionError, ValueError) as error:
+        raise ResultsError(f"{manifest_path}: cannot read: {error}") from error
     if not isinstance(manifest, dict):
         raise ResultsError(f"{manifest_path}: expected a JSON object")
 
     try:
-        runs = pd.read_parquet(runs_path)
+        table = pq.read_table(runs_path)
     except Exception as error:  # pyarrow raises several unrelated types for corrupt files
         raise ResultsError(f"{runs_path}: cannot read parquet: {error}") from error
-    missing = [c for c in REQUIRED_COLUMNS if c not in runs.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
     if missing:
         raise ResultsError(f"{runs_path}: missing column(s) {', '.join(missing)}")
-    runs = runs.copy()
+    scenarios = _scenarios_from_manifest(manifest, manifest_path)
+    problems = results_problems(manifest, table)
+    if problems:
+        where = runs_path if problems[0].startswith(_RUNS_FIELDS) else manifest_path
+        raise ResultsError(f"{where}: {problems[0]}")
+    runs = table.to_pandas()
     if "cell" not in runs.columns:
         runs["cell"] = 0
     runs["cell"] = runs["cell"].astype("int64")
     runs["agreed"] = runs["agreed"].astype(bool)
     runs["end_reason"] = runs["end_reason"].astype(str)
 
-    scenarios = _scenarios_from_manifest(manifest, manifest_path)
     cells = _cells_from_manifest(manifest, manifest_path, runs, scenarios)
     return Results(directory, runs, manifest, scenarios, cells)
+
+
+_RUNS_FIELDS = (
+    *(f"{name}:" for name in ("rows", "cell", "world", "seed", "round", "agreed", "end_reason")),
+    *("term.", "utility.", "reservation.", "gain.", "param."),
+)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _scenarios_from_manifest(manifest: Mapping[str, Any], where: Path) -> dict[str, Scenario]:
@@ -210,7 +228,11 @@ def _cells_from_manifest(
     known: dict[int, CellInfo] = {}
     if isinstance(raw, list):
         for index, entry in enumerate(raw):
-            if not isinstance(entry, Mapping) or "cell" not in entry:
+            if (
+                not isinstance(entry, Mapping)
+                or not isinstance(entry.get("cell"), int)
+                or isinstance(entry.get("cell"), bool)
+            ):
                 raise ResultsError(f"{where}: cells[{index}] needs a 'cell' number")
             scenario = str(entry.get("scenario", first))
             if scenario not in scenarios:

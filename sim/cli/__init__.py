@@ -9,9 +9,13 @@ from __future__ import annotations
 import click
 
 from sim import __version__
+from sim.cli.failures import ParleyGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.group(
+    cls=ParleyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
+)
 @click.version_option(__version__, prog_name="parley")
 def main() -> None:
     """Parley: simulate negotiations between parties over several issues.

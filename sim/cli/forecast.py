@@ -7,12 +7,16 @@ from pathlib import Path
 import click
 
 from sim.cli.common import fail, json_option, out_option, set_option
+from sim.scenario.limits import MAX_ROUNDS, MAX_RUNS
 
 
 @click.command(name="forecast")
 @click.argument("scenario_file", metavar="SCENARIO")
 @click.option(
-    "--runs", type=click.IntRange(min=1), default=1000, help="Worlds in the quick simulation."
+    "--runs",
+    type=click.IntRange(min=1, max=MAX_RUNS),
+    default=1000,
+    help="Worlds in the quick simulation.",
 )
 @click.option(
     "--model",
@@ -28,7 +32,10 @@ from sim.cli.common import fail, json_option, out_option, set_option
     help="Bargaining weights of the veto players for the Nash solution, e.g. russia=2,us=1,...",
 )
 @click.option(
-    "--rounds", type=click.IntRange(min=0), default=10, help="Rounds of the expected utility model."
+    "--rounds",
+    type=click.IntRange(min=0, max=MAX_ROUNDS),
+    default=10,
+    help="Rounds of the expected utility model.",
 )
 @click.option(
     "--persistence",

@@ -10,11 +10,14 @@ from pathlib import Path
 import click
 
 from sim.cli.common import fail
+from sim.scenario.limits import MAX_SEED
 
 
 @click.command("replay")
 @click.argument("results", metavar="RESULTS", type=click.Path(path_type=Path))
-@click.option("--world", type=click.IntRange(min=0), required=True, help="The world to rerun.")
+@click.option(
+    "--world", type=click.IntRange(min=0, max=MAX_SEED), required=True, help="The world to rerun."
+)
 @click.option(
     "--cell",
     type=click.IntRange(min=0),
@@ -54,6 +57,12 @@ def command(results: Path, world: int, cell: int | None, as_json: bool, out: Pat
     from sim.core.runner import run_single
     from sim.output.describe import describe_record
 
+    if replay.code_changed:
+        click.echo(
+            "note: the model's code changed since this sweep ran; the replay may not match its "
+            "row in runs.parquet",
+            err=True,
+        )
     run = run_single(
         replay.scenario, seed=replay.seed, world=replay.model_world, overrides=replay.overrides()
     )

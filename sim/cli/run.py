@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from sim.cli.common import fail
+from sim.scenario.limits import MAX_SEED
 
 
 def write_run_outputs(run: Any, out: Path, *, title: str | None = None) -> list[Path]:
@@ -34,13 +35,13 @@ def write_run_outputs(run: Any, out: Path, *, title: str | None = None) -> list[
 @click.argument("scenario")
 @click.option(
     "--seed",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_SEED),
     default=None,
     help="Seed for the run's randomness [default: the scenario's seed].",
 )
 @click.option(
     "--world",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_SEED),
     default=0,
     show_default=True,
     help="Which world to run: world W of a sweep with the same seed has the same fate.",

@@ -11,13 +11,14 @@ from typing import Any
 import click
 
 from sim.cli.common import fail
+from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
 
 
 @click.command("sweep")
 @click.argument("experiment", metavar="EXPERIMENT")
 @click.option(
     "--runs",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_RUNS),
     default=None,
     help="Worlds per cell, instead of the file's 'runs'.",
 )
@@ -30,7 +31,7 @@ from sim.cli.common import fail
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_WORKERS),
     default=None,
     help="Worker processes.  [default: all cores; for dask, the local cluster's size]",
 )
@@ -49,7 +50,7 @@ from sim.cli.common import fail
 )
 @click.option(
     "--chunk-size",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_CHUNK_SIZE),
     default=None,
     help="Worlds per chunk (one vectorised batch).  Results do not depend on it.  "
     "[default: up to 25,000, so that every worker gets several chunks]",

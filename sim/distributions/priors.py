@@ -58,7 +58,7 @@ def _fmt(value: float) -> str:
 
 
 class _Prior(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Uniform(_Prior):

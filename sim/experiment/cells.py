@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -189,11 +190,10 @@ def build_cells(
     Returns the cells and problems ``(location in the experiment file, message, hint)``.
     """
     factor_paths = list(spec.factors)
+    n_cells = math.prod(len(spec.factors[path]) for path in factor_paths) * len(scenarios)
+    if n_cells > MAX_CELLS:  # counted before the grid is built
+        return (), [(("factors",), f"{n_cells:,} cells; at most {MAX_CELLS:,}", None)]
     grid = list(itertools.product(*(spec.factors[path] for path in factor_paths)))
-    if len(grid) * len(scenarios) > MAX_CELLS:
-        return (), [
-            (("factors",), f"{len(grid) * len(scenarios)} cells; at most {MAX_CELLS}", None)
-        ]
     # Each factor value on its own first, so a bad value is reported at its list item.
     problems = _factor_value_problems(spec, scenarios)
     bad_value = bool(problems)

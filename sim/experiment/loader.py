@@ -14,7 +14,8 @@ from sim.errors import InputError, Problem, did_you_mean, display_path, sort_pro
 from sim.experiment.cells import build_cells, build_experiment
 from sim.experiment.priors import DISTRIBUTIONS, PRIOR_MODELS
 from sim.experiment.spec import Cell, Experiment, ExperimentError, ExperimentSpec
-from sim.scenario.discovery import resolve_scenario_path, scenario_dirs
+from sim.scenario.discovery import outside_search_path, resolve_scenario_path, scenario_dirs
+from sim.scenario.limits import MAX_EXPERIMENT_SCENARIOS, MAX_PRIORS
 from sim.scenario.messages import problems_from_validation_error
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Locator, read_yaml
@@ -45,7 +46,11 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     scenarios: dict[str, Scenario] = {}
     scenario_paths: dict[str, Path] = {}
     cells: tuple[Cell, ...] = ()
-    if isinstance(scenario_list, list) and all(isinstance(r, str) for r in scenario_list):
+    if (
+        isinstance(scenario_list, list)
+        and len(scenario_list) <= MAX_EXPERIMENT_SCENARIOS
+        and all(isinstance(r, str) for r in scenario_list)
+    ):
         for index, ref in enumerate(scenario_list):
             loc: tuple[str | int, ...] = (
                 ("scenario",) if isinstance(refs, str) else ("scenario", index)
@@ -109,6 +114,10 @@ def _load_scenario_ref(
         message = f"no scenario '{ref}' (looked in {looked})"
         problems.append(locator.problem(loc, message, did_you_mean(ref, _known_scenarios())))
         return None
+    refused = outside_search_path(resolved, [file_path.parent])
+    if refused is not None:
+        problems.append(locator.problem(loc, f"scenario '{ref}' {refused}"))
+        return None
     try:
         scenario = load_scenario(resolved)
     except InputError as error:
@@ -151,6 +160,10 @@ def _spec_problems(data: Mapping[str, Any], locator: Locator) -> tuple[list[Prob
         problems.extend(problems_from_validation_error(error, locator, model=ExperimentSpec))
     if not isinstance(uncertainty, Mapping):
         return problems, bad
+    if len(uncertainty) > MAX_PRIORS:
+        message = f"{len(uncertainty):,} priors; at most {MAX_PRIORS}"
+        problems.append(locator.problem(("uncertainty",), message))
+        return problems, set(uncertainty)
     for key, entry in uncertainty.items():
         found = list(_prior_problems(key, entry, locator))
         if found:

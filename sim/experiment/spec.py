@@ -47,6 +47,7 @@ from sim.experiment.priors import (
     Prior,
 )
 from sim.experiment.sampling import Parameter
+from sim.scenario.limits import MAX_EXPERIMENT_SCENARIOS, MAX_FACTORS, MAX_PRIORS, MAX_RUNS
 from sim.scenario.schema import Scenario
 
 WILDCARD = "*"
@@ -60,16 +61,18 @@ class ExperimentError(InputError):
 class ExperimentSpec(BaseModel):
     """The contents of an experiment file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = Field(default="", description="the question the experiment answers")
     scenario: str | list[str] = Field(description="a scenario name or path, or a list of them")
-    runs: int = Field(ge=1, le=10**10, description="worlds per cell")
+    runs: int = Field(ge=1, le=MAX_RUNS, description="worlds per cell")
     seed: int = Field(default=0, ge=0, lt=2**63)
     design: DesignName = Field(default="monte-carlo", description="how the worlds cover the priors")
-    uncertainty: dict[str, Prior] = Field(default_factory=dict)
-    factors: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(default_factory=dict)
+    uncertainty: dict[str, Prior] = Field(default_factory=dict, max_length=MAX_PRIORS)
+    factors: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
+        default_factory=dict, max_length=MAX_FACTORS
+    )
 
     @field_validator("scenario")
     @classmethod
@@ -77,6 +80,8 @@ class ExperimentSpec(BaseModel):
         names = [value] if isinstance(value, str) else value
         if not names:
             raise ValueError("name at least one scenario")
+        if len(names) > MAX_EXPERIMENT_SCENARIOS:
+            raise ValueError(f"{len(names):,} scenarios; at most {MAX_EXPERIMENT_SCENARIOS}")
         if len(set(names)) != len(names):
             raise ValueError("a scenario is listed twice")
         return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import sim
@@ -41,7 +42,7 @@ def find_scenario(
     first = [base_dir / given] if base_dir is not None else [given]
     looked: list[str] = []
     for candidate in (c for base in first for c in _with_suffixes(base)):
-        if candidate.is_file():
+        if _is_file(candidate):
             return candidate, looked
     looked.append(display_path(first[0].parent) if base_dir is not None else ".")
     if given.is_absolute():
@@ -49,16 +50,44 @@ def find_scenario(
     for folder in scenario_dirs():
         looked.append(display_path(folder))
         for candidate in _with_suffixes(folder / given):
-            if candidate.is_file():
+            if _is_file(candidate):
                 return candidate, looked
         if len(given.parts) == 1:  # a bare name may live in a sub-folder (textbook/...)
             stem = given.stem if given.suffix in SCENARIO_SUFFIXES else given.name
-            matches = sorted(
-                p for suffix in SCENARIO_SUFFIXES for p in folder.rglob(f"{stem}{suffix}")
-            )
+            wanted = {f"{stem}{suffix}" for suffix in SCENARIO_SUFFIXES}
+            matches = sorted(p for p in folder.rglob("*") if p.name in wanted and _is_file(p))
             if len(matches) == 1:
                 return matches[0], looked
     return None, looked
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a null byte
+        return False
+
+
+def outside_search_path(found: Path, roots: Sequence[Path] = ()) -> str | None:
+    """Why a file that another file refers to (``extends``, an experiment's ``scenario``) may
+    not be read, or None if it may.
+
+    A referenced file must be a ``.yaml``/``.yml`` file whose real path (symbolic links
+    followed) lies inside the scenario search path: the current folder, the scenario folders
+    (:func:`scenario_dirs`) or one of ``roots`` (the folder of the file the user named).  The
+    message names the reference's folders, never the file's content.
+    """
+    if found.suffix not in SCENARIO_SUFFIXES:
+        return "is not a .yaml or .yml file"
+    real = found.resolve()
+    allowed = [Path.cwd(), *scenario_dirs(), *roots]
+    if any(real.is_relative_to(root.resolve()) for root in allowed):
+        return None
+    shown = ", ".join(dict.fromkeys(display_path(root) for root in allowed))
+    return (
+        f"is outside the scenario search path ({shown}); copy the base scenario into one of "
+        "these folders"
+    )
 
 
 def resolve_scenario_path(

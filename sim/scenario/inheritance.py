@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError, Loc, Problem, ScenarioError, display_path, dotted
-from sim.scenario.discovery import find_scenario
+from sim.scenario.discovery import find_scenario, outside_search_path
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Locator, Origin, read_yaml
 
@@ -126,6 +126,12 @@ def _read_layers(
                 "extends",
                 f"base scenario '{base_name}' not found (looked in {', '.join(looked)})",
             )
+        )
+        raise ScenarioError(problems)
+    refused = outside_search_path(base_path, [(chain[0] if chain else path).parent])
+    if refused is not None:
+        problems.append(
+            Problem(here.file, here.line, "extends", f"base scenario '{base_name}' {refused}")
         )
         raise ScenarioError(problems)
     resolved_chain = (*chain, path)

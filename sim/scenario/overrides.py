@@ -32,6 +32,7 @@ from sim.errors import (
     parse_dotted,
 )
 from sim.scenario.evidence import scenario_key_names
+from sim.scenario.limits import MAX_SET_CHARS, number_problems, yaml_text_problems
 from sim.scenario.messages import model_arm, type_at
 from sim.scenario.schema import Scenario
 from sim.scenario.validation import validate_scenario_data
@@ -76,7 +77,7 @@ def parse_value(text: str) -> Any:
     """A ``--set`` value: a YAML scalar or flow collection; unparseable text stays text."""
     try:
         value = YAML(typ="safe", pure=True).load(text)
-    except YAMLError:
+    except (YAMLError, ValueError, OverflowError, RecursionError):
         return text
     return value if _is_plain(value) else text
 
@@ -107,7 +108,21 @@ def parse_assignment(text: str) -> Assignment:
         or ".." in path_text
     ):
         raise OverrideError([Problem(SOURCE, None, path_text, "not a dotted field path")])
-    return Assignment(path, parse_value(value_text.strip()))
+    field = dotted(path)
+    if len(text) > MAX_SET_CHARS:
+        message = f"longer than {MAX_SET_CHARS:,} characters; put large values in a file"
+        raise OverrideError([Problem(SOURCE, None, field, message)])
+    limits = yaml_text_problems(value_text.strip(), SOURCE)
+    if limits:
+        raise OverrideError([Problem(SOURCE, None, field, p.message) for p in limits])
+    value = parse_value(value_text.strip())
+    numbers = [
+        Problem(SOURCE, None, dotted((*path, *loc)), message)
+        for loc, message in number_problems(value)
+    ]
+    if numbers:
+        raise OverrideError(numbers)
+    return Assignment(path, value)
 
 
 def to_assignments(

@@ -11,19 +11,37 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from sim.distributions.priors import Prior
 from sim.errors import Loc
 from sim.scenario.private import private_problems
+from sim.scenario.limits import MAX_ACTORS, MAX_ISSUES, MAX_ROUNDS
 
 SALIENCE_TOLERANCE = 1e-6
+
+
+def _wants_number(field: FieldInfo) -> bool:
+    """Whether a field holds a number, or a table of numbers (not a flag)."""
+    text = str(field.annotation)
+    return "float" in text and "bool" not in text
 
 
 class Frozen(BaseModel):
     """Base for every configuration object: immutable and strict about unknown keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``true``/``false`` where a number is meant is a mistake, not 1 or 0."""
+        if info.field_name is not None and _wants_number(cls.model_fields[info.field_name]):
+            items = value.values() if isinstance(value, Mapping) else [value]
+            if any(isinstance(item, bool) for item in items):
+                raise ValueError("a number is needed here, not true/false")
+        return value
 
 
 class Issue(Frozen):
@@ -88,7 +106,7 @@ class Protocol(Frozen):
     kind: Literal["alternating", "random-proposer", "mediated"] = "random-proposer"
     recognition: Literal["uniform", "capability"] | dict[str, float] = "capability"
     order: list[str] | None = None
-    max_rounds: int = Field(default=40, ge=1, le=100_000)
+    max_rounds: int = Field(default=40, ge=1, le=MAX_ROUNDS)
     breakdown_probability: float = Field(
         default=0.0, ge=0.0, lt=1.0, description="weekly hazard that talks without a deal collapse"
     )
@@ -130,8 +148,8 @@ class Scenario(Frozen):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = ""
     extends: str | None = None
-    issues: dict[str, Issue] = Field(min_length=1)
-    actors: dict[str, Actor] = Field(min_length=2)
+    issues: dict[str, Issue] = Field(min_length=1, max_length=MAX_ISSUES)
+    actors: dict[str, Actor] = Field(min_length=2, max_length=MAX_ACTORS)
     protocol: Protocol = Field(default_factory=Protocol)
     dynamics: dict[str, IssueDynamics] = Field(default_factory=dict)
     seed: int = Field(default=0, ge=0, lt=2**63)

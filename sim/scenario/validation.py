@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from sim.errors import Problem, sort_problems
 from sim.scenario.evidence import _cross_reference_hint, evidence_problems, unsupported_numbers
+from sim.scenario.limits import MAX_ACTORS, MAX_ISSUES
 from sim.scenario.messages import problems_from_validation_error
 from sim.scenario.schema import Scenario, cross_reference_problems
 from sim.scenario.yaml_source import Locator
@@ -22,6 +23,13 @@ def validate_scenario_data(
     Field validation (pydantic), cross references (run on the raw data, so they are reported
     even when fields are wrong), evidence keys and, if ``strict``, evidence for every number.
     """
+    too_many = [
+        locator.problem((section,), f"{len(data[section]):,} {section}; at most {limit}")
+        for section, limit in (("actors", MAX_ACTORS), ("issues", MAX_ISSUES))
+        if isinstance(data.get(section), Mapping) and len(data[section]) > limit
+    ]
+    if too_many:  # before any check whose work grows with actors x issues
+        return None, too_many
     problems: list[Problem] = []
     scenario: Scenario | None = None
     try:

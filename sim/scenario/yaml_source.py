@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -15,6 +15,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from sim.errors import InputError, Loc, Problem, display_path, dotted
+from sim.scenario.limits import MAX_FILE_BYTES, number_problems, yaml_text_problems
 
 # --------------------------------------------------------------------------------------------
 # Where things are: origins and locators
@@ -76,18 +77,10 @@ def read_yaml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Locator]:
     (all of them are reported) or a document that is not a mapping.
     """
     file = display_path(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(file, None, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(file, None, "", "is a directory, not a file")]) from None
-    except UnicodeDecodeError as error:
-        message = f"not UTF-8 text ({error.reason} at byte {error.start})"
-        raise InputError([Problem(file, None, "", message)]) from None
-    except OSError as error:
-        raise InputError([Problem(file, None, "", f"cannot read: {error.strerror}")]) from None
-
+    text = _read_text(path, file)
+    problems = yaml_text_problems(text, file)
+    if problems:
+        raise InputError(problems)
     try:
         node = YAML().compose(text)
         duplicates = list(_duplicate_keys(node, (), file, set()))
@@ -98,6 +91,8 @@ def read_yaml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Locator]:
         document = reader.load(text)
     except YAMLError as error:
         raise InputError([_yaml_problem(file, error)]) from None
+    except (ValueError, OverflowError) as error:  # a scalar the constructor cannot convert
+        raise InputError([Problem(file, None, "", f"unreadable value: {error}")]) from None
 
     if document is None:
         raise InputError(
@@ -110,7 +105,35 @@ def read_yaml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Locator]:
         )
     origins: dict[Loc, Origin] = {(): Origin(file, None)}
     data = _plain(document, (), origins, file)
-    return data, Locator(file, origins)
+    locator = Locator(file, origins)
+    bad_numbers = [locator.problem(loc, message) for loc, message in number_problems(data)]
+    if bad_numbers:
+        raise InputError(sorted(bad_numbers, key=lambda problem: problem.line or 0))
+    return data, locator
+
+
+def _read_text(path: str | os.PathLike[str], file: str) -> str:
+    """The file's text, refusing what is not a regular file, too large, or not UTF-8."""
+    try:
+        with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise InputError([Problem(file, None, "", "not a regular file")])
+            payload = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError([Problem(file, None, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(file, None, "", "is a directory, not a file")]) from None
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError([Problem(file, None, "", f"cannot read: {reason}")]) from None
+    if len(payload) > MAX_FILE_BYTES:
+        message = f"larger than {MAX_FILE_BYTES:,} bytes; a scenario or experiment is far smaller"
+        raise InputError([Problem(file, None, "", message)])
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 text ({error.reason} at byte {error.start})"
+        raise InputError([Problem(file, None, "", message)]) from None
 
 
 def _yaml_problem(file: str, error: YAMLError) -> Problem:

@@ -8,15 +8,38 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sim.errors import SweepInterrupted
+from sim.errors import SweepError, SweepInterrupted
 from sim.sweep.chunks import ChunkDone, ChunkTask, run_chunk_to_bytes, run_chunk_to_part
 from sim.sweep.parts import write_part
+
+
+@contextlib.contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Block Ctrl-C in this thread while worker processes may start.
+
+    A child inherits the blocked signal (through ``fork`` and ``exec``), so a Ctrl-C cannot
+    reach a worker while its interpreter is still starting up (where it would print a
+    traceback); the parent receives it as soon as the block ends, and decides.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+SCHEDULER_TIMEOUT = "5s"
+"""How long to wait for a dask scheduler to answer."""
 
 
 def _worker_init() -> None:
@@ -88,7 +111,8 @@ def _run_local(
         running: set[Future[ChunkDone]] = set()
         window = 4 * workers
         for task in queue:
-            running.add(executor.submit(run_chunk_to_part, task))
+            with sigint_blocked():
+                running.add(executor.submit(run_chunk_to_part, task))
             if len(running) >= window:
                 break
         while running:
@@ -97,7 +121,8 @@ def _run_local(
                 finished(future.result())
                 next_task = next(queue, None)
                 if next_task is not None:
-                    running.add(executor.submit(run_chunk_to_part, next_task))
+                    with sigint_blocked():
+                        running.add(executor.submit(run_chunk_to_part, next_task))
     except KeyboardInterrupt as interrupt:
         executor.shutdown(wait=True, cancel_futures=True)
         raise SweepInterrupted("interrupted") from interrupt
@@ -118,7 +143,13 @@ def _run_dask(
 
     with contextlib.ExitStack() as stack:
         if scheduler:
-            client = stack.enter_context(Client(scheduler))
+            try:
+                client = stack.enter_context(Client(scheduler, timeout=SCHEDULER_TIMEOUT))
+            except (OSError, ValueError, TypeError) as error:
+                raise SweepError(
+                    f"cannot use the dask scheduler at {scheduler} ({error}); check --scheduler, "
+                    "or start the scheduler first"
+                ) from None
         else:
             cluster = stack.enter_context(
                 LocalCluster(
@@ -127,7 +158,6 @@ def _run_dask(
                     processes=True,
                     dashboard_address=":0",  # any free port: never collide with another cluster
                 )
-            )
             client = stack.enter_context(Client(cluster))
         by_key = {}
         futures = []

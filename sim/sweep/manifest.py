@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -35,9 +36,30 @@ def scenario_hash(scenario: Scenario) -> str:
     return _sha256(scenario.model_dump(mode="json"))
 
 
+MODEL_PACKAGES = ("core", "experiment", "scenario", "sweep")
+"""The subpackages of ``sim`` whose source determines a sweep's numbers (see :func:`code_hash`)."""
+
+
+@functools.cache
+def code_hash() -> str:
+    """SHA-256 of the source of the model: every ``.py`` file of :data:`MODEL_PACKAGES`.
+
+    A resumed sweep must be run by the same code as its first part; the version string alone
+    does not change with every commit that changes results.
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for package in MODEL_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def sweep_identity(experiment: Experiment, chunk_size: int) -> dict[str, Any]:
     """Everything that determines a sweep's results; its hash guards ``resume``."""
     return {
+        "code": code_hash(),
         "parley_version": __version__,
         "experiment": experiment.spec.model_dump(mode="json"),
         "scenarios": {name: scenario_hash(s) for name, s in experiment.scenarios.items()},
@@ -117,6 +139,7 @@ def build_manifest(
     return {
         "status": status,
         "parley_version": __version__,
+        "code_hash": identity["code"],
         **_git_commit(),
         "experiment": experiment_entry,
         "experiment_hash": _sha256(identity),
@@ -145,14 +168,18 @@ def write_json_atomic(payload: Mapping[str, Any], path: Path) -> None:
     write_text(path, json.dumps(payload, indent=2) + "\n")
 
 
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def read_manifest(directory: Path) -> dict[str, Any] | None:
     """The manifest of a results folder, or None if it has none."""
     path = directory / MANIFEST_FILE
     if not path.exists():
         return None
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        manifest = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except (OSError, ValueError, RecursionError) as error:
         raise SweepError(f"{path}: cannot read the manifest: {error}") from error
     if not isinstance(manifest, dict):
         raise SweepError(f"{path}: the manifest is not a JSON object")

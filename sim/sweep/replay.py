@@ -13,7 +13,8 @@ from sim.errors import SweepError
 from sim.experiment.sampling import flatten
 from sim.experiment.spec import Cell, Experiment
 from sim.scenario.schema import Scenario
-from sim.sweep.manifest import read_manifest, scenario_hash
+from sim.sweep.integrity import manifest_problems
+from sim.sweep.manifest import code_hash, read_manifest, scenario_hash
 
 # ---------------------------------------------------------------------------------------------
 # Replaying one world
@@ -31,6 +32,8 @@ class WorldReplay:
     model_world: int
     """The key of the world's own random draws: the world itself, or its Saltelli block or
     Morris trajectory (:func:`sim.experiment.designs.noise_worlds`)."""
+    code_changed: bool = False
+    """The model's code differs from the code that ran the sweep (the replay may differ)."""
 
     @property
     def scenario(self) -> Scenario:
@@ -77,6 +80,9 @@ def replay_world(results: str | Path, world: int, cell: int | None = None) -> Wo
         raise SweepError(
             f"{directory}: no {MANIFEST_FILE}; is this a folder written by parley sweep?"
         )
+    problems = manifest_problems(manifest)
+    if problems:
+        raise SweepError(f"{directory / MANIFEST_FILE}: {problems[0]}")
     try:
         experiment = experiment_from_manifest(manifest)
     except (InputError, KeyError, ValueError) as error:
@@ -110,4 +116,5 @@ def replay_world(results: str | Path, world: int, cell: int | None = None) -> Wo
     )
     n_factors = len(factors_of(chosen.parameters))
     model_world = int(noise_worlds(experiment.design, n_factors, [world])[0])
-    return WorldReplay(experiment, chosen, world, experiment.seed, sampled, model_world)
+    changed = manifest.get("code_hash", code_hash()) != code_hash()
+    return WorldReplay(experiment, chosen, world, experiment.seed, sampled, model_world, changed)

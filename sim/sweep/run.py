@@ -27,6 +27,7 @@ from typing import Any, Literal
 from sim.core.records import MANIFEST_FILE, RUNS_FILE
 from sim.errors import SweepError, SweepInterrupted
 from sim.experiment.spec import Experiment
+from sim.scenario.limits import MAX_WORLDS
 from sim.sweep.backends import _Progress, _run_dask, _run_local, default_workers
 from sim.sweep.chunks import (
     Chunk,
@@ -36,6 +37,7 @@ from sim.sweep.chunks import (
     plan_chunks,
     run_chunk_to_part,
 )
+from sim.sweep.folder import clean_leftovers, folder_lock
 from sim.sweep.manifest import (
     _sha256,
     build_manifest,
@@ -94,10 +96,49 @@ def run_sweep(
     error unless ``force``; a finished one is replaced.
     """
     out_dir = Path(out)
-    parts_dir = out_dir / PARTS_DIR
     n_workers = workers if workers is not None else default_workers()
     _check_arguments(n_workers, backend, chunk_size)
-    previous = read_manifest(out_dir) if out_dir.exists() else None
+    if experiment.n_worlds > MAX_WORLDS:
+        raise SweepError(
+            f"{experiment.n_worlds:,} worlds ({experiment.runs:,} runs x "
+            f"{len(experiment.cells):,} cells); at most {MAX_WORLDS:,}: use fewer runs or cells"
+        )
+    if resume and read_manifest(out_dir) is None:
+        raise SweepError(f"{out_dir}: nothing to resume (no {MANIFEST_FILE}); run without --resume")
+    with folder_lock(out_dir):
+        return _run_locked(
+            experiment,
+            out_dir,
+            workers=workers,
+            n_workers=n_workers,
+            backend=backend,
+            scheduler=scheduler,
+            chunk_size=chunk_size,
+            resume=resume,
+            force=force,
+            progress=progress,
+            on_chunk=on_chunk,
+        )
+
+
+def _run_locked(
+    experiment: Experiment,
+    out_dir: Path,
+    *,
+    workers: int | None,
+    n_workers: int,
+    backend: Backend,
+    scheduler: str | None,
+    chunk_size: int | None,
+    resume: bool,
+    force: bool,
+    progress: bool,
+    on_chunk: Callable[[ChunkDone], None] | None,
+) -> SweepResult:
+    """:func:`run_sweep` once the folder's lock is held."""
+    parts_dir = out_dir / PARTS_DIR
+    previous = read_manifest(out_dir)
+    clean_leftovers(out_dir, previous)
     chunk_size = _prepare_folder(
         experiment, out_dir, previous, chunk_size, n_workers, resume=resume, force=force
     )
@@ -129,10 +170,10 @@ def run_sweep(
         "workers": n_workers,
         "started": started,
     }
-    if not resume:
+    if not resume:  # first the manifest stops claiming a finished sweep, then its file goes
+        write_json_atomic(build_manifest(experiment, **manifest_args), manifest_path)
         with contextlib.suppress(FileNotFoundError):
             runs_path.unlink()
-        write_json_atomic(build_manifest(experiment, **manifest_args), manifest_path)
 
     todo = [c for c in chunks if c.file_name not in done]
     tasks = _tasks(experiment, todo, parts_dir)
@@ -262,6 +303,8 @@ def _check_same_sweep(
     if previous.get("experiment_hash") == _sha256(identity):
         return
     differences: list[str] = []
+    if previous.get("code_hash") != identity["code"]:
+        differences.append("the model's code changed since it started (code hash)")
     if previous.get("parley_version") != identity["parley_version"]:
         differences.append(
             f"parley version {previous.get('parley_version')} vs {identity['parley_version']}"
