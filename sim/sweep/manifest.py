@@ -36,8 +36,8 @@ def scenario_hash(scenario: Scenario) -> str:
     return _sha256(scenario.model_dump(mode="json"))
 
 
-MODEL_PACKAGES = ("core", "experiment", "scenario", "sweep")
-"""The subpackages of ``sim`` whose source determines a sweep's numbers (see :func:`code_hash`)."""
+MODEL_PACKAGES = ("core", "distributions", "experiment", "scenario", "sweep", "arrays.py")
+"""The parts of ``sim`` whose source determines a sweep's numbers (see :func:`code_hash`)."""
 
 
 @functools.cache
@@ -50,7 +50,8 @@ def code_hash() -> str:
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for package in MODEL_PACKAGES:
-        for path in sorted((root / package).rglob("*.py")):
+        where = root / package
+        for path in [where] if where.is_file() else sorted(where.rglob("*.py")):
             digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
