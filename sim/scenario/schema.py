@@ -16,8 +16,8 @@ from pydantic.fields import FieldInfo
 
 from sim.distributions.priors import Prior
 from sim.errors import Loc
-from sim.scenario.private import private_problems
 from sim.scenario.limits import MAX_ACTORS, MAX_ISSUES, MAX_ROUNDS
+from sim.scenario.private import private_problems
 
 SALIENCE_TOLERANCE = 1e-6
 

@@ -158,6 +158,7 @@ def _run_dask(
                     processes=True,
                     dashboard_address=":0",  # any free port: never collide with another cluster
                 )
+            )
             client = stack.enter_context(Client(cluster))
         by_key = {}
         futures = []
