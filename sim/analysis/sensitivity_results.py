@@ -254,8 +254,13 @@ def _one(
 ) -> CellSensitivity:
     label = results.cell_label(cell)
     seed = int(results.manifest.get("seed", 0))
+    design = sweep_design(results)
+    step = rows_per_block(design, len(factors))
+    notes: tuple[str, ...] = ()
+    if method in ("sobol", "morris") and y.size % step:
+        kind = "block" if method == "sobol" else "trajectory"
+        notes += (f"the last {y.size % step} worlds (an incomplete {kind}) are left out",)
     try:
-        notes: tuple[str, ...]
         if method == "sobol":
             table = sobol_indices(y, factors, seed=seed)
             inputs = table[table["factor"] != CHANCE]
@@ -265,19 +270,17 @@ def _one(
                 f"chance (the model's own draws: which round a breakdown strikes, who proposes, "
                 f"how the front moves) has first-order {chance['S1']:.2f} and total "
                 f"{chance['ST']:.2f}; the rest is interactions",
+                *notes,
             )
         elif method == "morris":
             grid = morris_grid(tuple(f.width for f in factors), seed, y.size)
             table = morris_indices(grid, y, factors, levels=MORRIS_LEVELS, seed=seed)
-            notes = ()
         else:
             columns = [c for p in parameters for c in p.columns]
             x = rows[columns].to_numpy(dtype=np.float64)
-            notes = ()
-            design = sweep_design(results)
             if design in ("sobol", "morris"):
                 # Only each block's first row: the others repeat its values and its noise.
-                first = rows["world"].to_numpy() % rows_per_block(design, len(factors)) == 0
+                first = rows["world"].to_numpy() % step == 0
                 x, y = x[first], y[first]
                 notes += (f"PAWN over the first world of each {design} block ({y.size:,})",)
             table = pawn_indices(x, y, factors)

@@ -62,9 +62,11 @@ def _panel(ax: Axes, analysis: CellSensitivity, top: int) -> None:
     names = ["\n".join(textwrap.wrap(str(n), 34)) for n in table["factor"]]
     y = np.arange(len(table))[::-1]
     if analysis.method == "sobol":
-        colors = [GREY if name == CHANCE else BLUE for name in table["factor"]]
-        ax.barh(y, table["ST"], xerr=table["ST_conf"], color=colors, alpha=0.85, capsize=2,
-                label="total (ST); grey: chance", gid="sensitivity-main")  # fmt: skip
+        for chance, color, label in ((False, BLUE, "total (ST)"), (True, GREY, "total: chance")):
+            rows = (table["factor"] == CHANCE).to_numpy() == chance
+            if rows.any():
+                ax.barh(y[rows], table["ST"][rows], xerr=table["ST_conf"][rows], color=color,
+                        alpha=0.85, capsize=2, label=label, gid="sensitivity-main")  # fmt: skip
         ax.errorbar(table["S1"], y, xerr=table["S1_conf"], fmt="o", color=ORANGE, capsize=2,
                     markersize=4, label="first-order (S1)", gid="sensitivity-second")  # fmt: skip
         ax.axvline(0.0, color=GREY, linewidth=0.8)
