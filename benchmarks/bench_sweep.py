@@ -69,10 +69,13 @@ def batched_seconds_of(checkout: Path, args: argparse.Namespace) -> tuple[float,
     if args.chunk_size:
         command += ["--chunk-size", str(args.chunk_size)]
     env = {**os.environ, "PYTHONPATH": str(checkout)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         command, cwd=checkout, env=env, capture_output=True, text=True, check=True
     )
-    return float(json.loads(done.stdout)["batched_seconds"])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return float(json.loads(done.stdout)["batched_seconds"]), cpu
 
 
 def side_by_side(args: argparse.Namespace) -> None:

@@ -1,6 +1,6 @@
 """Outcome analysis of result records: load a sweep's results, summarise each cell, find drivers.
 
-Everything here reads records only (the columns documented in :mod:`sim.records`), never a live
+Everything here reads records only (the columns documented in :mod:`sim.core.records`), never a live
 model.  Proportions carry Wilson score intervals (Wilson 1927, "Probable inference, the law of
 succession, and statistical inference", JASA 22:209–212), which keep their coverage near 0 and 1
 where the Wald interval fails (Brown, Cai & DasGupta 2001).

@@ -29,13 +29,13 @@ from sim.sweep.manifest import read_manifest
 
 
 def summary_columns(schema: pa.Schema) -> list[str]:
-    """The columns :func:`sim.analysis.summarize` reads (a small part of a wide results file)."""
+    """The columns :func:`sim.analysis.summaries.summarize` reads (a small part of a wide results file)."""
     keep = (CELL, AGREED, END_REASON, FAILURE, ROUND)
     return [name for name in schema.names if name in keep or name.startswith((TERM, GAIN))]
 
 
 def summarize_sweep(out: str | Path) -> list[Any]:
-    """Per-cell summaries (:func:`sim.analysis.summarize`) of a finished sweep, reading only the
+    """Per-cell summaries (:func:`sim.analysis.summaries.summarize`) of a finished sweep, reading only the
     columns the summary needs."""
     out_dir = Path(out)
     runs_path = out_dir / RUNS_FILE

@@ -1,7 +1,7 @@
 """The judgement calls the page lets a user change, and the check of a value typed into one.
 
 Each :class:`Control` names a scenario field by its dotted path (the same paths as ``--set``).
-Its accepted range is read from the scenario schema (:mod:`sim.scenario`), so the page refuses
+Its accepted range is read from the scenario schema (:mod:`sim.scenario.schema`), so the page refuses
 exactly what a scenario file may not contain; the slider range is only the page's default view.
 A typed value that cannot be used raises :class:`ValueRefused` with a message the page shows
 next to the control.  Saliences are kept summing to 1 by :func:`rebalanced_salience`.

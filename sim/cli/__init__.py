@@ -1,6 +1,6 @@
 """The ``parley`` command line: a thin layer over the library.
 
-Each command lives in its own module under :mod:`sim.commands`; heavy modules (mesa, matplotlib,
+Each command lives in its own module under :mod:`sim.cli`; heavy modules (mesa, matplotlib,
 dask) are imported inside the commands so that ``parley validate`` starts instantly.
 """
 

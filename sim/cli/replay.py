@@ -53,9 +53,9 @@ def command(results: Path, world: int, cell: int | None, as_json: bool, out: Pat
     except SweepError as error:
         fail(f"parley replay: {error}")
 
-    from sim.cli.run import write_run_outputs
     from sim.core.runner import run_single
     from sim.output.describe import describe_record
+    from sim.output.run_files import write_run_outputs
 
     if replay.code_changed:
         click.echo(

@@ -4,31 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 
 from sim.cli.common import fail
 from sim.scenario.limits import MAX_SEED
-
-
-def write_run_outputs(run: Any, out: Path, *, title: str | None = None) -> list[Path]:
-    """Write ``record.json``, ``trajectory.csv`` and ``trajectory.png`` into ``out`` atomically."""
-    import pandas as pd
-
-    from sim.io import atomic_path, write_text
-    from sim.output.figures.trajectory import trajectory_figure
-
-    out.mkdir(parents=True, exist_ok=True)
-    record_path = write_text(out / "record.json", json.dumps(run.record, indent=2) + "\n")
-    csv_path = out / "trajectory.csv"
-    with atomic_path(csv_path) as temporary:
-        pd.DataFrame(run.trajectory).to_csv(temporary, index=False)
-    png_path = out / "trajectory.png"
-    figure = trajectory_figure(run.trajectory, run.scenario, record=run.record, title=title)
-    with atomic_path(png_path) as temporary:
-        figure.savefig(temporary, format="png", dpi=120)
-    return [record_path, csv_path, png_path]
 
 
 @click.command("run")
@@ -88,6 +68,8 @@ def command(
 
     run = run_single(loaded, seed=seed, world=world)
     folder = out if out is not None else Path("results") / loaded.name
+    from sim.output.run_files import write_run_outputs
+
     written = write_run_outputs(run, folder)
     if as_json:
         click.echo(json.dumps(run.record, indent=2))

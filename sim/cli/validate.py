@@ -18,7 +18,7 @@ def check_file(name_or_path: str, *, strict: bool = False) -> str:
     """Validate one scenario or experiment file; return a one-line summary of what it holds.
 
     A file with a top-level ``scenario:`` or ``uncertainty:`` key is an experiment and is
-    checked by :func:`sim.experiment.load_experiment`.  Raises :class:`InputError` with every
+    checked by :func:`sim.experiment.loader.load_experiment`.  Raises :class:`InputError` with every
     problem found.
     """
     path = Path(name_or_path)

@@ -62,7 +62,7 @@ def best_offers(
 ) -> Offers:
     """Each world's proposer's best package that a winning coalition accepts.
 
-    With unanimity (share 0) this is :func:`sim.solver.solve_offers` over the veto players.
+    With unanimity (share 0) this is :func:`sim.core.solver.solve_offers` over the veto players.
     Under a quota, every coalition of the veto players plus a subset S of the others is tried;
     a coalition counts where, with the proposer, it holds at least ``share`` of the capability.
     The proposer's own threshold is imposed throughout.  ``warm``: solver states kept between

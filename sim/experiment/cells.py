@@ -83,7 +83,7 @@ def expand_factor_path(pattern: str, scenario: Scenario) -> list[str]:
 def apply_factors(scenario: Scenario, factors: Mapping[str, Any]) -> Scenario:
     """The scenario with every factor value set (wildcards expanded), validated again.
 
-    Raises :class:`~sim.loader.ScenarioError` if a path is unknown or the result is invalid.
+    Raises :class:`~sim.errors.ScenarioError` if a path is unknown or the result is invalid.
     """
     from sim.scenario.overrides import apply_to_scenario
 

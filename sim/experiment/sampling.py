@@ -2,7 +2,7 @@
 
 An experiment puts a prior on any per-world scenario field (a cost, a position, a salience table,
 the breakdown risk, ...).  Each prior is sampled by transforming counter-based uniforms from
-:func:`sim.rng.uniforms` with ``purpose=Purpose.SAMPLE`` and ``round_`` = a stable hash of the
+:func:`sim.core.rng.uniforms` with ``purpose=Purpose.SAMPLE`` and ``round_`` = a stable hash of the
 field's path, so world ``w``'s sampled value depends only on (experiment seed, world, path, prior):
 not on the chunk, the worker, the backend, or which other parameters the experiment samples.
 

@@ -2,7 +2,7 @@
 
 An experiment file names one scenario or several, the number of worlds per cell, a seed, priors
 over per-world scenario fields (``uncertainty``, sampled afresh in every world; see
-:mod:`sim.sampling`) and a grid of fixed values (``factors``; every combination of values times
+:mod:`sim.experiment.sampling`) and a grid of fixed values (``factors``; every combination of values times
 every scenario is one cell)::
 
     name: sanctions-pressure
@@ -29,7 +29,7 @@ choose: a guarantee, a sanctions offer, who sits at the table).  Factor paths ma
 ``actors.ukraine.veto``, ``protocol.max_rounds``); each cell's scenario is validated again.
 
 Problems are reported like scenario problems: file, line, field, message and a "did you mean"
-hint (:mod:`sim.loader`).
+hint (:mod:`sim.scenario.loader`).
 """
 
 from __future__ import annotations

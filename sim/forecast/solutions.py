@@ -1,6 +1,6 @@
 """The Nash and Kalai-Smorodinsky points of a deal space, as smooth convex programs.
 
-Over packages x in [0, 1]^K with concave spatial utilities U_i (:mod:`sim.utility`) and no-deal
+Over packages x in [0, 1]^K with concave spatial utilities U_i (:mod:`sim.core.utility`) and no-deal
 values d_i, this module finds
 
 * the asymmetric Nash (1950) bargaining point, argmax sum_i w_i log(U_i(x) - d_i) (Kalai 1977 for

@@ -1,4 +1,4 @@
-"""Read scenario files into validated :class:`~sim.scenario.Scenario` objects.
+"""Read scenario files into validated :class:`~sim.scenario.schema.Scenario` objects.
 
 Every problem in a file is reported at once, each with the file, the line of the offending key
 (or of its nearest existing parent when the key is missing), the dotted field path, a message a

@@ -184,7 +184,7 @@ def apply_overrides(
     lead through existing keys, or name a field of ``model`` at that place, or an entry
     ``key_names`` allows (issue/actor names for a scenario).  Raises :class:`OverrideError` with a
     "did you mean" hint for unknown paths.  The result is not validated: see
-    :func:`apply_to_scenario` or :func:`sim.loader.load_scenario`.
+    :func:`apply_to_scenario` or :func:`sim.scenario.loader.load_scenario`.
     """
     result, _, problems = apply_overrides_collecting(
         raw, assignments, model=model, key_names=key_names
@@ -199,7 +199,7 @@ def apply_to_scenario(
 ) -> Scenario:
     """A new, validated Scenario with the assignments applied (e.g. one cell of a sweep).
 
-    Raises :class:`~sim.loader.ScenarioError` if a path is unknown or the result is invalid.
+    Raises :class:`~sim.errors.ScenarioError` if a path is unknown or the result is invalid.
     """
     raw, changed, problems = apply_overrides_collecting(scenario.model_dump(), assignments)
     locator = Locator(SOURCE)

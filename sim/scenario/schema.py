@@ -3,7 +3,7 @@
 A scenario names the issues (each on [0, 1] with labelled ends and a status quo), the actors
 (positions, saliences, capability, veto, utility shape, no-deal value, patience, strategy and the
 article evidence for every number), the bargaining protocol and the war dynamics.  Files are read
-by :mod:`sim.loader`, which maps every problem found here back to a file, line and field.
+by :mod:`sim.scenario.loader`, which maps every problem found here back to a file, line and field.
 """
 
 from __future__ import annotations

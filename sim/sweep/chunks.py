@@ -97,7 +97,7 @@ def compute_chunk(task: ChunkTask) -> pa.Table:
     """Sample the chunk's worlds, run them as one batch, and return the rows as an Arrow table.
 
     Columns: ``cell``, ``scenario`` (its name), ``world``, one ``param.<path>`` per sampled value (a table's lanes as
-    ``param.<path>.<issue>``), then the outcome record columns of :mod:`sim.records`.
+    ``param.<path>.<issue>``), then the outcome record columns of :mod:`sim.core.records`.
     """
     from sim.core.runner import run_batch
 

@@ -1,8 +1,8 @@
 """Monte Carlo sweeps: run every cell of an experiment over many worlds, in chunks, in parallel.
 
 Each cell's worlds ``0 .. runs-1`` are cut into chunks.  A chunk samples its worlds' uncertain
-parameters (:mod:`sim.sampling`) and runs them as one vectorised batch
-(:func:`sim.runner.run_batch`); the finished chunk is written atomically to
+parameters (:mod:`sim.experiment.sampling`) and runs them as one vectorised batch
+(:func:`sim.core.runner.run_batch`); the finished chunk is written atomically to
 ``<out>/parts/``.  At the end the parts are merged in (cell, world) order into
 ``<out>/runs.parquet`` with a streaming writer (bounded memory), next to ``manifest.json``.
 

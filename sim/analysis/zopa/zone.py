@@ -12,7 +12,7 @@ For a scenario at round T this module finds
 * two-dimensional slices of the deal space through the Nash point, one per pair of issues;
 * the deal space's volume as a share of the issue space, by Monte Carlo with its standard error.
 
-Utilities are concave (linear or quadratic spatial losses, :mod:`sim.utility`), so the deal space
+Utilities are concave (linear or quadratic spatial losses, :mod:`sim.core.utility`), so the deal space
 is convex and the Nash problem is a concave maximisation.  The kinks of linear utilities are
 smoothed away exactly by the standard epigraph reformulation (|x_k - p_ik| <= t_ik), and each
 problem is solved by SLSQP from several starting points; the best verified answer wins.

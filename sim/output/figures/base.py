@@ -3,7 +3,7 @@
 In the style of the Axelrod library's ``plot.py``: the plots read records only, never a model,
 and draw into an ``ax`` or figure you pass, or a new one.  Figures are plain
 :class:`matplotlib.figure.Figure` objects (no pyplot state), so they render with Agg and never pop
-up a window.  Actors keep one colour everywhere (:mod:`sim.palette`); axes are labelled with
+up a window.  Actors keep one colour everywhere (:mod:`sim.output.palette`); axes are labelled with
 the words of each issue's ends.  Data-bearing artists carry a ``gid`` so tests can read back
 what was drawn.
 """

@@ -39,7 +39,7 @@ def drivers_plot(
 ) -> Figure:
     """P(agreement) per quantile bin of each sampled parameter, 95% Wilson intervals, per cell.
 
-    Panels are ordered by :func:`sim.analysis.rank_drivers` (absolute Spearman correlation with
+    Panels are ordered by :func:`sim.analysis.drivers.rank_drivers` (absolute Spearman correlation with
     agreement, shown above each panel); with more than ``max_panels`` parameters only the
     strongest are shown.
     """
