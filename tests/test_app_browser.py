@@ -200,6 +200,18 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     if pause.count() and pause.is_enabled():
         pause.click()
 
+    # Any scenario file can be opened; one that does not exist is refused with a message.
+    file_box = page.locator(".parley-scenario-file input")
+    file_box.fill("scenarios/no-such-file.yaml")
+    file_box.press("Enter")
+    page.locator(".parley-load-error").wait_for(timeout=UPDATE_TIMEOUT_MS)
+    assert "no scenario file" in page.locator(".parley-load-error").inner_text()
+    file_box.fill("scenarios/bilateral-deal.yaml")
+    file_box.press("Enter")
+    wait_for_text(page, ".parley-scenario-name", "bilateral-deal")
+    bilateral = Settings.load("scenarios/bilateral-deal.yaml")
+    wait_for_text(page, ".parley-p-agreement", batch_odds(bilateral.current).headline)
+
     # Nothing came from outside this machine, nothing failed, no traceback anywhere.
     outside = [r for r in requests if not r.startswith((url, "data:", "blob:", "about:"))]
     assert not outside, outside

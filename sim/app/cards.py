@@ -183,7 +183,7 @@ def ScenarioCard(scenario: Scenario, source: str, error: str) -> None:
             )
         if error:
             text(error, cls="parley-load-error", style=ERROR_STYLE)
-        text(scenario.name, tag="h3")
+        text(scenario.name, cls="parley-scenario-name", tag="h3")
         text(scenario.description, cls="parley-question")
         with solara.Details("Evidence for the numbers"):
             for title, evidence in _evidence(scenario):
