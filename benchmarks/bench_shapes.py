@@ -11,7 +11,8 @@ so the numbers hold on a shared machine; what to compare are the ratios, measure
 
 * linear / quadratic and equilibrium / concession for the current code;
 * speed-up over the previous algorithm (the smoothing continuation for every all-linear
-  proposer problem, and no warm starts) on a smaller batch, where it finishes in reasonable time.
+  proposer problem, and no warm starts) on smaller batches, in the cells where it finishes in
+  reasonable time (it took up to 354 s for one world of equilibrium with linear utilities).
 
 Targets (issue #17): concession linear within 3x of quadratic at 4 and 8 actors; equilibrium
 linear at 4 actors <= 5 ms per world; equilibrium quadratic at 16 actors within 20x of concession.
@@ -89,8 +90,8 @@ def cpu_per_world(scenario: Any, worlds: int, repeats: int) -> float:
 
 @contextmanager
 def previous_algorithm() -> Iterator[None]:
-    """The solver as before the exact simplex: every all-linear problem by the smoothing
-    continuation, and no warm starts between solves."""
+    """The solver as before issue #17: every all-linear problem by the smoothing continuation,
+    and every solve from scratch (no warm starts across value iterations and rounds)."""
     from sim.core import simplex, solver
 
     def unfinished(
@@ -101,12 +102,38 @@ def previous_algorithm() -> Iterator[None]:
         status = np.full(n, simplex.UNFINISHED, dtype=np.int8)
         return simplex.Solution(np.empty((n, position.shape[2])), status, basis)
 
-    originals: dict[str, Callable[..., Any]] = {"solve_linear": solver.solve_linear}
-    solver.solve_linear = unfinished  # type: ignore[assignment]
+    solve_group_from = solver.solve_group_from
+
+    def cold(*args: Any, start: Any = None, **kw: Any) -> Any:
+        return solve_group_from(*args, **kw)
+
+    replacements: dict[str, Callable[..., Any]] = {
+        "solve_linear": unfinished,
+        "solve_group_from": cold,
+    }
+    originals = {name: getattr(solver, name) for name in replacements}
+    for name, function in replacements.items():
+        setattr(solver, name, function)
     try:
         yield
     finally:
-        solver.solve_linear = originals["solve_linear"]  # type: ignore[assignment]
+        for name, function in originals.items():
+            setattr(solver, name, function)
+
+
+PREVIOUS = {
+    # cells timed with the previous algorithm, and how many worlds (it was 10-1000x slower)
+    (2, "concession", "linear"): 200,
+    (3, "concession", "linear"): 40,
+    (4, "concession", "linear"): 40,
+    (8, "concession", "linear"): 20,
+    (2, "equilibrium", "linear"): 40,
+    (2, "equilibrium", "quadratic"): 200,
+    (3, "equilibrium", "quadratic"): 100,
+    (4, "equilibrium", "quadratic"): 100,
+    (8, "equilibrium", "quadratic"): 40,
+    (16, "equilibrium", "quadratic"): 20,
+}
 
 
 def main() -> None:
@@ -114,11 +141,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--worlds", type=int, default=2000, help="batch size (default 2000)")
-    parser.add_argument("--previous-worlds", type=int, default=40, help="batch, old algorithm")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument(
-        "--previous-budget", type=float, default=60.0, help="skip old-algorithm cells above (s)"
-    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per cell (median)")
+    parser.add_argument("--no-previous", action="store_true", help="skip the old algorithm")
     args = parser.parse_args()
 
     import sim.core.runner  # noqa: F401  (imports outside the measurements)
@@ -130,17 +154,20 @@ def main() -> None:
             for shape in SHAPES:
                 scenario = scenario_for(n_actors, strategy, shape)
                 cell = (n_actors, strategy, shape)
-                current[cell] = cpu_per_world(scenario, args.worlds, args.repeats)
-                estimate = current[cell] * args.previous_worlds / 1e6
-                if shape == "linear" and estimate * 50 < args.previous_budget:
+                first = cpu_per_world(scenario, args.worlds, 1)
+                heavy = first * args.worlds / 1e6 > 10.0  # one run of a heavy cell is enough
+                repeats = 1 if heavy else args.repeats
+                more = [cpu_per_world(scenario, args.worlds, 1) for _ in range(repeats - 1)]
+                current[cell] = float(np.median([first, *more]))
+                if cell in PREVIOUS and not args.no_previous:
                     with previous_algorithm():
-                        previous[cell] = cpu_per_world(scenario, args.previous_worlds, 1)
+                        previous[cell] = cpu_per_world(scenario, PREVIOUS[cell], 1)
                 print(f"  measured {cell}: {current[cell]:,.0f} us/world", flush=True)
 
     print()
     print(
         f"CPU microseconds per world (time.process_time; batches of {args.worlds:,}, 4 issues, "
-        f"median of {args.repeats}); the machine may be shared, so compare the ratios."
+        f"median of up to {args.repeats} runs); the machine may be shared: compare the ratios."
     )
     header = "| actors | " + " | ".join(f"{s}, {u}" for s in STRATEGIES for u in SHAPES)
     print(header + " | conc. lin/quad | eq. lin/quad | eq/conc quad | eq/conc lin |")
@@ -152,14 +179,36 @@ def main() -> None:
         print(f"| {n_actors} | " + " | ".join(cells) + " |")
     print()
     print(
-        f"Speed-up over the previous algorithm (smoothing continuation; batches of "
-        f"{args.previous_worlds}; cells where it finishes within the budget):"
+        "Speed-up over the previous algorithm (smoothing continuation for linear utilities, no "
+        "warm starts), same process, smaller batches:"
     )
     for cell, old in previous.items():
         print(
-            f"  {cell[0]} actors, {cell[1]}, {cell[2]}: {old:,.0f} -> {current[cell]:,.0f} "
-            f"us/world = {old / current[cell]:,.1f}x"
+            f"  {cell[0]:>2} actors, {cell[1]}, {cell[2]}: {old:,.0f} -> {current[cell]:,.0f} "
+            f"us/world = {old / current[cell]:,.1f}x (previous: {PREVIOUS[cell]} worlds)"
         )
+    targets = [
+        ("concession linear/quadratic, 4 actors <= 3x", ratio(current, 4, "concession"), 3.0),
+        ("concession linear/quadratic, 8 actors <= 3x", ratio(current, 8, "concession"), 3.0),
+        (
+            "equilibrium linear, 4 actors <= 5,000 us/world",
+            current[(4, "equilibrium", "linear")],
+            5000.0,
+        ),
+        (
+            "equilibrium/concession quadratic, 16 actors <= 20x",
+            current[(16, "equilibrium", "quadratic")] / current[(16, "concession", "quadratic")],
+            20.0,
+        ),
+    ]
+    print()
+    for label, value, limit in targets:
+        print(f"  {label}: {value:,.1f} {'met' if value <= limit else 'NOT met'}")
+
+
+def ratio(current: dict[tuple[int, str, str], float], n_actors: int, strategy: str) -> float:
+    """Linear over quadratic cost for one actor count and strategy."""
+    return current[(n_actors, strategy, "linear")] / current[(n_actors, strategy, "quadratic")]
 
 
 if __name__ == "__main__":
