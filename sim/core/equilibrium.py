@@ -33,6 +33,8 @@ from sim.core.utility import utilities
 TOLERANCE = 1e-12
 MAX_ITERATIONS = 20_000
 STALL_ITERATIONS = 50
+ANDERSON_DEPTH = 3
+"""Past iterates Anderson acceleration combines (depth one needed twice the iterations)."""
 
 
 def stationary_thresholds(
@@ -60,8 +62,8 @@ def stationary_thresholds(
 
     Each world iterates theta <- T(theta) on its own until its own change is below TOLERANCE (so
     a world's thresholds never depend on the batch around it), with Anderson acceleration of
-    depth one (Walker & Ni 2011) -- plain value iteration contracts only by (1 - p) * delta per
-    step, which is slow when the parties are patient and breakdown is unlikely.
+    depth ANDERSON_DEPTH (Walker & Ni 2011) -- plain value iteration contracts only by
+    (1 - p) * delta per step, which is slow when the parties are patient and breakdown is unlikely.
     """
     n, n_actors, _ = position.shape
     weight = np.ones((n, n_actors)) if capability is None else capability
@@ -97,7 +99,7 @@ def stationary_thresholds(
     active = np.arange(n)
     best = np.full(n, np.inf)
     since_best = np.zeros(n, dtype=np.int64)
-    previous: tuple[FloatArray, FloatArray, FloatArray] | None = None  # mapped, residual, size
+    history = _AndersonHistory(n, theta[0].size)
     for _ in range(MAX_ITERATIONS):
         mapped = mapping(theta, active)
         residual = mapped - theta
@@ -117,19 +119,11 @@ def stationary_thresholds(
         active, mapped, residual, size = active[keep], mapped[keep], residual[keep], size[keep]
         if not keep.all():
             current = current.take(np.flatnonzero(keep))
-        step = mapped
-        if previous is not None:
-            last_mapped, last_residual, last_size = (part[keep] for part in previous)
-            change = residual - last_residual
-            denominator = (change * change).sum(axis=(1, 2))
-            gamma = np.where(
-                (denominator > 0) & (size <= last_size),  # restart where the residual grew
-                (residual * change).sum(axis=(1, 2)) / np.where(denominator > 0, denominator, 1.0),
-                0.0,
-            )
-            step = mapped - gamma[:, None, None] * (mapped - last_mapped)
-        previous = (mapped, residual, size)
-        theta = np.clip(step, -1.0, 1.0)
+            history = history.take(keep)
+        step = history.step(
+            mapped.reshape(len(active), -1), residual.reshape(len(active), -1), size
+        )
+        theta = np.clip(step.reshape(mapped.shape), -1.0, 1.0)
     else:  # out of iterations: keep the last mapped thresholds of the worlds still iterating
         result[active] = mapped
         if warm is not None:
@@ -194,3 +188,56 @@ def _outcome_of(
     deal = offers.feasible & willing
     result: FloatArray = np.where(deal[:, None], offered, theta)
     return result
+
+
+class _AndersonHistory:
+    """The last ANDERSON_DEPTH changes of each world's mapped thresholds and residuals.
+
+    Anderson (type II) takes x+ = g - dG gamma with gamma = argmin |f - dF gamma| over the stored
+    differences (Walker & Ni 2011); a world whose residual grew restarts from a plain step.
+    """
+
+    def __init__(self, n: int, width: int) -> None:
+        self.changes = np.zeros((n, ANDERSON_DEPTH, width))  # residual differences, newest first
+        self.moves = np.zeros((n, ANDERSON_DEPTH, width))  # mapped-value differences
+        self.count = np.zeros(n, dtype=np.int64)
+        self.last: tuple[FloatArray, FloatArray, FloatArray] | None = None  # mapped, residual, size
+
+    def take(self, keep: NDArray[np.bool_]) -> _AndersonHistory:
+        """The histories of the worlds kept."""
+        taken = _AndersonHistory(0, self.changes.shape[2])
+        taken.changes, taken.moves, taken.count = (
+            self.changes[keep],
+            self.moves[keep],
+            self.count[keep],
+        )
+        if self.last is not None:
+            taken.last = (self.last[0][keep], self.last[1][keep], self.last[2][keep])
+        return taken
+
+    def step(self, mapped: FloatArray, residual: FloatArray, size: FloatArray) -> FloatArray:
+        """The next iterate of every world from its mapped thresholds and residual (n, P)."""
+        if self.last is None:
+            self.last = (mapped, residual, size)
+            return mapped
+        last_mapped, last_residual, last_size = self.last
+        self.last = (mapped, residual, size)
+        grew = size > last_size
+        self.changes = np.roll(self.changes, 1, axis=1)
+        self.moves = np.roll(self.moves, 1, axis=1)
+        self.changes[:, 0] = residual - last_residual
+        self.moves[:, 0] = mapped - last_mapped
+        self.count = np.where(grew, 0, np.minimum(self.count + 1, ANDERSON_DEPTH))
+        valid = np.arange(ANDERSON_DEPTH)[None, :] < self.count[:, None]
+        changes = np.where(valid[:, :, None], self.changes, 0.0)
+        gram = np.einsum("ndp,nep->nde", changes, changes)
+        scale = np.maximum(np.einsum("ndd->n", gram), 1e-300)
+        gram += (
+            np.eye(ANDERSON_DEPTH)[None] * np.where(valid, 1e-10 * scale[:, None], 1.0)[:, :, None]
+        )
+        target = np.einsum("ndp,np->nd", changes, residual)
+        gamma = np.linalg.solve(gram, target[:, :, None])[:, :, 0]
+        result: FloatArray = mapped - np.einsum(
+            "nd,ndp->np", gamma, np.where(valid[:, :, None], self.moves, 0.0)
+        )
+        return result
