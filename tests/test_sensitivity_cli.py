@@ -229,3 +229,17 @@ def test_the_analyses_never_run_the_model(
     assert analyse(load_results(sobol_results), ["agreed"]).analyses
     assert analyse(load_results(monte_carlo_results), ["agreed"]).analyses
     assert discover(load_results(monte_carlo_results), "agreed", cells=[0]).analyses
+
+
+def test_levers_join_the_uncertainties_when_cells_are_pooled(monte_carlo_results: Path) -> None:
+    from sim.analysis.discovery_results import POOLED
+
+    loaded = load_results(monte_carlo_results)
+    found = discover(loaded, "agreed and round <= 4", levers=True)
+    (pooled,) = found.analyses
+    assert pooled.cell == POOLED and pooled.n_worlds == 4000
+    # A quick deal needs East to concede early: the lever (East's exponent 2, not 0.5) is in the box.
+    lever = "lever.actors.east.strategy.beta"
+    assert lever in pooled.prim.limits.index
+    assert pooled.prim.limits.loc[lever, "low"] > 0.5
+    assert lever in pooled.sentence

@@ -24,7 +24,7 @@ import pandas as pd
 from sim.analysis.discovery import CartResult, PrimResult, cart_tree, describe_box, prim_box
 from sim.analysis.results import Results
 from sim.analysis.sensitivity_results import cell_parameters, sweep_design, sweep_stamp
-from sim.analysis.targets import parse_target
+from sim.analysis.targets import Target, parse_target
 from sim.core.records import PARAM
 from sim.experiment.designs import rows_per_block
 from sim.experiment.quantiles import factors_of
@@ -131,6 +131,11 @@ def input_name(column: str) -> str:
     return column[len(PARAM) :] if column.startswith(PARAM) else column
 
 
+POOLED = -1
+"""The ``cell`` of an analysis that pools every cell, with the levers as inputs."""
+LEVER = "lever."
+
+
 def discover(
     results: Results,
     target: str,
@@ -138,44 +143,78 @@ def discover(
     cells: Sequence[int] | None = None,
     max_worlds: int = MAX_WORLDS,
     box: int | None = None,
+    levers: bool = False,
 ) -> DiscoveryReport:
     """PRIM and CART for ``target`` in each cell (all cells by default).
 
-    Raises :class:`~sim.analysis.targets.TargetError` for a target that does not parse or names
-    no column, and :class:`~sim.analysis.discovery.DiscoveryInputError` when a cell has no case
-    of interest (or only cases of interest) or samples nothing.
+    With ``levers``, the cells are pooled into one analysis whose inputs are the uncertainties
+    and the levers: each cell's factor values (numbers and yes/no) as ``lever.<path>`` columns,
+    so a box can say which choice, under which assumptions, makes the target hold.  Raises
+    :class:`~sim.analysis.targets.TargetError` for a target that does not parse or names no
+    column, and :class:`~sim.analysis.discovery.DiscoveryInputError` when there is no case of
+    interest (or only cases of interest) or nothing is sampled.
     """
-    from sim.analysis.discovery import DiscoveryInputError
-
-    runs = results.runs
-    parsed = parse_target(target, [str(c) for c in runs.columns])
+    parsed = parse_target(target, [str(c) for c in results.runs.columns])
     parameters = cell_parameters(results)
     selected = results.select(cells)
-    analyses: list[CellDiscovery] = []
     design = sweep_design(results)
-    for cell in selected.cell_ids:
+
+    def cell_rows(cell: int, cap: int) -> pd.DataFrame:
         rows = selected.runs[selected.runs["cell"] == cell].sort_values("world")
         if design in ("sobol", "morris"):
             # One world per block: the others repeat its values and share its noise.
             step = rows_per_block(design, len(factors_of(parameters.get(cell, ()))))
             rows = rows[rows["world"].to_numpy() % step == 0]
-        rows = rows.head(max_worlds)
-        inputs = [c for c in selected.param_columns if rows[c].nunique(dropna=True) > 1]
-        if not inputs:
-            raise DiscoveryInputError(
-                f"cell {cell} samples no uncertain input: there is no region to find"
-            )
-        x = rows[inputs].astype(np.float64).rename(columns=input_name).reset_index(drop=True)
-        y = parsed.evaluate({c: rows[c].to_numpy() for c in parsed.columns})
-        label = results.cell_label(cell)
-        try:
-            prim = prim_box(x, y, box=box)
-            cart = cart_tree(x, y)
-        except DiscoveryInputError as error:
-            raise DiscoveryInputError(f"cell {label}: {error}") from None
-        sentence = describe_box(prim, target)
-        analyses.append(CellDiscovery(cell, label, len(rows), prim, cart, sentence))
+        return rows.head(cap)
+
+    if levers:
+        cap = max(1, max_worlds // len(selected.cell_ids))
+        frames = []
+        for cell in selected.cell_ids:
+            rows = cell_rows(cell, cap).copy()
+            for path, value in selected.cell_info(cell).factors.items():
+                if isinstance(value, bool | int | float):
+                    rows[f"{LEVER}{path}"] = float(value)
+            frames.append(rows)
+        pooled = pd.concat(frames, ignore_index=True)
+        lever_columns = [c for c in pooled.columns if str(c).startswith(LEVER)]
+        label = f"all cells, with the levers ({len(lever_columns)}) as inputs"
+        groups = [(POOLED, label, pooled, lever_columns)]
+    else:
+        groups = [
+            (cell, results.cell_label(cell), cell_rows(cell, max_worlds), [])
+            for cell in selected.cell_ids
+        ]
+    analyses = [
+        _analyse_rows(cell, label, rows, [*selected.param_columns, *extra], parsed, target, box)
+        for cell, label, rows, extra in groups
+    ]
     return DiscoveryReport(results.name, target, tuple(analyses), sweep_stamp(results))
+
+
+def _analyse_rows(
+    cell: int,
+    label: str,
+    rows: pd.DataFrame,
+    candidates: Sequence[str],
+    parsed: Target,
+    target: str,
+    box: int | None,
+) -> CellDiscovery:
+    """PRIM and CART over the candidate input columns that vary in ``rows``."""
+    from sim.analysis.discovery import DiscoveryInputError
+
+    inputs = [c for c in candidates if c in rows and rows[c].nunique(dropna=True) > 1]
+    if not inputs:
+        raise DiscoveryInputError(f"{label} varies no input: there is no region to find")
+    x = rows[inputs].astype(np.float64).rename(columns=input_name).reset_index(drop=True)
+    y = parsed.evaluate({c: rows[c].to_numpy() for c in parsed.columns})
+    try:
+        prim = prim_box(x, y, box=box)
+        cart = cart_tree(x, y)
+    except DiscoveryInputError as error:
+        raise DiscoveryInputError(f"cell {label}: {error}") from None
+    return CellDiscovery(cell, label, len(rows), prim, cart, describe_box(prim, target))
 
 
 def save_discovery(report: DiscoveryReport, directory: str | Path) -> Path:
@@ -221,6 +260,8 @@ def format_discovery(report: DiscoveryReport) -> str:
 
 __all__ = [
     "DISCOVERY_FILE",
+    "LEVER",
+    "POOLED",
     "MAX_WORLDS",
     "CellDiscovery",
     "DiscoveryReport",

@@ -26,6 +26,13 @@ from sim.cli.common import fail, out_option
     help="Worlds per cell PRIM and CART read (the first ones).",
 )
 @click.option(
+    "--levers",
+    is_flag=True,
+    default=False,
+    help="Pool the cells and add their factor values (the levers a negotiator can pull) to "
+    "the inputs, so that a box can name a choice as well as assumptions.",
+)
+@click.option(
     "--box",
     type=click.IntRange(min=0),
     default=None,
@@ -37,6 +44,7 @@ def command(
     target: str,
     cells: tuple[int, ...],
     max_worlds: int,
+    levers: bool,
     box: int | None,
     out_dir: Path | None,
 ) -> None:
@@ -53,7 +61,9 @@ def command(
 
     loaded = load_or_fail("discover", results, cells)
     try:
-        report = discover(loaded, target, cells=list(cells), max_worlds=max_worlds, box=box)
+        report = discover(
+            loaded, target, cells=list(cells), max_worlds=max_worlds, box=box, levers=levers
+        )
     except TargetError as error:
         fail(f"parley discover: --target: {error}")
     except DiscoveryInputError as error:

@@ -57,7 +57,7 @@ def analysis_sections(
         # Only an analysis of the sweep now in the folder, for the cells being reported.
         if report is None or report.sweep != stamp:
             continue
-        kept = tuple(a for a in report.analyses if a.cell in cells)
+        kept = tuple(a for a in report.analyses if a.cell in cells or a.cell < 0)
         if kept:
             sections.append((anchor, title, render(replace(report, analyses=kept), encode)))
     return sections
