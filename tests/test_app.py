@@ -296,3 +296,45 @@ def test_the_page_state_refuses_without_a_traceback(tmp_path: Path) -> None:
     state.load(str(bad))
     assert "bad.yaml" in state.load_error.value
     assert state.settings().changes == {"actors.us.war_cost": 0.1}
+
+
+PRIVATE_SCENARIO = """\
+name: private-test
+extends: alaska-summit
+actors:
+  nato:
+    private:
+      belief: {dist: triangular, low: 0.03, mode: 0.08, high: 0.2}
+  russia:
+    private:
+      belief: {dist: normal, sd: 0.03}
+      truth: 0.1
+"""
+
+
+def test_private_beliefs_have_controls_and_export(tmp_path: Path) -> None:
+    path = tmp_path / "private-test.yaml"
+    path.write_text(PRIVATE_SCENARIO, encoding="utf-8")
+    settings = Settings.load(str(path))
+    paths = {control.path for control in settings.controls}
+    assert {
+        "actors.russia.private.belief.sd",
+        "actors.russia.private.truth",
+        "actors.nato.private.belief.low",
+        "actors.nato.private.belief.mode",
+        "actors.nato.private.belief.high",
+    } <= paths
+    with pytest.raises(ValueRefused, match="> 0"):
+        settings.with_typed("actors.russia.private.belief.sd", "0")
+    with pytest.raises(ValueRefused, match="low <= mode <= high"):
+        settings.with_typed("actors.nato.private.belief.low", "0.1")
+    changed = settings.with_typed("actors.russia.private.belief.sd", "0.08").with_typed(
+        "actors.nato.private.belief.high", "0.3"
+    )
+    assert changed.current.actors["russia"].private is not None
+    assert changed.current.actors["russia"].private.belief.sd == 0.08  # type: ignore[union-attr]
+    exported = tmp_path / "exported.yaml"
+    exported.write_text(export_yaml(changed), encoding="utf-8")
+    resolved = load_resolved(exported)
+    assert without_evidence(resolved.scenario) == without_evidence(changed.current)
+    assert resolved.scenario.extends == str(path.resolve())

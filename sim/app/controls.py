@@ -19,7 +19,8 @@ from pydantic import BaseModel
 
 from sim.errors import did_you_mean
 from sim.scenario.overrides import value_at
-from sim.scenario.schema import Actor, Protocol, Scenario, Strategy
+from sim.scenario.private import PRIVATE_RANGES
+from sim.scenario.schema import Actor, Private, Protocol, Scenario, Strategy
 
 ControlKind = Literal["number", "switch", "choice"]
 
@@ -116,8 +117,9 @@ _PROTOCOL_NUMBERS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
 def controls_for(scenario: Scenario) -> list[Control]:
     """The page's controls for ``scenario``: per actor, then the protocol.
 
-    Per actor: war cost, concession speed (beta), patience (discount), capability, veto and one
-    salience per issue; then the breakdown risk, the deadline, the mediator's step and the
+    Per actor: war cost, concession speed (beta), patience (discount), capability, veto, the
+    numbers of the others' belief about a private no-deal value (its spread) and one salience
+    per issue; then the breakdown risk, the deadline, the mediator's step and the
     protocol kind.  A slider
     is widened when the scenario's value lies outside its default range.
     """
@@ -130,6 +132,8 @@ def controls_for(scenario: Scenario) -> list[Control]:
                 _number_control(data, f"actors.{key}.{field}", label, group, model, name, slider)
             )
         controls.append(Control(f"actors.{key}.veto", "veto", group, kind="switch"))
+        if actor.private is not None:
+            controls += _private_controls(actor.private, f"actors.{key}.private", group)
         for issue in scenario.issues:
             controls.append(
                 Control(
@@ -153,6 +157,55 @@ def controls_for(scenario: Scenario) -> list[Control]:
             choices=_literal_choices(Protocol, "kind"),
         ),
     ]
+    return controls
+
+
+_SPREAD_SLIDERS: dict[str, tuple[float, float, float]] = {
+    "sd": (0.005, 0.2, 0.005),
+    "concentration": (1.0, 200.0, 1.0),
+}
+
+
+def _private_controls(private: Private, prefix: str, group: str) -> list[Control]:
+    """The numbers of the others' belief about a private no-deal value, and its fixed truth.
+
+    The belief's own bounds come from its distribution's schema (an ``sd`` > 0); its location
+    numbers (``low``, ``mode``, ``high``, ``mean``) and the truth from the private field's range.
+    """
+    belief = private.belief
+    valid = PRIVATE_RANGES[private.field]
+    field_range = Bounds(valid.low, valid.high, valid.low_open, valid.high_open)
+    controls: list[Control] = []
+    data = private.model_dump()
+    for name in type(belief).model_fields:
+        value = getattr(belief, name)
+        if name == "dist" or not isinstance(value, float):
+            continue
+        bounds = field_bounds(type(belief), name)
+        if bounds == Bounds() or name == "mean":
+            bounds = field_range
+        default = _SPREAD_SLIDERS.get(
+            name, (field_range.low or 0.0, field_range.high or 1.0, 0.005)
+        )
+        controls.append(
+            Control(
+                f"{prefix}.belief.{name}",
+                f"others' belief on {private.field} ({belief.dist}): {name}",
+                group,
+                bounds=bounds,
+                slider=_widened(default, value_at(data, f"belief.{name}")),
+            )
+        )
+    if private.truth is not None:
+        controls.append(
+            Control(
+                f"{prefix}.truth",
+                f"true {private.field} (the others do not know it)",
+                group,
+                bounds=field_range,
+                slider=_widened((0.0, 0.3, 0.005), private.truth),
+            )
+        )
     return controls
 
 

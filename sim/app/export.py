@@ -62,9 +62,16 @@ def export_data(settings: Settings, name: str | None = None) -> dict[str, Any]:
         owner_length = 2 if parts[0] == "actors" else 1
         owner = parts[:owner_length]
         _put(data, parts, after)
-        evidence_key = ".".join(parts[owner_length:])
+        # evidence keys name a field or one level below it (salience.territory, private.belief)
+        evidence_key = ".".join(parts[owner_length : owner_length + 2])
         note = EVIDENCE_NOTE.format(before=_show(before), base=settings.base.name)
-        _put(data, [*owner, "evidence", evidence_key], note)
+        if evidence_key != ".".join(parts[owner_length:]):
+            note = f"{'.'.join(parts[owner_length + 2 :])}: {note}"
+        evidence = data.setdefault(owner[0], {})
+        for part in owner[1:]:
+            evidence = evidence.setdefault(part, {})
+        notes = evidence.setdefault("evidence", {})
+        notes[evidence_key] = f"{notes[evidence_key]} {note}" if evidence_key in notes else note
     return data
 
 
