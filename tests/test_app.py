@@ -15,6 +15,7 @@ from sim.app.controls import (
     check_typed,
     controls_for,
     field_bounds,
+    ratifier_controls,
     rebalanced_salience,
 )
 from sim.app.export import export_data, export_yaml, extends_reference
@@ -338,3 +339,46 @@ def test_private_beliefs_have_controls_and_export(tmp_path: Path) -> None:
     resolved = load_resolved(exported)
     assert without_evidence(resolved.scenario) == without_evidence(changed.current)
     assert resolved.scenario.extends == str(path.resolve())
+
+
+def test_ratifiers_get_controls_in_their_actors_group() -> None:
+    from pydantic import BaseModel, Field
+
+    class Ratifier(BaseModel):
+        actor: str
+        name: str = ""
+        threshold: float = Field(ge=-1.0, le=1.0)
+        spread: float = 0.0
+
+    class Ratification(BaseModel):
+        ratifiers: dict[str, Ratifier] = {}
+
+    class Root(BaseModel):
+        ratification: Ratification | None = None
+
+    data = {
+        "ratification": {
+            "ratifiers": {
+                "rada": {
+                    "actor": "ukraine",
+                    "name": "Verkhovna Rada",
+                    "threshold": 0.6,
+                    "spread": 0.05,
+                },
+                "senate": {"actor": "us", "threshold": 0.5, "spread": 0.0},
+            }
+        }
+    }
+    names = {"ukraine": "Ukraine (Zelenskyy)", "us": "United States (Trump)"}
+    controls = ratifier_controls(data, names, root=Root)
+    assert [(c.path, c.group) for c in controls] == [
+        ("ratification.ratifiers.rada.threshold", "Ukraine (Zelenskyy)"),
+        ("ratification.ratifiers.rada.spread", "Ukraine (Zelenskyy)"),
+        ("ratification.ratifiers.senate.threshold", "United States (Trump)"),
+        ("ratification.ratifiers.senate.spread", "United States (Trump)"),
+    ]
+    assert controls[0].label.startswith("ratifier Verkhovna Rada")
+    assert controls[0].bounds == Bounds(-1.0, 1.0)
+    with pytest.raises(ValueRefused, match="too large"):
+        check_typed(controls[0], "1.5")
+    assert ratifier_controls({}, names, root=Root) == []

@@ -18,6 +18,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from sim.errors import did_you_mean
+from sim.scenario.messages import model_arm, type_at
 from sim.scenario.overrides import value_at
 from sim.scenario.private import PRIVATE_RANGES
 from sim.scenario.schema import Actor, Private, Protocol, Scenario, Strategy
@@ -144,6 +145,7 @@ def controls_for(scenario: Scenario) -> list[Control]:
                     meaning=SALIENCE_MEANING,
                 )
             )
+    controls += ratifier_controls(data, {key: a.name for key, a in scenario.actors.items()})
     protocol = "Protocol"
     for name, label, slider in _PROTOCOL_NUMBERS:
         path = f"protocol.{name}"
@@ -164,6 +166,37 @@ _SPREAD_SLIDERS: dict[str, tuple[float, float, float]] = {
     "sd": (0.005, 0.2, 0.005),
     "concentration": (1.0, 200.0, 1.0),
 }
+
+
+_RATIFIER_NUMBERS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
+    ("threshold", "utility at which approval is 50:50", (-1.0, 1.0, 0.01)),
+    ("spread", "spread of the approval probability", (0.0, 0.5, 0.005)),
+)
+
+
+def ratifier_controls(
+    data: Mapping[str, Any], actor_names: Mapping[str, str], root: type[BaseModel] = Scenario
+) -> list[Control]:
+    """Each domestic ratifier's threshold and spread, in the group of the actor it belongs to.
+
+    Read from the scenario's data (``ratification.ratifiers``), with bounds from the ratifier's
+    schema under ``root``; a scenario without ratifiers has none.
+    """
+    ratifiers = value_at(data, "ratification.ratifiers")
+    if not isinstance(ratifiers, Mapping):
+        return []
+    controls: list[Control] = []
+    for key, ratifier in ratifiers.items():
+        schema = model_arm(type_at(root, ("ratification", "ratifiers", key)))
+        if schema is None or not isinstance(ratifier, Mapping):
+            continue
+        group = actor_names.get(str(ratifier.get("actor")), "Ratification")
+        for name, label, slider in _RATIFIER_NUMBERS:
+            if name in schema.model_fields:
+                path = f"ratification.ratifiers.{key}.{name}"
+                title = f"ratifier {ratifier.get('name') or key}: {label}"
+                controls.append(_number_control(data, path, title, group, schema, name, slider))
+    return controls
 
 
 def _private_controls(private: Private, prefix: str, group: str) -> list[Control]:

@@ -18,6 +18,10 @@ from ruamel.yaml import YAML
 from sim.app.settings import Settings, changed_fields
 from sim.scenario.discovery import find_scenario
 
+EVIDENCE_OWNER_DEPTH = {"actors": 2, "issues": 2, "dynamics": 2, "ratification": 3}
+"""How many path parts name the entry whose ``evidence`` map covers a field (a ratifier's is
+``ratification.ratifiers.<key>``); one for ``protocol``."""
+
 EVIDENCE_NOTE = "Set on the `parley app` page (was {before} in {base})."
 
 
@@ -59,7 +63,7 @@ def export_data(settings: Settings, name: str | None = None) -> dict[str, Any]:
     }
     for path, before, after in changes:
         parts = path.split(".")
-        owner_length = 2 if parts[0] == "actors" else 1
+        owner_length = EVIDENCE_OWNER_DEPTH.get(parts[0], 1)
         owner = parts[:owner_length]
         _put(data, parts, after)
         # evidence keys name a field or one level below it (salience.territory, private.belief)
