@@ -14,7 +14,13 @@
 refactoring): each repeat runs that checkout's own benchmark and then this one, in fresh processes,
 alternating so that the shared machine's load falls on both alike, and prints the median ratio.
 
-Targets (issue #4): 1e6 worlds in <= 30 s on 2 cores, >= 30x the per-world rate, <= 1 GB.
+``--private`` runs the same sweep with every actor's war cost private (issue 8): the others
+believe it is drawn from the experiment's own prior on it (normal, sd 0.04, centred on the
+scenario's value), and each world's sampled war cost is the truth.  ``--per-world-sample 0``
+skips (b).
+
+Targets (issue #4): 1e6 worlds in <= 30 s on 2 cores, >= 30x the per-world rate, <= 1 GB;
+(issue #8) with private values, 1e6 worlds in <= 60 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +57,21 @@ def per_world(task: tuple[object, tuple[object, ...], int, int, int]) -> int:
         overrides = sample(parameters, seed, worlds)  # type: ignore[arg-type]
         run_batch(scenario, worlds, seed=seed, overrides=overrides)  # type: ignore[arg-type]
     return stop - start
+
+
+def with_private_war_costs(experiment: Any) -> Any:
+    """The experiment with every actor's war cost private in every cell's scenario."""
+    from sim.scenario.schema import Scenario
+
+    def private(scenario: Scenario) -> Scenario:
+        data = scenario.model_dump()
+        for actor in data["actors"].values():
+            actor["private"] = {"field": "war_cost", "belief": {"dist": "normal", "sd": 0.04}}
+        return Scenario.model_validate(data)
+
+    cells = tuple(replace(cell, scenario=private(cell.scenario)) for cell in experiment.cells)
+    scenarios = {name: private(scenario) for name, scenario in experiment.scenarios.items()}
+    return replace(experiment, cells=cells, scenarios=scenarios)
 
 
 def peak_memory_mb() -> dict[str, float]:
@@ -103,6 +126,25 @@ def side_by_side(args: argparse.Namespace) -> None:
     print(json.dumps(numbers, indent=2))
 
 
+def per_world_run(experiment: Any, args: argparse.Namespace, workers: int) -> tuple[int, float]:
+    """(b): a subsample of the first cell's worlds, one model per world, on the same pool size."""
+    cell = experiment.cells[0]
+    sample_size = min(args.per_world_sample, args.worlds)
+    if sample_size <= 0:
+        return 0, 0.0
+    step = max(1, sample_size // (4 * workers))
+    tasks = [
+        (cell.scenario, cell.parameters, experiment.seed, start, min(start + step, sample_size))
+        for start in range(0, sample_size, step)
+    ]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        list(pool.map(per_world, tasks[:workers]))  # start the workers and import the model
+        started = time.perf_counter()
+        done = sum(pool.map(per_world, tasks))
+        return done, time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -115,6 +157,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--against", type=Path, default=None, help="another checkout to compare")
     parser.add_argument("--repeats", type=int, default=3, help="with --against: runs per side")
+    parser.add_argument("--private", action="store_true", help="every war cost private")
     args = parser.parse_args()
     if args.against is not None:
         side_by_side(args)
@@ -126,6 +169,8 @@ def main() -> None:
 
     workers = args.workers or default_workers()
     experiment = load_experiment(EXPERIMENT).with_runs(args.worlds)
+    if args.private:
+        experiment = with_private_war_costs(experiment)
     with tempfile.TemporaryDirectory() as scratch:
         out = args.out or Path(scratch) / "baseline-uncertainty"
         started = time.perf_counter()
@@ -135,20 +180,8 @@ def main() -> None:
     memory = peak_memory_mb()
     batched_rate = args.worlds / batched_seconds
 
-    cell = experiment.cells[0]
-    sample_size = min(args.per_world_sample, args.worlds)
-    step = max(1, sample_size // (4 * workers))
-    tasks = [
-        (cell.scenario, cell.parameters, experiment.seed, start, min(start + step, sample_size))
-        for start in range(0, sample_size, step)
-    ]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        list(pool.map(per_world, tasks[:workers]))  # start the workers and import the model
-        started = time.perf_counter()
-        done = sum(pool.map(per_world, tasks))
-        per_world_seconds = time.perf_counter() - started
-    per_world_rate = done / per_world_seconds
+    done, per_world_seconds = per_world_run(experiment, args, workers)
+    per_world_rate = done / per_world_seconds if done else float("nan")
 
     numbers = {
         "worlds": args.worlds,
@@ -161,7 +194,8 @@ def main() -> None:
         "per_world_sample": done,
         "per_world_seconds": round(per_world_seconds, 2),
         "per_world_worlds_per_second": round(per_world_rate, 1),
-        "speedup": round(batched_rate / per_world_rate, 1),
+        "speedup": round(batched_rate / per_world_rate, 1) if done else None,
+        "private": args.private,
     }
     if args.json:
         print(json.dumps(numbers, indent=2))
@@ -175,11 +209,12 @@ def main() -> None:
         f"    peak memory: parent {memory['parent_mb']:.0f} MB, largest worker "
         f"{memory['largest_worker_mb']:.0f} MB"
     )
-    print(
-        f"(b) per world: {done:,} worlds in {per_world_seconds:.1f} s = {per_world_rate:,.1f} "
-        "worlds/s (one model per world)"
-    )
-    print(f"    batched / per-world = {batched_rate / per_world_rate:,.1f}x")
+    if done:
+        print(
+            f"(b) per world: {done:,} worlds in {per_world_seconds:.1f} s = "
+            f"{per_world_rate:,.1f} worlds/s (one model per world)"
+        )
+        print(f"    batched / per-world = {batched_rate / per_world_rate:,.1f}x")
 
 
 if __name__ == "__main__":

@@ -214,3 +214,19 @@ def test_the_summary_and_the_agreement_figure_say_why_talks_failed() -> None:
     assert set(columns["failure"]) == {"no-offer"} and not columns["rejections"].any()
     record = run_single(known).record
     assert record["failure"] == "no-offer" and record["offers"] == 0 and record["weeks"] == 3.0
+
+
+def test_a_world_with_private_values_depends_only_on_seed_and_world() -> None:
+    """Truths, beliefs and the proposer's search are per world: any batch gives the same rows."""
+    plain = load_scenario(ALASKA)
+    data = plain.model_dump()
+    for actor in data["actors"].values():
+        actor["private"] = {"field": "war_cost", "belief": {"dist": "normal", "sd": 0.04}}
+    scenario = Scenario.model_validate(data)
+    together = run_batch(scenario, np.arange(60))
+    apart = run_batch(scenario, np.arange(40, 70))
+    alone = run_batch(scenario, [45])
+    assert (together["failure"] == "rejected").any()  # the risky path is exercised
+    for name, values in together.items():
+        np.testing.assert_array_equal(apart[name][:20], values[40:], err_msg=name)
+        np.testing.assert_array_equal(alone[name], values[45:46], err_msg=name)

@@ -16,11 +16,9 @@ import numpy as np
 
 from sim.arrays import FloatArray, IntArray
 from sim.core.beliefs import VALID_RANGE, Belief
-from sim.core.rng import Purpose, uniforms
+from sim.core.rng import Purpose, open_uniforms
 from sim.distributions.inversion import distribution_of
 from sim.scenario.schema import Scenario
-
-_HALF_ULP = 2.0**-54  # rng.uniforms gives [0, 1): use the midpoints of its 2**53 cells
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def draw_truths(
     """Each private actor's true value in every world: fixed, or drawn from the belief."""
     if not private:
         return {}
-    u = uniforms(seed, worlds, 0, Purpose.PRIVATE, n_actors) + _HALF_ULP
+    u = open_uniforms(seed, worlds, 0, Purpose.PRIVATE, n_actors)
     truths: dict[int, FloatArray] = {}
     for value in private:
         if value.truth is not None:

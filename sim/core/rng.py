@@ -28,8 +28,8 @@ class Purpose(IntEnum):
     PROPOSER = 2
     BREAKDOWN = 3
     SAMPLE = 4
-    PRIVATE = 5
     DESIGN = 5
+    PRIVATE = 6
 
 
 def splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:
@@ -62,6 +62,19 @@ def uniforms(
     """Uniform draws on [0, 1), shape (len(world), lanes)."""
     bits = counter_bits(seed, world, round_, purpose, lanes)
     return (bits >> _S11).astype(np.float64) / _TWO_POW_53
+
+
+HALF_ULP = 2.0**-54
+"""Half the spacing of :func:`uniforms`' 53-bit grid: adding it gives open uniforms on (0, 1),
+the midpoints of the 2**53 cells (what an inverse CDF needs: no 0, no 1)."""
+
+
+def open_uniforms(
+    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int = 1
+) -> NDArray[np.float64]:
+    """Uniform draws on the open interval (0, 1), shape (len(world), lanes)."""
+    result: NDArray[np.float64] = uniforms(seed, world, round_, purpose, lanes) + HALF_ULP
+    return result
 
 
 def normals(

@@ -46,7 +46,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sim.core.rng import Purpose, counter_bits, splitmix64, uniforms
+from sim.core.rng import HALF_ULP, Purpose, counter_bits, splitmix64, uniforms
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -175,11 +175,8 @@ def _latin(factors: Sequence[Factor], seed: int, runs: int, worlds: IntArray) ->
         for lane in range(factor.width):
             key = int(counter_bits(seed, [lane], factor.stream, Purpose.DESIGN)[0, 0])
             stratum = keyed_permutation(worlds, runs, key)
-            columns.append((stratum + jitter[:, lane] + _HALF_ULP) / runs)
+            columns.append((stratum + jitter[:, lane] + HALF_ULP) / runs)
     return np.ascontiguousarray(np.stack(columns, axis=1))
-
-
-_HALF_ULP = 2.0**-54
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from scipy import special
 from sim.arrays import BoolArray, FloatArray
 from sim.core.fields import SampleableField
 from sim.core.records import PARAM
-from sim.core.rng import Purpose, uniforms
+from sim.core.rng import Purpose, open_uniforms
 from sim.distributions.inversion import (
     choice_quantile,
     triangular_quantile,
@@ -44,8 +44,6 @@ from sim.experiment.priors import (
 GAMMA_ATTEMPTS = 4
 """Marsaglia-Tsang attempts per gamma variate before the exact inverse-CDF fallback (which is
 needed for about one variate in 200,000 at shape 1, and far fewer at larger shapes)."""
-
-_HALF_ULP = 2.0**-54
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,8 +122,8 @@ def draw(parameter: Parameter, seed: int, worlds: NDArray[np.int64]) -> FloatArr
     def source(rows: NDArray[np.intp] | None, lanes: int) -> FloatArray:
         # Open uniforms on (0, 1): the midpoints of the 2**53 cells of rng.uniforms' [0, 1).
         chosen = worlds if rows is None else worlds[rows]
-        u: FloatArray = uniforms(seed, chosen, parameter.stream, Purpose.SAMPLE, lanes)
-        return u + _HALF_ULP
+        u: FloatArray = open_uniforms(seed, chosen, parameter.stream, Purpose.SAMPLE, lanes)
+        return u
 
     def block(lanes: int) -> FloatArray:
         return source(None, lanes)

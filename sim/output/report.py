@@ -25,7 +25,8 @@ from sim.output.report_sections import (
 
 FIGURE_CAPTIONS = {
     "agreement": "Probability of agreement per cell with its 95% Wilson interval, and how the "
-    "talks ended (agreement, breakdown after a rejection, or the deadline).",
+    "talks ended (agreement, breakdown after a failed round, or the deadline) and why those "
+    "without a deal failed: offers made and refused, or none made (hatched).",
     "terms": "Distribution of each issue's agreed term over the worlds that reached a deal; "
     "dashed lines mark each actor's ideal point, the solid black line the status quo.",
     "gains": "Each actor's gain over its reservation (no-deal) utility; worlds without a deal "

@@ -45,8 +45,9 @@ def _number(value: Any) -> str:
 
 def _summary_section(summaries: Sequence[CellSummary]) -> str:
     reasons = list(summaries[0]["end_reasons"]) if summaries else []
+    failures = list(summaries[0].get("failures") or {}) if summaries else []
     outcome = _table(
-        ["cell", "N", "P(agreement) [95% CI]", "mean round", "median round", *reasons],
+        ["cell", "N", "P(agreement) [95% CI]", "mean round", "median round", *reasons, *failures],
         (
             [
                 escape(s["label"]),
@@ -55,10 +56,11 @@ def _summary_section(summaries: Sequence[CellSummary]) -> str:
                 _number(s["rounds_to_agreement"]["mean"]),
                 _number(s["rounds_to_agreement"]["median"]),
                 *[f"{100 * s['end_reasons'].get(r, 0.0):.1f}%" for r in reasons],
+                *[f"{100 * s['failures'].get(f, 0.0):.1f}%" for f in failures],
             ]
             for s in summaries
         ),
-        numeric=range(1, 5 + len(reasons)),
+        numeric=range(1, 5 + len(reasons) + len(failures)),
     )
     issues = list(summaries[0]["terms"]) if summaries else []
     terms = _table(
