@@ -315,6 +315,7 @@ class DualProblem:
         slack = 10.0 * self.width if self.any_linear else INFEASIBLE_DUAL
         floor = np.maximum(self.own, 0.0) - slack
         x, value, gradient, hessian = self.evaluate(lam)
+        on_diagonal = np.arange(m)
         for _ in range(MAX_ITERATIONS):
             free = ~((lam <= 0.0) & (gradient > 0.0))
             projected = np.where(free, gradient, 0.0)
@@ -336,10 +337,8 @@ class DualProblem:
             diagonal = np.abs(np.diagonal(hessian, axis1=1, axis2=2))
             scale = np.maximum(reduce_short(np.maximum, diagonal, 1), 1e-6)
             pair = free[:, :, None] & free[:, None, :]
-            system = (
-                np.where(pair, hessian, 0.0)
-                + np.eye(m)[None] * np.where(free, (damping * scale)[:, None], 1.0)[:, :, None]
-            )
+            system = np.where(pair, hessian, 0.0)  # then the damping (or 1) on the diagonal
+            system[:, on_diagonal, on_diagonal] += np.where(free, (damping * scale)[:, None], 1.0)
             step = -np.linalg.solve(system, projected[:, :, None])[:, :, 0]
             trial = np.maximum(lam + step, 0.0)
             x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial)
