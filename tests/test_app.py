@@ -382,3 +382,19 @@ def test_ratifiers_get_controls_in_their_actors_group() -> None:
     with pytest.raises(ValueRefused, match="too large"):
         check_typed(controls[0], "1.5")
     assert ratifier_controls({}, names, root=Root) == []
+
+
+def test_offline_assets_are_installed_and_a_missing_one_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("solara")
+    import solara.server.settings
+
+    from sim.app.server import missing_offline_assets
+
+    assert missing_offline_assets() == []
+    monkeypatch.setattr(solara.server.settings.assets, "proxy_cache_dir", tmp_path)
+    missing = missing_offline_assets()
+    assert "requirejs@2.3.6" in missing
+    assert any(name.startswith("@widgetti/solara-vuetify") for name in missing)
+    assert any(name.startswith("font-awesome@") for name in missing)
