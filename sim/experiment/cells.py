@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.core.fields import sampleable_fields
 from sim.errors import InputError, Problem, did_you_mean, display_path, dotted
+from sim.experiment.paths import CellProblem, expand_factor_path, field_exists, match_pattern
 from sim.experiment.priors import prior_problems
 from sim.experiment.sampling import Parameter
 from sim.experiment.spec import (
@@ -20,23 +21,11 @@ from sim.experiment.spec import (
     ExperimentError,
     ExperimentSpec,
 )
+from sim.experiment.variants import factor_overwrite_problems, prior_overwrite_problems
 from sim.scenario.schema import Scenario
 
 # ---------------------------------------------------------------------------------------------
 # Paths, wildcards and cells
-
-
-def match_pattern(pattern: str, paths: Sequence[str]) -> list[str]:
-    """The paths matched by ``pattern``; ``*`` matches exactly one dotted segment."""
-    parts = pattern.split(".")
-    found = []
-    for path in paths:
-        segments = path.split(".")
-        if len(segments) == len(parts) and all(
-            p in (WILDCARD, s) for p, s in zip(parts, segments, strict=True)
-        ):
-            found.append(path)
-    return found
 
 
 def _generic(path: str, scenario: Scenario) -> set[str]:
@@ -49,35 +38,6 @@ def _generic(path: str, scenario: Scenario) -> set[str]:
         for chosen in itertools.combinations(slots, count):
             forms.add(".".join(WILDCARD if i in chosen else s for i, s in enumerate(segments)))
     return forms
-
-
-def _field_exists(scenario: Scenario, path: str) -> bool:
-    node: Any = scenario.model_dump()
-    for part in path.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False
-    return True
-
-
-def expand_factor_path(pattern: str, scenario: Scenario) -> list[str]:
-    """A factor path with wildcards expanded against the scenario's keys (itself if none)."""
-    if WILDCARD not in pattern.split("."):
-        return [pattern]
-    expanded = [""]
-    data: Any = scenario.model_dump()
-    nodes: list[Any] = [data]
-    for part in pattern.split("."):
-        next_paths, next_nodes = [], []
-        for prefix, node in zip(expanded, nodes, strict=True):
-            keys = list(node) if (part == WILDCARD and isinstance(node, dict)) else [part]
-            for key in keys:
-                child = node.get(key) if isinstance(node, dict) else None
-                next_paths.append(f"{prefix}.{key}" if prefix else key)
-                next_nodes.append(child)
-        expanded, nodes = next_paths, next_nodes
-    return expanded
 
 
 def apply_factors(scenario: Scenario, factors: Mapping[str, Any]) -> Scenario:
@@ -165,7 +125,7 @@ def _unknown_path_hint(pattern: str, scenarios: Sequence[Scenario]) -> tuple[str
         )
     for scenario in scenarios:
         concrete = expand_factor_path(pattern, scenario)
-        if any(_field_exists(scenario, path) for path in concrete):
+        if any(field_exists(scenario, path) for path in concrete):
             return (
                 "is fixed within a cell (it changes the model's structure, or is not a number); "
                 "vary it under 'factors:' instead",
@@ -176,10 +136,6 @@ def _unknown_path_hint(pattern: str, scenarios: Sequence[Scenario]) -> tuple[str
         for path in sampleable_fields(scenario):
             options |= _generic(path, scenario)
     return "names no field that can be sampled per world", did_you_mean(pattern, options)
-
-
-CellProblem = tuple[tuple[str | int, ...], str, str | None]
-"""A problem with an experiment's cells: (location in the experiment file, message, hint)."""
 
 
 def build_cells(
@@ -222,6 +178,9 @@ def build_cells(
             fields = list(sampleable_fields(cell_scenario))
             matched.update(p for p in spec.uncertainty if match_pattern(p, fields))
             cells.append(Cell(len(cells), name, factors, cell_scenario, tuple(parameters)))
+    if not bad_value:
+        problems += factor_overwrite_problems(spec, scenarios)
+    problems += prior_overwrite_problems(spec, cells)
     for (pattern, message), hint in binding_problems.items():
         problems.append((("uncertainty", pattern), message, hint))
     for pattern in spec.uncertainty:

@@ -154,12 +154,41 @@ def unsupported_numbers(data: Mapping[str, Any], locator: Locator) -> Iterator[P
         keys = [str(key) for key in evidence] if isinstance(evidence, Mapping) else []
         for pattern in _STRICT_NUMBERS[str(loc[0])]:
             for path in _expand(entry, pattern):
-                if not any(path == key or path.startswith(key + ".") for key in keys):
+                covering = [key for key in keys if path == key or path.startswith(key + ".")]
+                if not covering:
                     yield locator.problem(
                         (*loc, *path.split(".")),
                         "no evidence for this value (--strict)",
                         f'add evidence: {{{path}: "..."}}',
                     )
+                elif stale := _inherited_evidence(locator, loc, path, covering):
+                    yield locator.problem(
+                        (*loc, *path.split(".")),
+                        f"this file changes the value but its evidence comes from {stale} "
+                        "(--strict)",
+                        f'add evidence for the new value: {{{path}: "..."}}',
+                    )
+
+
+def _inherited_evidence(
+    locator: Locator, loc: Loc, path: str, covering: Sequence[str]
+) -> str | None:
+    """The file the evidence for ``path`` comes from, if another file set the value.
+
+    A variant (``extends``) that sets a number anew must give its own evidence for it: the
+    base's evidence describes the base's value.  None if the value and (one of) its evidence
+    entries come from the same file, or if either origin is unknown.
+    """
+    value_origin = locator.origins.get((*loc, *path.split(".")))
+    if value_origin is None or value_origin.file.startswith("--"):
+        return None
+    files = []
+    for key in covering:
+        origin = locator.origins.get((*loc, "evidence", key))
+        if origin is None or origin.file == value_origin.file:
+            return None
+        files.append(origin.file)
+    return files[0]
 
 
 def _expand(entry: Mapping[str, Any], pattern: str) -> Iterator[str]:
