@@ -245,8 +245,16 @@ def test_compare_command_two_cells_of_one_sweep_as_json(
     runs = pd.read_parquet(sweep / "runs.parquet")
     rate = runs.groupby("cell")["agreed"].mean()
     assert result["agreement"]["difference"] == pytest.approx(rate[1] - rate[0])
-    terms = runs[runs["agreed"]].groupby("cell")["term.territory"].median()
-    assert result["issues"]["territory"]["shift"] == pytest.approx(terms[1] - terms[0])
+    # two cells of one sweep share their worlds (same seed, same world ids): paired
+    assert result["paired"] is True
+    a = runs[runs["cell"] == 0].set_index("world")
+    b = runs[runs["cell"] == 1].set_index("world")
+    both = a["agreed"] & b["agreed"]
+    differences = (b["term.territory"] - a["term.territory"])[both]
+    territory = result["issues"]["territory"]
+    assert territory["n"] == int(both.sum())
+    assert territory["median_difference"] == pytest.approx(float(differences.median()))
+    assert result["agreement"]["b_only"] == int((b["agreed"] & ~a["agreed"]).sum())
     assert result["bootstrap"]["resamples"] == 300
 
 
@@ -319,3 +327,69 @@ def test_median_shift_of_a_million_worlds_is_quick_and_tight() -> None:
     assert low < shift < high
     assert low < 0.1 < high
     assert high - low < 0.005
+
+
+# --- Paired comparisons: cells of one sweep share their worlds -------------------------------
+
+
+def test_newcombe_paired_interval_matches_the_published_example() -> None:
+    # Newcombe (1998b), Statistics in Medicine 17:2635, the 36/12/2/0 example, method 10.
+    from sim.analysis.paired import newcombe_paired_interval
+
+    low, high = newcombe_paired_interval(36, 2, 12, 0)
+    assert low == pytest.approx(0.0569, abs=1e-4)
+    assert high == pytest.approx(0.3404, abs=1e-4)
+
+
+def _shared_pair(n: int = 2000) -> tuple[Side, Side]:
+    """Two cells over the same worlds: B agrees in a few more, with the same terms."""
+    records = make_records(n, seed=5)
+    a = records.assign(cell=0)
+    flips = (~a["agreed"]) & (np.arange(n) % 25 == 0)
+    b = a.assign(cell=1, agreed=a["agreed"] | flips)
+    b.loc[flips, "end_reason"] = "agreement"
+    for column in [c for c in b.columns if str(c).startswith("term.")]:
+        b.loc[flips, column] = 0.5
+    priors = {"actors.*.war_cost": {"dist": "normal", "mean": None, "sd": 0.02}}
+    return (
+        Side("A", a, SCENARIO, priors, "monte-carlo"),
+        Side("B", b.sample(frac=1.0, random_state=1), SCENARIO, priors, "monte-carlo"),
+    )
+
+
+def test_cells_that_share_worlds_are_compared_world_by_world() -> None:
+    from sim.analysis.paired import compare_paired, format_paired, sharing
+
+    a, b = _shared_pair()
+    paired, warnings = sharing(a, b)
+    assert paired and warnings == []
+    result = compare_paired(a, b, n_boot=300)
+    agreement = result["agreement"]
+    flips = int((b.records["agreed"].sum()) - a.records["agreed"].sum())
+    assert agreement["b_only"] == flips and agreement["a_only"] == 0
+    assert agreement["difference"] == pytest.approx(flips / 2000)
+    assert agreement["mcnemar_p"] == pytest.approx(2.0 * 0.5**flips)
+    # Same terms in the worlds that agreed in both: the paired difference is exactly zero and
+    # no test claims otherwise (the independent-sample tests gave p-values like 4e-97 here).
+    territory = result["issues"]["territory"]
+    assert territory["median_difference"] == 0.0 and territory["ci95"] == [0.0, 0.0]
+    assert territory["wilcoxon_p"] == 1.0
+    assert set(result["gains"]) == {"russia", "ukraine", "us", "nato"} or result["gains"]
+    assert result["round"]["n"] == int(a.records["agreed"].sum())
+    text = format_paired(result)
+    assert "paired: the 2,000 worlds are shared" in text
+    # effect sizes with intervals come before any p-value on each line
+    line = next(row for row in text.splitlines() if row.startswith("territory"))
+    assert line.index("[") < line.rindex("1")
+
+
+def test_sides_with_different_seeds_or_priors_are_not_paired_and_warn() -> None:
+    from sim.analysis.paired import sharing
+
+    a, b = _shared_pair()
+    reseeded = Side("B", b.records.assign(seed=8), SCENARIO, b.uncertainty, b.design)
+    paired, warnings = sharing(a, reseeded)
+    assert not paired and "seeds differ" in warnings[0]
+    other = Side("B", b.records, SCENARIO, {"protocol.breakdown_probability": {}}, "monte-carlo")
+    paired, warnings = sharing(a, other)
+    assert not paired and "priors" in warnings[0]

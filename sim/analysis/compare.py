@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -38,6 +38,8 @@ class Side:
     label: str
     records: pd.DataFrame
     scenario: Scenario
+    uncertainty: Mapping[str, Any] | None = None  # the experiment's priors, if known
+    design: str | None = None
 
 
 def pick_side(results: Results, cell: int | None, which: str) -> Side:
@@ -56,7 +58,16 @@ def pick_side(results: Results, cell: int | None, which: str) -> Side:
         )
     records = results.runs[results.runs["cell"] == cell].reset_index(drop=True)
     label = f"{results.name} [{results.cell_label(cell)}]" if len(cells) > 1 else results.name
-    return Side(label, records, results.scenario_for(cell))
+    experiment = results.experiment
+    uncertainty = experiment.get("uncertainty") if experiment else None
+    design = str(experiment.get("design") or "monte-carlo") if experiment else None
+    return Side(
+        label,
+        records,
+        results.scenario_for(cell),
+        uncertainty if isinstance(uncertainty, Mapping) else None,
+        design,
+    )
 
 
 class ProportionDifference(TypedDict):
@@ -273,11 +284,13 @@ def _agreed_terms(records: pd.DataFrame, issue: str) -> np.ndarray:
     return agreed
 
 
-def _f(value: float | None, spec: str) -> str:
+def format_number(value: float | None, spec: str) -> str:
+    """``value`` formatted with ``spec``, or a dash if missing."""
     return "–" if value is None else format(value, spec)
 
 
-def _p(value: float | None) -> str:
+def format_p(value: float | None) -> str:
+    """A p-value in three significant digits (a dash if missing, <1e-300 if underflowed)."""
     if value is None:
         return "–"
     return "<1e-300" if value == 0.0 else f"{value:.3g}"
@@ -310,11 +323,11 @@ def format_comparison(comparison: Comparison) -> str:
         rows.append(
             [
                 issue,
-                _f(entry["median_a"], ".3f"),
-                _f(entry["median_b"], ".3f"),
+                format_number(entry["median_a"], ".3f"),
+                format_number(entry["median_b"], ".3f"),
                 shift,
-                _p(entry["mannwhitney_p"]),
-                _p(entry["ks_p"]),
+                format_p(entry["mannwhitney_p"]),
+                format_p(entry["ks_p"]),
             ]
         )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

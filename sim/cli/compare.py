@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -37,12 +38,15 @@ def command(
     seed: int,
     resamples: int,
 ) -> None:
-    """Compare B against A: P(agreement) difference, median term shifts, two-sample tests.
+    """Compare B against A: P(agreement), each issue's terms, each actor's gains, the round.
 
     Give one RESULTS folder and both --cell-a and --cell-b to compare two cells of one sweep.
-    Every difference is B − A.
+    Every difference is B − A.  Sides that share their worlds (same seed and priors: cells of
+    one sweep) are compared world by world (paired: McNemar, paired differences, a paired
+    bootstrap); others as independent samples, with a warning when seeds or priors differ.
     """
     from sim.analysis.compare import compare, format_comparison, pick_side
+    from sim.analysis.paired import compare_paired, format_paired, sharing
     from sim.analysis.results import load_results
     from sim.errors import ResultsError
     from sim.output.figures.compare import comparison_figure
@@ -73,9 +77,21 @@ def command(
 
     from sim.io import save_figure, write_text
 
-    comparison = compare(side_a, side_b, n_boot=resamples, seed=seed)
+    paired, warnings = sharing(side_a, side_b)
+    if paired:
+        comparison: Any = compare_paired(
+            side_a, side_b, n_boot=resamples, seed=seed, warnings=warnings
+        )
+        shown = format_paired(comparison)
+    else:
+        comparison = {
+            **compare(side_a, side_b, n_boot=resamples, seed=seed),
+            "paired": False,
+            "warnings": warnings,
+        }
+        shown = "\n".join([*(f"warning: {w}" for w in warnings), format_comparison(comparison)])
     text = json.dumps(comparison, indent=2)
-    click.echo(text if as_json else format_comparison(comparison))
+    click.echo(text if as_json else shown)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         write_text(out_dir / "comparison.json", text + "\n")
