@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from columns import assert_same_columns, rows
 
 from sim.cli.run import command as run_command
 from sim.core.records import Columns, record_from_columns
@@ -26,22 +26,6 @@ BASELINE = ROOT / "scenarios" / "alaska-summit.yaml"
 TEXTBOOK = ROOT / "scenarios" / "textbook"
 BIG = 20_000
 PROBES = (0, 137, 12_345, 19_999)
-
-
-def assert_same_columns(left: Columns, right: Columns) -> None:
-    """Every column equal bit for bit (NaN equal to NaN), same names, same dtypes."""
-    assert list(left) == list(right)
-    for name in left:
-        a, b = np.asarray(left[name]), np.asarray(right[name])
-        assert a.dtype == b.dtype, name
-        if a.dtype.kind == "f":
-            np.testing.assert_array_equal(a.view(np.int64), b.view(np.int64), err_msg=name)
-        else:
-            np.testing.assert_array_equal(a, b, err_msg=name)
-
-
-def rows(columns: Columns, index: Any) -> Columns:
-    return {name: np.asarray(values)[index] for name, values in columns.items()}
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_solver import Instances, exact_utilities, lp_optimum, random_instances
+from solver_reference import Instances, exact_utilities, lp_optimum, random_instances
 
 from sim.core.simplex import INFEASIBLE, OPTIMAL, solve_linear
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_reproducibility import assert_same_columns, rows
+from columns import assert_same_columns, rows
 
 from sim.core.batch import Structure, build_batch
 from sim.core.equilibrium import stationary_thresholds
