@@ -166,24 +166,21 @@ def solve_linear(
     active = np.arange(n)
     cost, upper, offset = lp.cost, lp.upper, lp.offset
     span = np.where(np.isfinite(upper), upper, 1e300)  # what passing a bound can repair
+    lanes = np.arange(n)
     for _ in range(cap + 1):
-        beta = np.take_along_axis(values, basic, axis=1)
-        ceiling = np.take_along_axis(upper, basic, axis=1)
+        beta = values[lanes[:, None], basic]
+        ceiling = upper[lanes[:, None], basic]
         below, above = -beta, beta - ceiling
         violation = np.maximum(below, above)
         row = np.argmax(violation, axis=1)
-        take = row[:, None]
-        worst = np.take_along_axis(violation, take, axis=1)[:, 0]
-        bound = np.take_along_axis(ceiling, take, axis=1)[:, 0]
+        worst = violation[lanes, row]
+        bound = ceiling[lanes, row]
         utility = 1.0 - offset - (cost * values).sum(axis=1)
         optimal = worst <= PRIMAL_TOLERANCE
         unwilling = utility < own_floor[active]
         # the ratio test with bound flipping, for every world at once
-        raising = (
-            np.take_along_axis(below, take, axis=1)[:, 0]
-            >= np.take_along_axis(above, take, axis=1)[:, 0]
-        )
-        alpha = np.take_along_axis(tableau, take[:, :, None], axis=1)[:, 0, :]  # (n, C)
+        raising = below[lanes, row] >= above[lanes, row]
+        alpha = tableau[lanes, row]  # (n, C)
         signed = np.where(raising[:, None], alpha, -alpha)
         eligible = (
             ~is_basic
@@ -193,8 +190,8 @@ def solve_linear(
         magnitude = np.abs(alpha)
         ratio = np.where(eligible, np.abs(reduced) / np.where(eligible, magnitude, 1.0), np.inf)
         order = np.argsort(ratio, axis=1, kind="stable")
-        gain = np.take_along_axis(np.where(eligible, magnitude, 0.0) * span, order, axis=1)
-        reach = np.cumsum(gain, axis=1) >= worst[:, None]
+        gain = np.where(eligible, magnitude, 0.0) * span
+        reach = np.cumsum(gain[lanes[:, None], order], axis=1) >= worst[:, None]
         blocked = ~reach.any(axis=1)
         infeasible = (blocked & ~optimal) | unwilling
         done = optimal | infeasible
@@ -209,45 +206,42 @@ def solve_linear(
             keep = ~finished
             if not keep.any():
                 break
-            active = active[keep]
+            active, lanes = active[keep], lanes[: int(keep.sum())]
             tableau, reduced, values = tableau[keep], reduced[keep], values[keep]
             basic, at_upper, is_basic = basic[keep], at_upper[keep], is_basic[keep]
             cost, upper, offset, span = cost[keep], upper[keep], offset[keep], span[keep]
-            take, worst, raising, bound = take[keep], worst[keep], raising[keep], bound[keep]
+            row, worst, raising, bound = row[keep], worst[keep], raising[keep], bound[keep]
             alpha, order, reach = alpha[keep], order[keep], reach[keep]
-        position_in_order = np.argmax(reach, axis=1)[:, None]
-        entering = np.take_along_axis(order, position_in_order, axis=1)  # (n, 1)
+        passed_count = np.argmax(reach, axis=1)
+        entering = order[lanes, passed_count]
         # flip every candidate passed before the entering one to its other bound
-        passed = np.arange(n_columns)[None, :] < position_in_order
         flip = np.zeros_like(at_upper)
-        np.put_along_axis(flip, order, passed, axis=1)
+        flip[lanes[:, None], order] = np.arange(n_columns)[None, :] < passed_count[:, None]
         step = np.where(flip, np.where(at_upper, -upper, upper), 0.0)
         at_upper ^= flip
-        values = values + step
-        beta = np.take_along_axis(values, basic, axis=1) - np.einsum("nmc,nc->nm", tableau, step)
+        values += step
+        beta = values[lanes[:, None], basic] - np.einsum("nmc,nc->nm", tableau, step)
         # the pivot: the leaving variable goes to the bound it violated
         target = np.where(raising, 0.0, bound)
-        pivot = np.take_along_axis(alpha, entering, axis=1)[:, 0]
-        leaving = np.take_along_axis(basic, take, axis=1)  # (n, 1)
-        beta_row = np.take_along_axis(beta, take, axis=1)[:, 0]
-        move = (beta_row - target) / pivot
-        column = np.take_along_axis(tableau, entering[:, None, :], axis=2)[:, :, 0]  # (n, m)
-        beta = beta - move[:, None] * column
-        entered = np.take_along_axis(values, entering, axis=1)[:, 0] + move
-        np.put_along_axis(values, basic, beta, axis=1)
-        np.put_along_axis(values, leaving, target[:, None], axis=1)
-        np.put_along_axis(values, entering, entered[:, None], axis=1)
-        np.put_along_axis(at_upper, leaving, ~raising[:, None], axis=1)
-        np.put_along_axis(at_upper, entering, False, axis=1)
-        np.put_along_axis(is_basic, leaving, False, axis=1)
-        np.put_along_axis(is_basic, entering, True, axis=1)
-        np.put_along_axis(basic, take, entering, axis=1)
+        pivot = alpha[lanes, entering]
+        leaving = basic[lanes, row]
+        move = (beta[lanes, row] - target) / pivot
+        column = tableau[lanes, :, entering]  # (n, m)
+        beta -= move[:, None] * column
+        entered = values[lanes, entering] + move
+        values[lanes[:, None], basic] = beta
+        values[lanes, leaving] = target
+        values[lanes, entering] = entered
+        at_upper[lanes, leaving] = ~raising
+        at_upper[lanes, entering] = False
+        is_basic[lanes, leaving] = False
+        is_basic[lanes, entering] = True
+        basic[lanes, row] = entering
         pivot_row = alpha / pivot[:, None]
-        shift = np.take_along_axis(reduced, entering, axis=1)
-        reduced = reduced - shift * pivot_row
-        np.put_along_axis(reduced, entering, 0.0, axis=1)
-        tableau = tableau - column[:, :, None] * pivot_row[:, None, :]
-        np.put_along_axis(tableau, take[:, :, None], pivot_row[:, None, :], axis=1)
+        reduced -= reduced[lanes, entering][:, None] * pivot_row
+        reduced[lanes, entering] = 0.0
+        tableau -= column[:, :, None] * pivot_row[:, None, :]
+        tableau[lanes, row] = pivot_row
     return Solution(package, status, Basis(final_basic, final_upper))
 
 
