@@ -120,3 +120,34 @@ def test_a_factor_on_a_field_a_variant_changes_is_refused(tmp_path: Path) -> Non
     (problem,) = caught.value.problems
     assert problem.field == "factors.actors.russia.strategy.beta"
     assert "alaska-summit (0.4)" in problem.message and "my-variant (0.6)" in problem.message
+
+
+def test_diff_prints_both_values_and_both_evidence_texts(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    text = VARIANT + '    evidence: {war_cost: "A judgement: a costlier war."}\n'
+    path = _write(tmp_path, "my-variant.yaml", text)
+    outcome = CliRunner().invoke(main, ["diff", str(path)])
+    assert outcome.exit_code == 0, outcome.output
+    lines = outcome.output.splitlines()
+    assert lines[0] == "my-variant against alaska-summit: 2 changes"
+    at = lines.index("actors.russia.war_cost: 0.06 -> 0.1")
+    assert lines[at + 1].startswith("  alaska-summit: ") and "0.06" in lines[at + 1]
+    assert lines[at + 2] == "  my-variant: A judgement: a costlier war."
+    beta = lines.index("actors.russia.strategy.beta: 0.4 -> 0.6")
+    assert "the base's evidence, not updated" in lines[beta + 2]
+
+
+def test_diff_against_a_named_base_and_errors(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    same = CliRunner().invoke(main, ["diff", "alaska-summit", "alaska-summit"])
+    assert same.exit_code == 0 and "sets nothing differently" in same.output
+    alone = CliRunner().invoke(main, ["diff", "alaska-summit"])
+    assert alone.exit_code == 2 and "extends no scenario" in alone.output
+    missing = CliRunner().invoke(main, ["diff", "alaska-sumit"])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output

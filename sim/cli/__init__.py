@@ -32,6 +32,7 @@ def _register() -> None:
         "run",
         "validate",
         "show",
+        "diff",
         "list",
         "zopa",
         "forecast",

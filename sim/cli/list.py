@@ -26,12 +26,13 @@ class CatalogueEntry:
     path: Path
 
 
-def default_folder(name: str) -> Path | None:
-    """``./<name>`` if it exists, else the repository's ``<name>/`` if that exists."""
+def default_folders(name: str) -> list[Path]:
+    """``./<name>`` and the shipped library's ``<name>/``, those that exist, each once."""
+    folders: list[Path] = []
     for folder in (Path.cwd() / name, Path(sim.__file__).resolve().parents[1] / name):
-        if folder.is_dir():
-            return folder
-    return None
+        if folder.is_dir() and all(not folder.samefile(seen) for seen in folders):
+            folders.append(folder)
+    return folders
 
 
 def catalogue(folder: Path) -> list[CatalogueEntry]:
@@ -72,14 +73,14 @@ def _summary(path: Path) -> str:
     "scenarios_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Folder of scenario files.  [default: ./scenarios, else the repository's scenarios/]",
+    help="Folder of scenario files.  [default: ./scenarios and the shipped library's scenarios/]",
 )
 @click.option(
     "--experiments",
     "experiments_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Folder of experiment files.  [default: ./experiments, else the repository's "
+    help="Folder of experiment files.  [default: ./experiments and the shipped library's "
     "experiments/; skipped if neither exists]",
 )
 def command(scenarios_dir: Path | None, experiments_dir: Path | None) -> None:
@@ -88,12 +89,18 @@ def command(scenarios_dir: Path | None, experiments_dir: Path | None) -> None:
     Each line gives the name to pass to other commands and the first line of its description.
     """
     sections = [
-        ("Scenarios", scenarios_dir or default_folder("scenarios")),
-        ("Experiments", experiments_dir or default_folder("experiments")),
+        *(
+            ("Scenarios", f)
+            for f in ([scenarios_dir] if scenarios_dir else default_folders("scenarios"))
+        ),
+        *(
+            ("Experiments", f)
+            for f in ([experiments_dir] if experiments_dir else default_folders("experiments"))
+        ),
     ]
-    if sections[0][1] is None:
+    if not any(title == "Scenarios" for title, _ in sections):
         fail("no scenarios folder found (looked for ./scenarios)")
-    found = [(title, folder, catalogue(folder)) for title, folder in sections if folder is not None]
+    found = [(title, folder, catalogue(folder)) for title, folder in sections]
     width = max((len(entry.name) for _, _, entries in found for entry in entries), default=0)
     for title, folder, entries in found:
         click.echo(f"{title} in {display_path(folder)}/:")

@@ -8,6 +8,7 @@ import click
 
 from sim.cli.common import fail
 from sim.errors import InputError
+from sim.scenario.discovery import find_scenario
 from sim.scenario.loader import load_resolved
 from sim.scenario.yaml_source import read_yaml
 
@@ -26,6 +27,13 @@ def check_file(name_or_path: str, *, strict: bool = False) -> str:
         data, _ = read_yaml(path)
         if any(key in data for key in EXPERIMENT_KEYS):
             return _check_experiment(path)
+    elif find_scenario(name_or_path)[0] is None:
+        from sim.experiment.loader import resolve_experiment_path
+
+        try:
+            return _check_experiment(resolve_experiment_path(name_or_path))
+        except InputError:
+            pass  # neither: report the missing scenario below
     resolved = load_resolved(name_or_path, strict=strict)
     scenario = resolved.scenario
     actors = len(scenario.actors)

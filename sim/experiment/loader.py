@@ -14,7 +14,13 @@ from sim.errors import InputError, Problem, did_you_mean, display_path, sort_pro
 from sim.experiment.cells import build_cells, build_experiment
 from sim.experiment.priors import DISTRIBUTIONS, PRIOR_MODELS
 from sim.experiment.spec import Cell, Experiment, ExperimentError, ExperimentSpec
-from sim.scenario.discovery import outside_search_path, resolve_scenario_path, scenario_dirs
+from sim.scenario.discovery import (
+    SCENARIO_SUFFIXES,
+    known_scenario_names,
+    outside_search_path,
+    resolve_scenario_path,
+    scenario_dirs,
+)
 from sim.scenario.limits import MAX_EXPERIMENT_SCENARIOS, MAX_PRIORS
 from sim.scenario.messages import problems_from_validation_error
 from sim.scenario.schema import Scenario
@@ -24,15 +30,46 @@ from sim.scenario.yaml_source import Locator, read_yaml
 # Loading a file
 
 
+def experiment_dirs() -> list[Path]:
+    """Where bare experiment names are looked up: ``./experiments`` then the repository's."""
+    folders = [Path.cwd() / "experiments", *(d.parent / "experiments" for d in scenario_dirs())]
+    unique: list[Path] = []
+    for folder in folders:
+        if folder.is_dir() and all(not folder.samefile(seen) for seen in unique):
+            unique.append(folder)
+    return unique
+
+
+def resolve_experiment_path(name_or_path: str | os.PathLike[str]) -> Path:
+    """An experiment file given by path, or by name (``veto-structure`` finds
+    ``experiments/veto-structure.yaml`` here or in the repository).
+
+    Raises :class:`ExperimentError` with a "did you mean" hint if there is no such file.
+    """
+    given = Path(name_or_path)
+    if given.is_file() or len(given.parts) > 1 or given.suffix in SCENARIO_SUFFIXES:
+        return given
+    names: list[str] = []
+    for folder in experiment_dirs():
+        for suffix in SCENARIO_SUFFIXES:
+            if (folder / f"{given.name}{suffix}").is_file():
+                return folder / f"{given.name}{suffix}"
+        names += [p.stem for p in folder.iterdir() if p.suffix in SCENARIO_SUFFIXES]
+    looked = ", ".join(display_path(d) for d in experiment_dirs()) or "nowhere"
+    message = f"no experiment file '{given}' (looked in ., {looked})"
+    raise ExperimentError([Problem(str(given), None, "", message, did_you_mean(given, names))])
+
+
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:
-    """Read, validate and build the experiment in ``path``.
+    """Read, validate and build the experiment in ``path`` (a file, or a name: see
+    :func:`resolve_experiment_path`).
 
     Loads every scenario it names (a bare name is looked up in ``./scenarios`` and the
     repository's ``scenarios/``; a path is relative to the experiment file), applies the
     factors, expands the wildcards and checks every prior against the field it is put on.
     Raises :class:`ExperimentError` listing every problem with file, line, field and a hint.
     """
-    file_path = Path(path)
+    file_path = resolve_experiment_path(path)
     try:
         data, locator = read_yaml(file_path)
     except InputError as error:
@@ -112,7 +149,7 @@ def _load_scenario_ref(
     except InputError:
         looked = ", ".join(dict.fromkeys(display_path(d) for d in scenario_dirs())) or "nowhere"
         message = f"no scenario '{ref}' (looked in {looked})"
-        problems.append(locator.problem(loc, message, did_you_mean(ref, _known_scenarios())))
+        problems.append(locator.problem(loc, message, did_you_mean(ref, known_scenario_names())))
         return None
     refused = outside_search_path(resolved, [file_path.parent])
     if refused is not None:
@@ -136,13 +173,6 @@ def _resolve_scenario(ref: str, experiment_path: Path) -> Path:
         return resolve_scenario_path(ref, experiment_path.parent)
     folders = scenario_dirs()
     return resolve_scenario_path(ref, folders[0] if folders else None)
-
-
-def _known_scenarios() -> list[str]:
-    names: list[str] = []
-    for folder in scenario_dirs():
-        names += [p.stem for p in folder.rglob("*.y*ml")]
-    return names
 
 
 def _spec_problems(data: Mapping[str, Any], locator: Locator) -> tuple[list[Problem], set[str]]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import sim
-from sim.errors import Problem, ScenarioError, display_path
+from sim.errors import Problem, ScenarioError, did_you_mean, display_path
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -61,6 +61,16 @@ def find_scenario(
     return None, looked
 
 
+def known_scenario_names() -> list[str]:
+    """The names of every scenario in the scenario folders (for "did you mean" hints)."""
+    names: list[str] = []
+    for folder in scenario_dirs():
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in SCENARIO_SUFFIXES and _is_file(path):
+                names += [path.stem, path.relative_to(folder).with_suffix("").as_posix()]
+    return list(dict.fromkeys(names))
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -103,5 +113,7 @@ def resolve_scenario_path(
     if found is None:
         text = os.fspath(name_or_path)
         message = f"no scenario file '{text}' (looked in {', '.join(looked)})"
-        raise ScenarioError([Problem(text, None, "", message)])
+        wanted = Path(text).with_suffix("") if Path(text).suffix in SCENARIO_SUFFIXES else text
+        hint = did_you_mean(Path(wanted).as_posix(), known_scenario_names())
+        raise ScenarioError([Problem(text, None, "", message, hint)])
     return found

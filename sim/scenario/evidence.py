@@ -173,15 +173,16 @@ def unsupported_numbers(data: Mapping[str, Any], locator: Locator) -> Iterator[P
 def _inherited_evidence(
     locator: Locator, loc: Loc, path: str, covering: Sequence[str]
 ) -> str | None:
-    """The file the evidence for ``path`` comes from, if another file set the value.
+    """The base file the evidence for ``path`` comes from, if the variant itself set the value.
 
     A variant (``extends``) that sets a number anew must give its own evidence for it: the
-    base's evidence describes the base's value.  None if the value and (one of) its evidence
-    entries come from the same file, or if either origin is unknown.
+    base's evidence describes the base's value.  None if the value was not set by the file
+    being validated, or one of its evidence entries comes from that file too.
     """
     value_origin = locator.origins.get((*loc, *path.split(".")))
-    if value_origin is None or value_origin.file.startswith("--"):
-        return None
+    top = locator.origins.get(())
+    if value_origin is None or top is None or value_origin.file != top.file:
+        return None  # set by a base (checked when the base is validated), or by --set
     files = []
     for key in covering:
         origin = locator.origins.get((*loc, "evidence", key))
