@@ -7,16 +7,13 @@ internet).  CSS classes named ``parley-*`` are what the browser test looks for.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import solara
 import solara.lab
-from matplotlib.figure import Figure
 
 from sim.app import state
 from sim.app.controls import Control
@@ -28,6 +25,7 @@ from sim.core.records import END_REASON_NAMES
 from sim.output.figures.gains import gains_plot
 from sim.output.figures.terms import terms_plot
 from sim.output.figures.trajectory import trajectory_figure
+from sim.output.report import figure_png_base64
 from sim.scenario.schema import Scenario
 
 ERROR_STYLE = "color: #b00020; font-size: 0.85em; margin: 0 0 6px 0"
@@ -52,13 +50,6 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str) -> Non
         classes=[cls, "parley-table"],
         style="border-collapse: collapse; font-size: 0.9em; margin: 6px 0",
     )
-
-
-def png_base64(figure: Figure, dpi: int = 80) -> str:
-    """A matplotlib figure as base64-encoded PNG."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def image(png: str, cls: str) -> None:
@@ -259,7 +250,9 @@ def RoundCard(model: state.OneNegotiation, counter: int) -> None:
             ],
             "parley-round-terms",
         )
-        image(png_base64(trajectory_figure(trajectory, scenario)), "parley-trajectory")
+        image(
+            figure_png_base64(trajectory_figure(trajectory, scenario), dpi=80), "parley-trajectory"
+        )
 
 
 def _end(model: state.OneNegotiation) -> str:
@@ -331,4 +324,4 @@ def _odds_pngs(odds: Odds) -> list[tuple[str, str]]:
     if odds.summary["agreed"]:
         figures.append(("parley-terms", terms_plot(odds.records, odds.scenario, name="live batch")))
     figures.append(("parley-gains", gains_plot(odds.records, odds.scenario, name="live batch")))
-    return [(cls, png_base64(figure, dpi=72)) for cls, figure in figures]
+    return [(cls, figure_png_base64(figure, dpi=72)) for cls, figure in figures]
