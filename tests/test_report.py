@@ -86,7 +86,7 @@ def test_report_shows_the_manifest(html: str) -> None:
         "2025-08-15T10:00:00+00:00",
         "0.1.0",
         "actors.russia.war_cost",
-        "&quot;dist&quot;: &quot;uniform&quot;",
+        "uniform from 0 to 0.4",  # priors in words, not raw JSON
     ):
         assert fact in html
     manifest = html[html.index('id="manifest"') :]

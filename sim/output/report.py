@@ -16,6 +16,7 @@ from typing import Any
 
 from sim.analysis.results import Results
 from sim.io import write_text
+from sim.output.report_headline import headline_section
 from sim.output.report_sections import (
     _experiment_section,
     _manifest_section,
@@ -61,6 +62,10 @@ figure { margin: 1.2rem 0 2rem; }
 figure img { max-width: 100%; height: auto; display: block; border: 1px solid var(--rule); }
 figcaption { color: var(--muted); font-size: .9rem; margin-top: .4rem; }
 code { background: var(--band); padding: 0 .25rem; border-radius: 3px; }
+#finding ul { font-size: 1.05rem; }
+details.evidence { margin: .5rem 0 1rem; }
+details.evidence summary { cursor: pointer; color: var(--accent); }
+mark { background: #ffe9a8; padding: 0 .2rem; }
 """
 
 IMAGE_CHECK = """
@@ -112,19 +117,21 @@ def build_report(results: Results, *, cells: Sequence[int] | None = None, dpi: i
         f'<p class="meta">Scenario(s): {escape(scenario_names)} · '
         f"{len(chosen.runs):,} simulated worlds in {len(chosen.cells)} cell(s) · "
         f"Parley {escape(str(chosen.manifest.get('parley_version', '?')))}</p></header>"
+        f"{headline_section(chosen, summaries)}"
         "<nav><b>Contents</b><ol>"
-        '<li><a href="#scenarios">Scenarios and evidence</a></li>'
-        '<li><a href="#experiment">Experiment design</a></li>'
+        '<li><a href="#finding">Finding</a></li>'
         '<li><a href="#summary">Summary</a></li>'
         '<li><a href="#figures">Figures</a></li>'
         + "".join(f'<li><a href="#{anchor}">{title}</a></li>' for anchor, title, _ in analyses)
-        + '<li><a href="#manifest">Manifest</a></li></ol></nav>'
-        f"{_scenario_section(chosen)}"
-        f"{_experiment_section(chosen)}"
+        + '<li><a href="#scenarios">Scenarios and evidence</a></li>'
+        '<li><a href="#experiment">Experiment design</a></li>'
+        '<li><a href="#manifest">Manifest</a></li></ol></nav>'
         f"{_summary_section(summaries)}"
         f'<section id="figures"><h2>Figures</h2>{"".join(figure_html)}</section>'
         + "".join(html for _, _, html in analyses)
-        + f"{_manifest_section(chosen)}"
+        + f"{_scenario_section(chosen)}"
+        f"{_experiment_section(chosen)}"
+        f"{_manifest_section(chosen)}"
         f"<script>{IMAGE_CHECK}</script>"
         "</body></html>\n"
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.analysis.results import Results
 from sim.analysis.summaries import CellSummary, format_p_agreement, format_term
+from sim.output.report_headline import prior_in_words
 from sim.scenario.overrides import value_at
 
 
@@ -222,15 +223,52 @@ def _scenario_section(results: Results) -> str:
                         escape(text),
                     ]
                 )
-        parts.append("<h3>Evidence</h3>")
+        parts.append(_changes_table(results, name))
         if evidence_rows:
             parts.append(
-                _table(["where", "field", "value", "evidence"], evidence_rows, numeric=[2])
+                f'<details class="evidence"><summary>Evidence for {escape(name)} '
+                f"({len(evidence_rows)} entries)</summary>"
+                + _table(["where", "field", "value", "evidence"], evidence_rows, numeric=[2])
+                + "</details>"
             )
         else:
             parts.append('<p class="muted">No evidence recorded for this scenario.</p>')
     parts.append("</section>")
     return "".join(parts)
+
+
+def _changes_table(results: Results, name: str) -> str:
+    """A variant's changes against its base (when the base is in the sweep too), highlighted."""
+    from sim.scenario.diff import scenario_changes
+
+    scenario = results.scenarios[name]
+    base = results.scenarios.get(scenario.extends or "")
+    if base is None:
+        return ""
+    changes = scenario_changes(scenario, base)
+    if not changes:
+        return f'<p class="muted">Sets nothing differently from {escape(base.name)}.</p>'
+    rows = [
+        [
+            f"<code>{escape(c.path)}</code>",
+            _number(c.base),
+            f"<mark>{_number(c.variant)}</mark>",
+            escape(c.base_evidence or "–"),
+            "<i>(the base's evidence, not updated)</i>"
+            if c.evidence_stale
+            else escape(c.variant_evidence or "–"),
+        ]
+        for c in changes
+    ]
+    return (
+        f'<div class="changes"><h4>What {escape(name)} changes against {escape(base.name)}</h4>'
+        + _table(
+            ["field", base.name, name, f"evidence ({base.name})", f"evidence ({name})"],
+            rows,
+            numeric=[1, 2],
+        )
+        + "</div>"
+    )
 
 
 def _experiment_section(results: Results) -> str:
@@ -244,7 +282,10 @@ def _experiment_section(results: Results) -> str:
             _table(
                 ["parameter", "distribution"],
                 (
-                    [f"<code>{escape(str(k))}</code>", escape(_compact(v))]
+                    [
+                        f"<code>{escape(str(k))}</code>",
+                        escape(prior_in_words(v) if isinstance(v, Mapping) else _compact(v)),
+                    ]
                     for k, v in uncertainty.items()
                 ),
             )
