@@ -116,6 +116,14 @@ def test_manifest_records_what_ran(reference: Path, experiment: Experiment) -> N
     assert manifest["timings"]["seconds"] >= 0
     for key in ("parley_version", "git_commit", "platform", "python", "numpy", "chunk_size"):
         assert key in manifest
+    # every dependency whose version can change the results, as installed
+    from importlib.metadata import version
+
+    for package in ("numpy", "scipy", "pandas", "pyarrow", "mesa"):
+        assert manifest[package] == version(package)
+    # no folder of the machine that made it
+    text = (reference / "manifest.json").read_text()
+    assert str(Path.home()) not in text and str(Path.cwd()) not in text
     assert not (reference / "parts").exists()
 
 

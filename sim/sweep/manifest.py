@@ -161,7 +161,25 @@ def build_manifest(
         "python": platform.python_version(),
         "numpy": np.__version__,
         "pyarrow": pa.__version__,
+        **dependency_versions(),
     }
+
+
+RESULT_DEPENDENCIES = ("numpy", "scipy", "pandas", "pyarrow", "mesa")
+"""The installed packages whose versions can change what a sweep computes or records."""
+
+
+def dependency_versions() -> dict[str, str | None]:
+    """The installed version of each package in :data:`RESULT_DEPENDENCIES` (None if absent)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found: dict[str, str | None] = {}
+    for name in RESULT_DEPENDENCIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
 
 
 def write_json_atomic(payload: Mapping[str, Any], path: Path) -> None:
