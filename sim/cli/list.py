@@ -8,10 +8,9 @@ from pathlib import Path
 
 import click
 
-import sim
 from sim.cli.common import fail
 from sim.errors import InputError, display_path
-from sim.scenario.discovery import SCENARIO_SUFFIXES
+from sim.scenario.discovery import SCENARIO_SUFFIXES, LibraryKind, library_dirs
 from sim.scenario.yaml_source import read_yaml
 
 SUMMARY_WIDTH = 140
@@ -26,13 +25,10 @@ class CatalogueEntry:
     path: Path
 
 
-def default_folders(name: str) -> list[Path]:
-    """``./<name>`` and the shipped library's ``<name>/``, those that exist, each once."""
-    folders: list[Path] = []
-    for folder in (Path.cwd() / name, Path(sim.__file__).resolve().parents[1] / name):
-        if folder.is_dir() and all(not folder.samefile(seen) for seen in folders):
-            folders.append(folder)
-    return folders
+def default_folders(name: LibraryKind) -> list[Path]:
+    """``./<name>`` and the shipped library's ``<name>/``, those that exist, each once (see
+    :func:`sim.scenario.discovery.library_dirs`)."""
+    return library_dirs(name)
 
 
 def catalogue(folder: Path) -> list[CatalogueEntry]:

@@ -87,7 +87,8 @@ def command(
     force: bool,
     as_json: bool,
 ) -> None:
-    """Run the Monte Carlo sweep of EXPERIMENT (an experiment YAML file).
+    """Run the Monte Carlo sweep of EXPERIMENT (an experiment YAML file, or the name of one in
+    ./experiments or the shipped library, as `parley list` shows).
 
     Every cell (scenario x factor values) runs the same worlds 0..runs-1; each world samples the
     experiment's uncertain parameters from its own counter-based random streams, so results are

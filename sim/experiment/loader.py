@@ -17,6 +17,7 @@ from sim.experiment.spec import Cell, Experiment, ExperimentError, ExperimentSpe
 from sim.scenario.discovery import (
     SCENARIO_SUFFIXES,
     known_scenario_names,
+    library_dirs,
     outside_search_path,
     resolve_scenario_path,
     scenario_dirs,
@@ -31,18 +32,14 @@ from sim.scenario.yaml_source import Locator, read_yaml
 
 
 def experiment_dirs() -> list[Path]:
-    """Where bare experiment names are looked up: ``./experiments`` then the repository's."""
-    folders = [Path.cwd() / "experiments", *(d.parent / "experiments" for d in scenario_dirs())]
-    unique: list[Path] = []
-    for folder in folders:
-        if folder.is_dir() and all(not folder.samefile(seen) for seen in unique):
-            unique.append(folder)
-    return unique
+    """Where bare experiment names are looked up: ``./experiments`` then the shipped library's
+    (:func:`sim.scenario.discovery.library_dirs`)."""
+    return library_dirs("experiments")
 
 
 def resolve_experiment_path(name_or_path: str | os.PathLike[str]) -> Path:
     """An experiment file given by path, or by name (``veto-structure`` finds
-    ``experiments/veto-structure.yaml`` here or in the repository).
+    ``experiments/veto-structure.yaml`` here or in the shipped library).
 
     Raises :class:`ExperimentError` with a "did you mean" hint if there is no such file.
     """

@@ -1,15 +1,24 @@
-"""Find scenario files by name or path in the scenario folders."""
+"""Find scenario and experiment files by name or path: the user's folders, then the library."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import sim
 from sim.errors import Problem, ScenarioError, did_you_mean, display_path
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+LibraryKind = Literal["scenarios", "experiments"]
+"""The two kinds of file Parley ships: scenarios and experiments."""
+
+PACKAGED_LIBRARY = "library"
+"""The folder inside the installed ``sim`` package that holds the shipped ``scenarios/`` and
+``experiments/`` (the wheel force-includes the repository's top-level folders there)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -17,14 +26,26 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 # --------------------------------------------------------------------------------------------
 
 
-def scenario_dirs() -> list[Path]:
-    """Where bare scenario names are looked up: ``./scenarios`` then the repository's."""
-    folders = [Path.cwd() / "scenarios", Path(sim.__file__).resolve().parents[1] / "scenarios"]
+def library_dirs(kind: LibraryKind) -> list[Path]:
+    """Where bare names of ``kind`` are looked up, first match wins: the user's ``./<kind>``,
+    then the shipped library — package data found with :mod:`importlib.resources` in an
+    installed wheel, else the source tree's top-level ``<kind>/`` (a clone, an editable install).
+    """
+    folders = [Path.cwd() / kind]
+    packaged = resources.files(sim).joinpath(PACKAGED_LIBRARY, kind)
+    if isinstance(packaged, Path):  # an ordinary installation; a zipped one has no folders
+        folders.append(packaged)
+    folders.append(Path(sim.__file__).resolve().parents[1] / kind)
     unique: list[Path] = []
     for folder in folders:
         if folder.is_dir() and all(not folder.samefile(seen) for seen in unique):
             unique.append(folder)
     return unique
+
+
+def scenario_dirs() -> list[Path]:
+    """Where bare scenario names are looked up: ``./scenarios`` then the shipped library's."""
+    return library_dirs("scenarios")
 
 
 def _with_suffixes(path: Path) -> list[Path]:
