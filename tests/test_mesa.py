@@ -94,7 +94,9 @@ def test_the_datacollector_aggregates_a_batch_round_by_round() -> None:
     model = simulate(scenario, worlds)
     rounds = model.datacollector.get_model_vars_dataframe()
     assert rounds["round"].tolist() == list(range(1, model.steps + 1))
-    ended = rounds["agreements"] + rounds["breakdowns"] + rounds["deadlines"]
+    ended = (
+        rounds["agreements"] + rounds["breakdowns"] + rounds["deadlines"] + rounds["not_ratified"]
+    )
     assert int(ended.sum()) == worlds.size
     np.testing.assert_array_equal(
         rounds["open"].to_numpy()[1:], (rounds["open"] - ended).to_numpy()[:-1]

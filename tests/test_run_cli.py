@@ -36,6 +36,12 @@ RECORD_KEYS = {
     "offers",
     "rejections",
     "weeks",
+    "signed",
+    "ratified",
+    "rejected_by",
+    "durable",
+    "collapse_period",
+    "reneged_by",
 }
 
 

@@ -32,6 +32,8 @@ LIBRARY = (
     "bilateral-deal",
     "europe-holds-firm",
     "truce-no-rearm",
+    "fragile-truce",
+    "referendum",
 )
 ARTICLE_SECTIONS = (
     "Intro paragraphs",
@@ -364,8 +366,17 @@ def outcomes(name: str) -> dict[str, np.ndarray]:
     return columns
 
 
+@cache
+def table_outcomes(name: str) -> dict[str, np.ndarray]:
+    """The talks alone: no ratification at home, no implementation phase (the claims about
+    which packages the table accepts are about the table)."""
+    scenario = load(name).model_copy(update={"ratification": None, "implementation": None})
+    columns: dict[str, np.ndarray] = run_batch(scenario, np.arange(WORLDS, dtype=np.int64))
+    return columns
+
+
 def deals(name: str, column: str) -> np.ndarray:
-    columns = outcomes(name)
+    columns = table_outcomes(name)
     values: np.ndarray = columns[column][columns["agreed"]]
     return values
 
@@ -384,7 +395,8 @@ def test_baseline_deals_leave_every_veto_player_at_least_its_no_deal_value() -> 
 
 
 def test_severe_consequences_make_a_deal_at_least_as_likely_in_the_same_worlds() -> None:
-    base, severe = outcomes(BASELINE)["agreed"], outcomes("severe-consequences")["agreed"]
+    base = table_outcomes(BASELINE)["agreed"]
+    severe = table_outcomes("severe-consequences")["agreed"]
     # A lower Russian no-deal value only widens every round's set of acceptable packages, so
     # a world that reaches a deal in the baseline reaches one under the harsher sanctions too.
     assert severe.mean() >= base.mean()
@@ -413,7 +425,7 @@ def test_battlefield_momentum_cedes_more_territory_than_a_stalled_front() -> Non
 
 
 def test_bilateral_deal_can_land_where_kyiv_would_refuse() -> None:
-    base, bilateral = outcomes(BASELINE)["agreed"], outcomes("bilateral-deal")["agreed"]
+    base, bilateral = table_outcomes(BASELINE)["agreed"], table_outcomes("bilateral-deal")["agreed"]
     # Fewer vetoes, never fewer acceptable packages: at least as many deals in the same worlds.
     assert bilateral.mean() >= base.mean()
     assert np.mean(base & ~bilateral) <= 0.01
@@ -426,7 +438,8 @@ def test_bilateral_deal_can_land_where_kyiv_would_refuse() -> None:
 def test_europe_holding_firm_keeps_sanctions_relief_down() -> None:
     firm = deals("europe-holds-firm", "term.sanctions").mean()
     assert firm < deals(BASELINE, "term.sanctions").mean()
-    assert outcomes("europe-holds-firm")["agreed"].mean() <= outcomes(BASELINE)["agreed"].mean()
+    firm_signed = table_outcomes("europe-holds-firm")["agreed"].mean()
+    assert firm_signed <= table_outcomes(BASELINE)["agreed"].mean()
 
 
 def test_truce_track_trades_rearmament_limits_on_a_frozen_front() -> None:
@@ -443,3 +456,51 @@ def test_truce_track_trades_rearmament_limits_on_a_frozen_front() -> None:
     assert set(frozen) == {scenario.issues["territory"].status_quo}
     moving = run_single(load(BASELINE), world=world).trajectory
     assert len({row["status_quo.territory"] for row in moving}) > 5
+
+
+# ---------------------------------------------------------------------------------------------
+# Ratification and durability (issue 9): the variants move P(durable deal) as their evidence says
+# ---------------------------------------------------------------------------------------------
+
+DURABILITY_WORLDS = 1_500
+
+
+@cache
+def durable_share(name: str) -> float:
+    columns = run_batch(load(name), np.arange(DURABILITY_WORLDS, dtype=np.int64))
+    return float(columns["durable"].mean())
+
+
+def test_baseline_has_ratifiers_and_an_implementation_phase() -> None:
+    scenario = load(BASELINE)
+    assert scenario.ratification is not None and scenario.implementation is not None
+    owners = {body.actor for body in scenario.ratification.ratifiers.values()}
+    assert owners == {"ukraine", "us", "nato"}
+    eu = [body for body in scenario.ratification.ratifiers.values() if body.actor == "nato"]
+    assert len(eu) >= 2  # unanimity: several bodies for one actor
+    assert scenario.ratification.ratifiers["ukraine_referendum"].salience["recognition"] > 0
+    assert scenario.ratification.ratifiers["us_congress"].salience["sanctions"] > 0.5
+    assert scenario.implementation.periods == 12
+
+
+def test_fragile_truce_is_cheaper_to_break_and_unverified() -> None:
+    base, truce = load(BASELINE).implementation, load("fragile-truce").implementation
+    assert base is not None and truce is not None
+    for actor, cost in truce.reneging_cost.items():
+        assert cost < base.reneging_cost[actor]
+    assert truce.term_drift["territory"]["rearmament"] == 0.0
+    assert durable_share("fragile-truce") < durable_share(BASELINE) - 0.03
+
+
+def test_referendum_puts_the_line_itself_to_the_vote() -> None:
+    ballot = load("referendum").ratification
+    assert ballot is not None
+    assert ballot.ratifiers["ukraine_referendum"].salience["territory"] > 0
+    assert durable_share("referendum") < durable_share(BASELINE) - 0.02
+
+
+def test_security_guarantees_raise_the_cost_of_reneging() -> None:
+    implementation = load("security-guarantees").implementation
+    assert implementation is not None
+    assert implementation.term_cost["russia"]["security_guarantees"] > 0
+    assert durable_share("security-guarantees") > durable_share(BASELINE) + 0.03

@@ -11,7 +11,16 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.statistics import wilson_interval
-from sim.core.records import END_REASONS, FAILURE, FAILURES, GAIN, TERM
+from sim.core.records import (
+    END_REASON_NAMES,
+    END_REASONS,
+    FAILURE,
+    FAILURES,
+    FUNNEL,
+    GAIN,
+    NOT_RATIFIED,
+    TERM,
+)
 
 # --------------------------------------------------------------------------------------------
 # Per-cell summary
@@ -40,6 +49,14 @@ class RoundsSummary(TypedDict):
     median: float | None
 
 
+class StageSummary(TypedDict):
+    """One stage of a deal's funnel (signed, ratified, durable): count, share, 95% interval."""
+
+    k: int
+    p: float | None
+    ci95: list[float]
+
+
 class CellSummary(TypedDict):
     """One cell's summary: P(agreement) with its interval, end reasons, terms, gains, rounds."""
 
@@ -54,6 +71,7 @@ class CellSummary(TypedDict):
     rounds_to_agreement: RoundsSummary
     end_reasons: dict[str, float]
     failures: dict[str, float]
+    funnel: dict[str, StageSummary]
 
 
 def _float_or_none(value: float) -> float | None:
@@ -124,7 +142,9 @@ def _summarize_cell(
         median=float(np.median(rounds)) if rounds.size else None,
     )
     counts = frame["end_reason"].astype(str).value_counts()
-    reasons = list(END_REASONS) + sorted(str(r) for r in counts.index if r not in END_REASONS)
+    # "not-ratified" only where some talks ended that way (scenarios without ratifiers never do)
+    known = [r for r in END_REASONS if r != END_REASON_NAMES[NOT_RATIFIED] or r in counts.index]
+    reasons = known + sorted(str(r) for r in counts.index if r not in END_REASONS)
     end_reasons = {r: (float(counts.get(r, 0)) / n if n else 0.0) for r in reasons}
     failures: dict[str, float] = {}
     if FAILURE in frame:
@@ -143,7 +163,28 @@ def _summarize_cell(
         rounds_to_agreement=rounds_summary,
         end_reasons=end_reasons,
         failures=failures,
+        funnel=funnel_of(frame),
     )
+
+
+def funnel_of(frame: pd.DataFrame) -> dict[str, StageSummary]:
+    """P(signed), P(ratified), P(durable) with 95% Wilson intervals, for records that have the
+    funnel's columns (empty otherwise)."""
+    n = len(frame)
+    stages: dict[str, StageSummary] = {}
+    for stage in FUNNEL:
+        if stage not in frame:
+            return {}
+        k = int(frame[stage].to_numpy(dtype=bool).sum())
+        low, high = wilson_interval(k, n)
+        stages[stage] = StageSummary(k=k, p=k / n if n else None, ci95=[low, high])
+    return stages
+
+
+def format_stage(stage: StageSummary) -> str:
+    """``31.2% [30.6, 31.9]``: a funnel stage's share with its 95% interval in percent."""
+    low, high = stage["ci95"]
+    return f"{_percent(stage['p'])} [{100 * low:.1f}, {100 * high:.1f}]"
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
@@ -203,6 +244,18 @@ def format_summary(summaries: Sequence[CellSummary]) -> str:
             outcome_rows,
         ),
     ]
+    stages = list(summaries[0].get("funnel") or {})
+    if stages:
+        funnel_rows = [
+            [label, *[format_stage(s["funnel"][stage]) for stage in stages]]
+            for label, s in zip(labels, summaries, strict=True)
+        ]
+        parts += [
+            "",
+            "Deal funnel: P(signed) -> P(ratified at home) -> P(durable through implementation), "
+            "95% Wilson intervals",
+            _table(["cell", *[f"P({stage})" for stage in stages]], funnel_rows),
+        ]
     issues = list(summaries[0]["terms"])
     if issues:
         term_rows = [

@@ -14,6 +14,7 @@ from sim.core.records import (
     CELL,
     END_REASON,
     FAILURE,
+    FUNNEL,
     GAIN,
     MANIFEST_FILE,
     ROUND,
@@ -30,7 +31,7 @@ from sim.sweep.manifest import read_manifest
 
 def summary_columns(schema: pa.Schema) -> list[str]:
     """The columns :func:`sim.analysis.summaries.summarize` reads (a small part of a wide results file)."""
-    keep = (CELL, AGREED, END_REASON, FAILURE, ROUND)
+    keep = (CELL, AGREED, END_REASON, FAILURE, ROUND, *FUNNEL)
     return [name for name in schema.names if name in keep or name.startswith((TERM, GAIN))]
 
 

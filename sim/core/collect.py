@@ -39,6 +39,7 @@ def batch_collector() -> mesa.DataCollector:
             "agreements": lambda m: int(m.open_round.deal.sum()),
             "breakdowns": lambda m: int(m.open_round.broke.sum()),
             "deadlines": lambda m: int(m.open_round.out_of_time.sum()),
+            "not_ratified": lambda m: int(m.open_round.rejected.sum()),
         },
         agent_reporters={
             "reservation": lambda a: float(a.model.open_round.reservation[:, a.index].mean()),

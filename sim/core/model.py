@@ -16,10 +16,17 @@ protocol, in order:
    mediator's single text is put instead (:mod:`sim.core.mediation`);
 5. ``agents.do("respond")``: each actor accepts iff its utility is at least its threshold;
 6. :meth:`~NegotiationModel.settle`: the package passes iff the proposer and every veto player
-   accept (and, under a quota, the accepting actors hold enough capability); after a failed round
-   the talks break down with the breakdown probability; at max_rounds they end;
+   accept (and, under a quota, the accepting actors hold enough capability), and then takes
+   effect iff every domestic ratifier approves (:mod:`sim.core.ratification`; else the talks end
+   ``not-ratified`` or go on); after a failed round the talks break down with the breakdown
+   probability; at max_rounds they end;
 7. :meth:`~NegotiationModel.revise_text`: in mediated talks the objectors' requests revise the text;
-8. the ``DataCollector`` records the round (:mod:`sim.core.collect`).
+8. the ``DataCollector`` records the round (:mod:`sim.core.collect`);
+9. once the talks have ended everywhere, :meth:`~NegotiationModel.implement` runs the ratified
+   deals' implementation phase, where a party may renege (:mod:`sim.core.implementation`).
+
+Between steps 4 and 5 the negotiators weigh the risk of rejection at home
+(:mod:`sim.core.after_signing` is the hook for ratification and implementation).
 
 All randomness is counter-based (:mod:`sim.core.rng`): a world's fate depends only on (seed, world).
 """
@@ -33,6 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
+from sim.core.after_signing import AfterSigning
 from sim.core.agents import Actor
 from sim.core.batch import Structure, WorldBatch, build_batch
 from sim.core.collect import batch_collector, trajectory_rows, world_collector
@@ -40,7 +48,7 @@ from sim.core.decision import approved, best_offers
 from sim.core.equilibrium import stationary_thresholds
 from sim.core.mediation import SingleText
 from sim.core.open_round import OpenRound
-from sim.core.records import AGREEMENT, BREAKDOWN, DEADLINE
+from sim.core.records import AGREEMENT, BREAKDOWN, DEADLINE, NOT_RATIFIED
 from sim.core.rng import Purpose, normals, uniforms
 from sim.core.screening import (
     BeliefBounds,
@@ -107,6 +115,8 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.final_utility = np.full((n, n_actors), np.nan)
         self.final_reservation = np.full((n, n_actors), np.nan)
         self.record_trajectory = record_trajectory
+        self.after_signing = AfterSigning.start(scenario, n)  # ratification, implementation
+        self.deal_status_quo = np.full((n, n_issues), np.nan)  # the balance when a deal was struck
         self.open_round = OpenRound.start(
             0, np.zeros(0, dtype=np.int64), self.batch, self.status_quo
         )
@@ -136,6 +146,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         rows = np.flatnonzero(self.open)
         if rows.size == 0 or round_ > self.structure.max_rounds:
             self.running = False
+            self.implement()
             return
         self.war_goes_on(rows, round_)
         self.agents.do("reassess")
@@ -144,12 +155,17 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.reservation[rows] = self.open_round.reservation
         self.threshold[rows] = self.open_round.threshold
         self.propose()
+        if self.single_text is None:
+            self.after_signing.anticipate(self.open_round)
         self.agents.do("respond")
         self.learn()
+        self.after_signing.weigh(self.open_round)
         self.settle()
         self.revise_text()
         self.datacollector.collect(self)
         self.running = bool(self.open.any()) and round_ < self.structure.max_rounds
+        if not self.running:
+            self.implement()
 
     def war_goes_on(self, rows: IntArray, round_: int) -> None:
         """Move the status quo of the open worlds by drift and shocks; open the round there."""
@@ -251,31 +267,39 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
             proposer < 0
         )
         passes = approved(now.accepts, structure.veto, now.batch.capability, structure.quota_share)
-        deal = now.feasible & proposer_willing & passes
+        signed = now.feasible & proposer_willing & passes
         self.offers[rows] += now.feasible
-        self.rejections[rows] += now.feasible & ~deal
+        self.rejections[rows] += now.feasible & ~signed
+        deal, rejected = self.after_signing.ratify(now, signed, self.seed)
         draw = uniforms(self.seed, now.batch.worlds, round_, Purpose.BREAKDOWN)[:, 0]
-        broke = ~deal & (draw < now.batch.breakdown)
-        out_of_time = ~deal & ~broke & (round_ >= structure.max_rounds)
-        ended = deal | broke | out_of_time
+        broke = ~deal & ~rejected & (draw < now.batch.breakdown)
+        out_of_time = ~deal & ~rejected & ~broke & (round_ >= structure.max_rounds)
+        ended = deal | rejected | broke | out_of_time
         end_rows = rows[ended]
         self.end[rows[deal]] = AGREEMENT
+        self.end[rows[rejected]] = NOT_RATIFIED
+        self.deal_status_quo[rows[deal]] = now.status_quo[deal]
         self.end[rows[broke]] = BREAKDOWN
         self.end[rows[out_of_time]] = DEADLINE
         self.end_round[end_rows] = round_
         self.open[end_rows] = False
-        self.terms[rows[deal]] = now.package[deal]
+        self.terms[rows[deal | rejected]] = now.package[deal | rejected]  # rejected: as signed
         self.deal_proposer[rows[deal]] = now.proposer[deal]
         self.final_utility[end_rows] = np.where(deal[:, None], now.offered, now.reservation)[ended]
         self.final_reservation[end_rows] = now.reservation[ended]
         now.deal, now.broke, now.out_of_time = deal, broke, out_of_time
+        now.rejected = rejected
+
+    def implement(self) -> None:
+        """The talks are over everywhere: run the ratified deals' implementation phase."""
+        self.after_signing.implement(self, keep_path=self.record_trajectory)
 
     def revise_text(self) -> None:
         """Mediated talks: where they go on, the mediator revises its text toward the objectors."""
         if self.single_text is None:
             return
         now = self.open_round
-        going_on = ~(now.deal | now.broke | now.out_of_time)
+        going_on = self.open[now.rows]
         objecting = (self.structure.listened & ~now.accepts)[going_on]
         self.single_text.revise(
             now.rows[going_on],

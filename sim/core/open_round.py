@@ -36,6 +36,7 @@ class OpenRound:
     deal: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     broke: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     out_of_time: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    rejected: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # at home
 
     @classmethod
     def start(

@@ -4,11 +4,14 @@ This module is the one schema of Parley's columns: every writer (the runner, the
 DataCollector's trajectory) and every reader (analysis, figures, report, app) names columns
 with the constants below.
 
-Record columns: ``world``, ``seed``, ``agreed``, ``end_reason`` (agreement | breakdown | deadline),
-``round`` (the round the talks ended), ``proposer`` ("" without a deal), ``term.<issue>`` (NaN
-without a deal), ``utility.<actor>`` (the no-deal value without a deal), ``reservation.<actor>``
-(the no-deal value when the talks ended), ``gain.<actor>`` = utility - reservation, ``weeks``,
-``offers``, ``rejections``, ``failure`` ("" | rejected | no-offer) and ``private.<actor>``.
+Record columns: ``world``, ``seed``, ``agreed`` (a deal signed and ratified), ``end_reason``
+(agreement | breakdown | deadline | not-ratified), ``round`` (the round the talks ended),
+``proposer`` ("" without a deal), ``term.<issue>`` (NaN without a deal; the signed terms of a
+deal rejected at home), ``utility.<actor>`` (the no-deal value without a deal, or at the
+collapse of a deal), ``reservation.<actor>`` (the no-deal value when the talks ended, or at the
+collapse), ``gain.<actor>`` = utility - reservation, ``weeks``, ``offers``, ``rejections``,
+``failure`` ("" | rejected | no-offer), ``private.<actor>``, and the funnel of a deal (issue 9):
+``signed``, ``ratified``, ``rejected_by``, ``durable``, ``collapse_period``, ``reneged_by``.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ THRESHOLD = "threshold."
 OFFER_UTILITY = "offer_utility."
 
 # How talks end: the model's codes and the names records carry.
-OPEN, AGREEMENT, BREAKDOWN, DEADLINE = 0, 1, 2, 3
-END_REASON_NAMES = ("open", "agreement", "breakdown", "deadline")  # indexed by code
+OPEN, AGREEMENT, BREAKDOWN, DEADLINE, NOT_RATIFIED = 0, 1, 2, 3, 4
+END_REASON_NAMES = ("open", "agreement", "breakdown", "deadline", "not-ratified")  # by code
 END_REASONS = END_REASON_NAMES[AGREEMENT:]
 REQUIRED_COLUMNS = (AGREED, END_REASON, ROUND)
 # What explains a world's course (issue 8): weeks of talks, offers, refusals, why talks failed,
@@ -70,14 +73,29 @@ def outcomes(end_reason: NDArray[Any], failure: NDArray[Any] | None) -> NDArray[
         return how.astype(object)
     why = np.asarray(failure).astype(str)
     joined = np.char.add(np.char.add(how, " · "), why)
-    result: NDArray[Any] = np.where((how == "agreement") | (why == ""), how, joined).astype(object)
+    plain = (how == END_REASON_NAMES[AGREEMENT]) | (how == END_REASON_NAMES[NOT_RATIFIED])
+    result: NDArray[Any] = np.where(plain | (why == ""), how, joined).astype(object)
     return result
 
 
-OUTCOMES = ("agreement", *(f"{how} · {why}" for how in END_REASONS[1:] for why in FAILURES))
+OUTCOMES = (
+    END_REASON_NAMES[AGREEMENT],
+    *(f"{how} · {why}" for how in END_REASON_NAMES[BREAKDOWN:NOT_RATIFIED] for why in FAILURES),
+    END_REASON_NAMES[NOT_RATIFIED],
+)
 """Every value :func:`outcomes` gives for a record with a ``failure`` column, in display order."""
 
 Columns = dict[str, NDArray[Any]]
+
+# What happened after the signature (issue 9): the funnel signed -> ratified -> durable.
+SIGNED = "signed"  # a package passed at the table
+RATIFIED = "ratified"  # ... and every domestic ratifier approved it (= agreed)
+REJECTED_BY = "rejected_by"  # the ratifiers that rejected the last signed deal, joined by "+"
+DURABLE = "durable"  # ... and nobody reneged through the implementation phase
+COLLAPSE_PERIOD = "collapse_period"  # the implementation period of the collapse, 0 if none
+RENEGED_BY = "reneged_by"  # who reneged then, joined by "+"
+FUNNEL = (SIGNED, RATIFIED, DURABLE)
+"""The stages of a deal, each a boolean column implying the one before."""
 
 
 def issues_of(columns: Mapping[str, Any]) -> list[str]:
@@ -148,6 +166,36 @@ def bargaining_columns(
     return columns
 
 
+def _joined(mask: NDArray[np.bool_], names: Sequence[str]) -> NDArray[Any]:
+    """Row by row, the names whose column in ``mask`` (N, M) is True, joined by "+"."""
+    out = np.full(mask.shape[0], "", dtype=object)
+    for m, name in enumerate(names):
+        hit = mask[:, m]
+        if hit.any():
+            out[hit] = np.where(out[hit] == "", name, out[hit] + "+" + name)
+    return out
+
+
+def durability_columns(
+    signed: NDArray[np.bool_],
+    agreed: NDArray[np.bool_],
+    collapse: NDArray[np.int64],
+    rejected: tuple[NDArray[np.bool_], Sequence[str]],
+    reneged: tuple[NDArray[np.bool_], Sequence[str]],
+) -> Columns:
+    """The funnel's columns from the model's final arrays (``rejected``: which ratifiers rejected
+    and their names; ``reneged``: who reneged and the actors' names).  Without ratifiers every signed deal
+    is ratified; without an implementation phase every ratified deal is durable."""
+    return {
+        SIGNED: signed.copy(),
+        RATIFIED: agreed.copy(),
+        REJECTED_BY: _joined(rejected[0] & (signed & ~agreed)[:, None], rejected[1]),
+        DURABLE: agreed & (collapse == 0),
+        COLLAPSE_PERIOD: collapse.astype(np.int64),
+        RENEGED_BY: _joined(*reneged),
+    }
+
+
 def record_from_columns(
     columns: Mapping[str, Any], i: int, scenario: str | None = None
 ) -> dict[str, Any]:
@@ -182,6 +230,13 @@ def record_from_columns(
         record[OFFERS] = int(columns[OFFERS][i])
         record[REJECTIONS] = int(columns[REJECTIONS][i])
         record[WEEKS] = float(columns[WEEKS][i])
+    if DURABLE in columns:
+        record[SIGNED] = bool(columns[SIGNED][i])
+        record[RATIFIED] = bool(columns[RATIFIED][i])
+        record[REJECTED_BY] = str(columns[REJECTED_BY][i]) or None
+        record[DURABLE] = bool(columns[DURABLE][i])
+        record[COLLAPSE_PERIOD] = int(columns[COLLAPSE_PERIOD][i]) or None
+        record[RENEGED_BY] = str(columns[RENEGED_BY][i]) or None
     private = [name for name in columns if name.startswith(PRIVATE)]
     if private:
         record["private"] = {

@@ -30,6 +30,8 @@ class Purpose(IntEnum):
     SAMPLE = 4
     DESIGN = 5
     PRIVATE = 6
+    RATIFICATION = 7
+    IMPLEMENTATION = 8
 
 
 def splitmix64(x: NDArray[np.uint64]) -> NDArray[np.uint64]:

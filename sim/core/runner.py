@@ -14,7 +14,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim.core.model import NegotiationModel
-from sim.core.records import Columns, bargaining_columns, build_columns, record_from_columns
+from sim.core.records import (
+    AGREEMENT,
+    Columns,
+    bargaining_columns,
+    build_columns,
+    durability_columns,
+    record_from_columns,
+)
 from sim.scenario.schema import Scenario
 
 
@@ -70,6 +77,16 @@ def columns_of(model: NegotiationModel) -> Columns:
             private=private,
         )
     )
+    after = model.after_signing
+    columns.update(
+        durability_columns(
+            after.signed,
+            model.end == AGREEMENT,
+            after.collapse,
+            (after.rejected, () if after.ratifiers is None else after.ratifiers.names),
+            (after.reneged, structure.actors),
+        )
+    )
     return columns
 
 
@@ -91,6 +108,7 @@ class SingleRun:
     scenario: Scenario
     record: dict[str, Any]
     trajectory: list[dict[str, Any]] = field(default_factory=list)
+    implementation: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_single(
@@ -106,4 +124,9 @@ def run_single(
     }
     model = simulate(scenario, [world], seed=seed, overrides=per_world, record_trajectory=True)
     record = record_from_columns(columns_of(model), 0, scenario=scenario.name)
-    return SingleRun(scenario=scenario, record=record, trajectory=model.trajectory)
+    return SingleRun(
+        scenario=scenario,
+        record=record,
+        trajectory=model.trajectory,
+        implementation=model.after_signing.path,
+    )

@@ -35,6 +35,12 @@ def describe_record(scenario: Scenario, record: Mapping[str, Any]) -> str:
         width = max(len(issue) for issue in scenario.issues)
         for issue, value in record["terms"].items():
             lines.append(f"  {issue.ljust(width)}  {term_in_words(scenario, issue, value)}")
+    elif record["end_reason"] == "not-ratified":
+        rejected = ", ".join(_ratifier_names(scenario, record.get("rejected_by") or ""))
+        lines.append(
+            f"NO DEAL: the package signed in round {record['round']} was rejected at home "
+            f"by {rejected}; the war goes on."
+        )
     elif record["end_reason"] == "breakdown":
         lines.append(
             f"NO DEAL: the talks broke down after round {record['round']} of {max_rounds}; "
@@ -42,6 +48,7 @@ def describe_record(scenario: Scenario, record: Mapping[str, Any]) -> str:
         )
     else:
         lines.append(f"NO DEAL by the deadline (round {max_rounds}); the war goes on.")
+    lines.extend(_after_signing(scenario, record))
     lines.append("Utilities (1 = the party's ideal package):")
     width = max(len(actor.name) for actor in scenario.actors.values())
     for key, actor in scenario.actors.items():
@@ -58,3 +65,33 @@ def describe_record(scenario: Scenario, record: Mapping[str, Any]) -> str:
         else:
             lines.append(f"  {actor.name.ljust(width)}  no-deal value {reservation:.3f}  ({veto})")
     return "\n".join(lines)
+
+
+def _ratifier_names(scenario: Scenario, joined: str) -> list[str]:
+    section = scenario.ratification
+    bodies = {} if section is None else section.ratifiers
+    return [bodies[key].name or key if key in bodies else key for key in joined.split("+") if key]
+
+
+def _after_signing(scenario: Scenario, record: Mapping[str, Any]) -> list[str]:
+    """Ratification and implementation of a deal, in words (nothing for older records)."""
+    if not record.get("agreed") or "durable" not in record:
+        return []
+    lines: list[str] = []
+    if scenario.ratification is not None and scenario.ratification.ratifiers:
+        lines.append("Ratified at home by every domestic ratifier.")
+    implementation = scenario.implementation
+    if implementation is None:
+        return lines
+    if record["durable"]:
+        lines.append(f"DURABLE: nobody reneged in {implementation.periods} implementation periods.")
+    else:
+        who = ", ".join(
+            scenario.actors[key].name for key in (record.get("reneged_by") or "").split("+") if key
+        )
+        lines.append(
+            f"COLLAPSED in implementation period {record['collapse_period']} of "
+            f"{implementation.periods}: {who} reneged and the war resumed (utilities below are "
+            "the no-deal values at the collapse)."
+        )
+    return lines

@@ -77,7 +77,11 @@ END_REASON_COLORS: dict[str, str] = {
     "agreement": BLUISH_GREEN,
     "breakdown": VERMILLION,
     "deadline": GREY,
+    "not-ratified": REDDISH_PURPLE,
 }
+
+FUNNEL_COLORS: dict[str, str] = {"signed": SKY_BLUE, "ratified": BLUE, "durable": BLACK}
+"""The stages of a deal (signed at the table, ratified at home, durable through implementation)."""
 
 STATUS_QUO_COLOR = BLACK
 

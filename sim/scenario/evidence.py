@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from sim.errors import Loc, Problem, did_you_mean
+from sim.scenario.commitment import Implementation, Ratification, Ratifier
 from sim.scenario.messages import model_arm
 from sim.scenario.schema import Actor, Issue, IssueDynamics, Protocol
 from sim.scenario.yaml_source import Locator
@@ -54,6 +55,17 @@ _STRICT_NUMBERS: dict[str, tuple[str, ...]] = {
         "round_weeks",
         "deadline_weeks",
         "fighting",
+    ),
+    "ratification": ("threshold", "spread", "position.*", "salience.*"),
+    "implementation": (
+        "periods",
+        "drift.*",
+        "volatility.*",
+        "term_drift.*",
+        "reneging_cost.*",
+        "term_cost.*",
+        "war_cost_drift.*",
+        "term_war_cost.*",
     ),
 }
 
@@ -124,6 +136,21 @@ def _evidence_entries(
     protocol = data.get("protocol")
     if isinstance(protocol, Mapping):
         yield ("protocol",), Protocol, protocol
+    ratification = data.get("ratification")
+    if isinstance(ratification, Mapping):
+        yield (
+            ("ratification",),
+            Ratification,
+            {key: value for key, value in ratification.items() if key != "ratifiers"},
+        )
+        ratifiers = ratification.get("ratifiers")
+        if isinstance(ratifiers, Mapping):
+            for key, entry in ratifiers.items():
+                if isinstance(entry, Mapping):
+                    yield ("ratification", "ratifiers", key), Ratifier, entry
+    implementation = data.get("implementation")
+    if isinstance(implementation, Mapping):
+        yield ("implementation",), Implementation, implementation
 
 
 def evidence_problems(data: Mapping[str, Any], locator: Locator) -> Iterator[Problem]:

@@ -16,6 +16,7 @@ from pydantic.fields import FieldInfo
 
 from sim.distributions.priors import Prior
 from sim.errors import Loc
+from sim.scenario.commitment import Implementation, Ratification, commitment_problems
 from sim.scenario.limits import MAX_ACTORS, MAX_ISSUES, MAX_ROUNDS
 from sim.scenario.private import private_problems
 
@@ -152,6 +153,8 @@ class Scenario(Frozen):
     actors: dict[str, Actor] = Field(min_length=2, max_length=MAX_ACTORS)
     protocol: Protocol = Field(default_factory=Protocol)
     dynamics: dict[str, IssueDynamics] = Field(default_factory=dict)
+    ratification: Ratification | None = None
+    implementation: Implementation | None = None
     seed: int = Field(default=0, ge=0, lt=2**63)
 
     @model_validator(mode="after")
@@ -207,6 +210,7 @@ def cross_reference_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]
         for issue in dynamics:
             if issue not in issue_names:
                 yield ("dynamics", issue), f"unknown issue '{issue}'"
+    yield from commitment_problems(raw)
 
 
 def _actor_table_problems(

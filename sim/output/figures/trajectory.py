@@ -13,6 +13,7 @@ from matplotlib.lines import Line2D
 
 from sim.core.records import OFFER, OFFER_UTILITY, RESERVATION, STATUS_QUO, THRESHOLD
 from sim.output.figures.base import FIGURE_WIDTH, issue_label, new_figure
+from sim.output.figures.implementation_phase import draw_implementation
 from sim.output.palette import GREY, STATUS_QUO_COLOR, actor_colors, series_colors
 from sim.scenario.schema import Scenario
 
@@ -30,9 +31,11 @@ def trajectory_figure(
     *,
     record: Mapping[str, Any] | None = None,
     title: str | None = None,
+    implementation: Sequence[Mapping[str, Any]] = (),
 ) -> Figure:
     """One negotiation round by round: thresholds and offered utilities per actor (top),
-    offered terms and status quo per issue (bottom), the agreement round marked."""
+    offered terms and status quo per issue (bottom), the agreement round marked; then, shaded,
+    the deal's implementation periods (each actor's value of war and the moving balance)."""
     if not trajectory:
         raise ValueError("the trajectory is empty")
     rows = list(trajectory)
@@ -123,7 +126,8 @@ def trajectory_figure(
     ax_x.set_ylabel(
         issue_label(scenario, issues[0]) if len(issues) == 1 else "offered term (0–1; see legend)"
     )
-    ax_x.set_xlabel("round")
+    ax_x.set_xlabel("round" if not implementation else "round, then implementation period")
+    draw_implementation(ax_u, ax_x, implementation, scenario, int(rounds[-1]))
     ax_x.grid(alpha=0.3)
 
     accepted = [int(r["round"]) for r in rows if bool(r.get("accepted", False))]
