@@ -49,7 +49,7 @@ def scenario_dirs() -> list[Path]:
 
 
 def _with_suffixes(path: Path) -> list[Path]:
-    if path.suffix in SCENARIO_SUFFIXES:
+    if path.suffix in SCENARIO_SUFFIXES or path.name in ("", ".", ".."):
         return [path]
     return [path, *(path.with_name(path.name + suffix) for suffix in SCENARIO_SUFFIXES)]
 

@@ -191,7 +191,7 @@ def runs_problems(table: pa.Table, manifest: Mapping[str, Any]) -> list[str]:
         return ["rows: runs.parquet has no rows"]
     for name, is_type in _COLUMN_TYPES.items():
         if name not in table.column_names:
-            if name not in ("cell", "seed", "world"):  # a single-cell frame may leave them out
+            if name != "cell":  # a single-cell frame may leave it out
                 problems.append(f"{name}: missing column")
             continue
         column = table.column(name)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from sim.core.records import MANIFEST_FILE
+from sim.core.records import MANIFEST_FILE, RUNS_FILE
 from sim.errors import SweepError
 from sim.experiment.sampling import flatten
 from sim.experiment.spec import Cell, Experiment
 from sim.scenario.schema import Scenario
-from sim.sweep.integrity import manifest_problems
+from sim.sweep.integrity import manifest_problems, runs_problems
 from sim.sweep.manifest import code_hash, read_manifest, scenario_hash
 
 # ---------------------------------------------------------------------------------------------
@@ -83,6 +84,7 @@ def replay_world(results: str | Path, world: int, cell: int | None = None) -> Wo
     problems = manifest_problems(manifest)
     if problems:
         raise SweepError(f"{directory / MANIFEST_FILE}: {problems[0]}")
+    _check_runs(directory, manifest)
     try:
         experiment = experiment_from_manifest(manifest)
     except (InputError, KeyError, ValueError) as error:
@@ -118,3 +120,31 @@ def replay_world(results: str | Path, world: int, cell: int | None = None) -> Wo
     model_world = int(noise_worlds(experiment.design, n_factors, [world])[0])
     changed = manifest.get("code_hash", code_hash()) != code_hash()
     return WorldReplay(experiment, chosen, world, experiment.seed, sampled, model_world, changed)
+
+
+def _check_runs(directory: Path, manifest: Mapping[str, Any]) -> None:
+    """Refuse a ``runs.parquet`` that does not match the manifest (a replay is compared with
+    its row); an unfinished sweep has none yet, which is fine."""
+    runs_path = directory / RUNS_FILE
+    if not runs_path.exists():
+        if manifest.get("status") == "complete":
+            raise SweepError(f"{runs_path}: missing, but the manifest says the sweep is complete")
+        return
+    if manifest.get("status") != "complete":
+        raise SweepError(
+            f"{directory / MANIFEST_FILE}: status: the sweep is not complete, yet runs.parquet "
+            "is there; finish it with parley sweep --resume"
+        )
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(runs_path).names
+        table = pq.read_table(runs_path, columns=[c for c in _RECORD_COLUMNS if c in names])
+    except Exception as error:  # pyarrow raises several unrelated types for corrupt files
+        raise SweepError(f"{runs_path}: cannot read parquet: {error}") from None
+    problems = runs_problems(table, manifest)
+    if problems:
+        raise SweepError(f"{runs_path}: {problems[0]}")
+
+
+_RECORD_COLUMNS = ("cell", "world", "seed", "round", "agreed", "end_reason")

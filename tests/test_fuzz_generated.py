@@ -1,0 +1,77 @@
+"""Hypothesis-generated hostile inputs through ``parley``, in process: mutations of the shipped
+scenario and experiment files (numbers made NaN or odd, lines and bytes damaged, bombs planted),
+generated scenario documents, ``--set`` values, priors, counts and ``extends`` paths
+(tests/fuzzgen.py), and damaged results folders.
+
+Every case must exit 2 with a message, or 0 with finite outputs where the generator allows it;
+no traceback, no hang, no memory blow-up, no line of a file outside the project printed.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from fuzzgen import GENERATORS, RESULT_COMMANDS, RESULT_DAMAGES, damage_results
+from fuzzkit import Case, judge, run_in_process
+from hostile_cases import EXPERIMENT, TINY
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+EXAMPLES = 3
+"""Examples per family in a test run (the campaign, tests/fuzz_campaign.py, runs hundreds)."""
+
+
+@pytest.mark.parametrize("family", sorted(GENERATORS))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: each case is slow
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_generated_hostile_input(
+    family: str, seed: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    case = GENERATORS[family](random.Random(seed))
+    outcome = run_in_process(case, tmp_path_factory.mktemp("case"))
+    assert judge(outcome) == [], f"{case.name}\n{outcome.output[-2000:]}{outcome.traceback[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("sweep")
+    experiment = EXPERIMENT + "factors:\n  actors.b.war_cost: [0.02, 0.08]\n"
+    case = Case(
+        "finished",
+        ("sweep", "e.yaml", "--workers", "1", "--out", "out"),
+        {"tiny.yaml": TINY, "e.yaml": experiment},
+        "either",
+    )
+    outcome = run_in_process(case, root)
+    assert outcome.exit_code == 0, outcome.output + outcome.traceback
+    return outcome.project
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    damage=st.sampled_from(RESULT_DAMAGES),
+    command=st.sampled_from(RESULT_COMMANDS),
+)
+def test_damaged_results_are_refused(
+    damage: str,
+    command: tuple[str, ...],
+    finished_sweep: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    root = tmp_path_factory.mktemp("damaged")
+    shutil.copytree(finished_sweep, root / "project")
+    damage_results(root / "project" / "out", damage)
+    outcome = run_in_process(Case(damage, command, {}, "reject"), root)
+    assert judge(outcome) == [], f"{damage} {command}\n{outcome.output[-2000:]}"
