@@ -30,9 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fuzzgen import case_from, damage_results, damaged_results  # noqa: E402
+from fuzzgen import case_from, damage_results, damaged_results, finished_sweep_case  # noqa: E402
 from fuzzkit import Case, Outcome, judge, run_in_subprocess  # noqa: E402
-from hostile_cases import EXPERIMENT, TINY  # noqa: E402
 
 KINDS = ("traceback", "hang", "memory", "nonsense accepted", "leak")
 
@@ -54,13 +53,7 @@ def classify(problem: str) -> str:
 
 def finished_sweep(root: Path) -> Path:
     """A small finished two-cell sweep to damage (``root/project/out``)."""
-    experiment = EXPERIMENT + "factors:\n  actors.b.war_cost: [0.02, 0.08]\n"
-    case = Case(
-        "finished",
-        ("sweep", "e.yaml", "--workers", "1", "--out", "out"),
-        {"tiny.yaml": TINY, "e.yaml": experiment},
-        "either",
-    )
+    case = finished_sweep_case()
     outcome = run_in_subprocess(case, root, seconds=120)
     if outcome.exit_code != 0:
         raise SystemExit(f"could not prepare the sweep to damage:\n{outcome.output}")

@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fuzzkit import Case
-from hostile_cases import TINY, nested_mapping
+from hostile_cases import EXPERIMENT, TINY, nested_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").rglob("*.yaml"))
@@ -153,40 +153,32 @@ def _command(rng: random.Random, name: str) -> tuple[str, ...]:
 # --- mutations of a shipped scenario ------------------------------------------------------
 
 
-def number_to_not_a_number(rng: random.Random) -> Case:
-    """A number of a shipped scenario replaced by NaN or an infinity: must be refused."""
+def _replace_number(rng: random.Random, values: tuple[str, ...], not_numbers: bool) -> Case:
     name, text = shipped_scenario(rng)
     spans = number_spans(text)
     if not spans:
         return line_mutation(rng)
     start, end = rng.choice(spans)
-    value = _pick(rng, NOT_NUMBERS)
+    value = _pick(rng, values)
     mutated = text[:start] + value + text[end:]
     # Plain text "nan"/"inf" is refused where a number is meant, kept where text is.
-    expect = "either" if value in ("nan", "inf") else "reject"
+    expect = "reject" if not_numbers and value not in ("nan", "inf") else "either"
     return Case(
-        f"{name}: number {text[start:end]} -> {value}",
+        f"{name}: number {text[start:end]} -> {value!r}",
         _command(rng, name),
         _files_with(name, mutated),
         expect,
     )  # type: ignore[arg-type]
 
 
+def number_to_not_a_number(rng: random.Random) -> Case:
+    """A number of a shipped scenario replaced by NaN or an infinity: must be refused."""
+    return _replace_number(rng, NOT_NUMBERS, True)
+
+
 def number_to_odd_value(rng: random.Random) -> Case:
     """A number of a shipped scenario replaced by an odd value: refused, or run finitely."""
-    name, text = shipped_scenario(rng)
-    spans = number_spans(text)
-    if not spans:
-        return line_mutation(rng)
-    start, end = rng.choice(spans)
-    value = _pick(rng, ODD_VALUES)
-    mutated = text[:start] + value + text[end:]
-    return Case(
-        f"{name}: number {text[start:end]} -> {value!r}",
-        _command(rng, name),
-        _files_with(name, mutated),
-        "either",
-    )
+    return _replace_number(rng, ODD_VALUES, False)
 
 
 def line_mutation(rng: random.Random) -> Case:
@@ -614,6 +606,17 @@ def _edit_scenario(manifest: dict[str, Any]) -> dict[str, Any]:
         for actor in scenario["actors"].values():
             actor["war_cost"] = 0.5
     return edited
+
+
+def finished_sweep_case() -> Case:
+    """A small two-cell sweep (``out/``) that damaged-results cases start from."""
+    experiment = EXPERIMENT + "factors:\n  actors.b.war_cost: [0.02, 0.08]\n"
+    return Case(
+        "finished",
+        ("sweep", "e.yaml", "--workers", "1", "--out", "out"),
+        {"tiny.yaml": TINY, "e.yaml": experiment},
+        "either",
+    )
 
 
 GENERATORS: dict[str, Callable[[random.Random], Case]] = {

@@ -14,9 +14,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fuzzgen import GENERATORS, RESULT_COMMANDS, RESULT_DAMAGES, damage_results
+from fuzzgen import (
+    GENERATORS,
+    RESULT_COMMANDS,
+    RESULT_DAMAGES,
+    damage_results,
+    finished_sweep_case,
+)
 from fuzzkit import Case, judge, run_in_process
-from hostile_cases import EXPERIMENT, TINY
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -43,13 +48,7 @@ def test_generated_hostile_input(
 @pytest.fixture(scope="module")
 def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("sweep")
-    experiment = EXPERIMENT + "factors:\n  actors.b.war_cost: [0.02, 0.08]\n"
-    case = Case(
-        "finished",
-        ("sweep", "e.yaml", "--workers", "1", "--out", "out"),
-        {"tiny.yaml": TINY, "e.yaml": experiment},
-        "either",
-    )
+    case = finished_sweep_case()
     outcome = run_in_process(case, root)
     assert outcome.exit_code == 0, outcome.output + outcome.traceback
     return outcome.project

@@ -11,9 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fuzzgen import damage_results
+from fuzzgen import damage_results, finished_sweep_case
 from fuzzkit import Case, judge, run_in_process
-from hostile_cases import CASES, EXPERIMENT, RESULTS_CASES, TINY
+from hostile_cases import CASES, RESULTS_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -26,13 +26,7 @@ def test_hostile_case(case: Case, tmp_path: Path) -> None:
 def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small finished two-cell sweep (``out/``) with its experiment and scenario."""
     root = tmp_path_factory.mktemp("sweep")
-    experiment = EXPERIMENT + "factors:\n  actors.b.war_cost: [0.02, 0.08]\n"
-    case = Case(
-        "finished",
-        ("sweep", "e.yaml", "--workers", "1", "--out", "out"),
-        {"tiny.yaml": TINY, "e.yaml": experiment},
-        "either",
-    )
+    case = finished_sweep_case()
     outcome = run_in_process(case, root)
     assert outcome.exit_code == 0, outcome.output + outcome.traceback
     return outcome.project
