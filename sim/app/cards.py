@@ -204,7 +204,9 @@ def ExportCard(settings: Settings) -> None:
             style="font-size: 0.9em",
         )
         solara.FileDownload(content, filename=f"{name}.yaml", label=f"Download {name}.yaml")
-        text(content, cls="parley-export", tag="pre", style="font-size: 0.8em; overflow-x: auto")
+        text(
+            content, cls="parley-export", tag="pre", style="font-size: 0.8em; white-space: pre-wrap"
+        )
 
 
 # --------------------------------------------------------------------------------------------
