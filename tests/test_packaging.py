@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import sim
 from sim.cli import main
@@ -18,6 +20,7 @@ from sim.errors import InputError
 from sim.experiment.loader import load_experiment
 from sim.scenario import discovery
 from sim.scenario.discovery import PACKAGED_LIBRARY, library_dirs, resolve_scenario_path
+from sim.sweep.manifest import RESULT_DEPENDENCIES
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -112,3 +115,29 @@ def test_the_installed_wheel_prints_the_worked_example(tmp_path: Path) -> None:
     assert "site-packages" in listing and "  alaska-summit " in listing
     assert "  baseline-uncertainty " in listing
     assert parley("--version").split()[-1] == sim.__version__
+
+
+def _constraints() -> dict[str, str]:
+    lines = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    pins = [line.split("==") for line in lines if line and not line.startswith("#")]
+    return {canonicalize_name(name): version for name, version in pins}
+
+
+def test_the_constraints_pin_what_the_project_asks_for() -> None:
+    """Every requirement of the package and its extras is pinned to a version it accepts."""
+    pins = _constraints()
+    project = PYPROJECT["project"]
+    texts = [
+        *project["dependencies"],
+        *(r for e in project["optional-dependencies"].values() for r in e),
+    ]
+    for requirement in map(Requirement, texts):
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"constraints.txt does not pin {name}"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (name, pins[name])
+    for name in RESULT_DEPENDENCIES:
+        assert canonicalize_name(name) in pins
+
+
+def test_the_readme_test_command_uses_the_constraints() -> None:
+    assert "pip install -q -c constraints.txt -e '.[dev,distributed,sensitivity,app]'" in README
