@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 PRIMAL_TOLERANCE = 1e-12
@@ -94,8 +94,8 @@ class _Programme:
         points = np.sort(np.concatenate([ends, np.clip(position, 0.0, 1.0)], axis=1), axis=1)
         left = points[:, :-1, :]  # (n, S, K): S = m + 2 segments per issue
         length = points[:, 1:, :] - left
-        sigma = np.where(left[:, None, :, :] >= position[:, :, None, :], 1.0, -1.0)
-        slope = salience[:, :, None, :] * sigma  # (n, 1 + m, S, K)
+        # s_ak * sigma_ajk: +s above the ideal point (where left - p >= +0), -s below it
+        slope = np.copysign(salience[:, :, None, :], left[:, None, :, :] - position[:, :, None, :])
         n_segments = length.shape[1] * n_issues
         self.shape = (n, m, n_segments, n_issues)
         self.matrix = np.concatenate(
@@ -106,8 +106,8 @@ class _Programme:
         self.upper = np.concatenate(
             [length.reshape(n, n_segments), np.full((n, m), np.inf)], axis=1
         )
-        self.offset = (salience[:, 0] * position[:, 0]).sum(axis=1)
-        self.rhs = 1.0 - threshold - (salience[:, 1:] * position[:, 1:]).sum(axis=2)
+        self.offset = reduce_short(np.add, salience[:, 0] * position[:, 0], 1)
+        self.rhs = 1.0 - threshold - reduce_short(np.add, salience[:, 1:] * position[:, 1:], 2)
 
     def ideal_basis(self) -> Basis:
         """Slacks basic, segments filled up to the proposer's ideal point (dual feasible)."""
