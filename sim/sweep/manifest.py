@@ -71,6 +71,14 @@ def sweep_identity(experiment: Experiment, chunk_size: int) -> dict[str, Any]:
     }
 
 
+def results_hash(experiment: Experiment) -> str:
+    """SHA-256 of what decides every row of ``runs.parquet``: the sweep identity without the
+    chunk size (the manifest's ``experiment_hash`` includes it, to guard ``resume``)."""
+    identity = sweep_identity(experiment, chunk_size=0)
+    del identity["chunk_size"]
+    return _sha256(identity)
+
+
 def _cell_entry(cell: Cell) -> dict[str, Any]:
     return {
         "cell": cell.index,
@@ -144,6 +152,7 @@ def build_manifest(
         **_git_commit(),
         "experiment": experiment_entry,
         "experiment_hash": _sha256(identity),
+        "results_hash": results_hash(experiment),
         "scenarios": {name: s.model_dump(mode="json") for name, s in experiment.scenarios.items()},
         "scenario_hashes": identity["scenarios"],
         "cells": identity["cells"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -44,9 +44,11 @@ def read_part_schema(path: Path) -> pa.Schema:
 # Merging the parts
 
 
-def merge_parts(part_paths: Sequence[Path], destination: Path) -> int:
-    """Concatenate part files (Arrow IPC streams), in order, into one Parquet file; returns the
-    number of rows.
+def merge_parts(
+    part_paths: Sequence[Path], destination: Path, metadata: Mapping[str, str] | None = None
+) -> int:
+    """Concatenate part files (Arrow IPC streams), in order, into one Parquet file with
+    ``metadata`` as its key-value metadata; returns the number of rows.
 
     Streams: holds one part and at most one row group at a time.  Columns missing from a part
     (cells whose scenarios have other actors or issues) are filled with nulls.  The row groups
@@ -54,6 +56,8 @@ def merge_parts(part_paths: Sequence[Path], destination: Path) -> int:
     """
     schemas = [read_part_schema(path) for path in part_paths]
     schema = _union_schema(schemas)
+    if metadata:
+        schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
     rows = 0
     # Dictionary-encode only the text columns: on float columns it costs three times the
     # writing time and makes the file bigger.

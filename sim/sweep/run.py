@@ -45,6 +45,7 @@ from sim.sweep.manifest import (
     sweep_identity,
     write_json_atomic,
 )
+from sim.sweep.metadata import runs_metadata
 from sim.sweep.parts import _PART_NAME, PARTS_DIR, merge_parts
 
 """Rows per row group of runs.parquet; fixed so the file's bytes do not depend on chunk size."""
@@ -193,7 +194,7 @@ def _run_locked(
         else:
             _run_here(tasks, n_workers, finished)
 
-    merge_parts([parts_dir / c.file_name for c in chunks], runs_path)
+    merge_parts([parts_dir / c.file_name for c in chunks], runs_path, runs_metadata(experiment))
     finished_at = datetime.now(UTC)
     if resume and previous is not None:
         manifest_args["started"] = datetime.fromisoformat(previous["timings"]["started"])
