@@ -3,7 +3,8 @@
     python benchmarks/bench_shapes.py              # the full table (a few minutes)
     python benchmarks/bench_shapes.py --worlds 500 # quicker, noisier
 
-Workload: the Anchorage baseline (4 issues) with its actors cloned or dropped to 2, 3, 4, 8 or 16
+Workload: the Anchorage baseline's bargaining (its issues; no ratification or implementation
+stage) with its actors cloned or dropped to 2, 3, 4, 8 or 16
 actors, every actor given the same utility shape (quadratic or linear) and strategy (concession
 or equilibrium), each world's ideal points and saliences jittered (a fixed numpy Generator), run
 to the end of the talks with ``run_batch``.  Cost is CPU time (``time.process_time``) per world,
@@ -57,6 +58,8 @@ def scenario_for(n_actors: int, strategy: str, shape: str) -> Any:
         actors[f"actor{a}"] = actor
     data["actors"] = actors
     data["extends"] = None
+    for layer in ("ratification", "implementation"):  # the bargaining alone
+        data.pop(layer, None)
     return Scenario.model_validate(data)
 
 
@@ -169,7 +172,8 @@ def main() -> None:
 
     print()
     print(
-        f"CPU microseconds per world (time.process_time; batches of {args.worlds:,}, 4 issues, "
+        f"CPU microseconds per world (time.process_time; batches of {args.worlds:,}, "
+        f"{len(scenario_for(2, 'concession', 'quadratic').issues)} issues, "
         f"median of up to {args.repeats} runs); the machine may be shared: compare the ratios."
     )
     header = "| actors | " + " | ".join(f"{s}, {u}" for s in STRATEGIES for u in SHAPES)

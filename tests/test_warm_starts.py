@@ -36,6 +36,8 @@ def equilibrium_baseline(utility: str, actors: int, conceding: int = 0) -> Scena
         for a, key in enumerate(kept)
     }
     data["extends"] = None
+    for layer in ("ratification", "implementation"):  # the bargaining alone
+        data.pop(layer, None)
     return Scenario.model_validate(data)
 
 
