@@ -23,12 +23,11 @@ from matplotlib.text import Text
 
 from sim.analysis.drivers import driver_table
 from sim.analysis.results import Results, load_results
-from sim.analysis.summaries import summarize
 from sim.output.figures.agreement import agreement_plot
 from sim.output.figures.drivers import drivers_plot
 from sim.output.figures.gains import gains_plot
 from sim.output.figures.joint import default_joint_issues, joint_plot
-from sim.output.figures.registry import figures, write_all_figures
+from sim.output.figures.registry import FIGURE_NAMES, figures, write_all_figures
 from sim.output.figures.terms import terms_plot
 from sim.output.figures.timing import timing_plot
 from sim.output.figures.trajectory import trajectory_figure
@@ -257,11 +256,14 @@ def test_gains_plot_one_cell_has_a_box_per_actor_in_its_colour(one_cell: pd.Data
         assert to_hex(box.get_facecolor()) == FIXED_ACTOR_COLORS[actor].lower()
     medians = [line for line in ax.lines if line.get_gid() == "median"]
     means = [line for line in ax.lines if line.get_gid() == "mean"]
-    summary = summarize(one_cell, [], list(SCENARIO.actors))[0]
+    # deals and no-deals separated: the boxes describe the worlds with a deal only (a no-deal
+    # gains 0 by definition and would pile up at 0), and the share of deals is named
+    deals = one_cell[one_cell["agreed"]]
     for index, actor in enumerate(SCENARIO.actors):
-        assert medians[index].get_ydata()[0] == pytest.approx(one_cell[f"gain.{actor}"].median())
-        assert means[index].get_ydata()[0] == pytest.approx(summary["gains"][actor]["mean"])
-    assert "reservation" in ax.get_ylabel()
+        assert medians[index].get_ydata()[0] == pytest.approx(deals[f"gain.{actor}"].median())
+        assert means[index].get_ydata()[0] == pytest.approx(deals[f"gain.{actor}"].mean())
+    assert "worlds with a deal" in ax.get_ylabel()
+    assert f"{len(deals):,} deals of {len(one_cell):,} worlds" in ax.get_xlabel()
     assert_legible(figure)
 
 
@@ -442,10 +444,10 @@ def test_trajectory_without_agreement_has_no_agreement_mark() -> None:
 
 def test_figures_of_a_results_folder(results: Results) -> None:
     made = figures(results)
-    assert list(made) == ["agreement", "terms", "gains", "timing", "joint", "drivers"]
+    assert list(made) == list(FIGURE_NAMES)
     for name, figure in made.items():
-        title = figure.get_suptitle()
-        assert title.startswith("test-sweep: "), name
+        title = " ".join(figure.get_suptitle().split())
+        assert title.startswith("test-sweep [alaska-test]: "), name
         assert "N = 500 worlds in 2 cells" in title, name
     only = figures(results, cells=[1])
     assert "N = 250 worlds)" in only["agreement"].get_suptitle()
@@ -458,8 +460,10 @@ def test_write_all_figures_writes_real_images(results: Results, tmp_path: Path) 
     paths = write_all_figures(results, tmp_path / "png", "png", dpi=60)
     assert [p.name for p in paths] == [
         "agreement.png",
+        "convergence.png",
         "terms.png",
         "gains.png",
+        "scatter.png",
         "timing.png",
         "joint.png",
         "drivers.png",
@@ -480,7 +484,7 @@ def test_figures_skip_what_does_not_apply(tmp_path: Path) -> None:
         scenarios={"solo": scenario_dict("solo", issues=issues)},
     )
     made = figures(load_results(folder))
-    assert list(made) == ["agreement", "terms", "gains", "timing"]
+    assert list(made) == ["agreement", "convergence", "terms", "gains", "scatter", "timing"]
 
 
 def test_plots_never_touch_pyplot(tmp_path: Path) -> None:
@@ -526,4 +530,69 @@ def test_drivers_plot_shows_only_the_strongest_of_many_parameters(one_cell: pd.D
     assert "actors.russia.war_cost" in axes[0].get_xlabel()
     assert "top 6 of 12 sampled parameters" in figure.get_suptitle()
     assert axes[0].get_title().startswith("|Spearman ρ| = ")
+    assert_legible(figure)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures that answer (issue 15): every scenario in every title, convergence, utility scatter
+
+
+def test_every_title_of_a_two_scenario_sweep_names_both_scenarios(tmp_path: Path) -> None:
+    folder = write_results(
+        tmp_path / "two",
+        [
+            {"n": 200, "p_agree": 0.4, "scenario": "alaska-test"},
+            {"n": 200, "p_agree": 0.7, "scenario": "costly-war"},
+        ],
+        scenarios={
+            "alaska-test": scenario_dict("alaska-test"),
+            "costly-war": scenario_dict("costly-war"),
+        },
+    )
+    made = figures(load_results(folder))
+    for name, figure in made.items():
+        title = " ".join(figure.get_suptitle().split())
+        assert "alaska-test" in title and "costly-war" in title, (name, title)
+
+
+def test_convergence_plot_ends_at_each_cells_rate_with_its_interval(records: pd.DataFrame) -> None:
+    from sim.analysis.statistics import wilson_interval
+    from sim.output.figures.convergence import convergence_plot
+
+    figure = convergence_plot(records, labels=LABELS, name="base")
+    (ax,) = panels(figure)
+    for cell in sorted(records["cell"].unique()):
+        frame = records[records["cell"] == cell]
+        (line,) = [x for x in ax.lines if x.get_gid() == f"p:{cell}"]
+        assert line.get_xdata()[-1] == len(frame)
+        assert line.get_ydata()[-1] == pytest.approx(frame["agreed"].mean())
+        # the running estimate over the first n worlds, in world order
+        n = int(line.get_xdata()[len(line.get_xdata()) // 2])
+        first = frame.sort_values("world")["agreed"].to_numpy()[:n]
+        assert line.get_ydata()[len(line.get_xdata()) // 2] == pytest.approx(first.mean())
+        (band,) = [c for c in ax.collections if c.get_gid() == f"band:{cell}"]
+        low, high = wilson_interval(int(frame["agreed"].sum()), len(frame))
+        ys = band.get_paths()[0].vertices[:, 1]
+        assert ys.min() <= low + 1e-12 and ys.max() >= high - 1e-12
+    assert ax.get_xscale() == "log"
+    assert_legible(figure)
+
+
+def test_utility_scatter_draws_each_deal_and_both_no_deal_lines(records: pd.DataFrame) -> None:
+    from sim.output.figures.scatter import default_scatter_actors, utility_scatter_plot
+
+    assert default_scatter_actors(list(SCENARIO.actors)) == ("russia", "ukraine")
+    assert default_scatter_actors(["a", "b", "c"]) == ("a", "b")
+    figure = utility_scatter_plot(records, ("russia", "ukraine"), labels=LABELS, name="base")
+    (ax,) = panels(figure)
+    for cell in sorted(records["cell"].unique()):
+        deals = records[(records["cell"] == cell) & records["agreed"]]
+        (points,) = [c for c in ax.collections if c.get_gid() == f"deals:{cell}"]
+        offsets = np.asarray(points.get_offsets())
+        assert len(offsets) == len(deals)
+        np.testing.assert_allclose(np.sort(offsets[:, 0]), np.sort(deals["gain.russia"]))
+    (x_line,) = [x for x in ax.lines if x.get_gid() == "no-deal:russia"]
+    (y_line,) = [x for x in ax.lines if x.get_gid() == "no-deal:ukraine"]
+    assert list(x_line.get_xdata()) == [0.0, 0.0] and list(y_line.get_ydata()) == [0.0, 0.0]
+    assert "russia against ukraine" in figure.get_suptitle()
     assert_legible(figure)

@@ -17,7 +17,7 @@ from conftest_records import write_results
 from sim.analysis.results import Results, load_results
 from sim.analysis.summaries import format_p_agreement, format_term
 from sim.cli import main
-from sim.output.figures.registry import figures
+from sim.output.figures.registry import FIGURE_NAMES, figures
 from sim.output.report import build_report, write_report
 
 IMG = '<img src="data:image/png;base64,'
@@ -45,11 +45,11 @@ def html(results: Results) -> str:
 
 def test_report_embeds_every_figure_as_a_png(results: Results, html: str) -> None:
     expected = len(figures(results))
-    assert expected == 6
+    assert expected == 8
     assert html.count(IMG) == expected
     for encoded in re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)"', html):
         assert base64.b64decode(encoded)[:8] == b"\x89PNG\r\n\x1a\n"
-    for name in ("agreement", "terms", "gains", "timing", "joint", "drivers"):
+    for name in FIGURE_NAMES:
         assert f'id="figure-{name}"' in html
 
 
@@ -103,14 +103,14 @@ def test_report_needs_no_network(html: str) -> None:
 def test_report_of_one_cell(results: Results) -> None:
     html = build_report(results, cells=[1], dpi=40)
     assert "160 simulated worlds in 1 cell(s)" in html
-    assert html.count(IMG) == 6
+    assert html.count(IMG) == len(FIGURE_NAMES)
 
 
 def test_write_report_defaults_into_the_results_folder(results: Results, tmp_path: Path) -> None:
     copy = Results(tmp_path, results.runs, results.manifest, results.scenarios, results.cells)
     path = write_report(copy)
     assert path == tmp_path / "report.html"
-    assert path.read_text(encoding="utf-8").count(IMG) == 6
+    assert path.read_text(encoding="utf-8").count(IMG) == len(FIGURE_NAMES)
 
 
 def test_report_command(results: Results, tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_report_command(results: Results, tmp_path: Path) -> None:
     )
     assert outcome.exit_code == 0, outcome.output
     assert outcome.output.strip() == str(out)
-    assert out.read_text(encoding="utf-8").count(IMG) == 6
+    assert out.read_text(encoding="utf-8").count(IMG) == len(FIGURE_NAMES)
 
 
 @pytest.mark.parametrize("command", ["report", "plot"])
@@ -143,9 +143,7 @@ def test_plot_command_writes_the_figures(results: Results, tmp_path: Path) -> No
     )
     assert outcome.exit_code == 0, outcome.output
     written = sorted(Path(p).name for p in outcome.output.split())
-    assert written == sorted(
-        f"{n}.svg" for n in ("agreement", "terms", "gains", "timing", "joint", "drivers")
-    )
+    assert written == sorted(f"{n}.svg" for n in FIGURE_NAMES)
     assert "N = 160 worlds" in (tmp_path / "agreement.svg").read_text()
 
 
@@ -208,4 +206,4 @@ def test_report_renders_in_chromium(results: Results, tmp_path: Path) -> None:
     body = re.search(r"<body[^>]*>", dom)
     assert body is not None
     assert 'data-images-loaded="true"' in body.group(0)
-    assert 'data-image-count="6"' in body.group(0)
+    assert f'data-image-count="{len(FIGURE_NAMES)}"' in body.group(0)

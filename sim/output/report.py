@@ -30,8 +30,13 @@ FIGURE_CAPTIONS = {
     "without a deal failed: offers made and refused, or none made (hatched).",
     "terms": "Distribution of each issue's agreed term over the worlds that reached a deal; "
     "dashed lines mark each actor's ideal point, the solid black line the status quo.",
-    "gains": "Each actor's gain over its reservation (no-deal) utility; worlds without a deal "
-    "count as 0.",
+    "convergence": "P(agreement) over the first n worlds with its 95% Wilson band, per cell: "
+    "where the band has settled, the sweep ran enough worlds.",
+    "gains": "Each actor's gain over its no-deal utility in the worlds that reached a deal; "
+    "each cell's share of deals is on its label (a no-deal gains 0 and is not drawn).",
+    "scatter": "Each deal as a point: one actor's gain over its no-deal utility against "
+    "another's (Russia against Ukraine when both take part); the dashed lines are their no-deal "
+    "values.",
     "timing": "Share of worlds that have agreed by each round; each curve ends at its cell's "
     "probability of agreement.",
     "joint": "Joint distribution of two issues' agreed terms (hexagons count worlds).",

@@ -70,9 +70,9 @@ def _n_text(records: pd.DataFrame) -> str:
     return text + (f" in {len(cells)} cells" if len(cells) > 1 else "")
 
 
-def _title(name: str, what: str, records: pd.DataFrame) -> str:
+def _title(name: str, what: str, records: pd.DataFrame, width: int = 90) -> str:
     prefix = f"{name}: " if name else ""
-    return "\n".join(textwrap.wrap(f"{prefix}{what} ({_n_text(records)})", 90))
+    return "\n".join(textwrap.wrap(f"{prefix}{what} ({_n_text(records)})", width))
 
 
 def issue_ends(scenario: Scenario, issue: str, width: int = 56) -> str:

@@ -1,4 +1,5 @@
-"""Figure: each actor's gain over the status quo in agreed worlds."""
+"""Figure: each actor's gain over its no-deal utility in the worlds that reached a deal; the
+worlds without one (gain 0) are counted, not drawn, so they cannot hide the spread."""
 
 from __future__ import annotations
 
@@ -37,19 +38,32 @@ def gains_plot(
     """Box (5–95% whiskers) and points of each actor's gain over its reservation utility.
 
     One axes with a box per actor for a single cell; one panel per actor with a box per cell
-    for several cells.  Worlds without a deal have gain 0.
+    for several cells.  Only worlds with a deal are drawn; each cell's share of deals is named
+    on its label, since a no-deal (gain 0 by definition) would pile up at 0 and hide the spread.
     """
     actors = _actor_names(scenario, records)
     if not actors:
         raise ValueError("the records have no gain.<actor> columns")
     colors = actor_colors(scenario.actor_names + [a for a in actors if a not in scenario.actors])
     cells = _cells(records)
-    what = "gain over reservation utility (0 without a deal)"
+    what = "gain over no-deal utility, in worlds with a deal"
+
+    def deals(cell: int) -> pd.DataFrame:
+        frame = _cell_frame(records, cell)
+        return frame[frame["agreed"].astype(bool)]
+
+    def share(cell: int) -> str:
+        frame = _cell_frame(records, cell)
+        agreed = int(frame["agreed"].sum())
+        return (
+            f"{agreed:,} deals of {len(frame):,} worlds ({100 * agreed / max(len(frame), 1):.0f}%)"
+        )
+
     if len(cells) == 1:
         if fig is None:
             fig = new_figure(FIGURE_WIDTH, 4.5)
         ax = fig.subplots()
-        data = [records[GAIN + a].to_numpy(dtype=float) for a in actors]
+        data = [deals(cells[0])[GAIN + a].to_numpy(dtype=float) for a in actors]
         boxes = ax.boxplot(
             data,
             positions=np.arange(len(actors)),
@@ -67,14 +81,17 @@ def gains_plot(
             _jitter_points(ax, data[index], index, colors[actor], horizontal=False, seed=index)
         ax.axhline(0.0, color=GREY, lw=1, ls=":")
         ax.set_ylabel(what)
-        ax.set_xlabel("actor (box: quartiles, line: median, diamond: mean; whiskers: 5–95%)")
+        ax.set_xlabel(
+            f"actor; {share(cells[0])}, no-deal worlds (gain 0) not drawn\n"
+            "box: quartiles, line: median, diamond: mean; whiskers: 5–95%"
+        )
     else:
         if fig is None:
             fig = new_figure(FIGURE_WIDTH, 1.8 + 0.5 * len(cells))
         axes = fig.subplots(1, len(actors), sharey=True, squeeze=False)[0]
         y = np.arange(len(cells))[::-1].astype(float)
         for ax, actor in zip(axes, actors, strict=True):
-            data = [_cell_frame(records, c)[GAIN + actor].to_numpy(dtype=float) for c in cells]
+            data = [deals(c)[GAIN + actor].to_numpy(dtype=float) for c in cells]
             boxes = ax.boxplot(
                 data,
                 positions=y,
@@ -98,11 +115,12 @@ def gains_plot(
             ax.axvline(0.0, color=GREY, lw=1, ls=":")
             ax.set_title(actor, color=colors[actor], fontweight="bold")
             ax.set_xlabel("gain")
-        axes[0].set_yticks(y, [_label(labels, c, 24) for c in cells])
+        axes[0].set_yticks(y, [f"{_label(labels, c, 24)}\n{share(c)}" for c in cells])
         for ax in axes[1:]:
             ax.tick_params(axis="y", left=False, labelleft=False)
         fig.supxlabel(
-            what + "\nbox: quartiles, line: median, diamond: mean; whiskers: 5–95%",
+            what + " (no-deal worlds, gain 0, not drawn)\n"
+            "box: quartiles, line: median, diamond: mean; whiskers: 5–95%",
             fontsize="medium",
         )
     fig.suptitle(_title(name, "gains", records))

@@ -11,13 +11,24 @@ from sim.analysis.results import Results
 from sim.io import save_figure
 from sim.output.figures.agreement import agreement_plot
 from sim.output.figures.base import _actor_names, _issue_names
+from sim.output.figures.convergence import convergence_plot
 from sim.output.figures.drivers import drivers_plot
 from sim.output.figures.gains import gains_plot
 from sim.output.figures.joint import joint_plot
+from sim.output.figures.scatter import default_scatter_actors, utility_scatter_plot
 from sim.output.figures.terms import terms_plot
 from sim.output.figures.timing import timing_plot
 
-FIGURE_NAMES = ("agreement", "terms", "gains", "timing", "joint", "drivers")
+FIGURE_NAMES = (
+    "agreement",
+    "convergence",
+    "terms",
+    "gains",
+    "scatter",
+    "timing",
+    "joint",
+    "drivers",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -31,14 +42,19 @@ def figures(results: Results, *, cells: Sequence[int] | None = None) -> dict[str
     records = chosen.runs
     scenario = chosen.scenario_for(chosen.cell_ids[0])
     labels = chosen.labels()
-    name = chosen.name
+    name = figure_name(chosen)
     made: dict[str, Figure] = {
         "agreement": agreement_plot(records, labels=labels, name=name),
+        "convergence": convergence_plot(records, labels=labels, name=name),
     }
     if _issue_names(scenario, records):
         made["terms"] = terms_plot(records, scenario, labels=labels, name=name)
-    if _actor_names(scenario, records):
+    actors = _actor_names(scenario, records)
+    if actors:
         made["gains"] = gains_plot(records, scenario, labels=labels, name=name)
+    pair = default_scatter_actors(actors)
+    if pair is not None:
+        made["scatter"] = utility_scatter_plot(records, pair, labels=labels, name=name)
     made["timing"] = timing_plot(records, scenario, labels=labels, name=name)
     if len(_issue_names(scenario, records)) >= 2:
         made["joint"] = joint_plot(records, scenario, labels=labels, name=name)
@@ -46,6 +62,15 @@ def figures(results: Results, *, cells: Sequence[int] | None = None) -> dict[str
     if params:
         made["drivers"] = drivers_plot(records, params, labels=labels, name=name)
     return made
+
+
+def figure_name(results: Results) -> str:
+    """What every figure's title names: the experiment and all the scenarios it ran."""
+    scenarios = list(results.scenarios)
+    shown = ", ".join(scenarios)
+    if scenarios == [results.name]:
+        return results.name
+    return f"{results.name} [{shown}]" if shown else results.name
 
 
 def write_all_figures(
@@ -62,8 +87,8 @@ def write_all_figures(
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    for figure_name, figure in figures(results, cells=cells).items():
-        path = directory / f"{figure_name}.{fmt}"
+    for kind, figure in figures(results, cells=cells).items():
+        path = directory / f"{kind}.{fmt}"
         save_figure(figure, path, format=fmt, dpi=dpi)
         paths.append(path)
     return paths

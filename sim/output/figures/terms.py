@@ -126,5 +126,5 @@ def terms_plot(
             for color, cell in zip(colors, cells, strict=True)
         ]
     _legend_below(fig, handles, columns=len(actors) + 1)
-    fig.suptitle(_title(name, f"agreed terms ({scenario.name})", records))
+    fig.suptitle(_title(name or scenario.name, "agreed terms", records))
     return _root(fig)
