@@ -98,7 +98,9 @@ class AfterSigning:
             structure.linear,
             structure.veto,
             proposer,
-            now.threshold,
+            # What the proposer knows: the thresholds it built its offer on (under private
+            # information, the accepting types' it chose), else the true ones.
+            now.threshold if now.demanded is None else now.demanded,
             fallback,
             solve,
         )

@@ -247,6 +247,8 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         )
         now.package[chosen], now.feasible[chosen] = outcome.package, outcome.feasible
         now.belief[chosen] = outcome.probability
+        now.demanded = now.threshold.copy()
+        now.demanded[chosen] = outcome.demanded
 
     def learn(self) -> None:
         """Offers and answers are public: truncate the beliefs about every uncertain responder

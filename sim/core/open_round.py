@@ -33,6 +33,7 @@ class OpenRound:
     package: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     feasible: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     belief: FloatArray | None = None  # (n,) P(accepted) the proposer believed; None: certain
+    demanded: FloatArray | None = None  # (n, A) thresholds the offer was built on; None: true
     deal: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     broke: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     out_of_time: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))

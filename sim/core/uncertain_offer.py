@@ -128,6 +128,7 @@ class RiskyOffers:
     feasible: BoolArray
     probability: FloatArray
     alpha: FloatArray
+    demanded: FloatArray  # (n, A) the thresholds each package was built on
 
 
 def risky_offers(
@@ -176,15 +177,19 @@ def risky_offers(
             package[rows], feasible[rows] = offers.package, offers.feasible
         return package, feasible
 
-    def evaluate(alpha: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
-        rows = rows_all
+    def demands(alpha: FloatArray) -> FloatArray:
+        """The known thresholds, and each uncertain responder's alpha-type's."""
         demanded = threshold.copy()
         for responder in responders:
-            mask = uncertain[rows, responder.actor]
+            mask = uncertain[:, responder.actor]
             if mask.any():
-                demand = responder.demand(alpha, rows)
+                demand = responder.demand(alpha, rows_all)
                 demanded[:, responder.actor] = np.where(mask, demand, demanded[:, responder.actor])
-        package, feasible = solve(demanded)
+        return demanded
+
+    def evaluate(alpha: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
+        rows = rows_all
+        package, feasible = solve(demands(alpha))
         utility = utilities(package, position, salience, linear_rows)
         probability = np.ones(rows.size)
         for responder in responders:
@@ -221,10 +226,13 @@ def risky_offers(
     take_certain = certain_value >= value
     alpha = np.where(take_certain, 1.0, best)
     value = np.where(take_certain, certain_value, value)
-    made = np.isfinite(value) & np.where(take_certain, certain_ok, feasible)
+    probability = np.where(take_certain, certain_p, probability)
+    # An offer nobody the proposer believes in would accept is no offer.
+    made = np.isfinite(value) & np.where(take_certain, certain_ok, feasible) & (probability > 0)
     return RiskyOffers(
         package=np.where(take_certain[:, None], certain_package, package),
         feasible=made,
-        probability=np.where(take_certain, certain_p, probability),
+        probability=probability,
         alpha=alpha,
+        demanded=demands(alpha),
     )
