@@ -31,6 +31,7 @@ def _register() -> None:
     for module_name in (
         "run",
         "validate",
+        "schema",
         "show",
         "diff",
         "list",
