@@ -19,6 +19,7 @@ LAYERS = (
     ("sim.sweep",),
     ("sim.analysis",),
     ("sim.output",),
+    ("sim.api",),
     ("sim.app",),
     ("sim.cli", "sim.__main__"),
 )
