@@ -126,6 +126,7 @@ def command(
             resume=resume,
             force=force,
             progress=progress,
+            on_dashboard=lambda link: click.echo(f"Dask dashboard: {link}", err=True),
         )
     except (SweepInterrupted, KeyboardInterrupt):
         click.echo(

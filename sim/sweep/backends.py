@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import shutil
 import signal
@@ -132,17 +133,30 @@ def _run_local(
     executor.shutdown(wait=True)
 
 
+IN_FLIGHT_PER_WORKER = 2
+"""Chunks submitted to a dask cluster per worker at any time: enough to keep every worker busy,
+few enough that a huge sweep does not queue every task (and its results) on the scheduler."""
+
+
 def _run_dask(
     tasks: Sequence[ChunkTask],
     parts_dir: Path,
     workers: int | None,
     scheduler: str | None,
     finished: Callable[[ChunkDone], None],
+    client: Any = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> None:
+    """Run the tasks on a dask cluster: ``client`` (the caller's, left open), else the scheduler
+    at ``scheduler``, else a LocalCluster of ``workers`` processes.  Each cell's scenario is
+    scattered to the workers once; at most :data:`IN_FLIGHT_PER_WORKER` chunks per worker are
+    in flight.  ``on_dashboard`` receives the dashboard's address of a cluster started here."""
     from dask.distributed import Client, LocalCluster, as_completed
 
     with contextlib.ExitStack() as stack:
-        if scheduler:
+        if client is not None:
+            pass
+        elif scheduler:
             try:
                 client = stack.enter_context(Client(scheduler, timeout=SCHEDULER_TIMEOUT))
             except (OSError, ValueError, TypeError) as error:
@@ -160,21 +174,42 @@ def _run_dask(
                 )
             )
             client = stack.enter_context(Client(cluster))
-        by_key = {}
-        futures = []
+            if on_dashboard is not None and client.dashboard_link:
+                on_dashboard(str(client.dashboard_link))
+        scenarios: dict[int, Any] = {}  # one scattered copy per distinct scenario object
         for task in tasks:
-            remote = replace(task, parts_dir=None)
-            future = client.submit(run_chunk_to_bytes, remote, pure=False)
-            by_key[future.key] = task.chunk
-            futures.append(future)
+            if id(task.scenario) not in scenarios:
+                scenarios[id(task.scenario)] = client.scatter(task.scenario, broadcast=True)
+        by_key: dict[str, ChunkTask] = {}
+
+        def submit(task: ChunkTask) -> Any:
+            remote = replace(task, parts_dir=None, scenario=None)  # type: ignore[arg-type]
+            future = client.submit(
+                run_chunk_with_scenario, remote, scenarios[id(task.scenario)], pure=False
+            )
+            by_key[future.key] = task
+            return future
+
+        queue = iter(tasks)
+        window = IN_FLIGHT_PER_WORKER * max(1, workers or len(client.scheduler_info()["workers"]))
+        running = as_completed([submit(t) for t in itertools.islice(queue, window)])
         try:
-            for future in as_completed(futures):
+            for future in running:
                 started = time.perf_counter()
-                chunk = by_key[future.key]
+                chunk = by_key.pop(future.key).chunk
                 write_part(future.result(), parts_dir / chunk.file_name)
                 future.release()
+                next_task = next(queue, None)
+                if next_task is not None:
+                    running.add(submit(next_task))
                 finished(ChunkDone(chunk, chunk.size, time.perf_counter() - started))
         except KeyboardInterrupt as interrupt:
-            for future in futures:
+            for future in running.futures:
                 future.cancel()
             raise SweepInterrupted("interrupted") from interrupt
+
+
+def run_chunk_with_scenario(task: ChunkTask, scenario: Any) -> bytes:
+    """A dask worker's entry point: the task's rows (:func:`run_chunk_to_bytes`) with its
+    scenario given apart, as the copy scattered to the workers once per sweep."""
+    return run_chunk_to_bytes(replace(task, scenario=scenario))

@@ -88,15 +88,23 @@ def run_sweep(
     force: bool = False,
     progress: bool = False,
     on_chunk: Callable[[ChunkDone], None] | None = None,
+    client: Any = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Run (or finish) a sweep of ``experiment`` into the folder ``out``.
 
-    ``workers`` defaults to all cores (local backend) or the cluster's workers (dask).  With
+    ``workers`` defaults to all cores (local backend) or the cluster's workers (dask).  An
+    existing ``dask.distributed.Client`` given as ``client`` is used (and left open; it implies
+    the dask backend); ``on_dashboard`` receives the dashboard address of a cluster started here.  With
     ``resume``, only the chunks missing from ``out/parts`` run, after checking that ``out`` was
     started by the same experiment (same hash).  Without it, an unfinished sweep in ``out`` is an
     error unless ``force``; a finished one is replaced.
     """
     out_dir = Path(out)
+    if client is not None:
+        backend = "dask"
+        if workers is None:
+            workers = max(1, len(client.scheduler_info()["workers"]))
     n_workers = workers if workers is not None else default_workers()
     _check_arguments(n_workers, backend, chunk_size)
     if experiment.n_worlds > MAX_WORLDS:
@@ -119,6 +127,8 @@ def run_sweep(
             force=force,
             progress=progress,
             on_chunk=on_chunk,
+            client=client,
+            on_dashboard=on_dashboard,
         )
 
 
@@ -135,6 +145,8 @@ def _run_locked(
     force: bool,
     progress: bool,
     on_chunk: Callable[[ChunkDone], None] | None,
+    client: Any = None,
+    on_dashboard: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """:func:`run_sweep` once the folder's lock is held."""
     parts_dir = out_dir / PARTS_DIR
@@ -189,7 +201,13 @@ def _run_locked(
 
         if backend == "dask":
             _run_dask(
-                tasks, parts_dir, n_workers if workers is not None else None, scheduler, finished
+                tasks,
+                parts_dir,
+                n_workers if workers is not None else None,
+                scheduler,
+                finished,
+                client=client,
+                on_dashboard=on_dashboard,
             )
         else:
             _run_here(tasks, n_workers, finished)
