@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 from sim.core.model import NegotiationModel
 from sim.core.records import (
     AGREEMENT,
+    NOT_RATIFIED,
     Columns,
     bargaining_columns,
     build_columns,
@@ -69,7 +70,7 @@ def columns_of(model: NegotiationModel) -> Columns:
     }
     columns.update(
         bargaining_columns(
-            agreed=columns["agreed"],
+            agreed=(model.end == AGREEMENT) | (model.end == NOT_RATIFIED),  # not failed talks
             end_round=model.end_round,
             round_weeks=structure.clock.round_weeks,
             offers=model.offers,

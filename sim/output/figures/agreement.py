@@ -66,12 +66,13 @@ def agreement_plot(
         y,
         xerr=[rate - np.array(lows), np.array(highs) - rate],
         fmt="none",
-        ecolor=STATUS_QUO_COLOR,
+        ecolor=FUNNEL_COLORS["ratified"] if funnel else STATUS_QUO_COLOR,
         capsize=4,
         lw=1.5,
         gid="p_agreement_interval",
     )
-    ax_p.plot(rate, y, "o", color=STATUS_QUO_COLOR, ms=7, gid="p_agreement", zorder=3)
+    color = FUNNEL_COLORS["ratified"] if funnel else STATUS_QUO_COLOR
+    ax_p.plot(rate, y, "o", color=color, ms=7, gid="p_agreement", zorder=3)
     ax_p.set_xlim(0.0, 1.0)
     ax_p.set_xlabel(
         "P(signed) → P(ratified) → P(durable), 95% Wilson intervals"
