@@ -425,6 +425,10 @@ def test_trajectory_figure_shows_thresholds_offers_and_the_agreement_round() -> 
     assert "world 4, seed 9" in figure.get_suptitle()
     assert "agreement in round 6" in figure.get_suptitle()
     assert_legible(figure)
+    # rounds are whole numbers: no tick at round 2.5
+    for ax in (top, bottom):
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
 
 
 def test_trajectory_without_agreement_has_no_agreement_mark() -> None:

@@ -70,3 +70,4 @@ def test_list_in_a_project_with_its_own_scenarios_still_shows_the_shipped_librar
     shipped = lines.index(f"Scenarios in {REPOSITORY / 'scenarios'}/:")
     assert any(line.split()[0] == "alaska-summit" for line in lines[shipped + 1 :])
     assert any(line.startswith("Experiments in") for line in lines)
+

@@ -487,6 +487,35 @@ def test_figure_has_one_labelled_panel_per_issue_pair(issues: int, panels: int) 
         ax.get_xlabel().split("\n")[0] + "/" + ax.get_ylabel().split("\n")[0] for ax in visible
     }
     assert len(labelled) == panels  # every pair once
+    # each slice names the issues it holds fixed, and where
+    for ax in visible:
+        shown = {ax.get_xlabel().split("\n")[0], ax.get_ylabel().split("\n")[0]}
+        others = [k for k in names if k not in shown]
+        caption = " ".join(ax.get_title().split())
+        if others:
+            assert caption.startswith("held fixed: ")
+            for issue in others:
+                assert f"{issue} {result.anchor[issue]:.2f}" in caption
+        else:
+            assert caption == "no other issue"
+
+
+def test_zopa_figure_of_the_baseline_has_no_colliding_actor_names() -> None:
+    from sim.scenario.loader import load_scenario
+
+    scenario = load_scenario("alaska-summit")
+    result = zone_of_agreement(scenario, samples=500)
+    figure = zopa_figure(scenario, result)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in figure.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.texts]
+        for k, one in enumerate(boxes):
+            for other in boxes[k + 1 :]:
+                assert not one.overlaps(other), [t.get_text() for t in ax.texts]
 
 
 # --- command line ---------------------------------------------------------------------------------

@@ -98,7 +98,9 @@ def _git_commit() -> dict[str, Any]:
         if commit.returncode != 0:
             return {"git_commit": None}
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # Outputs (results/, where sweeps write and the showcase lives) are not code: a
+            # sweep rewriting its own manifest must not mark the code as changed.
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":(top,exclude)results"],
             cwd=root,
             capture_output=True,
             text=True,

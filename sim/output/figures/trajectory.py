@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.core.records import OFFER, OFFER_UTILITY, RESERVATION, STATUS_QUO, THRESHOLD
 from sim.output.figures.base import FIGURE_WIDTH, issue_label, new_figure
@@ -127,6 +128,7 @@ def trajectory_figure(
         issue_label(scenario, issues[0]) if len(issues) == 1 else "offered term (0–1; see legend)"
     )
     ax_x.set_xlabel("round" if not implementation else "round, then implementation period")
+    ax_x.xaxis.set_major_locator(MaxNLocator(integer=True))  # rounds are whole numbers
     draw_implementation(ax_u, ax_x, implementation, scenario, int(rounds[-1]))
     ax_x.grid(alpha=0.3)
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 _SLICE_RESOLUTION = 241
 _ZONE_COLOR = "#9ecae1"
 _THRESHOLD_COLOR = "#3182bd"
+_LABEL_WIDTH, _LABEL_HEIGHT = 0.16, 0.06  # a name's extent in data units on a slice
 
 
 def _axis_label(scenario: Scenario, issue: str) -> str:
@@ -31,6 +32,14 @@ def _axis_label(scenario: Scenario, issue: str) -> str:
         textwrap.fill(f"{end}: {words}", 52) for end, words in (("0", spec.low), ("1", spec.high))
     ]
     return "\n".join([issue, *ends])
+
+
+def held_fixed(issues: list[str], anchor: FloatArray, shown: tuple[int, ...]) -> str:
+    """The caption of a slice: the issues held fixed and where (the slice's anchor)."""
+    fixed = [f"{issue} {anchor[k]:.2f}" for k, issue in enumerate(issues) if k not in shown]
+    if not fixed:
+        return "no other issue"
+    return "\n".join(textwrap.wrap("held fixed: " + ", ".join(fixed), 60))
 
 
 def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
@@ -80,6 +89,21 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
         def at(values: Mapping[str, float]) -> tuple[float, float]:
             return values[issues[i]], (values[issues[j]] if j is not None else 0.5)
 
+        # Actors whose points lie closer than a label's width share one label.
+        shared: dict[str, list[str]] = {}
+        for actor in result.actors:
+            x, y = at(scenario.actors[actor].position)
+            near = next(
+                (
+                    first
+                    for first in shared
+                    if abs(at(scenario.actors[first].position)[0] - x) < _LABEL_WIDTH
+                    and abs(at(scenario.actors[first].position)[1] - y) < _LABEL_HEIGHT
+                ),
+                None,
+            )
+            shared.setdefault(near or actor, []).append(actor)
+        first_of = {member: first for first, group in shared.items() for member in group}
         for actor in result.actors:
             spec = scenario.actors[actor]
             px, py = at(spec.position)
@@ -95,8 +119,11 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
                 zorder=4,
                 clip_on=False,
             )
+            together = shared.get(first_of[actor], [])
+            if first_of[actor] != actor:
+                continue  # one label for actors at the same point: no overlapping names
             ax.annotate(
-                actor,
+                ", ".join(together),
                 (px, py),
                 textcoords="offset points",
                 xytext=(5, 5),
@@ -123,6 +150,7 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
             ax.set_aspect("equal")
             ax.set_xlabel(_axis_label(scenario, issues[i]), fontsize=7)
             ax.set_ylabel(_axis_label(scenario, issues[j]), fontsize=7)
+            ax.set_title(held_fixed(issues, anchor, (i, j)), fontsize=7, gid="held-fixed")
     else:
         ax = axes[0]
         values = slice_utilities(0, None)
@@ -134,6 +162,7 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
         ax.set_ylim(0.0, 1.0)
         ax.set_yticks([])
         ax.set_xlabel(_axis_label(scenario, issues[0]), fontsize=7)
+        ax.set_title(held_fixed(issues, anchor, (0,)), fontsize=7, gid="held-fixed")
 
     handles = [
         Patch(color=_ZONE_COLOR, label="every veto player ≥ reservation"),
@@ -145,8 +174,10 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
     ]
     figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     state = "a deal space exists" if result.exists else "no deal space"
+    where = "the Nash point" if result.nash is not None else "the most nearly acceptable package"
     figure.suptitle(
-        f"{result.scenario}: zone of possible agreement at round {result.round} ({state})",
+        f"{result.scenario}: zone of possible agreement at round {result.round} ({state}); "
+        f"each slice holds the other issues at {where}",
         fontsize=10,
     )
     return figure
