@@ -20,7 +20,7 @@ from sim.app.controls import (
     rebalanced_salience,
 )
 from sim.errors import InputError
-from sim.scenario.discovery import SCENARIO_SUFFIXES, scenario_dirs
+from sim.scenario import discovery
 from sim.scenario.loader import load_resolved
 from sim.scenario.overrides import apply_to_scenario, value_at
 from sim.scenario.schema import Scenario
@@ -142,11 +142,4 @@ def changed_fields(settings: Settings) -> list[tuple[str, Any, Any]]:
 
 def library_names() -> list[str]:
     """Every scenario of the library by the name commands accept (``textbook/rubinstein``)."""
-    names: list[str] = []
-    for folder in scenario_dirs():
-        for path in sorted(folder.rglob("*")):
-            if path.suffix in SCENARIO_SUFFIXES and path.is_file():
-                name = path.relative_to(folder).with_suffix("").as_posix()
-                if name not in names:
-                    names.append(name)
-    return names
+    return discovery.library_names("scenarios")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from sim.cli.common import fail
+from sim.cli.completion import complete_scenarios
 
 APP_EXTRA_HINT = "the page needs the 'app' extra: pip install -e '.[app]'"
 APP_PACKAGES = ("solara", "altair", "networkx")  # what mesa.visualization and the page import
 
 
 @click.command("app")
-@click.argument("scenario", default="alaska-summit")
+@click.argument("scenario", default="alaska-summit", shell_complete=complete_scenarios)
 @click.option(
     "--port",
     type=click.IntRange(min=1, max=65535),

@@ -5,14 +5,15 @@ from __future__ import annotations
 import click
 
 from sim.cli.common import fail
+from sim.cli.completion import complete_scenarios
 from sim.errors import InputError
 from sim.scenario.diff import format_changes, scenario_changes
 from sim.scenario.loader import load_resolved
 
 
 @click.command("diff")
-@click.argument("variant", metavar="VARIANT")
-@click.argument("base", metavar="[BASE]", required=False)
+@click.argument("variant", metavar="VARIANT", shell_complete=complete_scenarios)
+@click.argument("base", metavar="[BASE]", required=False, shell_complete=complete_scenarios)
 def command(variant: str, base: str | None) -> None:
     """Print every field VARIANT sets differently from BASE (default: the scenario it extends).
 

@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from sim.cli.common import fail, json_option, out_option, set_option
+from sim.cli.completion import complete_scenarios
 from sim.scenario.limits import MAX_ROUNDS, MAX_RUNS
 
 
 @click.command(name="forecast")
-@click.argument("scenario_file", metavar="SCENARIO")
+@click.argument("scenario_file", metavar="SCENARIO", shell_complete=complete_scenarios)
 @click.option(
     "--runs",
     type=click.IntRange(min=1, max=MAX_RUNS),

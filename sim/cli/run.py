@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from sim.cli.common import fail
+from sim.cli.completion import complete_scenarios
 from sim.scenario.limits import MAX_SEED
 
 
 @click.command("run")
-@click.argument("scenario")
+@click.argument("scenario", shell_complete=complete_scenarios)
 @click.option(
     "--seed",
     type=click.IntRange(min=0, max=MAX_SEED),

@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from sim.cli.common import fail
+from sim.cli.completion import complete_scenarios
 from sim.errors import InputError
 from sim.output.annotated_yaml import annotated_yaml
 from sim.scenario.loader import load_resolved
 
 
 @click.command("show")
-@click.argument("scenario", metavar="SCENARIO")
+@click.argument("scenario", metavar="SCENARIO", shell_complete=complete_scenarios)
 @click.option(
     "--set",
     "assignments",

@@ -11,11 +11,12 @@ from typing import Any
 import click
 
 from sim.cli.common import fail
+from sim.cli.completion import complete_experiments
 from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
 
 
 @click.command("sweep")
-@click.argument("experiment", metavar="EXPERIMENT")
+@click.argument("experiment", metavar="EXPERIMENT", shell_complete=complete_experiments)
 @click.option(
     "--runs",
     type=click.IntRange(min=1, max=MAX_RUNS),

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import fail
+from sim.cli.completion import complete_files
 from sim.errors import InputError
 from sim.scenario.discovery import find_scenario
 from sim.scenario.loader import load_resolved
@@ -53,7 +54,7 @@ def _check_experiment(path: Path) -> str:
 
 
 @click.command("validate")
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", shell_complete=complete_files)
 @click.option(
     "--strict",
     is_flag=True,

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from sim.cli.common import fail, json_option, out_option, set_option
+from sim.cli.completion import complete_scenarios
 
 if TYPE_CHECKING:
     from sim.analysis.zopa.zone import Weights
 
 
 @click.command(name="zopa")
-@click.argument("scenario_file", metavar="SCENARIO")
+@click.argument("scenario_file", metavar="SCENARIO", shell_complete=complete_scenarios)
 @click.option("--round", "round_", type=click.IntRange(min=1), default=1, help="Round T (1-based).")
 @click.option(
     "--weights",

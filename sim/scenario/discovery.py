@@ -43,6 +43,19 @@ def library_dirs(kind: LibraryKind) -> list[Path]:
     return unique
 
 
+def library_names(kind: LibraryKind) -> list[str]:
+    """Every file of ``kind`` by the name commands accept (``textbook/rubinstein``), the user's
+    folders first, each name once."""
+    names: list[str] = []
+    for folder in library_dirs(kind):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in SCENARIO_SUFFIXES and path.is_file():
+                name = path.relative_to(folder).with_suffix("").as_posix()
+                if name not in names:
+                    names.append(name)
+    return names
+
+
 def scenario_dirs() -> list[Path]:
     """Where bare scenario names are looked up: ``./scenarios`` then the shipped library's."""
     return library_dirs("scenarios")
