@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -398,3 +399,12 @@ def test_offline_assets_are_installed_and_a_missing_one_is_named(
     assert "requirejs@2.3.6" in missing
     assert any(name.startswith("@widgetti/solara-vuetify") for name in missing)
     assert any(name.startswith("font-awesome@") for name in missing)
+
+
+def test_odds_in_worker_processes_are_the_same_records(baseline: Settings) -> None:
+    alone = batch_odds(baseline.current, 300)
+    split = batch_odds(baseline.current, 300, workers=2)
+    pd.testing.assert_frame_equal(alone.records, split.records)
+    assert split.headline == alone.headline
+    with pytest.raises(ValueError, match="at least one worker"):
+        batch_odds(baseline.current, 10, workers=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +28,9 @@ from sim.output.figures.terms import terms_plot
 from sim.output.figures.trajectory import trajectory_figure
 from sim.output.report import figure_png_base64
 from sim.scenario.schema import Scenario
+
+ODDS_WORKERS = min(2, os.cpu_count() or 1)
+"""Processes the page's batch is split over (the machine's two cores)."""
 
 ERROR_STYLE = "color: #b00020; font-size: 0.85em; margin: 0 0 6px 0"
 
@@ -269,7 +273,9 @@ def OddsCard(scenario: Scenario) -> None:
     drawing them never delays the numbers.  While a new batch runs the last one stays shown.
     """
     task = solara.lab.use_task(
-        lambda: batch_odds(scenario), dependencies=[scenario], prefer_threaded=True
+        lambda: batch_odds(scenario, workers=ODDS_WORKERS),
+        dependencies=[scenario],
+        prefer_threaded=True,
     )
     with solara.Card(f"The odds: {BATCH_WORLDS:,} worlds of these settings", margin=0):
         if task.error:

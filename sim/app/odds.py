@@ -9,6 +9,8 @@ seed, so what the page shows can be reproduced from the exported scenario.
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,11 +44,39 @@ class Odds:
         return f"P(agreement) = {format_p_agreement(self.summary)}"
 
 
-def batch_odds(scenario: Scenario, worlds: int = BATCH_WORLDS, *, seed: int | None = None) -> Odds:
-    """Run worlds ``0 .. worlds-1`` of ``scenario`` (seed: the scenario's) and summarise them."""
+def batch_odds(
+    scenario: Scenario, worlds: int = BATCH_WORLDS, *, seed: int | None = None, workers: int = 1
+) -> Odds:
+    """Run worlds ``0 .. worlds-1`` of ``scenario`` (seed: the scenario's) and summarise them.
+
+    With ``workers`` > 1 the worlds are split into that many consecutive chunks run in worker
+    processes at once; a world's fate depends only on (seed, world), so the records are the
+    same as with one.
+    """
     if worlds < 1:
         raise ValueError(f"need at least one world, got {worlds}")
-    columns = run_batch(scenario, np.arange(worlds), seed=seed)
+    if workers < 1:
+        raise ValueError(f"need at least one worker, got {workers}")
+    if workers == 1:
+        columns = run_batch(scenario, np.arange(worlds), seed=seed)
+    else:
+        chunks = np.array_split(np.arange(worlds), min(workers, worlds))
+        pool = _pool(workers)
+        parts = [
+            f.result() for f in [pool.submit(run_batch, scenario, c, seed=seed) for c in chunks]
+        ]
+        columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     records = pd.DataFrame(columns)
     summary = summarize(records, scenario.issue_names, scenario.actor_names)[0]
     return Odds(scenario=scenario, records=records, summary=summary)
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool of ``workers`` kept for the life of the process (spawned: safe in threads)."""
+    if workers not in _POOLS:
+        context = multiprocessing.get_context("spawn")
+        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _POOLS[workers]
