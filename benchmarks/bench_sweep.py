@@ -19,8 +19,14 @@ believe it is drawn from the experiment's own prior on it (normal, sd 0.04, cent
 scenario's value), and each world's sampled war cost is the truth.  ``--per-world-sample 0``
 skips (b).
 
+``--after-signing`` instead times, in this one process, the same sampled worlds of the baseline
+with and without its domestic ratifiers and implementation phase (issue 9) and prints the CPU-time
+ratio: the cost of ratification (anticipation, verdicts) and the 12-period implementation phase.
+
 Targets (issue #4): 1e6 worlds in <= 30 s on 2 cores, >= 30x the per-world rate, <= 1 GB;
-(issue #8) with private values, 1e6 worlds in <= 60 s on 2 cores.
+(issue #8) with private values, 1e6 worlds in <= 60 s on 2 cores; (issue #9) with ratification
+and the 12-period implementation phase on (the baseline has both), 1e6 worlds in <= 60 s on 2
+cores, <= 1 GB.
 """
 
 from __future__ import annotations
@@ -145,6 +151,27 @@ def per_world_run(experiment: Any, args: argparse.Namespace, workers: int) -> tu
         return done, time.perf_counter() - started
 
 
+def after_signing_ratio(experiment: Any, worlds: int, repeats: int = 3) -> dict[str, Any]:
+    """CPU seconds of one batch of the first cell's sampled worlds with the baseline's ratifiers
+    and implementation phase and without them (same process, alternating), and their ratio."""
+    from sim.core.runner import run_batch
+    from sim.experiment.sampling import sample
+
+    cell = experiment.cells[0]
+    index = np.arange(worlds, dtype=np.int64)
+    overrides = sample(cell.parameters, experiment.seed, index)
+    full = cell.scenario
+    plain = full.model_copy(update={"ratification": None, "implementation": None})
+    seconds: dict[str, list[float]] = {"with": [], "without": []}
+    for _ in range(repeats):
+        for side, scenario in (("without", plain), ("with", full)):
+            started = time.process_time()
+            run_batch(scenario, index, seed=experiment.seed, overrides=overrides)
+            seconds[side].append(round(time.process_time() - started, 3))
+    ratio = statistics.median(seconds["with"]) / statistics.median(seconds["without"])
+    return {"worlds": worlds, "cpu_seconds": seconds, "with_over_without": round(ratio, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -158,6 +185,11 @@ def main() -> None:
     parser.add_argument("--against", type=Path, default=None, help="another checkout to compare")
     parser.add_argument("--repeats", type=int, default=3, help="with --against: runs per side")
     parser.add_argument("--private", action="store_true", help="every war cost private")
+    parser.add_argument(
+        "--after-signing",
+        action="store_true",
+        help="CPU-time ratio of the baseline with/without ratification and implementation",
+    )
     args = parser.parse_args()
     if args.against is not None:
         side_by_side(args)
@@ -169,6 +201,9 @@ def main() -> None:
 
     workers = args.workers or default_workers()
     experiment = load_experiment(EXPERIMENT).with_runs(args.worlds)
+    if args.after_signing:
+        print(json.dumps(after_signing_ratio(experiment, min(args.worlds, 25_000)), indent=2))
+        return
     if args.private:
         experiment = with_private_war_costs(experiment)
     with tempfile.TemporaryDirectory() as scratch:
