@@ -32,8 +32,15 @@ def reduce_short(operation: np.ufunc, values: NDArray[Item], axis: int) -> NDArr
     if length < 2 or length >= SHORT_AXIS:
         result: NDArray[Item] = operation.reduce(values, axis=axis)
         return result
-    parts = np.moveaxis(values, axis, 0)
-    folded: NDArray[Item] = operation(parts[0], parts[1])
+    # Basic slicing, not np.moveaxis: the same views at a fraction of the call overhead.
+    lead: tuple[slice, ...] = (slice(None),) * (axis % values.ndim)
+
+    def part(index: int) -> NDArray[Item]:
+        key: tuple[slice | int, ...] = (*lead, index)
+        view: NDArray[Item] = values[key]
+        return view
+
+    folded: NDArray[Item] = operation(part(0), part(1))
     for index in range(2, length):
-        operation(folded, parts[index], out=folded)
+        operation(folded, part(index), out=folded)
     return folded
