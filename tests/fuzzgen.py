@@ -358,7 +358,12 @@ def hostile_prior(rng: random.Random) -> Case:
         ),
     )
     key = f"  {target}: {{dist: {dist}, {params}}}\n"
-    mutated = text.replace("uncertainty:\n", "uncertainty:\n" + key, 1)
+    if re.search(r"(?m)^uncertainty:\s*$", text):
+        mutated = re.sub(
+            r"(?m)^uncertainty:\s*$", "uncertainty:\n" + key.rstrip("\n"), text, count=1
+        )
+    else:  # an experiment without priors (or with them in flow style): a section of its own
+        mutated = re.sub(r"(?m)^uncertainty:.*$", "", text) + "uncertainty:\n" + key
     args = ("sweep", "e.yaml", "--runs", "40", "--workers", "1", "--out", "o", "--json")
     return Case(
         f"prior {target}: {dist} {params[:50]}",
