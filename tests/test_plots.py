@@ -20,6 +20,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
+from scipy import stats
 
 from sim.analysis.drivers import driver_table
 from sim.analysis.results import Results, load_results
@@ -368,6 +369,12 @@ def test_drivers_plot_shows_the_binned_agreement_rate(records: pd.DataFrame) -> 
             np.testing.assert_allclose(
                 np.asarray(lines[0].get_ydata(), dtype=float), table["p_agreement"]
             )
+        # signed effects per cell above the panel, each the cell's own Spearman correlation
+        title = " ".join(ax.get_title().split())
+        for cell in (0, 1, 2):
+            frame = records[records["cell"] == cell]
+            rho = stats.spearmanr(frame[column], frame["agreed"]).statistic
+            assert f"{cell}: {rho:+.2f}" in title
     assert_legible(figure)
 
 
@@ -533,7 +540,8 @@ def test_drivers_plot_shows_only_the_strongest_of_many_parameters(one_cell: pd.D
     assert len(axes) == 6
     assert "actors.russia.war_cost" in axes[0].get_xlabel()
     assert "top 6 of 12 sampled parameters" in figure.get_suptitle()
-    assert axes[0].get_title().startswith("|Spearman ρ| = ")
+    # the signed effect: agreement rises with Russia's war cost in the synthetic records
+    assert axes[0].get_title().startswith("Spearman ρ = +")
     assert_legible(figure)
 
 

@@ -85,6 +85,28 @@ def driver_table(df: pd.DataFrame, param_columns: Sequence[str], bins: int = 10)
     return pd.DataFrame(rows, columns=DRIVER_COLUMNS)
 
 
+def signed_effects(df: pd.DataFrame, column: str) -> dict[int, float]:
+    """Per cell, the signed Spearman rank correlation between a parameter and agreement
+    (Spearman 1904): positive when higher values make a deal likelier.  Cells where either does
+    not vary are left out."""
+    cells = df["cell"] if "cell" in df.columns else pd.Series(0, index=df.index)
+    effects: dict[int, float] = {}
+    for cell in sorted(pd.unique(cells)):
+        frame = df[cells == cell]
+        values = frame[column].to_numpy(dtype=float)
+        agreed = frame["agreed"].to_numpy(dtype=float)
+        keep = np.isfinite(values)
+        values, agreed = values[keep], agreed[keep]
+        if values.size < 3 or np.ptp(values) == 0 or np.ptp(agreed) == 0:
+            continue
+        ranks = pd.Series(values).rank().to_numpy()
+        agreed_ranks = pd.Series(agreed).rank().to_numpy()
+        rho = float(np.corrcoef(ranks, agreed_ranks)[0, 1])
+        if math.isfinite(rho):
+            effects[int(cell)] = rho
+    return effects
+
+
 def rank_drivers(df: pd.DataFrame, param_columns: Sequence[str]) -> list[tuple[str, float]]:
     """Sampled parameters ordered by how strongly agreement moves with them.
 
@@ -93,23 +115,9 @@ def rank_drivers(df: pd.DataFrame, param_columns: Sequence[str]) -> list[tuple[s
     factor that differs between cells cannot create a spurious driver).  Parameters that do not
     vary, or cells where agreement does not vary, score 0.
     """
-    cells = df["cell"] if "cell" in df.columns else pd.Series(0, index=df.index)
     scores: list[tuple[str, float]] = []
     for column in param_columns:
-        best = 0.0
-        for cell in pd.unique(cells):
-            frame = df[cells == cell]
-            values = frame[column].to_numpy(dtype=float)
-            agreed = frame["agreed"].to_numpy(dtype=float)
-            keep = np.isfinite(values)
-            values, agreed = values[keep], agreed[keep]
-            if values.size < 3 or np.ptp(values) == 0 or np.ptp(agreed) == 0:
-                continue
-            ranks = pd.Series(values).rank().to_numpy()
-            agreed_ranks = pd.Series(agreed).rank().to_numpy()
-            rho = float(np.corrcoef(ranks, agreed_ranks)[0, 1])
-            if math.isfinite(rho):
-                best = max(best, abs(rho))
+        best = max((abs(rho) for rho in signed_effects(df, column).values()), default=0.0)
         scores.append((column, best))
     return sorted(scores, key=lambda item: -item[1])
 

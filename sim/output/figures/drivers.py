@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.analysis.drivers import driver_table, rank_drivers
+from sim.analysis.drivers import driver_table, rank_drivers, signed_effects
 from sim.output.figures.base import (
     FIGURE_WIDTH,
     AnyFigure,
@@ -39,15 +39,16 @@ def drivers_plot(
 ) -> Figure:
     """P(agreement) per quantile bin of each sampled parameter, 95% Wilson intervals, per cell.
 
-    Panels are ordered by :func:`sim.analysis.drivers.rank_drivers` (absolute Spearman correlation with
-    agreement, shown above each panel); with more than ``max_panels`` parameters only the
-    strongest are shown.
+    Panels are ordered by :func:`sim.analysis.drivers.rank_drivers` (the largest absolute
+    Spearman correlation with agreement over the cells); above each panel the signed
+    correlation of every cell (:func:`sim.analysis.drivers.signed_effects`), so a parameter that
+    helps in one cell and hurts in another shows it.  With more than ``max_panels`` parameters
+    only the strongest are shown.
     """
     if not param_columns:
         raise ValueError("no sampled parameters to plot")
     total = len(param_columns)
     ranked = rank_drivers(records, param_columns)[:max_panels]
-    scores = dict(ranked)
     param_columns = [column for column, _ in ranked]
     cells = _cells(records)
     rows, _ = _grid(len(param_columns), 3)
@@ -76,7 +77,13 @@ def drivers_plot(
                 gid=f"driver:{column}:{cell}",
             )
         ax.set_ylim(0.0, 1.0)
-        ax.set_title(f"|Spearman ρ| = {scores[column]:.2f}", fontsize="small")
+        effects = signed_effects(records, column)
+        if len(cells) == 1:
+            title = f"Spearman ρ = {next(iter(effects.values()), 0.0):+.2f}"
+        else:
+            shown_effects = ", ".join(f"{cell}: {rho:+.2f}" for cell, rho in effects.items())
+            title = "\n".join(textwrap.wrap(f"Spearman ρ per cell  {shown_effects}", 44))
+        ax.set_title(title, fontsize="small", gid=f"effects:{column}")
         ax.set_xlabel("\n".join(textwrap.wrap(parameter_label(column), 44)))
         ax.set_ylabel("P(agreement), 95% interval")
         ax.grid(alpha=0.3)
