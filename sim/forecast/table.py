@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.arrays import FloatArray
 from sim.core.batch import build_batch
-from sim.core.records import TERM
+from sim.core.records import AGREED, TERM
 from sim.core.runner import run_batch
 from sim.core.status_quo import reservations_at
 from sim.forecast.registry import Options, actor_utilities, model_named, models
@@ -132,6 +132,7 @@ def forecast_table(
     worlds = np.arange(runs, dtype=np.int64)
     columns = run_batch(scenario, worlds)
     simulated = np.column_stack([columns[TERM + k] for k in scenario.issue_names])
+    simulated[~np.asarray(columns[AGREED], dtype=bool)] = np.nan  # signed but not ratified
     rows = [
         _summarise(SIMULATION, "the Mesa model of the scenario", simulated, scenario, reservation)
     ]
