@@ -1,5 +1,5 @@
 """Write constraints.txt: the exact version of every package that ``pip install -e
-'.[dev,distributed,sensitivity,app]'`` installed in this environment (CI's, after a green run).
+'.[dev,distributed,sensitivity,app,ema]'`` installed in this environment (CI's, after a green run).
 
     python .ci/constraints.py > constraints.txt
 """
@@ -16,7 +16,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTRAS = ("dev", "distributed", "sensitivity", "app")
+EXTRAS = ("dev", "distributed", "sensitivity", "app", "ema")
 
 
 def closure(requirements: list[Requirement]) -> dict[str, str]:

@@ -19,7 +19,7 @@ LAYERS = (
     ("sim.sweep",),
     ("sim.analysis",),
     ("sim.output",),
-    ("sim.api",),
+    ("sim.api", "sim.ema"),
     ("sim.app",),
     ("sim.cli", "sim.__main__"),
 )

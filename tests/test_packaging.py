@@ -140,4 +140,4 @@ def test_the_constraints_pin_what_the_project_asks_for() -> None:
 
 
 def test_the_readme_test_command_uses_the_constraints() -> None:
-    assert "pip install -q -c constraints.txt -e '.[dev,distributed,sensitivity,app]'" in README
+    assert "pip install -q -c constraints.txt -e '.[dev,distributed,sensitivity,app,ema]'" in README
