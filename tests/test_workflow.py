@@ -3,6 +3,7 @@ scenario, ``parley list`` in a project folder still shows the shipped library (i
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,20 @@ def test_list_in_a_project_with_its_own_scenarios_still_shows_the_shipped_librar
     assert any(line.split()[0] == "alaska-summit" for line in lines[shipped + 1 :])
     assert any(line.startswith("Experiments in") for line in lines)
 
+
+
+def test_the_shipped_showcase_manifests_hold_no_machine_path_and_clean_code() -> None:
+    import json
+
+    manifests = sorted((REPOSITORY / "results" / "showcase").glob("*/manifest.json"))
+    assert manifests
+    for path in manifests:
+        text = path.read_text(encoding="utf-8")
+        manifest = json.loads(text)
+        assert manifest.get("git_dirty") is False, path
+        assert not re.search(r'"/(work|home|tmp|Users|root)/', text), path
+        experiment = manifest["experiment"]
+        assert not Path(experiment["path"]).is_absolute(), path
+        assert all(not Path(p).is_absolute() for p in experiment["scenario_paths"].values())
+        for package in ("numpy", "scipy", "pandas", "pyarrow", "mesa"):
+            assert manifest.get(package), (path, package)
