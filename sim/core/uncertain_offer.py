@@ -37,7 +37,7 @@ import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.beliefs import Belief
-from sim.core.solver import WarmStarts, solve_offers
+from sim.core.solver import WarmStarts, solve_group_from
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
 
@@ -155,26 +155,31 @@ def risky_offers(
     linear_rows = np.broadcast_to(linear, threshold.shape)
     # One solve per proposer, each starting from its last solution: successive alphas are
     # close, so the solver's multipliers (or simplex basis) carry over and it takes a step or two.
+    # What does not change with alpha (each group's actors and their positions and saliences,
+    # as ``solve_offers`` would gather them) is gathered once, not once per alpha.
     groups = []
     for j in np.unique(proposer):
+        if j < 0:
+            continue
         rows = np.flatnonzero(proposer == j)
-        groups.append((rows, WarmStarts(rows.size)))
+        index = np.array([j, *(a for a in range(position.shape[1]) if veto[a] and a != j)])
+        pick = (rows[:, None], index[None, :])
+        groups.append((rows, index, position[pick], salience[pick], linear[index], WarmStarts(1)))
 
     def solve(demanded: FloatArray) -> tuple[FloatArray, BoolArray]:
         package = np.empty((n, position.shape[2]))
         feasible = np.zeros(n, dtype=bool)
-        for rows, warm in groups:
-            offers = solve_offers(
-                position[rows],
-                salience[rows],
-                linear,
-                veto,
-                proposer[rows],
-                demanded[rows],
-                impose_own=True,
-                warm=warm,
+        for rows, index, own_position, own_salience, flags, warm in groups:
+            package[rows], feasible[rows], state = solve_group_from(
+                own_position,
+                own_salience,
+                flags,
+                demanded[rows[:, None], index[None, 1:]],
+                demanded[rows, index[0]],
+                start=warm.state.get(0),
             )
-            package[rows], feasible[rows] = offers.package, offers.feasible
+            if state is not None:
+                warm.state[0] = state
         return package, feasible
 
     def demands(alpha: FloatArray) -> FloatArray:
