@@ -34,6 +34,7 @@ LIBRARY = (
     "truce-no-rearm",
     "fragile-truce",
     "referendum",
+    "misperception",
 )
 ARTICLE_SECTIONS = (
     "Intro paragraphs",
@@ -156,6 +157,19 @@ def test_baseline_reflects_the_article() -> None:
     assert all(actor.reservation is None for actor in scenario.actors.values())
     assert scenario.protocol.kind == "random-proposer"
     assert scenario.protocol.recognition == "capability"
+    # The war goes on while they talk, on a clock in weeks with a dated deadline.
+    protocol = scenario.protocol
+    assert protocol.fighting and protocol.round_weeks == 2.0
+    assert protocol.deadline_weeks is not None
+    assert protocol.deadline_weeks <= protocol.max_rounds * protocol.round_weeks
+    # The two fighting parties' costs of war are private: the article doubts both sides' resolve.
+    private = {key for key, actor in scenario.actors.items() if actor.private is not None}
+    assert private == {"russia", "ukraine"}
+    for key in private:
+        actor = scenario.actors[key]
+        assert actor.private is not None and actor.private.field == "war_cost"
+        assert actor.private.truth is None  # a common prior: each world draws its truth
+        assert "private" in actor.evidence
 
 
 def test_territory_is_the_line_of_control_and_recognition_is_its_own_issue() -> None:
@@ -254,10 +268,31 @@ def test_no_shipped_file_holds_a_machine_path() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_severe_consequences_raise_russias_war_cost() -> None:
+def _belief_centre(scenario: Scenario, actor: str) -> float:
+    private = scenario.actors[actor].private
+    assert private is not None
+    mean = getattr(private.belief, "mean", None)
+    return float(mean) if mean is not None else scenario.actors[actor].war_cost
+
+
+def test_severe_consequences_raise_russias_war_cost_and_what_the_others_believe() -> None:
     base, variant = load(BASELINE), load("severe-consequences")
     assert variant.actors["russia"].war_cost > base.actors["russia"].war_cost
+    # A threat carried out in public moves the belief with the truth, not the truth alone.
+    assert _belief_centre(variant, "russia") == pytest.approx(variant.actors["russia"].war_cost)
+    assert _belief_centre(variant, "russia") > _belief_centre(base, "russia")
+    assert "private.belief" in variant.actors["russia"].evidence
     assert variant.actors["us"] == base.actors["us"]
+
+
+def test_misperception_fixes_kyivs_truth_apart_from_the_belief() -> None:
+    base, variant = load(BASELINE), load("misperception")
+    private = variant.actors["ukraine"].private
+    assert private is not None and private.truth == base.actors["ukraine"].war_cost
+    assert _belief_centre(variant, "ukraine") > private.truth  # Kyiv seen as weaker than it is
+    assert {"private.belief", "private.truth"} <= set(variant.actors["ukraine"].evidence)
+    others = {key: a for key, a in variant.actors.items() if key != "ukraine"}
+    assert others == {key: a for key, a in base.actors.items() if key != "ukraine"}
 
 
 def test_security_guarantees_is_an_extra_issue_every_actor_weighs() -> None:
@@ -433,6 +468,18 @@ def test_bilateral_deal_can_land_where_kyiv_would_refuse() -> None:
     # in the baseline.
     assert np.any(deals("bilateral-deal", "gain.ukraine") < -TOLERANCE)
     assert np.all(deals(BASELINE, "gain.ukraine") >= -TOLERANCE)
+
+
+def test_misperception_brings_refused_offers_and_fewer_deals() -> None:
+    base, wrong = table_outcomes(BASELINE), table_outcomes("misperception")
+    # At the table, offers pitched at a Kyiv weaker than it is get refused: more rejections in
+    # the same worlds, more failures that are refused offers, and no more deals.  (The claim is
+    # about the table: with the baseline's ratifiers the table plans its offers for ratification
+    # and makes no offer it expects refused, so no rejections are recorded there.)
+    assert wrong["rejections"].mean() > base["rejections"].mean()
+    assert np.mean(wrong["failure"] == "rejected") > np.mean(base["failure"] == "rejected")
+    assert wrong["agreed"].mean() <= base["agreed"].mean()
+    assert outcomes("misperception")["agreed"].mean() <= outcomes(BASELINE)["agreed"].mean()
 
 
 def test_europe_holding_firm_keeps_sanctions_relief_down() -> None:
