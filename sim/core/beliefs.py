@@ -29,6 +29,9 @@ from sim.distributions.inversion import Distribution
 REFUTED_MASS = 1e-12
 """A consistent set with less prior probability than this contradicts the belief."""
 
+Masses = tuple[FloatArray, FloatArray]
+"""Prior masses below a consistent set's lower and upper bounds."""
+
 PrivateField = Literal["war_cost", "reservation"]
 PRIVATE_FIELDS: tuple[PrivateField, ...] = ("war_cost", "reservation")
 VALID_RANGE: dict[PrivateField, tuple[float, float]] = {
@@ -59,6 +62,10 @@ class Belief:
         """Prior mass of values below x, on the side of x the bounds exclude."""
         return self.distribution.cdf(x, strict=self.accepts_above)
 
+    def masses_below(self, lo: FloatArray, hi: FloatArray) -> Masses:
+        """The prior masses below lo and below hi (what a round's many cuts share)."""
+        return self._mass_below(lo), self._mass_below(hi)
+
     def mass(self, lo: FloatArray, hi: FloatArray) -> FloatArray:
         """Prior probability of the consistent set between lo and hi."""
         result: FloatArray = self._mass_below(hi) - self._mass_below(lo)
@@ -69,13 +76,19 @@ class Belief:
         result: BoolArray = self.mass(lo, hi) <= REFUTED_MASS
         return result
 
-    def acceptance_probability(self, lo: FloatArray, hi: FloatArray, cut: FloatArray) -> FloatArray:
-        """P(the actor accepts | consistent set): P(v >= cut) for a war cost, else P(v <= cut)."""
+    def acceptance_probability(
+        self, lo: FloatArray, hi: FloatArray, cut: FloatArray, masses: Masses | None = None
+    ) -> FloatArray:
+        """P(the actor accepts | consistent set): P(v >= cut) for a war cost, else P(v <= cut).
+
+        ``masses``: :meth:`masses_below` of (lo, hi) if already known.
+        """
         x = np.clip(cut, lo, hi)
-        mass = self.mass(lo, hi)
+        below_lo, below_hi = self.masses_below(lo, hi) if masses is None else masses
+        mass = below_hi - below_lo
         refuted = mass <= REFUTED_MASS
         safe = np.where(refuted, 1.0, mass)
-        below = (self._mass_below(x) - self._mass_below(lo)) / safe  # P(v below x)
+        below = (self._mass_below(x) - below_lo) / safe  # P(v below x)
         width = hi - lo
         uniform_below = np.where(width > 0, (x - lo) / np.where(width > 0, width, 1.0), 0.0)
         if self.accepts_above:
@@ -89,17 +102,21 @@ class Belief:
         out: FloatArray = np.clip(result, 0.0, 1.0)
         return out
 
-    def cut_for(self, lo: FloatArray, hi: FloatArray, alpha: FloatArray) -> FloatArray:
+    def cut_for(
+        self, lo: FloatArray, hi: FloatArray, alpha: FloatArray, masses: Masses | None = None
+    ) -> FloatArray:
         """The cut at which the actor accepts with probability alpha given the consistent set.
 
         For a continuous belief P(accept | cut) = alpha exactly; for a discrete one the cut is
-        the atom that makes P(accept) the smallest value >= alpha.
+        the atom that makes P(accept) the smallest value >= alpha.  ``masses``: as for
+        :meth:`acceptance_probability`.
         """
-        mass = self.mass(lo, hi)
+        below_lo, below_hi = self.masses_below(lo, hi) if masses is None else masses
+        mass = below_hi - below_lo
         refuted = mass <= REFUTED_MASS
         dist = self.distribution
         if self.accepts_above:
-            level = self._mass_below(hi) - alpha * mass
+            level = below_hi - alpha * mass
             if dist.discrete:
                 atoms = np.asarray(dist.atoms)
                 before = np.concatenate([[0.0], dist.cumulative[:-1]])  # P(V < atom)
@@ -109,7 +126,7 @@ class Belief:
                 believed = dist.quantile(level)
             uniform = hi - alpha * (hi - lo)
         else:
-            level = self._mass_below(lo) + alpha * mass
+            level = below_lo + alpha * mass
             believed = dist.quantile(level - 1e-15 if dist.discrete else level)
             uniform = lo + alpha * (hi - lo)
         result: FloatArray = np.clip(np.where(refuted, uniform, believed), lo, hi)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
-from sim.core.beliefs import Belief
+from sim.core.beliefs import Belief, Masses
 from sim.core.solver import WarmStarts, solve_group_from
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
@@ -108,15 +108,18 @@ class UncertainResponder:
             return result
         return b_star
 
-    def demand(self, alpha: FloatArray, rows: IntArray) -> FloatArray:
-        """The utility that makes this responder accept with probability alpha."""
-        value = self.belief.cut_for(self.lo[rows], self.hi[rows], alpha)
+    def demand(self, alpha: FloatArray, rows: IntArray, masses: Masses | None = None) -> FloatArray:
+        """The utility that makes this responder accept with probability alpha (``masses``:
+        the belief's masses below the given rows' bounds, if already known)."""
+        value = self.belief.cut_for(self.lo[rows], self.hi[rows], alpha, masses)
         return threshold_of(self.no_deal_value(value, rows), self.a[rows], self.s[rows])
 
-    def probability(self, utility: FloatArray, rows: IntArray) -> FloatArray:
+    def probability(
+        self, utility: FloatArray, rows: IntArray, masses: Masses | None = None
+    ) -> FloatArray:
         """P(this responder accepts an offer worth ``utility``) under the current belief."""
         return self.belief.acceptance_probability(
-            self.lo[rows], self.hi[rows], self.cut(utility, rows)
+            self.lo[rows], self.hi[rows], self.cut(utility, rows), masses
         )
 
 
@@ -182,13 +185,16 @@ def risky_offers(
                 warm.state[0] = state
         return package, feasible
 
+    # The bounds do not move within a round: their prior masses are computed once, not per alpha.
+    masses = [responder.belief.masses_below(responder.lo, responder.hi) for responder in responders]
+
     def demands(alpha: FloatArray) -> FloatArray:
         """The known thresholds, and each uncertain responder's alpha-type's."""
         demanded = threshold.copy()
-        for responder in responders:
+        for responder, known in zip(responders, masses, strict=True):
             mask = uncertain[:, responder.actor]
             if mask.any():
-                demand = responder.demand(alpha, rows_all)
+                demand = responder.demand(alpha, rows_all, known)
                 demanded[:, responder.actor] = np.where(mask, demand, demanded[:, responder.actor])
         return demanded
 
@@ -197,10 +203,10 @@ def risky_offers(
         package, feasible = solve(demands(alpha))
         utility = utilities(package, position, salience, linear_rows)
         probability = np.ones(rows.size)
-        for responder in responders:
+        for responder, known in zip(responders, masses, strict=True):
             mask = uncertain[rows, responder.actor]
             if mask.any():
-                p_k = responder.probability(utility[:, responder.actor], rows)
+                p_k = responder.probability(utility[:, responder.actor], rows, known)
                 probability = np.where(mask, probability * p_k, probability)
         gain = utility[np.arange(rows.size), proposer[rows]] - failed_round_value[rows]
         value = np.where(feasible, probability * gain, -np.inf)
