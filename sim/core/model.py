@@ -285,7 +285,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.end[rows[out_of_time]] = DEADLINE
         self.end_round[end_rows] = round_
         self.open[end_rows] = False
-        self.terms[rows[deal | rejected]] = now.package[deal | rejected]  # rejected: as signed
+        self.terms[rows[deal]] = now.package[deal]
         self.deal_proposer[rows[deal]] = now.proposer[deal]
         self.final_utility[end_rows] = np.where(deal[:, None], now.offered, now.reservation)[ended]
         self.final_reservation[end_rows] = now.reservation[ended]

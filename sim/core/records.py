@@ -6,8 +6,8 @@ with the constants below.
 
 Record columns: ``world``, ``seed``, ``agreed`` (a deal signed and ratified), ``end_reason``
 (agreement | breakdown | deadline | not-ratified), ``round`` (the round the talks ended),
-``proposer`` ("" without a deal), ``term.<issue>`` (NaN without a deal; the signed terms of a
-deal rejected at home), ``utility.<actor>`` (the no-deal value without a deal, or at the
+``proposer`` ("" without a deal), ``term.<issue>`` (NaN without a deal, a deal rejected at
+home included), ``utility.<actor>`` (the no-deal value without a deal, or at the
 collapse of a deal), ``reservation.<actor>`` (the no-deal value when the talks ended, or at the
 collapse), ``gain.<actor>`` = utility - reservation, ``weeks``, ``offers``, ``rejections``,
 ``failure`` ("" | rejected | no-offer), ``private.<actor>``, and the funnel of a deal (issue 9):
