@@ -223,10 +223,17 @@ def test_a_quota_of_everybody_is_unanimity() -> None:
     """No vetoes and a quota of n of n by capability: the same worlds as unanimity of all."""
     from sim.scenario.loader import load_scenario
 
-    unanimity = load_scenario("alaska-summit")
+    # Complete information and no ratifiers: beliefs are kept about veto players only.
+    plain = [
+        "actors.russia.private=null",
+        "actors.ukraine.private=null",
+        "ratification=null",
+        "implementation=null",
+    ]
+    unanimity = load_scenario("alaska-summit", plain)
     quota = load_scenario(
         "alaska-summit",
-        [f"actors.{a}.veto=false" for a in unanimity.actors] + ["protocol.quota=4"],
+        [*plain, *(f"actors.{a}.veto=false" for a in unanimity.actors), "protocol.quota=4"],
     )
     worlds = np.arange(150)
     a, b = run_batch(unanimity, worlds), run_batch(quota, worlds)

@@ -161,7 +161,7 @@ def test_report_gains_the_sections_once_the_analyses_exist(monte_carlo_results: 
 @pytest.mark.parametrize(
     ("arguments", "problem", "choices"),
     [
-        (["sensitivity", "{mc}", "--outcome", "durable"], "no outcome column 'durable'", "available: agreed"),
+        (["sensitivity", "{mc}", "--outcome", "durabel"], "no outcome column 'durabel'", "available: agreed"),
         (["sensitivity", "{mc}", "--outcome", "gain.eas"], "did you mean 'gain.east'", "available:"),
         (["sensitivity", "{mc}", "--method", "sobol"], "needs a sweep with design: sobol", "--method pawn"),
         (["sensitivity", "{sobol}", "--method", "morris"], "design: sobol", "--method pawn"),

@@ -73,7 +73,6 @@ def test_list_in_a_project_with_its_own_scenarios_still_shows_the_shipped_librar
     assert any(line.startswith("Experiments in") for line in lines)
 
 
-
 def test_the_shipped_showcase_manifests_hold_no_machine_path_and_clean_code() -> None:
     import json
 
