@@ -138,13 +138,13 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     wait_for_text(page, ".parley-p-agreement", batch_odds(baseline.current).headline)
 
     # A control moves: the page shows what the library computes for the same settings.
-    changed = baseline.with_typed(BREAKDOWN.replace("-", "."), "0.02")
+    changed = baseline.with_typed(BREAKDOWN.replace("-", "."), "0.05")
     expected = batch_odds(changed.current).headline
     assert expected != p_agreement_text(page)
     page.locator(".parley-gains").wait_for(timeout=UPDATE_TIMEOUT_MS)
     gains_before = page.locator(".parley-gains").get_attribute("src")
     page.get_by_text("Protocol", exact=True).click()
-    type_into(page, BREAKDOWN, "0.02")
+    type_into(page, BREAKDOWN, "0.05")
     wait_for_text(page, ".parley-p-agreement", expected)
     # ... and the odds figures are redrawn for the new batch.
     page.wait_for_function(
@@ -182,7 +182,7 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     exported = load_resolved(export).scenario
     assert exported.extends == "alaska-summit"
     assert exported.actors["russia"].war_cost == pytest.approx(0.01)
-    assert exported.protocol.breakdown_probability == pytest.approx(0.02)
+    assert exported.protocol.breakdown_probability == pytest.approx(0.05)
     assert numbers(exported) == numbers(latest.current)
 
     # Mesa's controller steps the negotiation round by round.
