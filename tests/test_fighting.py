@@ -171,5 +171,9 @@ def test_a_longer_horizon_does_not_halve_the_odds() -> None:
     settled = short["agreed"]
     np.testing.assert_array_equal(long["round"][settled], short["round"][settled])
     np.testing.assert_array_equal(long["term.territory"][settled], short["term.territory"][settled])
-    old_clock = run_batch(with_protocol(alaska, max_rounds=48), worlds)["agreed"].mean()
+    # The old clock: the deadline is wherever the simulation stops following the talks.
+    old_deadline = (48 - 1) * alaska.protocol.round_weeks
+    old_clock = run_batch(
+        with_protocol(alaska, max_rounds=48, deadline_weeks=old_deadline), worlds
+    )["agreed"].mean()
     assert old_clock < 0.75 * short["agreed"].mean()
