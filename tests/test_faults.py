@@ -1,6 +1,6 @@
 """Fault injection for sweeps: a second command into a folder in use, a kill during the merge or
-before the cleanup, a full disk (an injected ENOSPC) at every stage, Ctrl-C while the workers
-start, a resume across a code change, and the permissions of what Parley writes.
+before the cleanup, a full disk (an injected ENOSPC) at every stage, a resume across a code
+change, and the permissions of what Parley writes (Ctrl-C: tests/test_interrupts.py).
 
 The promise checked after every fault: the results folder never claims to be complete when it is
 not (:func:`fuzzkit.sweep_folder_problems`), and ``--resume`` then finishes the sweep into the
@@ -262,28 +262,6 @@ def test_resume_refuses_a_sweep_started_by_other_code(
     code, output = parley(*SWEEP, "--resume")
     assert code == 2
     assert "the model's code changed" in output
-
-
-# --- Ctrl-C while worker processes start ---------------------------------------------------
-
-
-@pytest.mark.parametrize("moment", ["manifest.json", "parts"])
-def test_ctrl_c_while_workers_start_exits_130_without_a_traceback(
-    project: Path, moment: str
-) -> None:
-    args = [*SWEEP]
-    args[args.index("--workers") + 1] = "2"
-    process = child(f"from sim.cli import main\nmain({args!r})", project)
-    deadline = time.monotonic() + 60
-    while not (project / "out" / moment).exists() and time.monotonic() < deadline:
-        time.sleep(0.005)  # the sweep is about to start its worker processes
-    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole process group
-    out, err = process.communicate(timeout=120)
-    assert process.returncode in (130, 0), err
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    if process.returncode == 130:
-        assert err.strip().splitlines()[-1].startswith(("interrupted", "parley: interrupted"))
-        assert sweep_folder_problems(project / "out") == []
 
 
 # --- what Parley writes --------------------------------------------------------------------

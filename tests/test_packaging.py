@@ -33,7 +33,7 @@ def test_the_wheel_ships_both_folders_where_discovery_looks() -> None:
         kind: f"sim/{PACKAGED_LIBRARY}/{kind}" for kind in ("scenarios", "experiments")
     }
     assert PYPROJECT["project"]["name"] == "parley-sim"
-    assert PYPROJECT["project"]["scripts"] == {"parley": "sim.cli:main"}
+    assert PYPROJECT["project"]["scripts"] == {"parley": "sim.__main__:main"}
     assert PYPROJECT["project"]["dynamic"] == ["version"]
     assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "sim/__init__.py"
 

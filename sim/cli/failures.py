@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 import click
 
+from sim import interrupts
 from sim.cli.common import fail
 
 ADVICE: dict[int, str] = {
@@ -44,8 +45,8 @@ def os_error_message(error: OSError) -> str:
 
 def interrupted() -> NoReturn:
     """Ctrl-C: say so in one line and exit with status 130 (128 + SIGINT), as shells do."""
-    click.echo("parley: interrupted", err=True)
-    sys.exit(130)
+    interrupts.tell()
+    sys.exit(interrupts.EXIT_STATUS)
 
 
 class ParleyGroup(click.Group):
@@ -62,7 +63,8 @@ class ParleyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Invoke the command, reporting OS errors (exit 2) and Ctrl-C (exit 130) in one line."""
         try:
-            return super().invoke(ctx)
+            with interrupts.raising():
+                return super().invoke(ctx)
         except KeyboardInterrupt:
             interrupted()
         except MemoryError:

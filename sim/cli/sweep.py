@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from sim import interrupts
 from sim.cli.common import fail
 from sim.cli.completion import complete_experiments
 from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
@@ -130,12 +131,11 @@ def command(
             on_dashboard=lambda link: click.echo(f"Dask dashboard: {link}", err=True),
         )
     except (SweepInterrupted, KeyboardInterrupt):
-        click.echo(
+        interrupts.tell(
             f"interrupted: finished chunks are kept in {out_dir}; run the same command with "
-            "--resume to finish",
-            err=True,
+            "--resume to finish"
         )
-        sys.exit(130)
+        sys.exit(interrupts.EXIT_STATUS)
     except (SweepError, OverrideError) as error:  # OverrideError: a sampled world out of bounds
         fail(f"parley sweep: {error}")
 
