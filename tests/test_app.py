@@ -10,13 +10,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from sim.app.catalogue import controls_for, ratifier_controls
 from sim.app.controls import (
     Bounds,
     ValueRefused,
     check_typed,
-    controls_for,
     field_bounds,
-    ratifier_controls,
     rebalanced_salience,
 )
 from sim.app.export import export_data, export_yaml, extends_reference

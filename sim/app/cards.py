@@ -95,7 +95,13 @@ def ControlRow(control: Control, value: Any, changed: bool, message: str | None)
     if control.kind == "switch":
         solara.Switch(label=label, value=bool(value), on_value=moved)
     elif control.kind == "choice":
-        solara.Select(label, values=list(control.choices), value=str(value), on_value=moved)
+        solara.Select(
+            label,
+            values=list(control.choices),
+            value=control.choice_of(value),
+            on_value=typed,
+            classes=[f"parley-choice-{control.key}"],
+        )
     else:
         low, high, step = control.slider
         with solara.Row(style={"align-items": "center", "gap": "8px"}):

@@ -1,8 +1,9 @@
 """The judgement calls the page lets a user change, and the check of a value typed into one.
 
-Each :class:`Control` names a scenario field by its dotted path (the same paths as ``--set``).
-Its accepted range is read from the scenario schema (:mod:`sim.scenario.schema`), so the page refuses
-exactly what a scenario file may not contain; the slider range is only the page's default view.
+Each :class:`Control` names a scenario field by its dotted path (the same paths as ``--set``);
+:mod:`sim.app.catalogue` lists which a scenario gets.  A control's accepted range is read from the
+scenario schema (:mod:`sim.scenario.schema`), so the page refuses exactly what a scenario file may
+not contain; the slider range is only the page's default view.
 A typed value that cannot be used raises :class:`ValueRefused` with a message the page shows
 next to the control.  Saliences are kept summing to 1 by :func:`rebalanced_salience`.
 """
@@ -18,10 +19,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from sim.errors import did_you_mean
-from sim.scenario.messages import model_arm, type_at
 from sim.scenario.overrides import value_at
-from sim.scenario.private import PRIVATE_RANGES
-from sim.scenario.schema import Actor, Private, Protocol, Scenario, Strategy
 
 ControlKind = Literal["number", "switch", "choice"]
 
@@ -89,160 +87,28 @@ class Control:
     slider: tuple[float, float, float] = (0.0, 1.0, 0.01)
     integer: bool = False
     choices: tuple[str, ...] = ()
+    values: tuple[Any, ...] = ()  # what each choice stands for (empty: the choice's text)
     meaning: str = ""  # said before a refusal of an out-of-range value
+    default: Any = None  # the value when the scenario leaves the field out
 
     @property
     def key(self) -> str:
         """A name safe for HTML ids and CSS classes (the path with dots as dashes)."""
         return self.path.replace(".", "-")
 
-
-_UNIT = Bounds(0.0, 1.0)
-
-# (field path within an actor, label, owning model and field, slider range)
-_ACTOR_NUMBERS: tuple[tuple[str, str, type[BaseModel], str, tuple[float, float, float]], ...] = (
-    ("war_cost", "war cost per round", Actor, "war_cost", (0.0, 0.3, 0.005)),
-    ("strategy.beta", "concession speed β", Strategy, "beta", (0.1, 4.0, 0.05)),
-    ("discount", "patience (discount per round)", Actor, "discount", (0.5, 1.0, 0.005)),
-    ("capability", "capability", Actor, "capability", (0.0, 1.0, 0.01)),
-)
+    def choice_of(self, value: Any) -> str:
+        """The choice a field value is shown as (a choice control's menu entry)."""
+        if self.values:
+            for choice, meant in zip(self.choices, self.values, strict=True):
+                if meant == value:
+                    return choice
+        return str(value)
 
 
-_PROTOCOL_NUMBERS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
-    ("breakdown_probability", "breakdown risk after a failed round", (0.0, 0.2, 0.005)),
-    ("max_rounds", "deadline (rounds)", (1.0, 60.0, 1.0)),
-    ("mediation_step", "mediator's step per round (mediated protocol)", (0.01, 0.3, 0.01)),
-)
+UNIT = Bounds(0.0, 1.0)
 
 
-def controls_for(scenario: Scenario) -> list[Control]:
-    """The page's controls for ``scenario``: per actor, then the protocol.
-
-    Per actor: war cost, concession speed (beta), patience (discount), capability, veto, the
-    numbers of the others' belief about a private no-deal value (its spread) and one salience
-    per issue; then the breakdown risk, the deadline, the mediator's step and the
-    protocol kind.  A slider
-    is widened when the scenario's value lies outside its default range.
-    """
-    controls: list[Control] = []
-    data = scenario.model_dump()
-    for key, actor in scenario.actors.items():
-        group = actor.name
-        for field, label, model, name, slider in _ACTOR_NUMBERS:
-            controls.append(
-                _number_control(data, f"actors.{key}.{field}", label, group, model, name, slider)
-            )
-        controls.append(Control(f"actors.{key}.veto", "veto", group, kind="switch"))
-        if actor.private is not None:
-            controls += _private_controls(actor.private, f"actors.{key}.private", group)
-        for issue in scenario.issues:
-            controls.append(
-                Control(
-                    f"actors.{key}.salience.{issue}",
-                    f"salience: {issue}",
-                    group,
-                    bounds=_UNIT,
-                    meaning=SALIENCE_MEANING,
-                )
-            )
-    controls += ratifier_controls(data, {key: a.name for key, a in scenario.actors.items()})
-    protocol = "Protocol"
-    for name, label, slider in _PROTOCOL_NUMBERS:
-        path = f"protocol.{name}"
-        controls.append(_number_control(data, path, label, protocol, Protocol, name, slider))
-    controls += [
-        Control(
-            "protocol.kind",
-            "who proposes",
-            protocol,
-            kind="choice",
-            choices=_literal_choices(Protocol, "kind"),
-        ),
-    ]
-    return controls
-
-
-_SPREAD_SLIDERS: dict[str, tuple[float, float, float]] = {
-    "sd": (0.005, 0.2, 0.005),
-    "concentration": (1.0, 200.0, 1.0),
-}
-
-
-_RATIFIER_NUMBERS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
-    ("threshold", "utility at which approval is 50:50", (-1.0, 1.0, 0.01)),
-    ("spread", "spread of the approval probability", (0.0, 0.5, 0.005)),
-)
-
-
-def ratifier_controls(
-    data: Mapping[str, Any], actor_names: Mapping[str, str], root: type[BaseModel] = Scenario
-) -> list[Control]:
-    """Each domestic ratifier's threshold and spread, in the group of the actor it belongs to.
-
-    Read from the scenario's data (``ratification.ratifiers``), with bounds from the ratifier's
-    schema under ``root``; a scenario without ratifiers has none.
-    """
-    ratifiers = value_at(data, "ratification.ratifiers")
-    if not isinstance(ratifiers, Mapping):
-        return []
-    controls: list[Control] = []
-    for key, ratifier in ratifiers.items():
-        schema = model_arm(type_at(root, ("ratification", "ratifiers", key)))
-        if schema is None or not isinstance(ratifier, Mapping):
-            continue
-        group = actor_names.get(str(ratifier.get("actor")), "Ratification")
-        for name, label, slider in _RATIFIER_NUMBERS:
-            if name in schema.model_fields:
-                path = f"ratification.ratifiers.{key}.{name}"
-                title = f"ratifier {ratifier.get('name') or key}: {label}"
-                controls.append(_number_control(data, path, title, group, schema, name, slider))
-    return controls
-
-
-def _private_controls(private: Private, prefix: str, group: str) -> list[Control]:
-    """The numbers of the others' belief about a private no-deal value, and its fixed truth.
-
-    The belief's own bounds come from its distribution's schema (an ``sd`` > 0); its location
-    numbers (``low``, ``mode``, ``high``, ``mean``) and the truth from the private field's range.
-    """
-    belief = private.belief
-    valid = PRIVATE_RANGES[private.field]
-    field_range = Bounds(valid.low, valid.high, valid.low_open, valid.high_open)
-    controls: list[Control] = []
-    data = private.model_dump()
-    for name in type(belief).model_fields:
-        value = getattr(belief, name)
-        if name == "dist" or not isinstance(value, float):
-            continue
-        bounds = field_bounds(type(belief), name)
-        if bounds == Bounds() or name == "mean":
-            bounds = field_range
-        default = _SPREAD_SLIDERS.get(
-            name, (field_range.low or 0.0, field_range.high or 1.0, 0.005)
-        )
-        controls.append(
-            Control(
-                f"{prefix}.belief.{name}",
-                f"others' belief on {private.field} ({belief.dist}): {name}",
-                group,
-                bounds=bounds,
-                slider=_widened(default, value_at(data, f"belief.{name}")),
-            )
-        )
-    if private.truth is not None:
-        controls.append(
-            Control(
-                f"{prefix}.truth",
-                f"true {private.field} (the others do not know it)",
-                group,
-                bounds=field_range,
-                slider=_widened((0.0, 0.3, 0.005), private.truth),
-            )
-        )
-    return controls
-
-
-def _number_control(
+def number_control(
     data: Mapping[str, Any],
     path: str,
     label: str,
@@ -251,25 +117,31 @@ def _number_control(
     name: str,
     slider: tuple[float, float, float],
 ) -> Control:
+    """A slider and box for the number at ``path``, bounded as ``model.name`` is in the schema.
+
+    The slider's default range ``slider`` is widened to hold the scenario's value.
+    """
     integer = model.model_fields[name].annotation is int
     bounds = field_bounds(model, name)
-    widened = _widened(slider, value_at(data, path))
-    return Control(path, label, group, bounds=bounds, slider=widened, integer=integer)
+    shown = widened(slider, value_at(data, path))
+    return Control(path, label, group, bounds=bounds, slider=shown, integer=integer)
 
 
-def _widened(slider: tuple[float, float, float], value: Any) -> tuple[float, float, float]:
+def widened(slider: tuple[float, float, float], value: Any) -> tuple[float, float, float]:
+    """A slider range ``(low, high, step)`` stretched to include ``value`` (if a number)."""
     low, high, step = slider
     if isinstance(value, int | float) and not isinstance(value, bool):
         low, high = min(low, float(value)), max(high, float(value))
     return low, high, step
 
 
-def _literal_choices(model: type[BaseModel], name: str) -> tuple[str, ...]:
+def literal_choices(model: type[BaseModel], name: str) -> tuple[str, ...]:
+    """The values a ``Literal`` field of ``model`` allows, as text."""
     annotation = model.model_fields[name].annotation
     return tuple(str(arg) for arg in getattr(annotation, "__args__", ()))
 
 
-def check_typed(control: Control, text: str) -> float | int | bool | str:
+def check_typed(control: Control, text: str) -> Any:
     """The value ``text`` stands for, if ``control`` accepts it; raises :class:`ValueRefused`."""
     typed = text.strip()
     if control.kind == "switch":
@@ -281,7 +153,7 @@ def check_typed(control: Control, text: str) -> float | int | bool | str:
         raise ValueRefused(f"'{typed}' is not true or false")
     if control.kind == "choice":
         if typed in control.choices:
-            return typed
+            return control.values[control.choices.index(typed)] if control.values else typed
         hint = did_you_mean(typed, control.choices)
         options = ", ".join(control.choices)
         raise ValueRefused(f"'{typed}' is not one of {options}" + (f"; {hint}" if hint else ""))
@@ -296,7 +168,7 @@ def check_typed(control: Control, text: str) -> float | int | bool | str:
         raise ValueRefused(f"{control.meaning}: {problem}" if control.meaning else problem)
     if control.integer:
         if value != int(value):
-            raise ValueRefused(f"{_number(value)} is not a whole number of rounds")
+            raise ValueRefused(f"{_number(value)} is not a whole number")
         return int(value)
     return value
 
@@ -310,7 +182,7 @@ def rebalanced_salience(table: Mapping[str, float], issue: str, value: float) ->
     """
     if issue not in table:
         raise ValueRefused(f"unknown issue '{issue}'")
-    problem = _UNIT.problem(value)
+    problem = UNIT.problem(value)
     if problem is not None:
         raise ValueRefused(f"{SALIENCE_MEANING}: {problem}")
     others = {name: float(weight) for name, weight in table.items() if name != issue}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,15 @@ from ruamel.yaml import YAML
 
 from sim.app.settings import Settings, changed_fields
 from sim.scenario.discovery import find_scenario
+from sim.scenario.evidence import evidence_targets
+from sim.scenario.messages import model_arm, type_at
+from sim.scenario.overrides import value_at
+from sim.scenario.schema import Scenario
 
-EVIDENCE_OWNER_DEPTH = {"actors": 2, "issues": 2, "dynamics": 2, "ratification": 3}
+EVIDENCE_OWNER_DEPTH = {"actors": 2, "issues": 2, "dynamics": 2, "ratification.ratifiers": 3}
 """How many path parts name the entry whose ``evidence`` map covers a field (a ratifier's is
-``ratification.ratifiers.<key>``); one for ``protocol``."""
+``ratification.ratifiers.<key>``, an actor's ``actors.<key>``); one for the rest (``protocol``,
+``ratification``, ``implementation``)."""
 
 EVIDENCE_NOTE = "Set on the `parley app` page (was {before} in {base})."
 
@@ -61,22 +67,37 @@ def export_data(settings: Settings, name: str | None = None) -> dict[str, Any]:
         + (summary if summary else "no changes")
         + ".",
     }
+    current = settings.current.model_dump()
     for path, before, after in changes:
         parts = path.split(".")
-        owner_length = EVIDENCE_OWNER_DEPTH.get(parts[0], 1)
+        owner_length = EVIDENCE_OWNER_DEPTH.get(
+            ".".join(parts[:2]), EVIDENCE_OWNER_DEPTH.get(parts[0], 1)
+        )
         owner = parts[:owner_length]
         _put(data, parts, after)
-        # evidence keys name a field or one level below it (salience.territory, private.belief)
-        evidence_key = ".".join(parts[owner_length : owner_length + 2])
+        evidence_key = _evidence_key(owner, parts[owner_length:], current)
         note = EVIDENCE_NOTE.format(before=_show(before), base=settings.base.name)
         if evidence_key != ".".join(parts[owner_length:]):
-            note = f"{'.'.join(parts[owner_length + 2 :])}: {note}"
+            note = f"{'.'.join(parts[owner_length + evidence_key.count('.') + 1 :])}: {note}"
         evidence = data.setdefault(owner[0], {})
         for part in owner[1:]:
             evidence = evidence.setdefault(part, {})
         notes = evidence.setdefault("evidence", {})
         notes[evidence_key] = f"{notes[evidence_key]} {note}" if evidence_key in notes else note
     return data
+
+
+def _evidence_key(owner: list[str], field: list[str], data: dict[str, Any]) -> str:
+    """The ``evidence`` key covering ``field`` of entry ``owner``: the field one level deep
+    (``salience.territory``, ``private.belief``) where the entry's evidence may name that,
+    else the field itself (``reneging_cost`` for ``reneging_cost.russia``)."""
+    model = model_arm(type_at(Scenario, tuple(owner)))
+    entry = value_at(data, ".".join(owner))
+    two = ".".join(field[:2])
+    known = model is not None and isinstance(entry, Mapping)
+    if known and two in evidence_targets(model, entry, data):  # type: ignore[arg-type]
+        return two
+    return field[0]
 
 
 def export_yaml(settings: Settings, name: str | None = None) -> str:

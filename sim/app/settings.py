@@ -9,16 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
-from sim.app.controls import (
-    Control,
-    ValueRefused,
-    check_typed,
-    controls_for,
-    rebalanced_salience,
-)
+from sim.app.catalogue import controls_for
+from sim.app.controls import Control, ValueRefused, check_typed, rebalanced_salience
 from sim.errors import InputError
 from sim.scenario import discovery
 from sim.scenario.loader import load_resolved
@@ -54,25 +50,34 @@ class Settings:
         assert self.scenario is not None
         return self.scenario
 
-    @property
+    @cached_property
     def controls(self) -> list[Control]:
         """The page's controls for this scenario."""
         return controls_for(self.base)
 
+    @cached_property
+    def _by_path(self) -> dict[str, Control]:
+        return {control.path: control for control in self.controls}
+
+    @cached_property
+    def _data(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return self.base.model_dump(), self.current.model_dump()
+
     def control(self, path: str) -> Control:
         """The control of field ``path``; raises KeyError if the page has none."""
-        for control in self.controls:
-            if control.path == path:
-                return control
-        raise KeyError(path)
+        return self._by_path[path]
 
     def value(self, path: str) -> Any:
-        """The current value of field ``path``."""
-        return value_at(self.current.model_dump(), path)
+        """The current value of field ``path`` (its control's default if the scenario has none)."""
+        return self._or_default(path, value_at(self._data[1], path))
 
     def base_value(self, path: str) -> Any:
         """The value of field ``path`` in the scenario the page started from."""
-        return value_at(self.base.model_dump(), path)
+        return self._or_default(path, value_at(self._data[0], path))
+
+    def _or_default(self, path: str, value: Any) -> Any:
+        control = self._by_path.get(path)
+        return control.default if value is None and control is not None else value
 
     def with_typed(self, path: str, text: str) -> Settings:
         """The settings after ``text`` was typed into the control of ``path``.
@@ -113,8 +118,11 @@ class Settings:
             prefix = ".".join(parts[:3])
             return {f"{prefix}.{issue}": weight for issue, weight in balanced.items()}
         updates = {path: value}
-        if path == "protocol.kind" and value == "alternating" and not self.current.protocol.order:
+        protocol = self.current.protocol
+        if path == "protocol.kind" and value == "alternating" and not protocol.order:
             updates["protocol.order"] = list(self.current.actors)
+        if path == "protocol.kind" and value != "mediated" and protocol.mediator is not None:
+            updates["protocol.mediator"] = None  # only the mediated protocol has a mediator
         return updates
 
 
