@@ -26,8 +26,10 @@ if find_spec("solara") is None or find_spec("altair") is None:  # the server run
     pytest.skip("the 'app' extra is not installed", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
+from sim.app.catalogue import AFTER_SIGNING_GROUP  # noqa: E402
 from sim.app.odds import batch_odds  # noqa: E402
 from sim.app.settings import Settings  # noqa: E402
+from sim.app.state import OneNegotiation  # noqa: E402
 from sim.scenario.loader import load_resolved  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 
@@ -185,6 +187,19 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     assert exported.protocol.breakdown_probability == pytest.approx(0.05)
     assert numbers(exported) == numbers(latest.current)
 
+    # The deal's fate: a change to the implementation phase moves P(durable) on the page to
+    # the library's; a negative reneging cost is refused next to its control.
+    page.get_by_text(AFTER_SIGNING_GROUP, exact=True).click()
+    type_into(page, "implementation-periods", "4")
+    latest = latest.with_typed("implementation.periods", "4")
+    durable = dict(batch_odds(latest.current).funnel)["durable"]
+    wait_for_text(page, ".parley-p-durable", durable)
+    type_into(page, "implementation-reneging_cost-russia", "-1")
+    reneging = page.locator(".parley-refusal-implementation-reneging_cost-russia")
+    reneging.wait_for(timeout=UPDATE_TIMEOUT_MS)
+    assert "negative" in reneging.inner_text()
+    assert page.locator(".parley-p-durable").inner_text().strip() == durable
+
     # Mesa's controller steps the negotiation round by round.
     page.get_by_role("button", name="Step").click()
     page.locator(".parley-round-actors").wait_for(timeout=UPDATE_TIMEOUT_MS)
@@ -196,9 +211,23 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
         "document.querySelector('.parley-round')?.innerText ?? '')",
         timeout=UPDATE_TIMEOUT_MS,
     )
-    pause = page.get_by_role("button", name="❚❚")
-    if pause.count() and pause.is_enabled():
-        pause.click()
+    # ... to the end, where the step view says who ratified the deal and who reneged.
+    page.wait_for_function(
+        "() => /a deal|talks ended/.test(document.querySelector('.parley-round')?.innerText ?? '')",
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+    played = OneNegotiation(lambda: latest.current, 0)
+    while played.running:
+        played.step()
+    first = page.locator(".parley-signing").first.inner_text().strip()
+    if played.signings:
+        signing = played.signings[0]
+        assert first.startswith(f"Round {signing.round}: signed; ")
+        assert ("ratified at home" in first) == signing.ratified
+    else:
+        assert first == "No package signed yet."
+    if played.implementation is not None:
+        page.locator(".parley-implementation").wait_for(timeout=UPDATE_TIMEOUT_MS)
 
     # Any scenario file can be opened; one that does not exist is refused with a message.
     file_box = page.locator(".parley-scenario-file input")

@@ -19,7 +19,7 @@ import solara.lab
 from sim.app import state
 from sim.app.controls import Control
 from sim.app.export import default_export_name, export_yaml
-from sim.app.odds import BATCH_WORLDS, Odds, batch_odds
+from sim.app.odds import BATCH_WORLDS, Odds, OddsPool, batch_odds, shared_pool
 from sim.app.rounds import round_view
 from sim.app.settings import Settings, changed_fields, library_names
 from sim.core.records import END_REASON_NAMES
@@ -31,6 +31,12 @@ from sim.scenario.schema import Scenario
 
 ODDS_WORKERS = min(2, os.cpu_count() or 1)
 """Processes the page's batch is split over (the machine's two cores)."""
+
+
+def odds_pool() -> OddsPool | None:
+    """The page's worker processes (none on a one-core machine: the batch runs in the server)."""
+    return shared_pool(ODDS_WORKERS) if ODDS_WORKERS > 1 else None
+
 
 ERROR_STYLE = "color: #b00020; font-size: 0.85em; margin: 0 0 6px 0"
 
@@ -233,7 +239,14 @@ def RoundCard(model: state.OneNegotiation, counter: int) -> None:
             text("Press STEP or ▶ (left) to play the talks round by round.", cls="parley-round")
             return
         view = round_view(trajectory[-1], scenario)
-        outcome = "a deal" if view.agreed else ("no offer" if not view.offered else "rejected")
+        signed = any(signing.round == view.round for signing in model.signings)
+        outcome = (
+            "a deal"
+            if view.agreed
+            else "signed, rejected at home"
+            if signed
+            else ("no offer" if not view.offered else "rejected")
+        )
         ended = "" if model.running or view.agreed else f"; talks ended: {_end(model)}"
         text(
             f"Round {view.round}: {scenario.actors[view.proposer].name} proposes: {outcome}{ended}.",
@@ -278,8 +291,9 @@ def OddsCard(scenario: Scenario) -> None:
     The numbers show as soon as the batch is done; the figures follow in their own task, so
     drawing them never delays the numbers.  While a new batch runs the last one stays shown.
     """
+    session = solara.get_session_id()
     task = solara.lab.use_task(
-        lambda: batch_odds(scenario, workers=ODDS_WORKERS),
+        lambda: batch_odds(scenario, pool=odds_pool(), session=session),
         dependencies=[scenario],
         prefer_threaded=True,
     )
@@ -297,6 +311,15 @@ def OddsCard(scenario: Scenario) -> None:
             f"{reason} {100 * share:.1f}%" for reason, share in summary["end_reasons"].items()
         )
         text(f"95% interval in brackets. How talks ended: {reasons}.", style="font-size: 0.9em")
+        if odds.funnel:
+            with solara.Row(classes=["parley-funnel"], style={"gap": "18px", "flex-wrap": "wrap"}):
+                for stage, shown in odds.funnel:
+                    text(shown, cls=f"parley-p-{stage}", style="font-weight: bold")
+            text(
+                "A deal is signed at the table, ratified at home by every ratifier, and durable "
+                "if no one reneges through the implementation phase.",
+                style="font-size: 0.85em",
+            )
         table(
             ["issue", "agreed: median", "5–95%"],
             [

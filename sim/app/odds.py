@@ -10,18 +10,23 @@ seed, so what the page shows can be reproduced from the exported scenario.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.summaries import CellSummary, format_p_agreement, summarize
-from sim.core.runner import run_batch
+from sim.analysis.summaries import CellSummary, format_p_agreement, format_stage, summarize
+from sim.arrays import IntArray
+from sim.core.model import NegotiationModel
+from sim.core.records import FUNNEL, Columns
+from sim.core.runner import columns_of, run_batch
 from sim.scenario.schema import Scenario
 
 BATCH_WORLDS = 5_000
-"""Worlds in the page's live batch (the baseline runs them in about 0.2 s on one core)."""
+"""Worlds in the page's live batch."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,40 +48,134 @@ class Odds:
         """``P(agreement) = 48.2% [46.8, 49.6]`` (95% Wilson interval, N worlds)."""
         return f"P(agreement) = {format_p_agreement(self.summary)}"
 
+    @property
+    def funnel(self) -> list[tuple[str, str]]:
+        """``(stage, "P(signed) = 31.2% [30.6, 31.9]")`` for signed, ratified and durable (empty
+        for records without the deal's funnel)."""
+        stages = self.summary.get("funnel") or {}
+        return [
+            (stage, f"P({stage}) = {format_stage(stages[stage])}")
+            for stage in FUNNEL
+            if stage in stages
+        ]
+
 
 def batch_odds(
-    scenario: Scenario, worlds: int = BATCH_WORLDS, *, seed: int | None = None, workers: int = 1
+    scenario: Scenario,
+    worlds: int = BATCH_WORLDS,
+    *,
+    seed: int | None = None,
+    workers: int = 1,
+    pool: OddsPool | None = None,
+    session: str = "",
 ) -> Odds:
     """Run worlds ``0 .. worlds-1`` of ``scenario`` (seed: the scenario's) and summarise them.
 
-    With ``workers`` > 1 the worlds are split into that many consecutive chunks run in worker
-    processes at once; a world's fate depends only on (seed, world), so the records are the
-    same as with one.
+    With ``workers`` > 1 (or a ``pool``) the worlds are split into consecutive chunks run in
+    worker processes at once; a world's fate depends only on (seed, world), so the records are
+    the same as with one.  On a ``pool``, a newer batch of the same ``session`` cancels this
+    one, which then raises :class:`BatchCancelled`.
     """
     if worlds < 1:
         raise ValueError(f"need at least one world, got {worlds}")
     if workers < 1:
         raise ValueError(f"need at least one worker, got {workers}")
-    if workers == 1:
+    if pool is None and workers > 1:
+        pool = shared_pool(workers)
+    if pool is None:
         columns = run_batch(scenario, np.arange(worlds), seed=seed)
     else:
-        chunks = np.array_split(np.arange(worlds), min(workers, worlds))
-        pool = _pool(workers)
-        parts = [
-            f.result() for f in [pool.submit(run_batch, scenario, c, seed=seed) for c in chunks]
-        ]
-        columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+        columns = pool.run(scenario, worlds, seed=seed, session=session)
     records = pd.DataFrame(columns)
     summary = summarize(records, scenario.issue_names, scenario.actor_names)[0]
     return Odds(scenario=scenario, records=records, summary=summary)
 
 
-_POOLS: dict[int, ProcessPoolExecutor] = {}
+class BatchCancelled(Exception):
+    """A batch stopped because a newer one of the same page session started."""
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` kept for the life of the process (spawned: safe in threads)."""
-    if workers not in _POOLS:
+SESSION_SLOTS = 256
+"""Page sessions whose latest batch numbers the workers can read (a slot is reused after)."""
+
+_LATEST: Any = None  # in a worker: the shared latest batch number of each session slot
+
+
+def _start_worker(latest: Any) -> None:
+    """Worker start-up: keep the shared batch numbers, import the model before the first batch."""
+    global _LATEST
+    _LATEST = latest
+
+
+def _run_part(
+    scenario: Scenario, worlds: IntArray, seed: int | None, slot: int, number: int
+) -> Columns | None:
+    """One chunk of a batch, or None as soon as a newer batch of its session has started.
+
+    The same steps as :func:`sim.core.runner.simulate`, checking between rounds.
+    """
+    model = NegotiationModel(scenario, worlds, seed=seed)
+    while model.running:
+        if _LATEST is not None and _LATEST[slot] != number:
+            return None
+        model.step()
+    return columns_of(model)
+
+
+def _ready() -> bool:
+    return True
+
+
+class OddsPool:
+    """Worker processes kept for the life of the page, splitting each batch between them.
+
+    Spawned (safe next to the server's threads).  A batch is cut into one chunk per worker; each
+    worker stops its chunk between rounds once a newer batch of the same session has begun, so
+    a stale batch never holds up the one the page now wants.
+    """
+
+    def __init__(self, workers: int) -> None:
         context = multiprocessing.get_context("spawn")
-        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.workers = workers
+        self._latest = context.RawArray("q", SESSION_SLOTS)
+        self._slots: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(self._latest,),
+        )
+
+    def warm_up(self) -> None:
+        """Start the workers now (they import the model) so the first batch does not wait."""
+        for future in [self._executor.submit(_ready) for _ in range(self.workers)]:
+            future.result()
+
+    def run(self, scenario: Scenario, worlds: int, *, seed: int | None, session: str) -> Columns:
+        """Worlds ``0 .. worlds-1`` as record columns; raises :class:`BatchCancelled` if a
+        newer batch of ``session`` started meanwhile."""
+        with self._lock:
+            slot = self._slots.setdefault(session, len(self._slots) % SESSION_SLOTS)
+            self._latest[slot] += 1
+            number = int(self._latest[slot])
+        chunks = np.array_split(np.arange(worlds), min(self.workers, worlds))
+        futures = [
+            self._executor.submit(_run_part, scenario, chunk, seed, slot, number)
+            for chunk in chunks
+        ]
+        parts = [future.result() for future in futures]
+        if any(part is None for part in parts):
+            raise BatchCancelled(f"batch {number} of session slot {slot} was superseded")
+        done = [part for part in parts if part is not None]
+        return {name: np.concatenate([part[name] for part in done]) for name in done[0]}
+
+
+_POOLS: dict[int, OddsPool] = {}
+
+
+def shared_pool(workers: int) -> OddsPool:
+    """The process's pool of ``workers`` worker processes (started on first use, then kept)."""
+    if workers not in _POOLS:
+        _POOLS[workers] = OddsPool(workers)
     return _POOLS[workers]

@@ -9,13 +9,28 @@ with ``parley app`` (:mod:`sim.app.server`).
 
 from __future__ import annotations
 
+import threading
+
 import solara
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.app import state
-from sim.app.cards import ControlsPanel, ExportCard, OddsCard, RoundCard, ScenarioCard, text
+from sim.app.cards import (
+    ControlsPanel,
+    ExportCard,
+    OddsCard,
+    RoundCard,
+    ScenarioCard,
+    odds_pool,
+    text,
+)
+from sim.app.deal_cards import AfterSigningCard
 from sim.app.odds import BATCH_WORLDS
+
+_pool = odds_pool()
+if _pool is not None:  # the workers start with the page, not with its first batch
+    threading.Thread(target=_pool.warm_up, daemon=True).start()
 
 
 @solara.component
@@ -61,3 +76,4 @@ def Negotiation() -> None:
         with solara.Column():
             OddsCard(scenario)
             RoundCard(model.value, update_counter.value)
+            AfterSigningCard(model.value, update_counter.value)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import solara
 
 from sim.app.controls import ValueRefused
+from sim.app.rounds import Implementation, Signing, implementation_view, signing_view
 from sim.app.server import SCENARIO_VARIABLE
 from sim.app.settings import Settings
 from sim.core.model import NegotiationModel
@@ -38,11 +39,31 @@ class OneNegotiation(NegotiationModel):
 
     def __init__(self, current: Callable[[], Scenario], world: int = 0) -> None:
         super().__init__(current(), [int(world)], record_trajectory=True)
+        self.signings: list[Signing] = []
 
     @property
     def world(self) -> int:
         """The world this model plays."""
         return int(self.batch.worlds[0])
+
+    def step(self) -> None:
+        """One round; a package signed in it is kept with every ratifier's verdict on it."""
+        offers, refusals = int(self.offers[0]), int(self.rejections[0])
+        super().step()
+        now = self.open_round
+        if int(self.offers[0]) > offers and int(self.rejections[0]) == refusals:
+            rejected = self.after_signing.rejected[0]
+            self.signings.append(signing_view(self.scenario, now.number, now.package[0], rejected))
+
+    @property
+    def implementation(self) -> Implementation | None:
+        """The deal's implementation phase once the talks are over (None before, or without a
+        ratified deal or an implementation phase)."""
+        if self.running or not self.after_signing.path:
+            return None
+        return implementation_view(
+            self.scenario, self.batch, self.terms[0], self.after_signing.path
+        )
 
 
 def current_scenario() -> Scenario:
