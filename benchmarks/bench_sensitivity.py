@@ -3,7 +3,7 @@
     python benchmarks/bench_sensitivity.py                       # sweep, then time the analysis
     python benchmarks/bench_sensitivity.py --out results/sobol   # reuse (or keep) the sweep there
 
-(a) sweeps ``experiments/baseline-uncertainty.yaml`` (all its uncertain inputs: 24 factors, the
+(a) sweeps ``experiments/baseline-uncertainty.yaml`` (all its uncertain inputs: 32 factors, the
     four salience tables one each) with ``--design sobol --runs 100000`` on all cores, unless
     ``--out`` already holds that sweep;
 (b) times ``parley sensitivity RESULTS`` end to end in a fresh process (start-up, reading

@@ -104,8 +104,9 @@ class AfterSigning:
             fallback,
             solve,
         )
-        now.package, now.feasible = anticipate(self.ratifiers, now.package, now.feasible, table)
-        self._round = (ratification_probability(self.ratifiers, now.package), fallback)
+        ratifiers = self.ratifiers.for_worlds(batch.ratifier_threshold)
+        now.package, now.feasible = anticipate(ratifiers, now.package, now.feasible, table)
+        self._round = (ratification_probability(ratifiers, now.package), fallback)
 
     def weigh(self, now: OpenRound) -> None:
         """Each actor signs the round's offer iff its expected value P U + (1 - P) w reaches its
@@ -128,8 +129,10 @@ class AfterSigning:
         ratified = signed.copy()
         if self.ratifiers is not None and signed.any():
             chosen = np.flatnonzero(signed)
+            batch = now.batch
+            ratifiers = self.ratifiers.for_worlds(batch.ratifier_threshold[chosen])
             passed, rejected = verdicts(
-                self.ratifiers, now.package[chosen], seed, now.batch.worlds[chosen], now.number
+                ratifiers, now.package[chosen], seed, batch.worlds[chosen], now.number
             )
             self.rejected[rows[chosen]] = rejected
             ratified[chosen] = passed

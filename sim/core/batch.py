@@ -103,6 +103,8 @@ class WorldBatch:
     volatility: FloatArray  # (N, K) status-quo volatility per round (the scenario's: per week)
     recognition: FloatArray  # (N, A) probability of being recognised as proposer
     breakdown: FloatArray  # (N,) probability that talks collapse after a failed round
+    ratifier_threshold: FloatArray  # (N, R) each domestic ratifier's 50:50 utility
+    reneging_cost: FloatArray  # (N, A) what reneging on an implemented deal costs each actor
 
     @property
     def size(self) -> int:
@@ -127,6 +129,8 @@ class WorldBatch:
                 "volatility",
                 "recognition",
                 "breakdown",
+                "ratifier_threshold",
+                "reneging_cost",
             )
         }
         return WorldBatch(structure=self.structure, seed=self.seed, **fields)
@@ -144,7 +148,8 @@ def build_batch(
     ``overrides`` maps a scenario field path (``actors.russia.war_cost``,
     ``actors.ukraine.position.territory``, ``actors.us.salience`` for a whole (N, K) table,
     ``issues.territory.status_quo``, ``dynamics.territory.drift``, ``protocol.breakdown_probability``,
-    ``protocol.recognition.russia``, ...) to an array with one value (or row) per world.
+    ``protocol.recognition.russia``, ``ratification.ratifiers.us_congress.threshold``,
+    ``implementation.reneging_cost.russia``, ...) to an array with one value (or row) per world.
     An override of an actor's private value sets its truth in those worlds.  Per-week numbers
     (discount, breakdown hazard, drift, volatility) are converted to per-round ones last.
     """
@@ -186,13 +191,16 @@ def build_batch(
         ),
         recognition=per_actor(_recognition_weights(scenario)),
         breakdown=np.full(n, scenario.protocol.breakdown_probability, dtype=np.float64),
+        ratifier_threshold=np.tile(np.array(_ratifier_thresholds(scenario)), (n, 1)),
+        reneging_cost=per_actor(_reneging_costs(scenario)),
     )
     truths = draw_truths(structure.private, batch.seed, world_index, len(specs))
     for value in structure.private:
         target = batch.war_cost if value.field == "war_cost" else batch.reservation
         target[:, value.actor] = truths[value.actor]
     for path, values in (overrides or {}).items():
-        _apply_override(batch, scenario, path, np.asarray(values, dtype=np.float64))
+        apply = _apply_commitment_override if path.startswith(_COMMITMENT) else _apply_override
+        apply(batch, scenario, path, np.asarray(values, dtype=np.float64))
     _normalise_recognition(batch, scenario)
     _per_round(batch)
     return batch
@@ -205,6 +213,19 @@ def _per_round(batch: WorldBatch) -> None:
     batch.breakdown = clock.breakdown(batch.breakdown)
     batch.drift = clock.drift(batch.drift)
     batch.volatility = clock.volatility(batch.volatility)
+
+
+def _ratifier_thresholds(scenario: Scenario) -> list[float]:
+    """Each domestic ratifier's threshold, in the scenario's order (none without ratification)."""
+    section = scenario.ratification
+    return [] if section is None else [b.threshold for b in section.ratifiers.values()]
+
+
+def _reneging_costs(scenario: Scenario) -> list[float]:
+    """Each actor's reneging cost in the implementation phase (0 where none is given)."""
+    section = scenario.implementation
+    costs = {} if section is None else section.reneging_cost
+    return [costs.get(name, 0.0) for name in scenario.actors]
 
 
 def _recognition_weights(scenario: Scenario) -> list[float]:
@@ -272,6 +293,34 @@ def _apply_override(batch: WorldBatch, scenario: Scenario, path: str, values: Fl
         batch.recognition[:, index(actors, parts[2], "actor")] = expect((n,))
         return
     raise _override_error(path, "not a field that can vary per world")
+
+
+_COMMITMENT = ("ratification.", "implementation.")
+"""Override paths into the sections after the signature (ratification, implementation)."""
+
+
+def _apply_commitment_override(
+    batch: WorldBatch, scenario: Scenario, path: str, values: FloatArray
+) -> None:
+    """A ratifier's threshold or an actor's reneging cost, per world."""
+    parts = path.split(".")
+    if values.shape != (batch.size,):
+        raise _override_error(
+            path, f"expected an array of shape {(batch.size,)}, got {values.shape}"
+        )
+    if len(parts) == 4 and parts[::2] == ["ratification", "threshold"] and parts[1] == "ratifiers":
+        names = () if scenario.ratification is None else tuple(scenario.ratification.ratifiers)
+        if parts[2] not in names:
+            raise _override_error(path, f"unknown ratifier '{parts[2]}'")
+        batch.ratifier_threshold[:, names.index(parts[2])] = values
+    elif len(parts) == 3 and parts[:2] == ["implementation", "reneging_cost"]:
+        if scenario.implementation is None:
+            raise _override_error(path, "the scenario has no implementation phase")
+        if parts[2] not in batch.structure.actors:
+            raise _override_error(path, f"unknown actor '{parts[2]}'")
+        batch.reneging_cost[:, batch.structure.actors.index(parts[2])] = values
+    else:
+        raise _override_error(path, "not a field that can vary per world")
 
 
 def _override_error(path: str, message: str) -> OverrideError:

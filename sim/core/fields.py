@@ -59,6 +59,7 @@ DYNAMICS_FIELDS: dict[str, tuple[str, FieldRange]] = {
     "volatility": ("volatility", UNIT),
 }
 BREAKDOWN_RANGE = FieldRange(0.0, 1.0, high_open=True)
+RATIFIER_THRESHOLD_RANGE = FieldRange(-1.0, 1.0)
 
 
 def _actor_base(actor: Actor, field: str) -> float | None:
@@ -101,6 +102,14 @@ def sampleable_fields(scenario: Scenario) -> dict[str, SampleableField]:
     add(
         "protocol.breakdown_probability", BREAKDOWN_RANGE, [scenario.protocol.breakdown_probability]
     )
+    if scenario.ratification is not None:
+        for name, body in scenario.ratification.ratifiers.items():
+            path = f"ratification.ratifiers.{name}.threshold"
+            add(path, RATIFIER_THRESHOLD_RANGE, [body.threshold])
+    if scenario.implementation is not None:
+        for name in scenario.actor_names:
+            cost = scenario.implementation.reneging_cost.get(name, 0.0)
+            add(f"implementation.reneging_cost.{name}", NONNEGATIVE, [cost])
     recognition = scenario.protocol.recognition
     if isinstance(recognition, dict):  # weights given per actor (else uniform or by capability)
         for name in scenario.actor_names:

@@ -46,7 +46,6 @@ class Commitment:
     term_drift: FloatArray  # (K, K): issue k's extra drift per unit of term j
     war_cost_drift: FloatArray  # (A,) change of the war cost per period
     term_war_cost: FloatArray  # (A, K): extra war-cost change per period per unit of term k
-    cost: FloatArray  # (A,) reneging cost
     term_cost: FloatArray  # (A, K): extra reneging cost per unit of term k
 
     @classmethod
@@ -75,13 +74,12 @@ class Commitment:
             term_drift=term_drift,
             war_cost_drift=np.array([section.war_cost_drift.get(a, 0.0) for a in actors]),
             term_war_cost=term_war_cost,
-            cost=np.array([section.reneging_cost.get(a, 0.0) for a in actors]),
             term_cost=term_cost,
         )
 
-    def reneging_costs(self, terms: FloatArray) -> FloatArray:
-        """c_i(x) for each world's terms, (N, A)."""
-        result: FloatArray = self.cost + terms @ self.term_cost.T
+    def reneging_costs(self, terms: FloatArray, base: FloatArray) -> FloatArray:
+        """c_i(x) = c_i + sum_k C_ik x_k for each world's terms (N, K) and base costs (N, A)."""
+        result: FloatArray = base + terms @ self.term_cost.T
         return result
 
     def war_cost_rates(self, terms: FloatArray) -> FloatArray:
@@ -121,7 +119,7 @@ def implement(
     n, n_actors = batch.capability.shape
     linear = np.broadcast_to(batch.structure.linear, (n, n_actors))
     deal = utilities(terms, batch.position, batch.salience, linear)
-    limit = deal + commitment.reneging_costs(terms)
+    limit = deal + commitment.reneging_costs(terms, batch.reneging_cost)
     drift = commitment.drifts(terms)
     cost_rate = commitment.war_cost_rates(terms)
     moving = bool(np.any(drift != 0) or np.any(commitment.volatility != 0))

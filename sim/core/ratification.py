@@ -30,7 +30,7 @@ bit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,14 +53,15 @@ SURE = 1.0 - 1e-12
 
 @dataclass(frozen=True)
 class Ratifiers:
-    """Every ratifier of a scenario as arrays: R bodies over K issues (shared by all worlds)."""
+    """Every ratifier of a scenario as arrays: R bodies over K issues (thresholds shared, or
+    one row per world once :meth:`for_worlds` has set them: a sweep may sample them)."""
 
     names: tuple[str, ...]
     actor: IntArray  # (R,) index of the actor each ratifies for
     position: FloatArray  # (R, K)
     salience: FloatArray  # (R, K), zero on issues a body ignores
     linear: BoolArray  # (R,)
-    threshold: FloatArray  # (R,)
+    threshold: FloatArray  # (R,), or (n, R) per world
     spread: FloatArray  # (R,)
     resume: bool  # a rejection lets the talks go on (else they end `not-ratified`)
 
@@ -87,6 +88,16 @@ class Ratifiers:
     def size(self) -> int:
         """The number of ratifiers R."""
         return int(self.actor.size)
+
+    def for_worlds(self, threshold: FloatArray) -> Ratifiers:
+        """The same bodies with each world's thresholds ``threshold`` (n, R)."""
+        return replace(self, threshold=threshold)
+
+    def take(self, rows: IntArray | slice) -> Ratifiers:
+        """The ratifiers of some worlds (the same bodies when the thresholds are shared)."""
+        if self.threshold.ndim == 1:
+            return self
+        return replace(self, threshold=self.threshold[rows])
 
 
 def approval_probabilities(ratifiers: Ratifiers, package: FloatArray) -> FloatArray:
@@ -168,6 +179,7 @@ def anticipate(
     if rows.size == 0:
         return result, possible
     x0 = package[rows]
+    ratifiers = ratifiers.take(rows)
     threshold, fallback = table.threshold[rows], table.fallback[rows]
     # Compensate the signers for the risk at the current package, and re-solve (a few times).
     start = x0
@@ -266,7 +278,9 @@ class Segment:
         approval = _line_utilities(
             self.x0, delta, t, ratifiers.position, ratifiers.salience, ratifiers.linear
         )
-        p = np.prod(_logistic(approval - ratifiers.threshold, ratifiers.spread), axis=2)
+        theta = ratifiers.threshold
+        margin = approval - (theta if theta.ndim == 1 else theta[:, None, :])
+        p = np.prod(_logistic(margin, ratifiers.spread), axis=2)
         ev = p[:, :, None] * utility + (1.0 - p[:, :, None]) * self.fallback[:, None, :]
         needed = np.broadcast_to(self.veto, self.threshold.shape).copy()
         rows = np.arange(t.shape[0])
@@ -283,8 +297,9 @@ class Segment:
         best_t = np.zeros(n)
         found = np.zeros(n, dtype=bool)
         for lo in range(0, n, GRID_BLOCK):
-            part = self.take(slice(lo, lo + GRID_BLOCK))
-            best_t[lo : lo + GRID_BLOCK], found[lo : lo + GRID_BLOCK] = part._search(ratifiers)
+            block = slice(lo, lo + GRID_BLOCK)
+            part, bodies = self.take(block), ratifiers.take(block)
+            best_t[lo : lo + GRID_BLOCK], found[lo : lo + GRID_BLOCK] = part._search(bodies)
         return self.at(best_t), found
 
     def _search(self, ratifiers: Ratifiers) -> tuple[FloatArray, BoolArray]:
