@@ -308,7 +308,11 @@ def _apply_commitment_override(
         raise _override_error(
             path, f"expected an array of shape {(batch.size,)}, got {values.shape}"
         )
-    if len(parts) == 4 and parts[::2] == ["ratification", "threshold"] and parts[1] == "ratifiers":
+    if len(parts) == 4 and (parts[0], parts[1], parts[3]) == (
+        "ratification",
+        "ratifiers",
+        "threshold",
+    ):
         names = () if scenario.ratification is None else tuple(scenario.ratification.ratifiers)
         if parts[2] not in names:
             raise _override_error(path, f"unknown ratifier '{parts[2]}'")
