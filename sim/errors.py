@@ -50,6 +50,10 @@ class InputError(Exception):
         """One line per problem."""
         return "\n".join(problem.format() for problem in self.problems)
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
+        """Pickle by the problems (an error raised in a sweep worker crosses processes)."""
+        return (type(self), (self.problems,))
+
 
 class OverrideError(InputError):
     """A value for a field (a ``--set`` or a per-world override) names no such field or does not fit."""

@@ -55,3 +55,18 @@ def test_the_new_fields_are_sampleable_with_their_ranges_and_bad_names_are_refus
             WORLDS[:3],
             overrides={"ratification.ratifiers.us_senate.threshold": np.zeros(3)},
         )
+
+
+def test_a_refused_override_keeps_its_message_across_processes() -> None:
+    # A sweep worker raises it; the parent prints it (it once arrived one character per line).
+    import pickle
+
+    with pytest.raises(OverrideError) as caught:
+        build_batch(
+            load_scenario("alaska-summit"),
+            WORLDS[:2],
+            overrides={"implementation.reneging_cost.kremlin": np.zeros(2)},
+        )
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert type(again) is OverrideError and again.problems == caught.value.problems
+    assert str(again) == str(caught.value) and "unknown actor 'kremlin'" in str(again)
