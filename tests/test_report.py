@@ -25,6 +25,9 @@ CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 )
 
+FIGURES_OF_RECORDS = len(FIGURE_NAMES) - 1
+"""Written records without a sweep's rounds.parquet get every figure but the fan chart."""
+
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Results:
@@ -49,8 +52,8 @@ def test_report_embeds_every_figure_as_a_png(results: Results, html: str) -> Non
     assert html.count(IMG) == expected
     for encoded in re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)"', html):
         assert base64.b64decode(encoded)[:8] == b"\x89PNG\r\n\x1a\n"
-    for name in FIGURE_NAMES:
-        assert f'id="figure-{name}"' in html
+    for name in FIGURE_NAMES:  # written records without rounds.parquet: no fan chart
+        assert (f'id="figure-{name}"' in html) == (name != "fan")
 
 
 def test_report_states_the_question_and_the_summary_numbers(results: Results, html: str) -> None:
@@ -103,14 +106,14 @@ def test_report_needs_no_network(html: str) -> None:
 def test_report_of_one_cell(results: Results) -> None:
     html = build_report(results, cells=[1], dpi=40)
     assert "160 simulated worlds in 1 cell(s)" in html
-    assert html.count(IMG) == len(FIGURE_NAMES)
+    assert html.count(IMG) == FIGURES_OF_RECORDS
 
 
 def test_write_report_defaults_into_the_results_folder(results: Results, tmp_path: Path) -> None:
     copy = Results(tmp_path, results.runs, results.manifest, results.scenarios, results.cells)
     path = write_report(copy)
     assert path == tmp_path / "report.html"
-    assert path.read_text(encoding="utf-8").count(IMG) == len(FIGURE_NAMES)
+    assert path.read_text(encoding="utf-8").count(IMG) == FIGURES_OF_RECORDS
 
 
 def test_report_command(results: Results, tmp_path: Path) -> None:
@@ -120,7 +123,7 @@ def test_report_command(results: Results, tmp_path: Path) -> None:
     )
     assert outcome.exit_code == 0, outcome.output
     assert outcome.output.strip() == str(out)
-    assert out.read_text(encoding="utf-8").count(IMG) == len(FIGURE_NAMES)
+    assert out.read_text(encoding="utf-8").count(IMG) == FIGURES_OF_RECORDS
 
 
 @pytest.mark.parametrize("command", ["report", "plot"])
@@ -143,7 +146,7 @@ def test_plot_command_writes_the_figures(results: Results, tmp_path: Path) -> No
     )
     assert outcome.exit_code == 0, outcome.output
     written = sorted(Path(p).name for p in outcome.output.split())
-    assert written == sorted(f"{n}.svg" for n in FIGURE_NAMES)
+    assert written == sorted(f"{n}.svg" for n in FIGURE_NAMES if n != "fan")
     assert "N = 160 worlds" in (tmp_path / "agreement.svg").read_text()
 
 
@@ -206,4 +209,4 @@ def test_report_renders_in_chromium(results: Results, tmp_path: Path) -> None:
     body = re.search(r"<body[^>]*>", dom)
     assert body is not None
     assert 'data-images-loaded="true"' in body.group(0)
-    assert f'data-image-count="{len(FIGURE_NAMES)}"' in body.group(0)
+    assert f'data-image-count="{FIGURES_OF_RECORDS}"' in body.group(0)

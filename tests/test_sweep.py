@@ -61,6 +61,12 @@ def small_row_groups(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sim.sweep.parts, "ROW_GROUP_SIZE", 256)
 
 
+def assert_same_files(folder: Path, other: Path) -> None:
+    """Both results files are identical byte for byte: the records and the round aggregates."""
+    for name in ("runs.parquet", "rounds.parquet"):
+        assert (folder / name).read_bytes() == (other / name).read_bytes(), name
+
+
 # --- what a sweep writes ----------------------------------------------------------------------
 
 
@@ -134,7 +140,7 @@ def test_chunk_size_does_not_change_a_byte(
     experiment: Experiment, reference: Path, tmp_path: Path
 ) -> None:
     run_sweep(experiment, tmp_path, workers=1, chunk_size=97)
-    assert (tmp_path / "runs.parquet").read_bytes() == (reference / "runs.parquet").read_bytes()
+    assert_same_files(tmp_path, reference)
 
 
 def test_a_process_pool_gives_the_same_file(
@@ -142,12 +148,12 @@ def test_a_process_pool_gives_the_same_file(
 ) -> None:
     result = run_sweep(experiment, tmp_path, workers=2, chunk_size=150)
     assert result.chunks_run == 8
-    assert (tmp_path / "runs.parquet").read_bytes() == (reference / "runs.parquet").read_bytes()
+    assert_same_files(tmp_path, reference)
 
 
 def test_dask_gives_the_same_file(experiment: Experiment, reference: Path, tmp_path: Path) -> None:
     run_sweep(experiment, tmp_path, workers=2, backend="dask", chunk_size=200)
-    assert (tmp_path / "runs.parquet").read_bytes() == (reference / "runs.parquet").read_bytes()
+    assert_same_files(tmp_path, reference)
 
 
 # --- interruption and resume ---------------------------------------------------------------------
@@ -183,7 +189,7 @@ def test_resume_after_kill_9_equals_an_uninterrupted_run(tmp_path: Path, tiny_fi
     assert result.chunks_run == len(ran) == 12 - finished_parts
     uninterrupted = tmp_path / "uninterrupted"
     run_sweep(experiment, uninterrupted, workers=1, chunk_size=120)
-    assert (out / "runs.parquet").read_bytes() == (uninterrupted / "runs.parquet").read_bytes()
+    assert_same_files(out, uninterrupted)
 
 
 def test_resume_refuses_a_different_experiment(experiment: Experiment, tmp_path: Path) -> None:
@@ -213,7 +219,7 @@ def test_a_simulated_crash_resumes_to_the_same_file(
     assert len(list((tmp_path / "parts").glob("cell*.arrows"))) == 9
     result = run_sweep(experiment, tmp_path, workers=1, resume=True)
     assert result.chunks_run == 3
-    assert (tmp_path / "runs.parquet").read_bytes() == (reference / "runs.parquet").read_bytes()
+    assert_same_files(tmp_path, reference)
     again = run_sweep(experiment, tmp_path, workers=1, resume=True)
     assert again.chunks_run == 0
     assert not (tmp_path / "parts").exists()

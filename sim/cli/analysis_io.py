@@ -1,6 +1,6 @@
-"""What the results-folder analyses (``sensitivity``, ``discover``) share: the ``--cell``
-option, reading a results folder (exit 2 with the reason), and writing the saved analysis with
-its figure."""
+"""What the commands reading a results folder (``plot``, ``report``, ``sensitivity``,
+``discover``) share: the RESULTS argument, the ``--cell`` option, reading the folder (exit 2 with
+the reason), and writing the saved analysis with its figure."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from sim.analysis.results import Results
+
+
+results_argument = click.argument("results", type=click.Path(path_type=Path))
+"""RESULTS: a results folder written by ``parley sweep``."""
 
 
 def cells_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -46,6 +46,19 @@ def out_option(
     )
 
 
+def whole_number_option(
+    flag: str, low: int, high: int, help: str, default: int | None = None
+) -> Callable[[Command], Command]:
+    """An option taking a whole number in [low, high] (shown with its default if it has one)."""
+    return click.option(
+        flag,
+        type=click.IntRange(min=low, max=high),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
 def save_and_print(
     figure: Any,
     out: Path | None,

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from sim.cli.common import fail
+from sim.cli.common import fail, out_option
 
 
 @click.command("compare")
@@ -17,13 +17,7 @@ from sim.cli.common import fail
 @click.option("--cell-a", type=int, default=None, help="Cell of A (needed if A has several).")
 @click.option("--cell-b", type=int, default=None, help="Cell of B (needed if B has several).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for comparison.json and the overlay figure compare-terms.png.",
-)
+@out_option("comparison.json and the overlay figure compare-terms.png", "none", "out_dir")
 @click.option("--seed", type=int, default=0, help="Seed of the bootstrap resampling.")
 @click.option(
     "--resamples", type=click.IntRange(min=100), default=2000, help="Bootstrap resamples."

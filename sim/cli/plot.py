@@ -6,18 +6,14 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import fail
+from sim.cli.analysis_io import cells_option, load_or_fail, results_argument
+from sim.cli.common import fail, out_option
+from sim.output.figure_kinds import FIGURE_NAMES
 
 
 @click.command("plot")
-@click.argument("results", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for the figures  [default: RESULTS/figures]",
-)
+@results_argument
+@out_option("the figures", "RESULTS/figures", "out_dir")
 @click.option(
     "--format",
     "fmt",
@@ -25,24 +21,27 @@ from sim.cli.common import fail
     default="png",
     help="Image format.",
 )
+@cells_option("Plot")
 @click.option(
-    "--cell",
-    "cells",
-    type=int,
+    "--kind",
+    "kinds",
+    type=click.Choice(FIGURE_NAMES),
     multiple=True,
-    help="Plot only this cell (repeat for several); default: all cells.",
+    help="Draw only this figure (repeat for several); default: every figure that applies.",
 )
-def command(results: Path, out_dir: Path | None, fmt: str, cells: tuple[int, ...]) -> None:
-    """Plot agreement, agreed terms, gains, timing, joint terms and drivers of a sweep."""
-    from sim.analysis.results import load_results
+def command(
+    results: Path, out_dir: Path | None, fmt: str, cells: tuple[int, ...], kinds: tuple[str, ...]
+) -> None:
+    """Plot agreement, convergence, agreed terms, gains, the utility scatter, timing, joint
+    terms, drivers and the fan chart over rounds of a sweep."""
     from sim.errors import ResultsError
     from sim.output.figures.registry import write_all_figures
 
+    loaded = load_or_fail("plot", results, cells)
+    folder = out_dir or loaded.path / "figures"
     try:
-        loaded = load_results(results)
-        loaded.select(list(cells))
+        paths = write_all_figures(loaded, folder, fmt, cells=list(cells), kinds=list(kinds))
     except ResultsError as error:
         fail(f"parley plot: RESULTS: {error}")
-    paths = write_all_figures(loaded, out_dir or loaded.path / "figures", fmt, cells=list(cells))
     for path in paths:
         click.echo(str(path))

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+from sim.cli.analysis_io import cells_option, load_or_fail, results_argument
 from sim.cli.common import fail
 
 
 @click.command("report")
-@click.argument("results", type=click.Path(path_type=Path))
+@results_argument
 @click.option(
     "--out",
     "out_file",
@@ -18,23 +19,15 @@ from sim.cli.common import fail
     default=None,
     help="HTML file to write  [default: RESULTS/report.html]",
 )
-@click.option(
-    "--cell",
-    "cells",
-    type=int,
-    multiple=True,
-    help="Report only this cell (repeat for several); default: all cells.",
-)
+@cells_option("Report")
 def command(results: Path, out_file: Path | None, cells: tuple[int, ...]) -> None:
     """Write an HTML report: question, scenarios and evidence, summary, figures, manifest."""
-    from sim.analysis.results import load_results
     from sim.errors import ResultsError
     from sim.output.report import write_report
 
+    loaded = load_or_fail("report", results, cells)
     try:
-        loaded = load_results(results)
-        loaded.select(list(cells))
-    except ResultsError as error:
+        path = write_report(loaded, out_file, cells=list(cells))
+    except ResultsError as error:  # a damaged rounds.parquet
         fail(f"parley report: RESULTS: {error}")
-    path = write_report(loaded, out_file, cells=list(cells))
     click.echo(str(path))

@@ -7,25 +7,22 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import fail
+from sim.cli.common import fail, out_option, whole_number_option
 from sim.cli.completion import complete_scenarios
 from sim.scenario.limits import MAX_SEED
 
 
 @click.command("run")
 @click.argument("scenario", shell_complete=complete_scenarios)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0, max=MAX_SEED),
-    default=None,
-    help="Seed for the run's randomness [default: the scenario's seed].",
+@whole_number_option(
+    "--seed", 0, MAX_SEED, "Seed for the run's randomness [default: the scenario's seed]."
 )
-@click.option(
+@whole_number_option(
     "--world",
-    type=click.IntRange(min=0, max=MAX_SEED),
+    0,
+    MAX_SEED,
+    "Which world to run: world W of a sweep with the same seed has the same fate.",
     default=0,
-    show_default=True,
-    help="Which world to run: world W of a sweep with the same seed has the same fate.",
 )
 @click.option(
     "--set",
@@ -36,13 +33,7 @@ from sim.scenario.limits import MAX_SEED
     "(repeatable; the result is validated again).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome record as JSON on stdout.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for record.json, trajectory.csv and trajectory.png "
-    "[default: results/<scenario-name>/].",
-)
+@out_option("record.json, trajectory.csv and trajectory.png", "results/<scenario-name>/")
 def command(
     scenario: str,
     seed: int | None,

@@ -11,19 +11,14 @@ from typing import Any
 import click
 
 from sim import interrupts
-from sim.cli.common import fail
+from sim.cli.common import fail, out_option, whole_number_option
 from sim.cli.completion import complete_experiments
 from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
 
 
 @click.command("sweep")
 @click.argument("experiment", metavar="EXPERIMENT", shell_complete=complete_experiments)
-@click.option(
-    "--runs",
-    type=click.IntRange(min=1, max=MAX_RUNS),
-    default=None,
-    help="Worlds per cell, instead of the file's 'runs'.",
-)
+@whole_number_option("--runs", 1, MAX_RUNS, "Worlds per cell, instead of the file's 'runs'.")
 @click.option(
     "--design",
     type=click.Choice(["monte-carlo", "latin", "sobol", "morris"]),
@@ -31,11 +26,11 @@ from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
     help="How the worlds cover the priors, instead of the file's 'design' (sobol and morris "
     "are the designs of `parley sensitivity --method sobol|morris`).",
 )
-@click.option(
+@whole_number_option(
     "--workers",
-    type=click.IntRange(min=1, max=MAX_WORKERS),
-    default=None,
-    help="Worker processes.  [default: all cores; for dask, the local cluster's size]",
+    1,
+    MAX_WORKERS,
+    "Worker processes.  [default: all cores; for dask, the local cluster's size]",
 )
 @click.option(
     "--backend",
@@ -50,19 +45,14 @@ from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
     default=None,
     help="A dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --backend dask).",
 )
-@click.option(
+@whole_number_option(
     "--chunk-size",
-    type=click.IntRange(min=1, max=MAX_CHUNK_SIZE),
-    default=None,
-    help="Worlds per chunk (one vectorised batch).  Results do not depend on it.  "
+    1,
+    MAX_CHUNK_SIZE,
+    "Worlds per chunk (one vectorised batch).  Results do not depend on it.  "
     "[default: up to 25,000, so that every worker gets several chunks]",
 )
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Results folder.  [default: results/<experiment name>]",
-)
+@out_option("the results folder", "results/<experiment name>")
 @click.option(
     "--resume",
     is_flag=True,
@@ -96,12 +86,14 @@ def command(
     experiment's uncertain parameters from its own counter-based random streams, so results are
     identical whatever the workers, chunk size or backend, and equal across cells for the same
     world (common random numbers).  Writes <out>/runs.parquet (one row per world: cell, world,
-    param.* columns and the outcome record) and <out>/manifest.json, then prints each cell's
+    param.* columns and the outcome record), <out>/rounds.parquet (each round's distributions,
+    for `parley plot --kind fan`) and <out>/manifest.json, then prints each cell's
     P(agreement) with its 95% interval, agreed terms and gains.  Interrupted?  Run the same
     command again with --resume.  Exit status 2 for bad input.
     """
     from sim.analysis.summaries import format_summary
     from sim.analysis.sweep_summary import summarize_sweep
+    from sim.core.records import ROUNDS_FILE
     from sim.errors import InputError, OverrideError, SweepError, SweepInterrupted
     from sim.experiment.loader import load_experiment
     from sim.sweep.run import run_sweep
@@ -146,6 +138,7 @@ def command(
             "out": str(result.out),
             "runs": str(result.runs_path),
             "manifest": str(result.manifest_path),
+            "rounds": str(result.out / ROUNDS_FILE),
             "n_worlds": result.n_worlds,
             "chunks_run": result.chunks_run,
             "chunks_total": result.chunks_total,

@@ -50,6 +50,7 @@ from sim.core.mediation import SingleText
 from sim.core.open_round import OpenRound
 from sim.core.records import AGREEMENT, BREAKDOWN, DEADLINE, NOT_RATIFIED
 from sim.core.rng import Purpose, normals, uniforms
+from sim.core.round_histograms import RoundHistograms
 from sim.core.screening import (
     BeliefBounds,
     equilibrium_slopes,
@@ -138,6 +139,8 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.datacollector = (
             world_collector(self.structure.issues) if record_trajectory else batch_collector()
         )
+        histograms = None if record_trajectory else RoundHistograms.start(self.structure)
+        self.round_histograms = histograms  # a sweep's fan chart: distributions over rounds
 
     # -- one round: the protocol -----------------------------------------------------------------
     def step(self) -> None:
@@ -163,6 +166,8 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.settle()
         self.revise_text()
         self.datacollector.collect(self)
+        if self.round_histograms is not None:
+            self.round_histograms.add(self.open_round)
         self.running = bool(self.open.any()) and round_ < self.structure.max_rounds
         if not self.running:
             self.implement()

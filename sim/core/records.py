@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 RUNS_FILE = "runs.parquet"
+ROUNDS_FILE = "rounds.parquet"  # a sweep's per-cell, per-round distributions (fan charts)
 MANIFEST_FILE = "manifest.json"
 
 # One value per world.

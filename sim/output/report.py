@@ -42,6 +42,9 @@ FIGURE_CAPTIONS = {
     "joint": "Joint distribution of two issues' agreed terms (hexagons count worlds).",
     "drivers": "Probability of agreement within quantile bins of each sampled parameter, with "
     "95% Wilson intervals.",
+    "fan": "Round by round, per cell: each actor's acceptance threshold and no-deal value and the "
+    "status quo on each issue (median, and the bands holding 50% and 90% of the worlds still "
+    "negotiating), and the share of worlds agreed by that round with its 95% Wilson interval.",
 }
 
 STYLE = """

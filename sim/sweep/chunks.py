@@ -21,6 +21,7 @@ from sim.experiment.quantiles import factors_of, sample_design
 from sim.experiment.sampling import Parameter, flatten
 from sim.scenario.schema import Scenario
 from sim.sweep.parts import write_part
+from sim.sweep.rounds import ROUNDS_KEY, encode_histograms
 
 DEFAULT_CHUNK_SIZE = 25_000
 MIN_CHUNK_SIZE = 1_000
@@ -97,15 +98,17 @@ def compute_chunk(task: ChunkTask) -> pa.Table:
     """Sample the chunk's worlds, run them as one batch, and return the rows as an Arrow table.
 
     Columns: ``cell``, ``scenario`` (its name), ``world``, one ``param.<path>`` per sampled value (a table's lanes as
-    ``param.<path>.<issue>``), then the outcome record columns of :mod:`sim.core.records`.
+    ``param.<path>.<issue>``), then the outcome record columns of :mod:`sim.core.records`; the
+    schema metadata carries the chunk's round histograms (:mod:`sim.sweep.rounds`).
     """
-    from sim.core.runner import run_batch
+    from sim.core.runner import columns_of, simulate
 
     chunk = task.chunk
     worlds = np.arange(chunk.start, chunk.stop, dtype=np.int64)
     sampled = sample_design(task.design, task.parameters, task.seed, task.runs, worlds)
     model_worlds = noise_worlds(task.design, len(factors_of(task.parameters)), worlds)
-    records = run_batch(task.scenario, model_worlds, seed=task.seed, overrides=sampled)
+    model = simulate(task.scenario, model_worlds, seed=task.seed, overrides=sampled)
+    records = columns_of(model)
     columns: dict[str, Any] = {
         "cell": np.full(chunk.size, chunk.cell, dtype=np.int64),
         "scenario": np.full(chunk.size, task.scenario_name, dtype=object),
@@ -115,7 +118,9 @@ def compute_chunk(task: ChunkTask) -> pa.Table:
     for name, values in records.items():
         if name not in columns:
             columns[name] = values
-    return pa.table({name: _arrow_array(values) for name, values in columns.items()})
+    table = pa.table({name: _arrow_array(values) for name, values in columns.items()})
+    assert model.round_histograms is not None
+    return table.replace_schema_metadata({ROUNDS_KEY: encode_histograms(model.round_histograms)})
 
 
 def _arrow_array(values: Any) -> pa.Array:

@@ -16,7 +16,14 @@ import numpy as np
 import pyarrow as pa
 
 from sim import __version__
-from sim.core.records import MANIFEST_FILE
+from sim.core.records import MANIFEST_FILE, ROUNDS_FILE, RUNS_FILE
+from sim.core.round_histograms import (
+    BIN_WIDTH,
+    QUANTILES,
+    ROUND_SLOTS,
+    UNIT_RANGE,
+    UTILITY_RANGE,
+)
 from sim.errors import SweepError
 from sim.experiment.spec import Cell, Experiment
 from sim.io import write_text
@@ -162,6 +169,14 @@ def build_manifest(
         "runs_per_cell": experiment.runs,
         "n_cells": len(experiment.cells),
         "n_worlds": experiment.runs * len(experiment.cells),
+        "files": {"runs": RUNS_FILE, "rounds": ROUNDS_FILE},
+        "rounds": {  # how rounds.parquet bins each round's distributions
+            "bin_width": BIN_WIDTH,
+            "utility_range": list(UTILITY_RANGE),
+            "status_quo_range": list(UNIT_RANGE),
+            "quantiles": list(QUANTILES),
+            "max_round_slots": ROUND_SLOTS,
+        },
         "chunk_size": chunk_size,
         "n_chunks": n_chunks,
         "common_random_numbers": True,

@@ -15,7 +15,6 @@ Worlds with the same index share their sampled parameters and their random draws
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sim.core.records import MANIFEST_FILE, RUNS_FILE
+from sim.core.records import MANIFEST_FILE, ROUNDS_FILE, RUNS_FILE
 from sim.errors import SweepError, SweepInterrupted
 from sim.experiment.spec import Experiment
 from sim.scenario.limits import MAX_WORLDS
@@ -47,6 +46,7 @@ from sim.sweep.manifest import (
 )
 from sim.sweep.metadata import runs_metadata
 from sim.sweep.parts import _PART_NAME, PARTS_DIR, merge_parts
+from sim.sweep.rounds import merge_round_parts
 
 """Rows per row group of runs.parquet; fixed so the file's bytes do not depend on chunk size."""
 """Worlds per chunk by default: a worker then peaks near 250 MB (twice that at 50,000, which
@@ -185,8 +185,8 @@ def _run_locked(
     }
     if not resume:  # first the manifest stops claiming a finished sweep, then its file goes
         write_json_atomic(build_manifest(experiment, **manifest_args), manifest_path)
-        with contextlib.suppress(FileNotFoundError):
-            runs_path.unlink()
+        for stale_file in (runs_path, out_dir / ROUNDS_FILE):
+            stale_file.unlink(missing_ok=True)
 
     todo = [c for c in chunks if c.file_name not in done]
     tasks = _tasks(experiment, todo, parts_dir)
@@ -212,7 +212,13 @@ def _run_locked(
         else:
             _run_here(tasks, n_workers, finished)
 
-    merge_parts([parts_dir / c.file_name for c in chunks], runs_path, runs_metadata(experiment))
+    metadata = runs_metadata(experiment)
+    merge_parts([parts_dir / c.file_name for c in chunks], runs_path, metadata)
+    merge_round_parts(
+        [(c.cell, experiment.cells[c.cell].scenario_name, parts_dir / c.file_name) for c in chunks],
+        out_dir / ROUNDS_FILE,
+        metadata,
+    )
     finished_at = datetime.now(UTC)
     if resume and previous is not None:
         manifest_args["started"] = datetime.fromisoformat(previous["timings"]["started"])

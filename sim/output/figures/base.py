@@ -174,3 +174,46 @@ def parameter_label(column: str) -> str:
     """``param.actors.russia.war_cost`` → ``actors.russia.war_cost (sampled)``."""
     path = column.removeprefix(PARAM)
     return f"{path} (sampled)"
+
+
+# --------------------------------------------------------------------------------------------
+# Direct labels
+
+
+def spread_labels(points: Sequence[tuple[float, str]], gap: float) -> list[tuple[float, str]]:
+    """Label positions that do not collide: labels of values closer than ``gap / 2`` are joined
+    into one ("a, b"), the rest are pushed apart (upwards from the lowest) to at least ``gap``."""
+    groups: list[tuple[float, list[str]]] = []
+    for value, text in sorted(points, key=lambda p: (p[0], p[1])):
+        if groups and value - groups[-1][0] < gap / 2:
+            groups[-1][1].append(text)
+        else:
+            groups.append((value, [text]))
+    placed: list[tuple[float, str]] = []
+    for value, texts in groups:
+        y = value if not placed else max(value, placed[-1][0] + gap)
+        placed.append((y, ", ".join(texts)))
+    return placed
+
+
+def direct_labels(
+    ax: Axes, points: Sequence[tuple[float, str]], x: float, gap_fraction: float = 0.08
+) -> None:
+    """Write each label beside its line's value at ``x`` (right-aligned, just above), spread by
+    :func:`spread_labels` so that no two overlap."""
+    low, high = ax.get_ylim()
+    gap = gap_fraction * (high - low)
+    placed = spread_labels(points, gap)
+    overflow = max(0.0, placed[-1][0] - (high - gap)) if placed else 0.0  # keep inside the axes
+    for y, text in placed:
+        y -= overflow
+        ax.annotate(
+            text,
+            xy=(x, y),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize="small",
+            gid=f"label:{text}",
+        )
