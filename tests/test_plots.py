@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from scipy import stats
 
 from sim.analysis.drivers import driver_table
+from sim.analysis.statistics import wilson_interval
 from sim.analysis.results import Results, load_results
 from sim.output.figures.agreement import agreement_plot
 from sim.output.figures.drivers import drivers_plot
@@ -125,6 +126,77 @@ def test_agreement_plot_shows_each_cells_rate_and_interval(records: pd.DataFrame
     np.testing.assert_allclose(widths, 1.0)
     title = figure.get_suptitle()
     assert "war-cost" in title and "N = 900 worlds in 3 cells" in title
+    assert_legible(figure)
+
+
+def funnel_records() -> pd.DataFrame:
+    """Two cells of ten worlds with every way talks end, and the funnel columns."""
+    ends = {
+        0: ["durable"] * 4
+        + ["collapsed"] * 2
+        + ["not-ratified"]
+        + ["breakdown"] * 2
+        + ["deadline"],
+        1: ["durable"] + ["not-ratified"] * 3 + ["breakdown"] * 6,
+    }
+    rows = []
+    for cell, outcomes in ends.items():
+        for world, how in enumerate(outcomes):
+            deal = how in ("durable", "collapsed")
+            rows.append(
+                {
+                    "world": world,
+                    "cell": cell,
+                    "round": 3,
+                    "agreed": deal,
+                    "end_reason": "agreement" if deal else how,
+                    "failure": ""
+                    if deal or how == "not-ratified"
+                    else ("no-offer" if how == "deadline" or cell == 1 else "rejected"),
+                    "signed": deal or how == "not-ratified",
+                    "ratified": deal,
+                    "durable": how == "durable",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_agreement_plot_stacks_the_funnel_and_writes_each_interval() -> None:
+    records = funnel_records()
+    figure = agreement_plot(records, labels={0: "zero", 1: "one"}, name="funnel")
+    ax_p, ax_end = panels(figure)
+
+    def bar(reason: str, cell: int) -> tuple[float, float]:
+        found = [b for b in ax_end.patches if b.get_gid() == f"end_reason:{reason}"]
+        if not found:
+            return 0.0, 0.0
+        patch = found[cell] if len(found) == 2 else found[0]
+        return patch.get_x(), patch.get_width()
+
+    # from the left: durable, collapsed (= ratified), not ratified (= signed), then failures
+    assert bar("agreement · durable", 0) == (0.0, pytest.approx(0.4))
+    assert bar("agreement · collapsed", 0) == (pytest.approx(0.4), pytest.approx(0.2))
+    assert bar("not-ratified", 0) == (pytest.approx(0.6), pytest.approx(0.1))
+    assert bar("breakdown · rejected", 0) == (pytest.approx(0.7), pytest.approx(0.2))
+    assert bar("deadline · no-offer", 0) == (pytest.approx(0.9), pytest.approx(0.1))
+    assert bar("not-ratified", 1) == (pytest.approx(0.1), pytest.approx(0.3))
+    hatches = {b.get_gid(): b.get_hatch() for b in ax_end.patches}
+    assert (
+        hatches["end_reason:agreement · collapsed"] and hatches["end_reason:breakdown · no-offer"]
+    )
+    assert not hatches["end_reason:agreement · durable"]
+    # every estimate is written with its Wilson interval, in the funnel's order per cell
+    texts = {(t.get_gid(), round(t.get_position()[1], 2)): t.get_text() for t in ax_p.texts}
+    low, high = wilson_interval(7, 10)
+    top = max(y for _, y in texts)
+    assert texts[("p_signed_text", top)] == f"signed 70% [{100 * low:.0f}–{100 * high:.0f}]"
+    written = sorted(t.get_text() for t in ax_p.texts)
+    assert written == sorted(
+        f"{stage} {100 * k / 10:.0f}% [{100 * wilson_interval(k, 10)[0]:.0f}–"
+        f"{100 * wilson_interval(k, 10)[1]:.0f}]"
+        for stage, counts in (("signed", (7, 4)), ("ratified", (6, 1)), ("durable", (4, 1)))
+        for k in counts
+    )
     assert_legible(figure)
 
 

@@ -15,7 +15,17 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.analysis.statistics import wilson_interval
-from sim.core.records import END_REASONS, FAILURE, FUNNEL, OUTCOMES, outcomes
+from sim.core.records import (
+    AGREEMENT,
+    DURABLE,
+    END_REASON_NAMES,
+    END_REASONS,
+    FAILURE,
+    FUNNEL,
+    NOT_RATIFIED,
+    OUTCOMES,
+    outcomes,
+)
 from sim.output.figures.base import (
     FIGURE_WIDTH,
     AnyFigure,
@@ -45,11 +55,12 @@ def agreement_plot(
     (hatched).  Records with the funnel columns show P(signed), P(ratified) (= P(agreement))
     and P(durable) per cell, each with its interval (Putnam 1988; Fearon 1995)."""
     cells = _cells(records)
+    funnel = all(stage in records.columns for stage in FUNNEL)
     if fig is None:
-        fig = new_figure(FIGURE_WIDTH, 1.6 + 0.45 * max(len(cells), 2))
+        per_cell = 0.8 if funnel else 0.45  # room for a line of text per stage
+        fig = new_figure(FIGURE_WIDTH, 1.8 + per_cell * max(len(cells), 2))
     ax_p, ax_end = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.2, 1.0]})
     y = np.arange(len(cells))[::-1].astype(float)
-    funnel = all(stage in records.columns for stage in FUNNEL)
     if funnel:
         _draw_funnel(ax_p, records, cells, y)
     rates, lows, highs = [], [], []
@@ -73,9 +84,11 @@ def agreement_plot(
     )
     color = FUNNEL_COLORS["ratified"] if funnel else STATUS_QUO_COLOR
     ax_p.plot(rate, y, "o", color=color, ms=7, gid="p_agreement", zorder=3)
+    stage = "ratified " if funnel else ""
+    _interval_text(ax_p, rate, np.array(lows), np.array(highs), y, stage, "p_agreement_text")
     ax_p.set_xlim(0.0, 1.0)
     ax_p.set_xlabel(
-        "P(signed) → P(ratified) → P(durable), 95% Wilson intervals"
+        "P(signed) → P(ratified) → P(durable)\nwith 95% Wilson intervals"
         if funnel
         else "P(agreement) with 95% Wilson interval"
     )
@@ -84,11 +97,9 @@ def agreement_plot(
     ax_p.grid(axis="x", alpha=0.3)
 
     left = np.zeros(len(cells))
-    failure = records[FAILURE].to_numpy() if FAILURE in records.columns else None
-    outcome = pd.Series(outcomes(records["end_reason"].to_numpy(), failure), index=records.index)
+    outcome = _outcomes(records)
     present = {str(value) for value in outcome}
-    order = list(OUTCOMES) if failure is not None else list(END_REASONS)
-    reasons = [r for r in order if r in present] + sorted(present - set(order))
+    reasons = [r for r in _order(records) if r in present] + sorted(present - set(_order(records)))
     for reason in reasons:
         shares = np.array(
             [
@@ -105,7 +116,7 @@ def agreement_plot(
             left=left,
             height=0.6,
             color=END_REASON_COLORS.get(how, GREY),
-            hatch="//" if reason.endswith("no-offer") else None,
+            hatch=_hatch(reason),
             edgecolor="white",
             label=reason,
             gid=f"end_reason:{reason}",
@@ -124,12 +135,16 @@ def agreement_plot(
                 )
         left += shares
     ax_end.set_xlim(0.0, 1.0)
-    ax_end.set_xlabel("share of worlds by how talks ended")
+    ax_end.set_xlabel(
+        "share of worlds by how talks ended\n(from the left: durable, ratified, signed)"
+        if funnel
+        else "share of worlds by how talks ended"
+    )
     ax_end.tick_params(axis="y", left=False, labelleft=False)
     handles: list[Artist] = [
         Patch(
             facecolor=END_REASON_COLORS.get(r.split(" · ")[0], GREY),
-            hatch="//" if r.endswith("no-offer") else None,
+            hatch=_hatch(r),
             edgecolor="white",
             label=r,
         )
@@ -143,6 +158,63 @@ def agreement_plot(
     _legend_below(fig, handles, columns=min(len(handles), 5))
     fig.suptitle(_title(name, "agreement", records))
     return _root(fig)
+
+
+COLLAPSED = "agreement · collapsed"
+DURABLE_AGREEMENT = "agreement · durable"
+
+
+def _outcomes(records: pd.DataFrame) -> pd.Series:
+    """How each world's talks ended (:func:`sim.core.records.outcomes`); with the funnel, a
+    ratified deal is split into one that lasted and one that collapsed in implementation."""
+    failure = records[FAILURE].to_numpy() if FAILURE in records.columns else None
+    how = pd.Series(outcomes(records["end_reason"].to_numpy(), failure), index=records.index)
+    if DURABLE in records.columns:
+        agreed = how == END_REASON_NAMES[AGREEMENT]
+        durable = records[DURABLE].to_numpy(dtype=bool)
+        how[agreed & durable] = DURABLE_AGREEMENT
+        how[agreed & ~durable] = COLLAPSED
+    return how
+
+
+def _order(records: pd.DataFrame) -> list[str]:
+    """The stacking order: deals first (durable, collapsed, not ratified: the funnel read from
+    the left), then talks that failed."""
+    base = list(OUTCOMES) if FAILURE in records.columns else list(END_REASONS)
+    deals = [DURABLE_AGREEMENT, COLLAPSED] if DURABLE in records.columns else []
+    signed = [END_REASON_NAMES[NOT_RATIFIED]] if END_REASON_NAMES[NOT_RATIFIED] in base else []
+    rest = [r for r in base if r not in signed and r != END_REASON_NAMES[AGREEMENT]]
+    return [*deals, END_REASON_NAMES[AGREEMENT], *signed, *rest]
+
+
+def _hatch(reason: str) -> str | None:
+    """No offer was ever made: hatched; a deal that collapsed: dotted."""
+    if reason.endswith("no-offer"):
+        return "//"
+    return ".." if reason == COLLAPSED else None
+
+
+def _interval_text(
+    ax: Axes,
+    rate: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    y: np.ndarray,
+    stage: str,
+    gid: str,
+) -> None:
+    """Each estimate and its interval in words, right of the interval: ``24% [22–27]``."""
+    for share, lo, hi, at in zip(rate, low, high, y, strict=True):
+        if np.isnan(share):
+            continue
+        ax.text(
+            hi + 0.015,
+            at,
+            f"{stage}{100 * share:.0f}% [{100 * lo:.0f}–{100 * hi:.0f}]",
+            va="center",
+            fontsize="x-small",
+            gid=gid,
+        )
 
 
 FUNNEL_OFFSET = 0.22
@@ -166,6 +238,16 @@ def _draw_funnel(ax: Axes, records: pd.DataFrame, cells: list[int], y: np.ndarra
         points[stage] = rate
         if offset == 0.0:
             continue  # the ratified share is P(agreement), drawn by the caller
+        bounds = np.array(errors)
+        _interval_text(
+            ax,
+            rate,
+            rate - bounds[:, 0],
+            rate + bounds[:, 1],
+            y + offset,
+            f"{stage} ",
+            f"p_{stage}_text",
+        )
         ax.errorbar(
             rate,
             y + offset,
