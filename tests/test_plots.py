@@ -20,8 +20,8 @@ from matplotlib.lines import Line2D
 from scipy import stats
 
 from sim.analysis.drivers import driver_table
-from sim.analysis.statistics import wilson_interval
 from sim.analysis.results import Results, load_results
+from sim.analysis.statistics import wilson_interval
 from sim.output.figures.agreement import agreement_plot
 from sim.output.figures.drivers import drivers_plot
 from sim.output.figures.gains import gains_plot
@@ -430,31 +430,51 @@ def trajectory(rounds: int = 6, agree_at: int | None = 6) -> list[dict[str, obje
 def test_trajectory_figure_shows_thresholds_offers_and_the_agreement_round() -> None:
     rows = trajectory()
     figure = trajectory_figure(rows, SCENARIO, record={"world": 4, "seed": 9})
-    top, bottom = panels(figure)
+    top, *issue_panels = panels(figure)
+    assert len(issue_panels) == len(SCENARIO.issues)  # one panel per issue
     (threshold,) = by_gid(top, "threshold:russia")
     assert isinstance(threshold, Line2D)
     np.testing.assert_allclose(
         np.asarray(threshold.get_ydata(), dtype=float), [0.9 - 0.05 * r for r in range(1, 7)]
     )
     assert to_hex(threshold.get_color()) == FIXED_ACTOR_COLORS["russia"].lower()
-    (offer,) = by_gid(bottom, "offer:sanctions")
+    sanctions = next(ax for ax in issue_panels if by_gid(ax, "offer:sanctions"))
+    (offer,) = by_gid(sanctions, "offer:sanctions")
     assert isinstance(offer, Line2D)
     offered = np.asarray(offer.get_ydata(), dtype=float)
     assert np.isnan(offered[2]) and offered[0] == pytest.approx(0.2 + 0.3 + 0.02)
-    for ax in (top, bottom):
+    for ax in (top, *issue_panels):
         (mark,) = by_gid(ax, "agreement_round")
         assert isinstance(mark, Line2D)
         assert mark.get_xdata()[0] == 6
-    legend = " ".join(t.get_text().replace("\n", " ") for t in bottom.get_legend().get_texts())
+    titles = " ".join(ax.get_title(loc="left").replace("\n", " ") for ax in issue_panels)
     for low, high, _ in ISSUES.values():
-        assert low in legend and high in legend
+        assert low in titles and high in titles
     assert "world 4, seed 9" in figure.get_suptitle()
     assert "agreement in round 6" in figure.get_suptitle()
     assert_legible(figure)
     # rounds are whole numbers: no tick at round 2.5
-    for ax in (top, bottom):
+    for ax in (top, *issue_panels):
         ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
         assert ticks and all(float(t).is_integer() for t in ticks), ticks
+
+
+def test_trajectory_colour_means_the_actor_everywhere() -> None:
+    figure = trajectory_figure(trajectory(), SCENARIO)
+    top, *issue_panels = panels(figure)
+    colors = {name: color.lower() for name, color in actor_colors(SCENARIO.actor_names).items()}
+    for line in top.get_lines():
+        actor = str(line.get_gid()).split(":")[-1]
+        if actor in colors:
+            assert to_hex(line.get_color()) == colors[actor], line.get_gid()
+    for ax in issue_panels:
+        for line in ax.get_lines():  # offers joined in grey, the status quo in black: no actor
+            assert to_hex(line.get_color()) not in colors.values(), line.get_gid()
+        (dots,) = [c for c in ax.collections if str(c.get_gid()).startswith("offer_by:")]
+        offered = [r for r in trajectory() if r["offered"]]
+        faces = [to_hex(f) for f in dots.get_facecolors()]
+        shown = [faces[i] for i, r in enumerate(trajectory()) if r["offered"]]
+        assert shown == [colors[str(r["proposer"])] for r in offered]  # the proposer's colour
 
 
 def test_trajectory_without_agreement_has_no_agreement_mark() -> None:

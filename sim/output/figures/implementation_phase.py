@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 
-from sim.output.palette import STATUS_QUO_COLOR, actor_colors, series_colors
+from sim.output.palette import STATUS_QUO_COLOR, actor_colors
 from sim.scenario.schema import Scenario
 
 PHASE_SHADE = "#f2efe6"
@@ -17,17 +17,18 @@ PHASE_SHADE = "#f2efe6"
 
 def draw_implementation(
     ax_utility: Axes,
-    ax_terms: Axes,
+    issue_axes: Mapping[str, Axes],
     periods: Sequence[Mapping[str, Any]],
     scenario: Scenario,
     last_round: int,
 ) -> None:
     """Shade the implementation periods after ``last_round`` and draw each actor's value of
-    going back to war (top) and the moving balance (bottom); mark a collapse (Fearon 1995)."""
+    going back to war (top, in its colour) and the moving balance (in each issue's panel, black
+    like the status quo); mark a collapse (Fearon 1995)."""
     if not periods:
         return
     x = last_round + np.array([int(row["period"]) for row in periods], dtype=float)
-    for ax in (ax_utility, ax_terms):
+    for ax in (ax_utility, *issue_axes.values()):
         ax.axvspan(last_round + 0.5, x[-1] + 0.5, color=PHASE_SHADE, zorder=0, gid="implementation")
     colors = actor_colors(scenario.actor_names)
     for actor in scenario.actor_names:
@@ -35,12 +36,17 @@ def draw_implementation(
         ax_utility.plot(
             x, values, color=colors[actor], ls=":", marker="x", ms=4, lw=1.0, gid=f"war:{actor}"
         )
-    for color, issue in zip(
-        series_colors(len(scenario.issue_names)), scenario.issue_names, strict=True
-    ):
+    for issue, ax in issue_axes.items():
         values = [float(row.get(f"status_quo.{issue}", math.nan)) for row in periods]
-        ax_terms.plot(
-            x, values, color=color, ls=":", marker="x", ms=4, lw=1.0, gid=f"balance:{issue}"
+        ax.plot(
+            x,
+            values,
+            color=STATUS_QUO_COLOR,
+            ls=":",
+            marker="x",
+            ms=4,
+            lw=1.0,
+            gid=f"balance:{issue}",
         )
     ax_utility.annotate(
         "implementation",
@@ -51,7 +57,7 @@ def draw_implementation(
     reneged = [row for row in periods if row.get("reneged")]
     for row in reneged[:1]:
         at = last_round + int(row["period"])
-        for ax in (ax_utility, ax_terms):
+        for ax in (ax_utility, *issue_axes.values()):
             ax.axvline(at, color=STATUS_QUO_COLOR, ls="--", lw=1.5, gid="collapse")
         ax_utility.annotate(
             f"collapse: {row['reneged']} reneged",
