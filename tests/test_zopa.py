@@ -516,6 +516,25 @@ def test_zopa_figure_of_the_baseline_has_no_colliding_actor_names() -> None:
         for k, one in enumerate(boxes):
             for other in boxes[k + 1 :]:
                 assert not one.overlaps(other), [t.get_text() for t in ax.texts]
+        # names stay inside their panel: none runs into the held-fixed caption above it
+        title = ax.title.get_window_extent(renderer)
+        panel = ax.get_window_extent(renderer)
+        for text, box in zip(ax.texts, boxes, strict=True):
+            assert not box.overlaps(title), text.get_text()
+            assert box.x1 <= panel.x1 + 2 and box.y1 <= panel.y1 + 2, text.get_text()
+    # colour means the actor: the shaded zones and the Nash point take no actor's colour
+    from matplotlib.colors import to_hex
+
+    from sim.output.palette import actor_colors
+
+    taken = {c.lower() for c in actor_colors(scenario.actor_names).values()}
+    for ax in figure.axes:
+        for collection in ax.collections:
+            for face in collection.get_facecolors():
+                assert to_hex(face) not in taken
+        for line in ax.get_lines():
+            if line.get_marker() == "*":
+                assert to_hex(line.get_markerfacecolor()) not in taken
 
 
 # --- command line ---------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 
 _SLICE_RESOLUTION = 241
-_ZONE_COLOR = "#9ecae1"
-_THRESHOLD_COLOR = "#3182bd"
+_ZONE_COLOR = "#d9d9d9"  # greys: colour means the actor in this figure, nothing else
+_THRESHOLD_COLOR = "#8c8c8c"
+_NASH_FILL = "white"
 _LABEL_WIDTH, _LABEL_HEIGHT = 0.16, 0.06  # a name's extent in data units on a slice
 
 
@@ -46,8 +47,8 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
     """One panel per pair of issues: the deal space sliced through the Nash point.
 
     Other issues are held at the Nash point (or, with no deal space, at the most nearly acceptable
-    package).  Light shading: every veto player at least its reservation; dark shading: at least
-    its acceptance threshold.  Marked: ideal points (filled for veto players), the status quo at
+    package).  Light grey: every veto player at least its reservation; dark grey: at least its
+    acceptance threshold (colour is kept for the actors).  Marked: ideal points (filled for veto players), the status quo at
     the round, the Nash point.
     """
     from matplotlib.figure import Figure
@@ -122,19 +123,23 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
             together = shared.get(first_of[actor], [])
             if first_of[actor] != actor:
                 continue  # one label for actors at the same point: no overlapping names
+            right, top = px > 0.8, py > 0.9  # near the edge: name it inwards, inside the panel
             ax.annotate(
                 ", ".join(together),
                 (px, py),
                 textcoords="offset points",
-                xytext=(5, 5),
+                xytext=(-5 if right else 5, -5 if top else 5),
+                ha="right" if right else "left",
+                va="top" if top else "bottom",
                 fontsize=8,
                 annotation_clip=False,
+                gid="actor-name",
             )
         sx, sy = at(result.status_quo)
         ax.plot(sx, sy, "X", ms=10, color=STATUS_QUO_COLOR, zorder=5, clip_on=False)
         if result.nash is not None:
             nx, ny = at(result.nash.terms)
-            ax.plot(nx, ny, "*", ms=15, color="#FFD700", mec="black", zorder=6, clip_on=False)
+            ax.plot(nx, ny, "*", ms=15, color=_NASH_FILL, mec="black", zorder=6, clip_on=False)
 
     limits = (-0.03, 1.03)
     if pairs:
@@ -167,7 +172,7 @@ def zopa_figure(scenario: Scenario, result: ZopaResult) -> Figure:
     handles = [
         Patch(color=_ZONE_COLOR, label="every veto player ≥ reservation"),
         Patch(color=_THRESHOLD_COLOR, label=f"every veto player ≥ round-{result.round} threshold"),
-        Line2D([], [], ls="", marker="*", ms=12, color="#FFD700", mec="black", label="Nash point"),
+        Line2D([], [], ls="", marker="*", ms=12, color=_NASH_FILL, mec="black", label="Nash point"),
         Line2D([], [], ls="", marker="X", ms=9, color=STATUS_QUO_COLOR, label="status quo"),
         Line2D([], [], ls="", marker="o", ms=7, color="grey", label="ideal point (veto)"),
         Line2D([], [], ls="", marker="o", ms=7, color="grey", mfc="white", label="ideal point"),
