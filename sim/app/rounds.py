@@ -218,7 +218,7 @@ def implementation_view(
     linear = np.broadcast_to(batch.structure.linear, batch.capability.shape)
     limit = (
         utilities(x, batch.position[:1], batch.salience[:1], linear[:1])
-        + commitment.reneging_costs(x)
+        + commitment.reneging_costs(x, batch.reneging_cost[:1])
     )[0]
     names = {key: actor.name for key, actor in scenario.actors.items()}
     periods = tuple(
