@@ -2,9 +2,12 @@
 
     python benchmarks/bench_shapes.py              # the full table (a few minutes)
     python benchmarks/bench_shapes.py --worlds 500 # quicker, noisier
+    python benchmarks/bench_shapes.py --cells 16:equilibrium:quadratic 16:concession:quadratic
 
 Workload: the Anchorage baseline's bargaining (its issues; no ratification or implementation
-stage) with its actors cloned or dropped to 2, 3, 4, 8 or 16
+stage; complete information -- its private war costs, whose cost is the proposer's risk-return
+search and is timed by ``bench_sweep.py --private``, are made public) with its actors cloned or
+dropped to 2, 3, 4, 8 or 16
 actors, every actor given the same utility shape (quadratic or linear) and strategy (concession
 or equilibrium), each world's ideal points and saliences jittered (a fixed numpy Generator), run
 to the end of the talks with ``run_batch``.  Cost is CPU time (``time.process_time``) per world,
@@ -55,6 +58,7 @@ def scenario_for(n_actors: int, strategy: str, shape: str) -> Any:
         actor["utility"] = shape
         actor["strategy"] = {**actor["strategy"], "kind": strategy}
         actor["name"] = f"{actor['name']} #{a}"
+        actor["private"] = None  # complete information: the solver and the equilibrium alone
         actors[f"actor{a}"] = actor
     data["actors"] = actors
     data["extends"] = None
@@ -146,7 +150,16 @@ def main() -> None:
     parser.add_argument("--worlds", type=int, default=2000, help="batch size (default 2000)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per cell (median)")
     parser.add_argument("--no-previous", action="store_true", help="skip the old algorithm")
+    parser.add_argument(
+        "--cells",
+        nargs="+",
+        metavar="ACTORS:STRATEGY:SHAPE",
+        help="time only these cells (e.g. 16:equilibrium:quadratic); prints no table",
+    )
     args = parser.parse_args()
+    if args.cells:
+        only_cells(args)
+        return
 
     import sim.core.runner  # noqa: F401  (imports outside the measurements)
 
@@ -212,6 +225,30 @@ def main() -> None:
     print()
     for label, value, limit in targets:
         print(f"  {label}: {value:,.1f} {'met' if value <= limit else 'NOT met'}")
+
+
+def only_cells(args: argparse.Namespace) -> None:
+    """Time the named cells, alternating them ``repeats`` times (ratios in one process)."""
+    import sim.core.runner  # noqa: F401  (imports outside the measurements)
+
+    cells = []
+    for text in args.cells:
+        actors, strategy, shape = text.split(":")
+        if strategy not in STRATEGIES or shape not in SHAPES:
+            raise SystemExit(
+                f"--cells {text}: expected ACTORS:{'|'.join(STRATEGIES)}:{'|'.join(SHAPES)}"
+            )
+        cells.append((int(actors), strategy, shape))
+    scenarios = {cell: scenario_for(*cell) for cell in cells}
+    times: dict[tuple[int, str, str], list[float]] = {cell: [] for cell in cells}
+    for _ in range(args.repeats):
+        for cell in cells:
+            times[cell].append(cpu_per_world(scenarios[cell], args.worlds, 1))
+    first = float(np.median(times[cells[0]]))
+    for cell in cells:
+        median = float(np.median(times[cell]))
+        runs = ", ".join(f"{value:,.0f}" for value in times[cell])
+        print(f"  {cell}: {median:,.0f} us/world (runs {runs}); {median / first:.1f}x the first")
 
 
 def ratio(current: dict[tuple[int, str, str], float], n_actors: int, strategy: str) -> float:

@@ -91,7 +91,9 @@ def check_against_scipy(instances: Instances, seed: int) -> int:
     return compared
 
 
-@pytest.mark.parametrize(("m", "k"), [(1, 1), (1, 3), (2, 2), (2, 3), (3, 1), (3, 3)])
+@pytest.mark.parametrize(
+    ("m", "k"), [(1, 1), (1, 3), (2, 2), (2, 3), (3, 1), (3, 3), (6, 2), (12, 4)]
+)
 def test_quadratic_matches_slsqp(m: int, k: int) -> None:
     instances = random_instances(100 + 10 * m + k, INSTANCES, m, k, [False] * (1 + m))
     compared = check_against_scipy(instances, seed=m * k)

@@ -146,8 +146,11 @@ class DualProblem:
         return result
 
     # -- the dual -----------------------------------------------------------------------------
-    def evaluate(self, lam: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """x(lam), dual value g, gradient (n, m) and Hessian (n, m, m)."""
+    def evaluate(
+        self, lam: FloatArray, factored: bool = False
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """x(lam), dual value g, gradient (n, m) and Hessian (n, m, m); with ``factored`` a
+        factor F (n, m, K) of the Hessian F F^T instead (cheaper when m > K)."""
         n = lam.shape[0]
         weights = np.concatenate([np.ones((n, 1)), lam], axis=1)
         if self.any_linear:
@@ -174,6 +177,8 @@ class DualProblem:
         positive = curvature > 0
         inverse = np.where(positive, 1.0 / np.where(positive, curvature, 1.0), 0.0)
         marginal = self.salience[:, 1:, :] * dpsi[:, 1:, :]  # (n, m, K)
+        if factored:
+            return x, value, gradient, marginal * np.sqrt(inverse)[:, None, :]
         hessian = np.matmul(marginal * inverse[:, None, :], marginal.transpose(0, 2, 1))
         return x, value, gradient, hessian
 
@@ -304,9 +309,8 @@ class DualProblem:
         final = np.empty_like(lam)
         # With more constraints than issues the dual's Hessian is singular (rank <= K): start
         # damped, or the first steps overshoot and are rejected one by one.
-        damping = np.full(
-            n, INITIAL_DAMPING if m <= self.position.shape[2] else RANK_DEFICIENT_DAMPING
-        )
+        rank_deficient = m > self.position.shape[2]
+        damping = np.full(n, RANK_DEFICIENT_DAMPING if rank_deficient else INITIAL_DAMPING)
         package = np.empty((n, self.position.shape[2]))
         active = np.arange(n)
         problem = self
@@ -314,7 +318,8 @@ class DualProblem:
         # cube), so g(lam) below max(0, the proposer's own threshold) shows no package will do.
         slack = 10.0 * self.width if self.any_linear else INFEASIBLE_DUAL
         floor = np.maximum(self.own, 0.0) - slack
-        x, value, gradient, hessian = self.evaluate(lam)
+        # With more constraints than issues the Hessian has rank <= K: keep its factor instead.
+        x, value, gradient, hessian = self.evaluate(lam, rank_deficient)
         on_diagonal = np.arange(m)
         for _ in range(MAX_ITERATIONS):
             free = ~((lam <= 0.0) & (gradient > 0.0))
@@ -334,14 +339,22 @@ class DualProblem:
                 problem = problem.take(np.flatnonzero(keep))
             if active.size == 0:
                 break
-            diagonal = np.abs(np.diagonal(hessian, axis1=1, axis2=2))
+            if rank_deficient:
+                diagonal = reduce_short(np.add, hessian * hessian, 2)
+            else:
+                diagonal = np.abs(np.diagonal(hessian, axis1=1, axis2=2))
             scale = np.maximum(reduce_short(np.maximum, diagonal, 1), 1e-6)
-            pair = free[:, :, None] & free[:, None, :]
-            system = np.where(pair, hessian, 0.0)  # then the damping (or 1) on the diagonal
-            system[:, on_diagonal, on_diagonal] += np.where(free, (damping * scale)[:, None], 1.0)
-            step = -np.linalg.solve(system, projected[:, :, None])[:, :, 0]
+            if rank_deficient:
+                step = _compact_step(hessian, projected, free, damping * scale)
+            else:
+                pair = free[:, :, None] & free[:, None, :]
+                system = np.where(pair, hessian, 0.0)  # then the damping (or 1) on the diagonal
+                system[:, on_diagonal, on_diagonal] += np.where(
+                    free, (damping * scale)[:, None], 1.0
+                )
+                step = -np.linalg.solve(system, projected[:, :, None])[:, :, 0]
             trial = np.maximum(lam + step, 0.0)
-            x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial)
+            x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial, rank_deficient)
             decrease = reduce_short(np.add, projected * (trial - lam), 1)
             armijo = value_t <= value + 1e-4 * np.minimum(decrease, 0.0)
             # Near the optimum the dual value stops changing in floating point; there a step is
@@ -384,3 +397,28 @@ class DualProblem:
             shaped = np.where(self.linear[None, :, None], distance, shaped)
         result: FloatArray = 1.0 - reduce_short(np.add, self.salience * shaped, 2)
         return result
+
+
+def _compact_step(
+    factor: FloatArray, projected: FloatArray, free: BoolArray, damping: FloatArray
+) -> FloatArray:
+    """The damped Newton step over each world's free multipliers only (the others stay put),
+    for a Hessian F F^T given by its factor F (n, m, K).
+
+    With more constraints than issues most multipliers sit at zero, so the free ones are moved
+    to the front and only the leading (n, f, f) block is built and solved, f the most free in
+    any world: the same system as the full one with identity rows for the fixed multipliers.
+    """
+    count = reduce_short(np.add, free.astype(np.int64), 1)
+    width = max(int(count.max()), 1)
+    order = np.argsort(~free, axis=1, kind="stable")[:, :width]  # free first, in order
+    valid = np.arange(width)[None, :] < count[:, None]
+    rows = np.take_along_axis(factor, order[:, :, None], axis=1) * valid[:, :, None]
+    block = np.matmul(rows, rows.transpose(0, 2, 1))
+    on_diagonal = np.arange(width)
+    block[:, on_diagonal, on_diagonal] += np.where(valid, damping[:, None], 1.0)
+    rhs = np.where(valid, np.take_along_axis(projected, order, axis=1), 0.0)
+    solved = np.linalg.solve(block, rhs[:, :, None])[:, :, 0]
+    step = np.zeros_like(projected)
+    np.put_along_axis(step, order, np.where(valid, -solved, 0.0), axis=1)
+    return step
