@@ -9,6 +9,7 @@ the folder is synced too, so the rename survives a crash.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 import threading
@@ -88,3 +89,17 @@ def save_figure(figure: Any, path: str | os.PathLike[str], **options: Any) -> Pa
     with atomic_path(final) as temporary:
         figure.savefig(temporary, **options)
     return final
+
+
+def _not_json(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json_object(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON object at ``path``, read strictly: ``NaN`` and ``Infinity`` (which Python's
+    reader accepts), malformed JSON and a document that is not an object raise
+    :class:`ValueError` (and a file that cannot be read :class:`OSError`)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_not_json)
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, not a {type(data).__name__}")
+    return data

@@ -4,14 +4,18 @@
     python tests/fuzz_campaign.py --cases 300 --seed 7   # repeat a campaign
 
 Cases come from the generators of tests/fuzzgen.py (mutated shipped files, generated documents,
-``--set`` values, priors, counts, ``extends`` paths) and from damaged copies of one finished
-sweep; the seed is new unless given, so the cases are ones the test suite has never seen.
+``--set`` values, priors, counts, ``extends`` paths), of tests/fuzzgen_model.py (the newer
+fields: private beliefs, ratifiers, the implementation phase, the clock, ``--set`` and priors on
+them; the newer commands: forecast, diff, sensitivity and discover with hostile targets and
+options) and from damaged copies of two finished sweeps (runs and manifest; sensitivity.json and
+discovery.json); the family of each case is drawn at random, and the seed is new unless given,
+so the cases are ones the test suite has never seen.
 Each case runs in its own process (``python -m sim``) limited to 20 s of CPU time (a hang
 beyond 20 s; CPU rather than wall time, so that a machine busy with other work does not turn a
 3-second run into a "hang"), 120 s of wall time (a hang that sleeps) and 4 GB of address space,
 and is judged by :func:`fuzzkit.judge`; the slowest wall time is printed too.  Prints the counts (tracebacks,
-hangs, memory overruns, nonsense accepted, leaks, other) and every failing case; exits 1 if any
-case failed.
+hangs, memory overruns, nonsense accepted, leaks, other), a table of the families (cases run,
+refused, accepted, failed) and every failing case; exits 1 if any case failed.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fuzzgen import case_from, damage_results, damaged_results, finished_sweep_case  # noqa: E402
+import fuzzgen_model  # noqa: E402
+from fuzzgen import GENERATORS, damage_results, damaged_results, finished_sweep_case  # noqa: E402
 from fuzzkit import Case, Outcome, judge, run_in_subprocess  # noqa: E402
 
 KINDS = ("traceback", "hang", "memory", "nonsense accepted", "leak")
@@ -51,22 +57,90 @@ def classify(problem: str) -> str:
     return "other"
 
 
-def finished_sweep(root: Path) -> Path:
-    """A small finished two-cell sweep to damage (``root/project/out``)."""
-    case = finished_sweep_case()
-    outcome = run_in_subprocess(case, root, seconds=120)
-    if outcome.exit_code != 0:
-        raise SystemExit(f"could not prepare the sweep to damage:\n{outcome.output}")
-    return outcome.project
+RESULTS = "results"
+"""The family of damaged runs.parquet and manifest.json files."""
+ANALYSIS = "analysis-damage"
+"""The family of damaged sensitivity.json and discovery.json files."""
+FAMILIES = (
+    *GENERATORS,
+    *fuzzgen_model.GENERATORS,
+    *fuzzgen_model.RESULTS_GENERATORS,
+    RESULTS,
+    ANALYSIS,
+)
+NEW_FAMILIES = (*fuzzgen_model.GENERATORS, *fuzzgen_model.RESULTS_GENERATORS, ANALYSIS)
 
 
-def run_case(index: int, case: Case, damage: str | None, sweep: Path, work: Path) -> Outcome:
-    """Run one case in a fresh folder (a damaged copy of ``sweep`` for results cases)."""
+@dataclass(frozen=True)
+class Planned:
+    """One case of the campaign: its family, the case, and the finished sweep it starts from
+    (``None``: an empty project; ``"plain"``, ``"analysed"``) with the damage done to it."""
+
+    family: str
+    case: Case
+    sweep: str | None = None
+    damage: str | None = None
+
+
+def plan(rng: random.Random, families: tuple[str, ...]) -> Planned:
+    """One case of a family drawn from ``families``."""
+    family = families[rng.randrange(len(families))]
+    if family == RESULTS:
+        damage, command = damaged_results(rng)
+        return Planned(family, Case(f"{damage}: {' '.join(command)}", command), "plain", damage)
+    if family == ANALYSIS:
+        damaged = fuzzgen_model.damaged_analysis(rng)
+        case = Case(f"{damaged.name}: {' '.join(damaged.args)}", damaged.args, {}, damaged.expect)
+        return Planned(family, case, "analysed", damaged.name)
+    if family in fuzzgen_model.RESULTS_GENERATORS:
+        return Planned(family, fuzzgen_model.RESULTS_GENERATORS[family](rng), "analysed")
+    generators = {**GENERATORS, **fuzzgen_model.GENERATORS}
+    return Planned(family, generators[family](rng))
+
+
+def prepare(cases: list[Case], root: Path) -> Path:
+    """Run ``cases`` one after another in one project under ``root``; returns the project."""
+    project = root / "project"
+    for case in cases:
+        outcome = run_in_subprocess(case, root, seconds=120)
+        if outcome.exit_code != 0:
+            raise SystemExit(f"could not prepare the sweep ({case.name}):\n{outcome.output}")
+        project = outcome.project
+    return project
+
+
+def run_case(index: int, planned: Planned, sweeps: dict[str, Path], work: Path) -> Outcome:
+    """Run one case in a fresh folder (a copy of a finished sweep, damaged, if it needs one)."""
     root = work / f"case{index:04d}"
-    if damage is not None:
-        shutil.copytree(sweep, root / "project")
-        damage_results(root / "project" / "out", damage)
-    return run_in_subprocess(case, root)
+    if planned.sweep is not None:
+        shutil.copytree(sweeps[planned.sweep], root / "project")
+    if planned.damage is not None and planned.family == RESULTS:
+        damage_results(root / "project" / "out", planned.damage)
+    elif planned.damage is not None:
+        fuzzgen_model.damage_analysis(root / "project" / "out", planned.damage)
+    return run_in_subprocess(planned.case, root)
+
+
+def family_table(planned: list[Planned], verdicts: list[tuple[Outcome, list[str]]]) -> str:
+    """Per family: cases, how many were refused (exit 2) and accepted (exit 0), and failed."""
+    rows: dict[str, Counter[str]] = {}
+    for item, (outcome, problems) in zip(planned, verdicts, strict=True):
+        row = rows.setdefault(item.family, Counter())
+        row["cases"] += 1
+        row["refused"] += outcome.exit_code == 2
+        row["accepted"] += outcome.exit_code == 0
+        row["failed"] += bool(problems)
+    lines = [
+        f"  {'family':20} {'new':>3} {'cases':>6} {'refused':>8} {'accepted':>9} {'failed':>7}"
+    ]
+    for family in sorted(rows):
+        row = rows[family]
+        new = "*" if family in NEW_FAMILIES else ""
+        lines.append(
+            f"  {family:20} {new:>3} {row['cases']:>6} {row['refused']:>8} "
+            f"{row['accepted']:>9} {row['failed']:>7}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,29 +149,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--seed", type=int, default=None, help="default: a fresh random seed")
     parser.add_argument("--jobs", type=int, default=2, help="cases run at once")
-    parser.add_argument("--results-share", type=float, default=0.12)
+    parser.add_argument(
+        "--families",
+        default="all",
+        help="comma-separated families, 'new' (the newer fields and commands) or 'all'",
+    )
     parser.add_argument("--report", type=Path, default=None, help="write every case as JSON")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(8), "big")
     rng = random.Random(seed)
     print(f"fuzz campaign: {args.cases} cases, seed {seed}", flush=True)
 
-    planned: list[tuple[Case, str | None]] = []
-    for _ in range(args.cases):
-        if rng.random() < args.results_share:
-            damage, command = damaged_results(rng)
-            planned.append((Case(f"[results] {damage}: {' '.join(command)}", command), damage))
-        else:
-            planned.append((case_from(rng), None))
+    if args.families == "all":
+        families = FAMILIES
+    elif args.families == "new":
+        families = NEW_FAMILIES
+    else:
+        families = tuple(args.families.split(","))
+        unknown = [f for f in families if f not in FAMILIES]
+        if unknown:
+            parser.error(f"unknown families {unknown}; choose from {', '.join(FAMILIES)}")
+    planned = [plan(rng, families) for _ in range(args.cases)]
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="parley-fuzz-") as temporary:
         work = Path(temporary)
-        sweep = finished_sweep(work / "sweep")
+        sweeps = {}
+        if any(p.sweep == "plain" for p in planned):
+            sweeps["plain"] = prepare([finished_sweep_case()], work / "plain")
+        if any(p.sweep == "analysed" for p in planned):
+            sweeps["analysed"] = prepare(fuzzgen_model.analysed_sweep_cases(), work / "analysed")
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             outcomes = list(
                 pool.map(
-                    lambda item: run_case(item[0], item[1][0], item[1][1], sweep, work),
+                    lambda item: run_case(item[0], item[1], sweeps, work),
                     enumerate(planned),
                 )
             )
@@ -117,8 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     for kind in (*KINDS, "other"):
         print(f"  {kind:18} {counts[kind]}")
-    for outcome, problems in failed:
-        print(f"FAIL {outcome.case.name}: {'; '.join(problems)}")
+    print(family_table(planned, verdicts))
+    for item, (outcome, problems) in zip(planned, verdicts, strict=True):
+        if not problems:
+            continue
+        print(f"FAIL [{item.family}] {outcome.case.name}: {'; '.join(problems)}")
         print("     " + " ".join(outcome.case.args)[:200])
         print("     " + (outcome.output.strip().splitlines() or [""])[-1][:300])
     if args.report is not None:
@@ -126,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(
                 [
                     {
+                        "family": item.family,
                         "name": o.case.name,
                         "args": list(o.case.args)[:20],
                         "expect": o.case.expect,
@@ -133,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                         "seconds": round(o.seconds, 2),
                         "problems": p,
                     }
-                    for o, p in verdicts
+                    for item, (o, p) in zip(planned, verdicts, strict=True)
                 ],
                 indent=1,
             )

@@ -4,7 +4,7 @@ files, generated documents, ``--set`` values and damaged results folders.
 Every generator takes a :class:`random.Random` and returns a :class:`fuzzkit.Case` that says
 whether the input must be refused (``reject``) or may also be accepted with finite outputs
 (``either``).  The hypothesis tests (``tests/test_fuzz_generated.py``) drive them with
-hypothesis's randoms; the campaign (``benchmarks/fuzz_campaign.py``) with a fresh seed.
+hypothesis's randoms; the campaign (``tests/fuzz_campaign.py``) with a fresh seed.
 """
 
 from __future__ import annotations
@@ -590,6 +590,12 @@ def damage_results(folder: Path, damage: str) -> None:
         manifest_path.write_text(json.dumps({**manifest, "seed": float("nan")}))
     elif damage == "none":
         pass
+    elif damage.startswith("saved-"):  # a saved analysis beside the records, then damaged
+        from fuzzgen_model import damage_analysis, write_saved_analyses
+
+        write_saved_analyses(folder)
+        if damage != "saved-intact":
+            damage_analysis(folder, damage.removeprefix("saved-"))
     else:
         edits = {
             "list-manifest": lambda m: [m],

@@ -525,6 +525,34 @@ CASES: list[Case] = [
         ("compare", "empty", "empty"),
         {"empty/.keep": ""},
     ),
+    # --- found by the campaign of tests/fuzz_campaign.py on the newer fields and commands ------
+    _validate(
+        "a flag spelt 'yes'", tiny_with("max_rounds: 10", "max_rounds: 10\n  fighting: 'yes'")
+    ),
+    _validate(
+        "a veto given as 1",
+        tiny_with("    war_cost: 0.05\n  b:", "    war_cost: 0.05\n    veto: 1\n  b:"),
+    ),
+    _validate_experiment("runs: true", EXPERIMENT.replace("runs: 20", "runs: true")),
+    _validate_experiment(
+        "a prior bound given as true",
+        EXPERIMENT.replace("low: 0.01", "low: true"),
+    ),
+    *(
+        _validate(f"implementation {name}", TINY + "implementation:\n  periods: 4\n" + line)
+        for name, line in (
+            ("volatility of 5 per period", "  volatility: {land: 5}\n"),
+            ("drift of 3 per period", "  drift: {land: 3}\n"),
+            ("reneging cost of 2", "  reneging_cost: {a: 2}\n"),
+            ("reneging cost below 0", "  reneging_cost: {a: -0.1}\n"),
+            ("war cost drift of 9", "  war_cost_drift: {a: 9}\n"),
+            ("term slope of 1e11", "  term_drift: {land: {land: 1e11}}\n"),
+            ("term cost as true", "  term_cost: {a: {land: true}}\n"),
+        )
+    ),
+    Case("run a file that is not YAML fields (no line of it shown)", ("run", "/etc/passwd"), {}),
+    Case("forecast /etc/passwd", ("forecast", "/etc/passwd", "--runs", "5", "--out", "o"), {}),
+    _tiny("diff against /etc/passwd", "diff", "tiny.yaml", "/etc/passwd"),
 ]
 
 RESULTS_CASES: list[tuple[str, str, tuple[str, ...]]] = [
@@ -556,4 +584,22 @@ RESULTS_CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("replay of a world beyond the runs", "none", ("replay", "out", "--world", "999999")),
     ("replay of world 2^64", "none", ("replay", "out", "--world", str(2**64))),
     ("parquet rows fewer than the manifest says", "fewer-rows", ("report", "out")),
+    # --- found by the campaign on the newer commands -----------------------------------------
+    (
+        "a target nested 3,000 names deep",
+        "none",
+        ("discover", "out", "--target", "gain" + ".x" * 3000 + " > 0", "--out", "d"),
+    ),
+    (
+        "a target of 400 nots",
+        "none",
+        ("discover", "out", "--target", "not " * 400 + "agreed", "--out", "d"),
+    ),
+    ("sensitivity.json is a list", "saved-sensitivity-list", ("report", "out")),
+    ("sensitivity.json with a NaN", "saved-sensitivity-nan", ("report", "out")),
+    ("sensitivity.json short of a field", "saved-sensitivity-missing-key", ("report", "out")),
+    ("sensitivity.json table short of a column", "saved-sensitivity-table", ("report", "out")),
+    ("discovery.json with text for numbers", "saved-discovery-wrong-types", ("report", "out")),
+    ("discovery.json table short of a column", "saved-discovery-table", ("report", "out")),
+    ("discovery.json is empty", "saved-discovery-empty", ("report", "out")),
 ]

@@ -1,7 +1,9 @@
 """Hypothesis-generated hostile inputs through ``parley``, in process: mutations of the shipped
 scenario and experiment files (numbers made NaN or odd, lines and bytes damaged, bombs planted),
 generated scenario documents, ``--set`` values, priors, counts and ``extends`` paths
-(tests/fuzzgen.py), and damaged results folders.
+(tests/fuzzgen.py), the newer fields and commands (private beliefs, ratifiers, the
+implementation phase, the clock, forecast, diff: tests/fuzzgen_model.py), and damaged results
+folders.
 
 Every case must exit 2 with a message, or 0 with finite outputs where the generator allows it;
 no traceback, no hang, no memory blow-up, no line of a file outside the project printed.
@@ -13,6 +15,7 @@ import random
 import shutil
 from pathlib import Path
 
+import fuzzgen_model
 import pytest
 from fuzzgen import (
     GENERATORS,
@@ -25,11 +28,12 @@ from fuzzkit import Case, judge, run_in_process
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-EXAMPLES = 3
+EXAMPLES = 2
 """Examples per family in a test run (the campaign, tests/fuzz_campaign.py, runs hundreds)."""
+FAMILIES = {**GENERATORS, **fuzzgen_model.GENERATORS}
 
 
-@pytest.mark.parametrize("family", sorted(GENERATORS))
+@pytest.mark.parametrize("family", sorted(FAMILIES))
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -40,7 +44,7 @@ EXAMPLES = 3
 def test_generated_hostile_input(
     family: str, seed: int, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    case = GENERATORS[family](random.Random(seed))
+    case = FAMILIES[family](random.Random(seed))
     outcome = run_in_process(case, tmp_path_factory.mktemp("case"))
     assert judge(outcome) == [], f"{case.name}\n{outcome.output[-2000:]}{outcome.traceback[-3000:]}"
 

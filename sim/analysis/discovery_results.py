@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.discovery import CartResult, PrimResult, cart_tree, describe_box, prim_box
-from sim.analysis.results import Results
+from sim.analysis.results import Results, checked_records, read_saved_analysis
 from sim.analysis.sensitivity_results import cell_parameters, sweep_design, sweep_stamp
 from sim.analysis.targets import Target, parse_target
 from sim.core.records import PARAM
@@ -104,10 +104,13 @@ def _cell_json(a: CellDiscovery) -> dict[str, Any]:
 
 def _cell_from_json(data: Mapping[str, Any]) -> CellDiscovery:
     prim = data["prim"]
-    limits = pd.DataFrame.from_records(prim["limits"])
+    limits = pd.DataFrame.from_records(
+        checked_records(prim["limits"], ("input",), ("low", "high", "qp", "data_low", "data_high"))
+    )
     limits = limits.set_index("input") if len(limits) else limits
+    trajectory = ("coverage", "density", "mass", "restricted")
     result = PrimResult(
-        pd.DataFrame.from_records(prim["trajectory"]),
+        pd.DataFrame.from_records(checked_records(prim["trajectory"], (), trajectory)),
         int(prim["chosen"]),
         limits,
         float(prim["base_rate"]),
@@ -120,7 +123,11 @@ def _cell_from_json(data: Mapping[str, Any]) -> CellDiscovery:
         int(data["n_worlds"]),
         result,
         CartResult(
-            str(cart["text"]), pd.DataFrame.from_records(cart["leaves"]), float(cart["accuracy"])
+            str(cart["text"]),
+            pd.DataFrame.from_records(
+                checked_records(cart["leaves"], ("rule",), ("worlds", "density"))
+            ),
+            float(cart["accuracy"]),
         ),
         str(data["sentence"]),
     )
@@ -227,9 +234,7 @@ def save_discovery(report: DiscoveryReport, directory: str | Path) -> Path:
 def load_discovery(directory: str | Path) -> DiscoveryReport | None:
     """The saved scenario discovery of a results folder, or None if there is none."""
     path = Path(directory) / DISCOVERY_FILE
-    if not path.exists():
-        return None
-    return DiscoveryReport.from_json(json.loads(path.read_text(encoding="utf-8")))
+    return read_saved_analysis(path, DiscoveryReport.from_json, "discover")
 
 
 def format_discovery(report: DiscoveryReport) -> str:

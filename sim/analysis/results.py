@@ -9,10 +9,10 @@ where the Wald interval fails (Brown, Cai & DasGupta 2001).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -22,8 +22,11 @@ from sim.analysis.summaries import CellSummary, summarize
 from sim.core.records import GAIN, MANIFEST_FILE, PARAM, REQUIRED_COLUMNS, RUNS_FILE, TERM
 from sim.errors import InputError, ResultsError
 from sim.experiment.cells import apply_factors
+from sim.io import read_json_object
 from sim.scenario.schema import Scenario
 from sim.sweep.integrity import results_problems
+
+T = TypeVar("T")
 
 # --------------------------------------------------------------------------------------------
 # Loading a results directory
@@ -158,15 +161,11 @@ def load_results(path: str | Path) -> Results:
             )
 
     try:
-        manifest = json.loads(
-            manifest_path.read_text(encoding="utf-8"), parse_constant=_no_constant
-        )
+        manifest = read_json_object(manifest_path)
     except json.JSONDecodeError as error:
         raise ResultsError(f"{manifest_path}:{error.lineno}: invalid JSON: {error.msg}") from error
     except (OSError, UnicodeDecodeError, RecursionError, ValueError) as error:
         raise ResultsError(f"{manifest_path}: cannot read: {error}") from error
-    if not isinstance(manifest, dict):
-        raise ResultsError(f"{manifest_path}: expected a JSON object")
 
     try:
         table = pq.read_table(runs_path)
@@ -197,8 +196,48 @@ _RUNS_FIELDS = (
 )
 
 
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
+def read_saved_analysis(
+    path: Path, build: Callable[[Mapping[str, Any]], T], command: str
+) -> T | None:
+    """A saved analysis (``sensitivity.json``, ``discovery.json``) read back through ``build``,
+    or None if there is none; raises :class:`ResultsError`, naming the file and what is wrong,
+    if it is not what ``parley COMMAND`` wrote (not JSON, NaN, a missing field, a wrong type)."""
+    if not path.exists():
+        return None
+    redo = f"delete it or run `parley {command}` again"
+    try:
+        data = read_json_object(path)
+    except (OSError, ValueError, RecursionError) as error:  # not JSON, NaN, not an object
+        raise ResultsError(f"{path}: unreadable ({error}); {redo}") from None
+    try:
+        return build(data)
+    except KeyError as error:
+        raise ResultsError(f"{path}: the field {error} is missing; {redo}") from None
+    except (TypeError, ValueError, AttributeError, IndexError) as error:
+        raise ResultsError(
+            f"{path}: a field has the wrong type or value ({error}); {redo}"
+        ) from None
+
+
+def checked_records(value: Any, text: Sequence[str], numbers: Sequence[str]) -> list[Any]:
+    """``value`` if it is a table as ``to_json`` writes it -- a list of records, each with the
+    ``text`` columns as strings and the ``numbers`` columns as numbers (or null, a missing
+    value) -- else a :class:`ValueError` naming the column (for :func:`read_saved_analysis`)."""
+    if not isinstance(value, list):
+        raise ValueError(f"a table is a list of rows, not {type(value).__name__}")
+    for row in value:
+        if not isinstance(row, Mapping):
+            raise ValueError(f"a table's row is a mapping, not {type(row).__name__}")
+        for column in (*text, *numbers):
+            if column not in row:
+                raise ValueError(f"a table's row has no column '{column}'")
+            cell = row[column]
+            number = isinstance(cell, int | float) and not isinstance(cell, bool)
+            if column in numbers and not (number or cell is None):
+                raise ValueError(f"column '{column}' holds {cell!r}, not a number")
+            if column in text and not isinstance(cell, str):
+                raise ValueError(f"column '{column}' holds {cell!r}, not text")
+    return value
 
 
 def _scenarios_from_manifest(manifest: Mapping[str, Any], where: Path) -> dict[str, Scenario]:

@@ -20,7 +20,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from sim.analysis.results import Results
+from sim.analysis.results import Results, checked_records, read_saved_analysis
 from sim.analysis.sensitivity import (
     CHANCE,
     METHODS,
@@ -56,6 +56,14 @@ GROUP_NOTE = (
     "a salience table sampled from a Dirichlet is one input (its entries sum to 1 and cannot "
     "vary alone): {tables}"
 )
+
+
+TABLE_NUMBERS: dict[str, tuple[str, ...]] = {
+    "sobol": ("S1", "S1_conf", "ST", "ST_conf"),
+    "morris": ("mu_star", "mu_star_conf", "sigma", "mu"),
+    "pawn": ("median", "minimum", "maximum", "threshold"),
+}
+"""The number columns of each method's table (besides ``factor``, the input's name)."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,9 @@ class SensitivityReport:
                 str(a["outcome"]),
                 cast(Method, a["method"]),
                 int(a["n_worlds"]),
-                pd.DataFrame.from_records(a["table"]),
+                pd.DataFrame.from_records(
+                    checked_records(a["table"], ("factor",), TABLE_NUMBERS[a["method"]])
+                ),
                 tuple(a.get("notes", ())),
             )
             for a in data["analyses"]
@@ -304,9 +314,7 @@ def save_sensitivity(report: SensitivityReport, directory: str | Path) -> Path:
 def load_sensitivity(directory: str | Path) -> SensitivityReport | None:
     """The saved sensitivity analysis of a results folder, or None if there is none."""
     path = Path(directory) / SENSITIVITY_FILE
-    if not path.exists():
-        return None
-    return SensitivityReport.from_json(json.loads(path.read_text(encoding="utf-8")))
+    return read_saved_analysis(path, SensitivityReport.from_json, "sensitivity")
 
 
 _HEADINGS: dict[str, list[tuple[str, str]]] = {

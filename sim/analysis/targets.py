@@ -38,6 +38,23 @@ class TargetError(ValueError):
     """A target expression does not parse or names a column that does not exist."""
 
 
+MAX_TARGET_CHARS = 2_000
+"""Longest target expression."""
+MAX_TARGET_DEPTH = 32
+"""Deepest nesting of a target's parts (``not``, parentheses, dotted names); far beyond any
+condition a person writes, and well inside what the parser and the evaluator can recurse."""
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply ``tree`` nests (counted without recursion, so any tree can be measured)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 @dataclass(frozen=True)
 class Target:
     """A parsed target expression and the columns it reads."""
@@ -62,14 +79,26 @@ def parse_target(text: str, available: Sequence[str]) -> Target:
     source = text.strip()
     if not source:
         raise TargetError("the target is empty; e.g. --target agreed")
+    if len(source) > MAX_TARGET_CHARS:
+        raise TargetError(
+            f"the target is {len(source):,} characters long; at most {MAX_TARGET_CHARS:,}"
+        )
+    too_deep = TargetError(
+        f"the target nests more than {MAX_TARGET_DEPTH} levels deep (not, parentheses, dotted "
+        "names); write a flatter condition"
+    )
     try:
         tree = ast.parse(source.replace("\n", " "), mode="eval")
+    except (RecursionError, MemoryError):
+        raise too_deep from None
     except SyntaxError as error:
         where = f" at character {error.offset}" if error.offset else ""
         raise TargetError(
             f"cannot parse the target '{text}'{where}: write comparisons joined by and/or/not, "
             "e.g. 'agreed and gain.ukraine > 0'"
         ) from None
+    if _depth(tree) > MAX_TARGET_DEPTH + 1:
+        raise too_deep
     columns: list[str] = []
     for node in ast.walk(tree.body):
         _check_node(node, text)

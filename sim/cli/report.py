@@ -28,6 +28,6 @@ def command(results: Path, out_file: Path | None, cells: tuple[int, ...]) -> Non
     loaded = load_or_fail("report", results, cells)
     try:
         path = write_report(loaded, out_file, cells=list(cells))
-    except ResultsError as error:  # a damaged rounds.parquet
+    except ResultsError as error:  # a damaged rounds.parquet, or a saved analysis beside it
         fail(f"parley report: RESULTS: {error}")
     click.echo(str(path))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from sim.arrays import FloatArray
+from sim.frozen import strict_flags_and_numbers
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,18 @@ def _fmt(value: float) -> str:
 
 
 class _Prior(BaseModel):
+    """Base of the distributions: frozen, finite numbers that are not booleans (the checks of
+    :class:`sim.frozen.Frozen`, on every field but the discriminator ``dist``)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator(
+        "low", "high", "mean", "sd", "mode", "concentration", "values", "weights",
+        mode="before", check_fields=False,
+    )  # fmt: skip
+    @classmethod
+    def _strict_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        return strict_flags_and_numbers(cls, value, info)
 
 
 class Uniform(_Prior):

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from sim.errors import InputError
 from sim.experiment.designs import DesignName
@@ -47,6 +47,7 @@ from sim.experiment.priors import (
     Prior,
 )
 from sim.experiment.sampling import Parameter
+from sim.frozen import Frozen
 from sim.scenario.limits import MAX_EXPERIMENT_SCENARIOS, MAX_FACTORS, MAX_PRIORS, MAX_RUNS
 from sim.scenario.schema import Scenario
 
@@ -58,10 +59,8 @@ class ExperimentError(InputError):
     """An experiment file (or a scenario or factor value it refers to) is not valid."""
 
 
-class ExperimentSpec(BaseModel):
+class ExperimentSpec(Frozen):
     """The contents of an experiment file."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     description: str = Field(default="", description="the question the experiment answers")

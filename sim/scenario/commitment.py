@@ -15,21 +15,26 @@ terms, and each party reneges when war is worth more than the deal plus its cost
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal, TypeGuard
+from typing import Annotated, Any, Literal, TypeGuard
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from sim.errors import Loc
+from sim.frozen import Frozen
 
 MAX_IMPLEMENTATION_PERIODS = 1000
 SALIENCE_SUM_TOLERANCE = 1e-6
 
+PerPeriod = Annotated[float, Field(ge=-1.0, le=1.0)]
+"""A change per period of a number on [0, 1] (an issue's balance, a war cost), or its slope in
+an agreed term on [0, 1]: more than the whole scale per period is no rate at all."""
+Spread = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A shock's s.d. per period on a [0, 1] scale (as ``dynamics``' volatility)."""
+Cost = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A utility lost (utilities lie in [0, 1]: a cost of 1 already makes reneging never pay)."""
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class Ratifier(_Frozen):
+class Ratifier(Frozen):
     """A domestic body whose approval of a signed package is uncertain (Putnam 1988)."""
 
     actor: str = Field(description="the actor whose deal this body ratifies")
@@ -47,7 +52,7 @@ class Ratifier(_Frozen):
     evidence: dict[str, str] = Field(default_factory=dict)
 
 
-class Ratification(_Frozen):
+class Ratification(Frozen):
     """Every domestic ratifier, and what happens when one rejects a signed deal."""
 
     on_rejection: Literal["end", "resume"] = Field(
@@ -57,7 +62,7 @@ class Ratification(_Frozen):
     evidence: dict[str, str] = Field(default_factory=dict)
 
 
-class Implementation(_Frozen):
+class Implementation(Frozen):
     """The periods after a ratified deal in which the balance moves and parties may renege."""
 
     periods: int = Field(
@@ -65,27 +70,27 @@ class Implementation(_Frozen):
         le=MAX_IMPLEMENTATION_PERIODS,
         description="how many periods the deal must survive to count as durable",
     )
-    drift: dict[str, float] = Field(
+    drift: dict[str, PerPeriod] = Field(
         default_factory=dict, description="per issue: the balance's drift per period"
     )
-    volatility: dict[str, float] = Field(
+    volatility: dict[str, Spread] = Field(
         default_factory=dict, description="per issue: the balance's shock s.d. per period"
     )
-    term_drift: dict[str, dict[str, float]] = Field(
+    term_drift: dict[str, dict[str, PerPeriod]] = Field(
         default_factory=dict,
         description="issue -> {term: slope}: extra drift per period per unit of an agreed term",
     )
-    war_cost_drift: dict[str, float] = Field(
+    war_cost_drift: dict[str, PerPeriod] = Field(
         default_factory=dict, description="per actor: change of its war cost per period"
     )
-    term_war_cost: dict[str, dict[str, float]] = Field(
+    term_war_cost: dict[str, dict[str, PerPeriod]] = Field(
         default_factory=dict,
         description="actor -> {term: slope}: extra war-cost change per period per unit of a term",
     )
-    reneging_cost: dict[str, float] = Field(
+    reneging_cost: dict[str, Cost] = Field(
         default_factory=dict, description="per actor: the utility it loses by reneging"
     )
-    term_cost: dict[str, dict[str, float]] = Field(
+    term_cost: dict[str, dict[str, PerPeriod]] = Field(
         default_factory=dict,
         description="actor -> {term: slope}: extra reneging cost per unit of an agreed term",
     )
@@ -154,12 +159,6 @@ def _implementation_problems(
         ("war_cost_drift", "actor"),
     ):
         yield from _named_keys(implementation, (table,), kind, issue_names, actor_names)
-    for table in ("volatility", "reneging_cost"):
-        values = implementation.get(table)
-        if isinstance(values, Mapping):
-            for key, value in values.items():
-                if _is_number(value) and value < 0:
-                    yield ("implementation", table, key), f"{value} is negative"
     for table, outer in (
         ("term_drift", "issue"),
         ("term_cost", "actor"),

@@ -11,38 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-from pydantic.fields import FieldInfo
+from pydantic import Field, model_validator
 
 from sim.distributions.priors import Prior
 from sim.errors import Loc
+from sim.frozen import Frozen
 from sim.scenario.commitment import Implementation, Ratification, commitment_problems
 from sim.scenario.limits import MAX_ACTORS, MAX_ISSUES, MAX_ROUNDS
 from sim.scenario.private import private_problems
 
 SALIENCE_TOLERANCE = 1e-6
-
-
-def _wants_number(field: FieldInfo) -> bool:
-    """Whether a field holds a number, or a table of numbers (not a flag)."""
-    text = str(field.annotation)
-    return "float" in text and "bool" not in text
-
-
-class Frozen(BaseModel):
-    """Base for every configuration object: immutable and strict about unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        """``true``/``false`` where a number is meant is a mistake, not 1 or 0."""
-        if info.field_name is not None and _wants_number(cls.model_fields[info.field_name]):
-            items = value.values() if isinstance(value, Mapping) else [value]
-            if any(isinstance(item, bool) for item in items):
-                raise ValueError("a number is needed here, not true/false")
-        return value
 
 
 class Issue(Frozen):

@@ -99,7 +99,9 @@ def read_yaml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Locator]:
             [Problem(file, None, "", "the file is empty; expected a mapping of fields")]
         )
     if not isinstance(document, Mapping):
-        found = _describe_type(_plain(document, (), {}, file))
+        # Only what it is, never its text: the file may be any file the user named.
+        plain = _plain(document, (), {}, file)
+        found = "a line of text" if isinstance(plain, str) else _describe_type(plain)
         raise InputError(
             [Problem(file, 1, "", f"expected a mapping of fields at the top level, got {found}")]
         )

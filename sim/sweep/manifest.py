@@ -26,7 +26,7 @@ from sim.core.round_histograms import (
 )
 from sim.errors import SweepError
 from sim.experiment.spec import Cell, Experiment
-from sim.io import write_text
+from sim.io import read_json_object, write_text
 from sim.scenario.schema import Scenario
 
 # ---------------------------------------------------------------------------------------------
@@ -213,19 +213,12 @@ def write_json_atomic(payload: Mapping[str, Any], path: Path) -> None:
     write_text(path, json.dumps(payload, indent=2) + "\n")
 
 
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def read_manifest(directory: Path) -> dict[str, Any] | None:
     """The manifest of a results folder, or None if it has none."""
     path = directory / MANIFEST_FILE
     if not path.exists():
         return None
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+        return read_json_object(path)
     except (OSError, ValueError, RecursionError) as error:
         raise SweepError(f"{path}: cannot read the manifest: {error}") from error
-    if not isinstance(manifest, dict):
-        raise SweepError(f"{path}: the manifest is not a JSON object")
-    return manifest

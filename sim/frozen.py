@@ -1,0 +1,70 @@
+"""The base of every typed configuration object (scenario, experiment, prior): immutable, strict
+about unknown keys and non-finite numbers, and strict about booleans both ways -- ``true`` where a
+number is meant is a mistake, not 1, and ``'yes'`` or ``1`` where a flag is meant is a mistake,
+not true (pydantic's lax mode would accept both)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+
+_NUMBER = re.compile(r"\b(float|int)\b")
+_FLAG = re.compile(r"\bbool\b")
+
+
+def wants_number(field: FieldInfo) -> bool:
+    """Whether a field holds a number, or a table or list of numbers (not a flag)."""
+    text = str(field.annotation)
+    return bool(_NUMBER.search(text)) and not _FLAG.search(text)
+
+
+def wants_flag(field: FieldInfo) -> bool:
+    """Whether a field holds a flag (true or false) and nothing else."""
+    text = str(field.annotation)
+    return bool(_FLAG.search(text)) and not _NUMBER.search(text)
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    """The scalars of ``value``: itself, or the values of its (nested) mappings and lists."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+def strict_flags_and_numbers(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """The check of :class:`Frozen`, for a ``mode="before"`` field validator of any model:
+    ``true``/``false`` is a flag, never 1 or 0; a flag is ``true`` or ``false`` only."""
+    if info.field_name is None:
+        return value
+    field = model.model_fields[info.field_name]
+    if wants_number(field) and any(isinstance(item, bool) for item in _leaves(value)):
+        raise ValueError("a number is needed here, not true/false")
+    if wants_flag(field) and not isinstance(value, bool):
+        # Only what lax validation would turn into a flag; anything else keeps its own message.
+        if isinstance(value, str):
+            raise ValueError(f"expected true or false, got the text '{value[:40]}'")
+        if isinstance(value, int | float):
+            raise ValueError(f"expected true or false, got the number {value}")
+    return value
+
+
+class Frozen(BaseModel):
+    """Base for every configuration object: immutable, no unknown keys, finite numbers only,
+    and no booleans standing in for numbers or numbers and text standing in for booleans."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_flags_and_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """See :func:`strict_flags_and_numbers`."""
+        return strict_flags_and_numbers(cls, value, info)
