@@ -648,3 +648,26 @@ def test_utility_scatter_draws_each_deal_and_both_no_deal_lines(records: pd.Data
     assert list(x_line.get_xdata()) == [0.0, 0.0] and list(y_line.get_ydata()) == [0.0, 0.0]
     assert "russia against ukraine" in figure.get_suptitle()
     assert_legible(figure)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ratification.ratifiers.ukraine_referendum.threshold",
+        "implementation.reneging_cost.nato",
+        "chance (the model's own draws)",
+        "protocol.breakdown_probability",
+    ],
+)
+def test_an_input_name_wraps_after_its_dots_and_loses_nothing(name: str) -> None:
+    from sim.output.figures.base import wrap_path
+
+    lines = wrap_path(name, 30).split("\n")
+    joiner = " " if " " in name else ""
+    assert joiner.join(lines) == name
+    # A dotted path breaks only after a dot, and a line runs long only if one segment does.
+    if " " not in name:
+        assert all(line.endswith(".") for line in lines[:-1])
+    assert all(len(line) <= 30 or "." not in line.rstrip(".") for line in lines)
+    if len(name) > 30:
+        assert len(lines) > 1

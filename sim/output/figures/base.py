@@ -59,6 +59,19 @@ def _cell_frame(records: pd.DataFrame, cell: int) -> pd.DataFrame:
     return records[records["cell"] == cell]
 
 
+def wrap_path(text: str, width: int) -> str:
+    """An input's name on lines of at most ``width`` characters, broken after its dots where it
+    is a dotted path (``ratification.ratifiers.us_congress.`` / ``threshold``), else at spaces."""
+    if " " in text or "." not in text:
+        return "\n".join(textwrap.wrap(text, width)) or text
+    lines = [""]
+    for piece in [f"{part}." for part in text.split(".")[:-1]] + [text.split(".")[-1]]:
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(lines)
+
+
 def _label(labels: Mapping[int, str] | None, cell: int, width: int = 30) -> str:
     text = (labels or {}).get(cell, f"cell {cell}")
     return "\n".join(textwrap.wrap(text, width)) or text

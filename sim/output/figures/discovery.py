@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis.discovery_results import CellDiscovery, DiscoveryReport
-from sim.output.figures.base import FIGURE_WIDTH, AnyFigure, _root, new_figure
+from sim.output.figures.base import FIGURE_WIDTH, AnyFigure, _root, new_figure, wrap_path
 from sim.output.palette import BLUE, GREY, VERMILLION
 
 MAX_CELLS = 4
@@ -82,7 +82,7 @@ def _limits(ax: Axes, analysis: CellDiscovery) -> None:
         ax.text(1.02, row, f"{item['low']:.3g} – {item['high']:.3g}  (qp {item['qp']:.0e})",
                 va="center", fontsize=8)  # fmt: skip
         del name
-    ax.set_yticks(y, ["\n".join(textwrap.wrap(str(n), 30)) for n in limits.index], fontsize=8)
+    ax.set_yticks(y, [wrap_path(str(n), 30) for n in limits.index], fontsize=8)
     ax.set_xlim(0, 1.6)
     ax.set_xticks([0, 0.5, 1], ["min", "", "max"])
     ax.set_xlabel("each input's sampled range", fontsize=9)

@@ -17,7 +17,14 @@ from matplotlib.figure import Figure
 
 from sim.analysis.sensitivity import CHANCE
 from sim.analysis.sensitivity_results import CellSensitivity, SensitivityReport
-from sim.output.figures.base import FIGURE_WIDTH, AnyFigure, _root, new_figure, panel_grid
+from sim.output.figures.base import (
+    FIGURE_WIDTH,
+    AnyFigure,
+    _root,
+    new_figure,
+    panel_grid,
+    wrap_path,
+)
 from sim.output.palette import BLUE, GREY, ORANGE
 
 MAX_PANELS = 6
@@ -59,7 +66,7 @@ def sensitivity_plot(
 
 def _panel(ax: Axes, analysis: CellSensitivity, top: int) -> None:
     table = analysis.table.head(top)
-    names = ["\n".join(textwrap.wrap(str(n), 34)) for n in table["factor"]]
+    names = [wrap_path(str(n), 34) for n in table["factor"]]
     y = np.arange(len(table))[::-1]
     if analysis.method == "sobol":
         for chance, color, label in ((False, BLUE, "total (ST)"), (True, GREY, "total: chance")):
