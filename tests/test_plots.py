@@ -25,9 +25,8 @@ from sim.analysis.statistics import wilson_interval
 from sim.output.figures.agreement import agreement_plot
 from sim.output.figures.drivers import drivers_plot
 from sim.output.figures.gains import gains_plot
-from sim.output.figures.joint import default_joint_issues, joint_plot
 from sim.output.figures.registry import FIGURE_NAMES, figures, write_all_figures
-from sim.output.figures.terms import terms_plot
+from sim.output.figures.terms import default_joint_issues, joint_plot, terms_plot
 from sim.output.figures.timing import timing_plot
 from sim.output.figures.trajectory import trajectory_figure
 from sim.output.palette import (

@@ -11,6 +11,7 @@ from sim.analysis.results import Results
 from sim.analysis.summaries import CellSummary, format_p_agreement, format_term
 from sim.output.report_headline import prior_in_words
 from sim.scenario.overrides import value_at
+from sim.scenario.schema import Scenario
 
 
 def _table(
@@ -180,49 +181,7 @@ def _scenario_section(results: Results) -> str:
             f"{protocol.breakdown_probability:g} after each rejection; scenario seed "
             f"{scenario.seed}.</p>"
         )
-        evidence_rows = []
-        for key, issue in scenario.issues.items():
-            for field, text in issue.evidence.items():
-                value = value_at(data, f"issues.{key}.{field}")
-                evidence_rows.append(
-                    [
-                        f"issue <code>{escape(key)}</code>",
-                        escape(field),
-                        _number(value),
-                        escape(text),
-                    ]
-                )
-        for key, actor in scenario.actors.items():
-            for field, text in actor.evidence.items():
-                value = value_at(data, f"actors.{key}.{field}")
-                evidence_rows.append(
-                    [
-                        f"actor <code>{escape(key)}</code>",
-                        escape(field),
-                        _number(value),
-                        escape(text),
-                    ]
-                )
-        for field, text in protocol.evidence.items():
-            evidence_rows.append(
-                [
-                    "protocol",
-                    escape(field),
-                    _number(value_at(data, f"protocol.{field}")),
-                    escape(text),
-                ]
-            )
-        for key, dynamics in scenario.dynamics.items():
-            for field, text in dynamics.evidence.items():
-                value = value_at(data, f"dynamics.{key}.{field}")
-                evidence_rows.append(
-                    [
-                        f"dynamics <code>{escape(key)}</code>",
-                        escape(field),
-                        _number(value),
-                        escape(text),
-                    ]
-                )
+        evidence_rows = _evidence_rows(scenario, data)
         parts.append(_changes_table(results, name))
         if evidence_rows:
             parts.append(
@@ -360,3 +319,28 @@ def _manifest_section(results: Results) -> str:
         ["results folder", f"<code>{escape(str(results.path))}</code>"],
     ]
     return '<section id="manifest"><h2>Manifest</h2>' + _table(["", ""], rows) + "</section>"
+
+
+def _evidence_rows(scenario: Scenario, data: Any) -> list[list[str]]:
+    """One row per evidence entry: where it is, the field, its value and the evidence text
+    (issues, actors, the protocol, then the dynamics, each in the scenario's order)."""
+    sources: list[tuple[str, str, Mapping[str, str]]] = [
+        *(
+            (f"issue <code>{escape(k)}</code>", f"issues.{k}", v.evidence)
+            for k, v in scenario.issues.items()
+        ),
+        *(
+            (f"actor <code>{escape(k)}</code>", f"actors.{k}", v.evidence)
+            for k, v in scenario.actors.items()
+        ),
+        ("protocol", "protocol", scenario.protocol.evidence),
+        *(
+            (f"dynamics <code>{escape(k)}</code>", f"dynamics.{k}", v.evidence)
+            for k, v in scenario.dynamics.items()
+        ),
+    ]
+    return [
+        [where, escape(field), _number(value_at(data, f"{prefix}.{field}")), escape(text)]
+        for where, prefix, evidence in sources
+        for field, text in evidence.items()
+    ]

@@ -207,10 +207,11 @@ def _interval_text(
     for share, lo, hi, at in zip(rate, low, high, y, strict=True):
         if np.isnan(share):
             continue
+        digits = 1 if hi - lo < 0.03 else 0  # a narrow interval keeps a decimal
         ax.text(
             hi + 0.015,
             at,
-            f"{stage}{100 * share:.0f}% [{100 * lo:.0f}–{100 * hi:.0f}]",
+            f"{stage}{100 * share:.{digits}f}% [{100 * lo:.{digits}f}–{100 * hi:.{digits}f}]",
             va="center",
             fontsize="x-small",
             gid=gid,

@@ -20,9 +20,8 @@ from sim.output.figures.convergence import convergence_plot
 from sim.output.figures.drivers import drivers_plot
 from sim.output.figures.fan import fan_plot
 from sim.output.figures.gains import gains_plot
-from sim.output.figures.joint import joint_plot
 from sim.output.figures.scatter import default_scatter_actors, utility_scatter_plot
-from sim.output.figures.terms import terms_plot
+from sim.output.figures.terms import joint_plot, terms_plot
 from sim.output.figures.timing import timing_plot
 
 # --------------------------------------------------------------------------------------------
