@@ -148,3 +148,36 @@ def test_a_damaged_rounds_file_is_bad_input(folder: Path, tmp_path: Path) -> Non
         result = CliRunner().invoke(main, command)
         assert result.exit_code == 2, result.output
         assert "rounds.parquet: cannot read parquet" in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "module", "plot"),
+    [
+        (["sensitivity", "--method", "pawn"], "sim.output.figures.sensitivity", "sensitivity_plot"),
+        (["discover", "--target", "agreed"], "sim.output.figures.discovery", "discovery_plot"),
+    ],
+)
+def test_analysis_figures_are_titled_with_every_scenario(
+    folder: Path,
+    results: Results,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    module: str,
+    plot: str,
+) -> None:
+    import importlib
+
+    target = importlib.import_module(module)
+    drawn: list[str] = []
+    original = getattr(target, plot)
+
+    def spy(report: object, **kwargs: object) -> object:
+        drawn.append(str(report.name))  # type: ignore[attr-defined]
+        return original(report, **kwargs)
+
+    monkeypatch.setattr(target, plot, spy)
+    name, *options = command
+    outcome = CliRunner().invoke(main, [name, str(folder), *options, "--out", str(tmp_path)])
+    assert outcome.exit_code == 0, outcome.output
+    assert drawn == [results.title] and results.title == f"{results.name} [tiny]"

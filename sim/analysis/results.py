@@ -63,6 +63,15 @@ class Results:
         return str(self.experiment.get("name") or self.path.name)
 
     @property
+    def title(self) -> str:
+        """What a figure of these results names: the experiment and all the scenarios it ran
+        (``veto-structure [alaska-summit]``; the name alone when it is the one scenario's)."""
+        scenarios = list(self.scenarios)
+        if scenarios == [self.name] or not scenarios:
+            return self.name
+        return f"{self.name} [{', '.join(scenarios)}]"
+
+    @property
     def description(self) -> str:
         """The experiment's description (the question it asks), or empty."""
         return str(self.experiment.get("description") or "")

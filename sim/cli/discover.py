@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from sim.cli.analysis_io import cells_option, load_or_fail, write_outputs
+from sim.cli.analysis_io import cells_option, load_or_fail, results_argument, write_outputs
 from sim.cli.common import fail, out_option
 
 
 @click.command("discover")
-@click.argument("results", type=click.Path(path_type=Path))
+@results_argument
 @click.option(
     "--target",
     required=True,
@@ -72,6 +73,6 @@ def command(
     write_outputs(
         out_dir or loaded.path,
         lambda folder: save_discovery(report, folder),
-        discovery_plot(report),
+        discovery_plot(replace(report, name=loaded.title)),
         "discovery.png",
     )

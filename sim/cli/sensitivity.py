@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from sim.cli.analysis_io import cells_option, load_or_fail, write_outputs
+from sim.cli.analysis_io import cells_option, load_or_fail, results_argument, write_outputs
 from sim.cli.common import fail, out_option
 
 
 @click.command("sensitivity")
-@click.argument("results", type=click.Path(path_type=Path))
+@results_argument
 @click.option(
     "--outcome",
     "outcomes",
@@ -59,6 +60,6 @@ def command(
     write_outputs(
         out_dir or loaded.path,
         lambda folder: save_sensitivity(report, folder),
-        sensitivity_plot(report, top=top),
+        sensitivity_plot(replace(report, name=loaded.title), top=top),
         "sensitivity.png",
     )

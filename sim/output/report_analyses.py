@@ -59,7 +59,8 @@ def analysis_sections(
             continue
         kept = tuple(a for a in report.analyses if a.cell in cells or a.cell < 0)
         if kept:
-            sections.append((anchor, title, render(replace(report, analyses=kept), encode)))
+            named = replace(report, analyses=kept, name=results.title)  # all the scenarios
+            sections.append((anchor, title, render(named, encode)))
     return sections
 
 

@@ -59,7 +59,7 @@ def _builders(chosen: Results) -> dict[str, Callable[[], Figure]]:
     """How to draw each figure that applies to ``chosen``."""
     records = chosen.runs
     scenario = chosen.scenario_for(chosen.cell_ids[0])
-    common: dict[str, Any] = {"labels": chosen.labels(), "name": figure_name(chosen)}
+    common: dict[str, Any] = {"labels": chosen.labels(), "name": chosen.title}
     issues, actors = _issue_names(scenario, records), _actor_names(scenario, records)
     made: dict[str, Callable[[], Figure]] = {
         "agreement": lambda: agreement_plot(records, **common),
@@ -83,15 +83,6 @@ def _builders(chosen: Results) -> dict[str, Callable[[], Figure]]:
             fan_data(chosen), chosen.actors, chosen.issues, records, **common
         )
     return made
-
-
-def figure_name(results: Results) -> str:
-    """What every figure's title names: the experiment and all the scenarios it ran."""
-    scenarios = list(results.scenarios)
-    shown = ", ".join(scenarios)
-    if scenarios == [results.name]:
-        return results.name
-    return f"{results.name} [{shown}]" if shown else results.name
 
 
 def write_all_figures(
