@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
+from sim.core.newton_step import compact_step, full_step
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 HUBER_WIDTH = 1e-8
@@ -320,7 +321,6 @@ class DualProblem:
         floor = np.maximum(self.own, 0.0) - slack
         # With more constraints than issues the Hessian has rank <= K: keep its factor instead.
         x, value, gradient, hessian = self.evaluate(lam, rank_deficient)
-        on_diagonal = np.arange(m)
         for _ in range(MAX_ITERATIONS):
             free = ~((lam <= 0.0) & (gradient > 0.0))
             projected = np.where(free, gradient, 0.0)
@@ -345,14 +345,9 @@ class DualProblem:
                 diagonal = np.abs(np.diagonal(hessian, axis1=1, axis2=2))
             scale = np.maximum(reduce_short(np.maximum, diagonal, 1), 1e-6)
             if rank_deficient:
-                step = _compact_step(hessian, projected, free, damping * scale)
+                step = compact_step(hessian, projected, free, damping * scale)
             else:
-                pair = free[:, :, None] & free[:, None, :]
-                system = np.where(pair, hessian, 0.0)  # then the damping (or 1) on the diagonal
-                system[:, on_diagonal, on_diagonal] += np.where(
-                    free, (damping * scale)[:, None], 1.0
-                )
-                step = -np.linalg.solve(system, projected[:, :, None])[:, :, 0]
+                step = full_step(hessian, projected, free, damping * scale)
             trial = np.maximum(lam + step, 0.0)
             x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial, rank_deficient)
             decrease = reduce_short(np.add, projected * (trial - lam), 1)
@@ -397,28 +392,3 @@ class DualProblem:
             shaped = np.where(self.linear[None, :, None], distance, shaped)
         result: FloatArray = 1.0 - reduce_short(np.add, self.salience * shaped, 2)
         return result
-
-
-def _compact_step(
-    factor: FloatArray, projected: FloatArray, free: BoolArray, damping: FloatArray
-) -> FloatArray:
-    """The damped Newton step over each world's free multipliers only (the others stay put),
-    for a Hessian F F^T given by its factor F (n, m, K).
-
-    With more constraints than issues most multipliers sit at zero, so the free ones are moved
-    to the front and only the leading (n, f, f) block is built and solved, f the most free in
-    any world: the same system as the full one with identity rows for the fixed multipliers.
-    """
-    count = reduce_short(np.add, free.astype(np.int64), 1)
-    width = max(int(count.max()), 1)
-    order = np.argsort(~free, axis=1, kind="stable")[:, :width]  # free first, in order
-    valid = np.arange(width)[None, :] < count[:, None]
-    rows = np.take_along_axis(factor, order[:, :, None], axis=1) * valid[:, :, None]
-    block = np.matmul(rows, rows.transpose(0, 2, 1))
-    on_diagonal = np.arange(width)
-    block[:, on_diagonal, on_diagonal] += np.where(valid, damping[:, None], 1.0)
-    rhs = np.where(valid, np.take_along_axis(projected, order, axis=1), 0.0)
-    solved = np.linalg.solve(block, rhs[:, :, None])[:, :, 0]
-    step = np.zeros_like(projected)
-    np.put_along_axis(step, order, np.where(valid, -solved, 0.0), axis=1)
-    return step
