@@ -137,6 +137,8 @@ def test_sobol_sweep_resumed_after_kill_9_equals_an_uninterrupted_one(
     ]  # fmt: skip
     finished_parts = kill_after_parts(command, out / "parts", 3)
     assert 3 <= finished_parts < 16
+    refused = CliRunner().invoke(main, [*command[3:], "--resume", "--design", "monte-carlo"])
+    assert refused.exit_code == 2 and "design sobol vs monte-carlo" in refused.output
     experiment = load_experiment(path)
     result = run_sweep(experiment, out, workers=1, resume=True)
     assert result.chunks_run == 16 - finished_parts

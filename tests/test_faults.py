@@ -25,9 +25,13 @@ from click.testing import CliRunner
 from fuzzkit import ROOT, sweep_folder_problems
 from hostile_cases import TINY
 
+import sim.io
 import sim.sweep.manifest
 import sim.sweep.parts
 import sim.sweep.run
+from sim.analysis.discovery_results import load_discovery
+from sim.analysis.results import load_results
+from sim.analysis.sensitivity_results import load_sensitivity, sweep_stamp
 from sim.cli import main
 from sim.io import write_text
 
@@ -150,8 +154,9 @@ main({SWEEP!r})
 # --- kill -9 at the end of a sweep ---------------------------------------------------------
 
 
-def _kill_inside(module: str, name: str, project: Path) -> None:
-    """Run the sweep in a child that SIGKILLs itself when ``module.name`` is called."""
+def _kill_inside(module: str, name: str, project: Path, args: list[str] = SWEEP) -> None:
+    """Run ``parley ARGS`` (the sweep) in a child that SIGKILLs itself when ``module.name`` is
+    called."""
     script = f"""
 import os, signal
 import {module} as where
@@ -160,7 +165,7 @@ def die(*args, **kwargs):
 owner, _, attribute = "{name}".rpartition(".")
 setattr(eval("where." + owner) if owner else where, attribute, die)
 from sim.cli import main
-main({SWEEP!r})
+main({args!r})
 """
     process = child(script, project)
     process.communicate(timeout=120)
@@ -183,6 +188,43 @@ def test_a_kill_between_the_manifest_and_the_cleanup(project: Path, reference: s
     assert (out / "parts").is_dir()
     assert sweep_folder_problems(out) == []  # complete, and truly so
     assert_resumes_to(reference, out)  # "already complete", and parts/ is gone
+
+
+# --- the saved analyses: sensitivity.json, discovery.json -----------------------------------
+
+ANALYSES = {
+    "sensitivity": ["sensitivity", "out", "--outcome", "round"],
+    "discover": ["discover", "out", "--target", "round > 9", "--cell", "0", "--max-worlds", "100"],
+}
+SAVED = {"sensitivity": "sensitivity.json", "discover": "discovery.json"}
+
+
+@pytest.mark.parametrize("command", sorted(ANALYSES))
+def test_a_kill_or_a_full_disk_while_an_analysis_is_saved_keeps_the_last_one_whole(
+    project: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    small = [*SWEEP, "--runs", "300"]
+    assert parley(*small)[0] == 0
+    assert parley(*ANALYSES[command])[0] == 0
+    saved = project / "out" / SAVED[command]
+    before = saved.read_bytes()
+    _kill_inside("sim.io", "fsync_path", project, ANALYSES[command])  # the new file is written
+    assert saved.read_bytes() == before  # the last analysis, whole, and still the sweep's own
+    assert sweep_folder_problems(project / "out") == []
+
+    def full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sim.io, "fsync_path", full)
+        code, output = parley(*ANALYSES[command])
+    assert code == 2 and "disk is full" in output
+    assert saved.read_bytes() == before
+    load = load_discovery if command == "discover" else load_sensitivity
+    report = load(project / "out")
+    assert report is not None and report.sweep == sweep_stamp(load_results(project / "out"))
+    assert parley(*small, "--resume")[0] == 0  # the next sweep command tidies the folder
+    assert not list((project / "out").glob(".*.tmp"))
 
 
 # --- a full disk ---------------------------------------------------------------------------

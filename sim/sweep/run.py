@@ -340,6 +340,10 @@ def _check_same_sweep(
         differences.append(f"runs {previous.get('runs_per_cell')} vs {identity['runs']}")
     if previous.get("scenario_hashes") != identity["scenarios"]:
         differences.append("the scenario files changed")
+    before = previous.get("experiment")
+    design = before.get("design", "monte-carlo") if isinstance(before, Mapping) else None
+    if design is not None and design != experiment.spec.design:
+        differences.append(f"design {design} vs {experiment.spec.design}")
     if not differences:
         differences.append("the experiment file changed")
     raise SweepError(
