@@ -181,3 +181,18 @@ def test_analysis_figures_are_titled_with_every_scenario(
     outcome = CliRunner().invoke(main, [name, str(folder), *options, "--out", str(tmp_path)])
     assert outcome.exit_code == 0, outcome.output
     assert drawn == [results.title] and results.title == f"{results.name} [tiny]"
+
+
+def test_a_rounds_file_of_another_sweep_is_refused(
+    folder: Path, tmp_path: Path, tiny_files: Tiny
+) -> None:
+    other = tmp_path / "other"
+    run_sweep(load_experiment(tiny_files.experiment(tmp_path, runs=50)), other, workers=1)
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    for name in ("runs.parquet", "manifest.json"):
+        (mixed / name).write_bytes((folder / name).read_bytes())
+    (mixed / "rounds.parquet").write_bytes((other / "rounds.parquet").read_bytes())
+    result = CliRunner().invoke(main, ["plot", str(mixed), "--kind", "fan"])
+    assert result.exit_code == 2
+    assert "made by another sweep" in result.output

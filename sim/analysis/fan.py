@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from sim.analysis.results import Results
 from sim.analysis.statistics import wilson_interval
-from sim.core.records import AGREED, CELL, ROUND, ROUNDS_FILE
+from sim.core.records import AGREED, CELL, ROUND, ROUNDS_FILE, RUNS_FILE
 from sim.errors import ResultsError
 
 MIN_OPEN_WORLDS = 10
@@ -48,6 +48,12 @@ def load_rounds(results: Results) -> pd.DataFrame:
         table = pq.read_table(path, columns=[CELL, ROUND, "quantity", "n", *BAND_COLUMNS])
     except Exception as error:  # pyarrow raises several unrelated types for corrupt files
         raise ResultsError(f"{path}: cannot read parquet: {error}") from error
+    made_by = (table.schema.metadata or {}).get(b"parley.results_hash", b"").decode()
+    if made_by != results.manifest.get("results_hash"):
+        raise ResultsError(
+            f"{path}: made by another sweep than {RUNS_FILE} (its results_hash differs); run "
+            "the sweep again"
+        )
     frame: pd.DataFrame = table.to_pandas()
     return frame.loc[frame[CELL].isin(results.cell_ids)].reset_index(drop=True)
 
