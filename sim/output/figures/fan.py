@@ -109,7 +109,9 @@ def _fan(ax: Axes, series: pd.DataFrame, color: str, style: object, gid: str) ->
 
 def _agreed(ax: Axes, agreed: pd.DataFrame, cell: int) -> None:
     x = agreed[ROUND].to_numpy()
-    ax.fill_between(x, agreed["low"], agreed["high"], color=STATUS_QUO_COLOR, alpha=0.2, lw=0)
+    ax.fill_between(
+        x, agreed["low"], agreed["high"], step="post", color=STATUS_QUO_COLOR, alpha=0.2, lw=0
+    )
     ax.step(x, agreed["share"], where="post", color=STATUS_QUO_COLOR, lw=1.6, gid=f"agreed:{cell}")
     ax.set_ylim(0.0, 1.0)
 
