@@ -114,3 +114,21 @@ def test_every_column_and_key_is_on_the_schema_page(sweep: tuple[Path, dict[str,
     assert len(stored) == len(keys)
     for key in stored:
         assert any(p.match(key) for p in keys), f"metadata {key} is not in {SCHEMA_PAGE.name}"
+
+
+def test_every_rounds_column_is_on_the_schema_page(sweep: tuple[Path, dict[str, object]]) -> None:
+    path, _ = sweep
+    section = SCHEMA_PAGE.read_text(encoding="utf-8").split("## `rounds.parquet`", 1)[1]
+    first_cells = re.findall(r"^\| ([^|]+) \|", section.split("\n## ", 1)[0], flags=re.MULTILINE)
+    documented = {name for cell in first_cells for name in re.findall(r"`([^`]+)`", cell)}
+    rounds = path.parent / "rounds.parquet"
+    for name in pl.read_parquet_schema(rounds):
+        assert name in documented, f"rounds column {name} is not in {SCHEMA_PAGE.name}"
+    # DuckDB reads it too: the open worlds of round 1 are every world of the cell
+    first = duckdb.sql(
+        f"SELECT DISTINCT cell, n FROM '{rounds}' WHERE round = 1 ORDER BY cell"
+    ).fetchall()
+    per_cell = duckdb.sql(
+        f"SELECT cell, count(*) FROM '{path}' GROUP BY cell ORDER BY cell"
+    ).fetchall()
+    assert first == per_cell
