@@ -196,3 +196,14 @@ def test_a_rounds_file_of_another_sweep_is_refused(
     result = CliRunner().invoke(main, ["plot", str(mixed), "--kind", "fan"])
     assert result.exit_code == 2
     assert "made by another sweep" in result.output
+
+
+def test_a_sweep_of_many_cells_draws_the_first_rows_and_says_so(
+    results: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sim.output.figures.fan as fan
+
+    monkeypatch.setattr(fan, "MAX_FAN_CELLS", 1)
+    figure = figures(results, kinds=["fan"])["fan"]
+    assert len(panels(figure)) == 4
+    assert "first 1 of 2 cells" in " ".join(figure.get_suptitle().split())

@@ -40,6 +40,8 @@ PANELS = (
     (STATUS_QUO, "status quo (0 to 1)"),
 )
 OUTER_ALPHA, INNER_ALPHA = 0.12, 0.3
+MAX_FAN_CELLS = 6
+"""Rows drawn at most (the first cells; ``parley plot --cell`` picks others)."""
 
 
 def fan_plot(
@@ -51,9 +53,10 @@ def fan_plot(
     labels: Mapping[int, str] | None = None,
     name: str = "",
 ) -> Figure:
-    """One row per cell: thresholds and no-deal values by actor, the status quo by issue, each
+    """One row per cell (at most :data:`MAX_FAN_CELLS`): thresholds and no-deal values by actor, the status quo by issue, each
     as its median over rounds inside its 50% and 90% bands; then the share agreed by each round."""
-    cells = sorted(int(c) for c in data.agreed[CELL].unique())
+    every = sorted(int(c) for c in data.agreed[CELL].unique())
+    cells = every[:MAX_FAN_CELLS]
     fig = new_figure(FIGURE_WIDTH * 1.2, 1.4 + 2.2 * len(cells))
     grid = fig.subplots(len(cells), 4, squeeze=False, sharex=True)
     colors = actor_colors(list(actors))
@@ -80,6 +83,8 @@ def fan_plot(
     ]
     _legend_below(fig, handles, columns=6)
     what = "round by round, median and 50% / 90% bands over the worlds still negotiating"
+    if len(cells) < len(every):
+        what += f", first {len(cells)} of {len(every)} cells"
     fig.suptitle(_title(name, what, records, width=110))
     return fig
 
