@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.app.odds import BatchCancelled, OddsPool, batch_odds
+from sim.app.odds import BatchCancelled, OddsCache, OddsPool, batch_odds
 from sim.app.settings import Settings
 from sim.app.state import OneNegotiation
 from sim.core.records import DURABLE, RATIFIED, RENEGED_BY, SIGNED
@@ -114,3 +114,15 @@ def test_the_stepped_world_shows_who_ratified_and_who_reneged(baseline: Settings
             )
             found["durable" if phase.durable else "collapsed"] = True
     assert all(found.values()), found
+
+
+def test_the_page_keeps_its_last_batches(baseline: Settings) -> None:
+    cache = OddsCache(size=2)
+    first = cache.odds(baseline.current, 50)
+    assert cache.odds(Settings.load("alaska-summit").current, 50) is first  # equal settings
+    moved = baseline.with_typed("protocol.breakdown_probability", "0.05")
+    second = cache.odds(moved.current, 50)
+    assert second is not first
+    assert second.p_agreement == batch_odds(moved.current, 50).p_agreement
+    cache.odds(baseline.with_typed("protocol.breakdown_probability", "0.06").current, 50)
+    assert cache.odds(baseline.current, 50) is not first  # the oldest was dropped

@@ -19,7 +19,7 @@ import solara.lab
 from sim.app import state
 from sim.app.controls import Control
 from sim.app.export import default_export_name, export_yaml
-from sim.app.odds import BATCH_WORLDS, Odds, OddsPool, batch_odds, shared_pool
+from sim.app.odds import BATCH_WORLDS, Odds, OddsCache, OddsPool, shared_pool
 from sim.app.rounds import round_view
 from sim.app.settings import Settings, changed_fields, library_names
 from sim.core.records import END_REASON_NAMES
@@ -31,6 +31,10 @@ from sim.scenario.schema import Scenario
 
 ODDS_WORKERS = min(2, os.cpu_count() or 1)
 """Processes the page's batch is split over (the machine's two cores)."""
+
+
+ODDS_CACHE = OddsCache()
+"""The server's last batches (shared by its sessions: a batch depends only on its settings)."""
 
 
 def odds_pool() -> OddsPool | None:
@@ -293,7 +297,7 @@ def OddsCard(scenario: Scenario) -> None:
     """
     session = solara.get_session_id()
     task = solara.lab.use_task(
-        lambda: batch_odds(scenario, pool=odds_pool(), session=session),
+        lambda: ODDS_CACHE.odds(scenario, pool=odds_pool(), session=session),
         dependencies=[scenario],
         prefer_threaded=True,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -89,6 +90,40 @@ def batch_odds(
     records = pd.DataFrame(columns)
     summary = summarize(records, scenario.issue_names, scenario.actor_names)[0]
     return Odds(scenario=scenario, records=records, summary=summary)
+
+
+CACHED_BATCHES = 16
+"""Batches the page keeps, so moving a control back (or undoing every change) is instant."""
+
+
+class OddsCache:
+    """The last few batches by the settings they ran (least recently used dropped first)."""
+
+    def __init__(self, size: int = CACHED_BATCHES) -> None:
+        self.size = size
+        self._odds: OrderedDict[tuple[str, int], Odds] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def odds(
+        self,
+        scenario: Scenario,
+        worlds: int = BATCH_WORLDS,
+        *,
+        pool: OddsPool | None = None,
+        session: str = "",
+    ) -> Odds:
+        """:func:`batch_odds` of these settings, run again only if not among the kept ones."""
+        key = (scenario.model_dump_json(), worlds)
+        with self._lock:
+            if key in self._odds:
+                self._odds.move_to_end(key)
+                return self._odds[key]
+        odds = batch_odds(scenario, worlds, pool=pool, session=session)
+        with self._lock:
+            self._odds[key] = odds
+            while len(self._odds) > self.size:
+                self._odds.popitem(last=False)
+        return odds
 
 
 class BatchCancelled(Exception):
