@@ -40,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -77,6 +78,74 @@ def with_private_war_costs(experiment: Any) -> Any:
 
     cells = tuple(replace(cell, scenario=private(cell.scenario)) for cell in experiment.cells)
     scenarios = {name: private(scenario) for name, scenario in experiment.scenarios.items()}
+    return replace(experiment, cells=cells, scenarios=scenarios)
+
+
+class TreeMemory:
+    """Samples the resident memory of this process and all its descendants (the workers) every
+    ``interval`` seconds in a thread, and keeps the peak of their sum.
+
+    ``rss`` counts a page shared by several processes (the interpreter, numpy's libraries) once
+    per process, so its sum is an upper bound; ``pss`` (Linux) divides each shared page among
+    the processes that map it, so its sum is what the tree takes from the machine.
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        import psutil
+
+        self.interval = interval
+        self.root = psutil.Process()
+        self.peak = {"tree_rss_mb": 0.0, "tree_pss_mb": 0.0, "processes": 0.0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.sample()
+            if self._stop.wait(self.interval):
+                return
+
+    def sample(self) -> None:
+        """One sample of the tree's summed RSS and PSS."""
+        import psutil
+
+        rss = pss = 0.0
+        processes = [self.root, *self.root.children(recursive=True)]
+        for process in processes:
+            try:
+                if sys.platform.startswith("linux"):
+                    info = process.memory_full_info()
+                    rss, pss = rss + info.rss, pss + info.pss
+                else:
+                    info = process.memory_info()
+                    rss, pss = rss + info.rss, pss + info.rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        self.peak["tree_rss_mb"] = max(self.peak["tree_rss_mb"], round(rss / 2**20, 1))
+        self.peak["tree_pss_mb"] = max(self.peak["tree_pss_mb"], round(pss / 2**20, 1))
+        self.peak["processes"] = max(self.peak["processes"], float(len(processes)))
+
+
+def without_private_values(experiment: Any) -> Any:
+    """The experiment with every actor's no-deal value public (complete information)."""
+    from sim.scenario.schema import Scenario
+
+    def public(scenario: Scenario) -> Scenario:
+        data = scenario.model_dump()
+        for actor in data["actors"].values():
+            actor["private"] = None
+        return Scenario.model_validate(data)
+
+    cells = tuple(replace(cell, scenario=public(cell.scenario)) for cell in experiment.cells)
+    scenarios = {name: public(scenario) for name, scenario in experiment.scenarios.items()}
     return replace(experiment, cells=cells, scenarios=scenarios)
 
 
@@ -186,6 +255,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="with --against: runs per side")
     parser.add_argument("--private", action="store_true", help="every war cost private")
     parser.add_argument(
+        "--complete-information",
+        action="store_true",
+        help="no private values (the baseline's Moscow and Kyiv war costs made public)",
+    )
+    parser.add_argument(
         "--after-signing",
         action="store_true",
         help="CPU-time ratio of the baseline with/without ratification and implementation",
@@ -204,15 +278,30 @@ def main() -> None:
     if args.after_signing:
         print(json.dumps(after_signing_ratio(experiment, min(args.worlds, 25_000)), indent=2))
         return
+    if args.private and args.complete_information:
+        parser.error("--private and --complete-information exclude each other")
     if args.private:
         experiment = with_private_war_costs(experiment)
+    if args.complete_information:
+        experiment = without_private_values(experiment)
     with tempfile.TemporaryDirectory() as scratch:
         out = args.out or Path(scratch) / "baseline-uncertainty"
-        started = time.perf_counter()
-        result = run_sweep(experiment, out, workers=workers, chunk_size=args.chunk_size, force=True)
-        batched_seconds = time.perf_counter() - started
+        chunk_times: list[float] = []
+        with TreeMemory() as tree:
+            started = time.perf_counter()
+            result = run_sweep(
+                experiment,
+                out,
+                workers=workers,
+                chunk_size=args.chunk_size,
+                force=True,
+                on_chunk=lambda _: chunk_times.append(time.perf_counter()),
+            )
+            batched_seconds = time.perf_counter() - started
+        first_chunk = chunk_times[0] - started if chunk_times else float("nan")
+        tail = started + batched_seconds - chunk_times[-1] if chunk_times else float("nan")
         parquet_mb = (out / "runs.parquet").stat().st_size / 1e6
-    memory = peak_memory_mb()
+    memory = {**peak_memory_mb(), **tree.peak}
     batched_rate = args.worlds / batched_seconds
 
     done, per_world_seconds = per_world_run(experiment, args, workers)
@@ -231,6 +320,9 @@ def main() -> None:
         "per_world_worlds_per_second": round(per_world_rate, 1),
         "speedup": round(batched_rate / per_world_rate, 1) if done else None,
         "private": args.private,
+        "complete_information": args.complete_information,
+        "first_chunk_done_seconds": round(first_chunk, 2),
+        "tail_seconds": round(tail, 2),
     }
     if args.json:
         print(json.dumps(numbers, indent=2))
@@ -241,8 +333,14 @@ def main() -> None:
         f"runs.parquet {parquet_mb:.0f} MB)"
     )
     print(
+        f"    first chunk done after {first_chunk:.1f} s; from the last chunk to the end "
+        f"(merging the parts): {tail:.1f} s"
+    )
+    print(
         f"    peak memory: parent {memory['parent_mb']:.0f} MB, largest worker "
-        f"{memory['largest_worker_mb']:.0f} MB"
+        f"{memory['largest_worker_mb']:.0f} MB; whole process tree at once (sampled every "
+        f"0.1 s, {memory['processes']:.0f} processes): {memory['tree_pss_mb']:.0f} MB PSS, "
+        f"{memory['tree_rss_mb']:.0f} MB summed RSS"
     )
     if done:
         print(

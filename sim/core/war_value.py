@@ -13,7 +13,7 @@ its sign, the loss is a polynomial of degree rho_i <= 2 in s, and
 
     sum_{s >= m} delta^s s^j,  j = 0, 1, 2,
 
-are geometric series (``_tail``).  With delta = 1 the annuity is the Abel limit: the utility of the
+are geometric series (``_tails``).  With delta = 1 the annuity is the Abel limit: the utility of the
 path's end point.  With no drift W_i = U_i(q) - c_i, today's no-deal value.
 """
 
@@ -67,13 +67,9 @@ def discounted_losses(
     patient = delta >= 1.0
     d = np.where(patient, 0.5, delta)  # placeholder where the Abel limit applies
 
-    def stretch(
-        first: FloatArray, last: FloatArray, power: FloatArray, sign: FloatArray
-    ) -> FloatArray:
+    def stretch(first: Tails, last: Tails, power: FloatArray, sign: FloatArray) -> FloatArray:
         """sum_{first <= s < last} delta^s * sign * (z0 + s mu)^power, power 1 or 2."""
-        g0 = _tail(d, first, 0) - _tail(d, last, 0)
-        g1 = _tail(d, first, 1) - _tail(d, last, 1)
-        g2 = _tail(d, first, 2) - _tail(d, last, 2)
+        g0, g1, g2 = (first[j] - last[j] for j in range(3))
         linear_sum = z0 * g0 + drift * g1
         square_sum = z0 * z0 * g0 + 2.0 * z0 * drift * g1 + drift * drift * g2
         result: FloatArray = sign * np.where(power == 1, linear_sum, square_sum)
@@ -85,11 +81,11 @@ def discounted_losses(
     # stretch after; quadratic loss: one stretch.
     towards = np.where(linear, _horizon(np.clip(np.ceil(crossing), 0.0, steps)), zero)
     direction = np.where(drift >= 0.0, 1.0, -1.0)
-    before = np.where(linear, stretch(zero, towards, power, -direction), 0.0)
-    after = stretch(towards, steps, power, np.where(linear, direction, 1.0))
-    tail_end = np.where(
-        np.isfinite(steps), _tail(d, np.where(np.isfinite(steps), steps, 0.0), 0), 0.0
-    )
+    # The three series from each of the three starting steps, each delta^m computed once.
+    from_zero, from_towards, from_steps = _tails(d, zero), _tails(d, towards), _tails(d, steps)
+    before = np.where(linear, stretch(from_zero, from_towards, power, -direction), 0.0)
+    after = stretch(from_towards, from_steps, power, np.where(linear, direction, 1.0))
+    tail_end = from_steps[0]  # 0 where the path never reaches the bound
     at_bound = np.abs(end) ** power * tail_end
     total = (1.0 - d) * (before + after + at_bound)
     result: FloatArray = np.where(
@@ -107,17 +103,17 @@ def _horizon(steps: FloatArray) -> FloatArray:
     return result
 
 
-def _tail(delta: FloatArray, m: FloatArray, j: int) -> FloatArray:
+Tails = tuple[FloatArray, FloatArray, FloatArray]
+
+
+def _tails(delta: FloatArray, m: FloatArray) -> Tails:
     """sum_{s >= m} delta^s s^j for j = 0, 1, 2 (0 where m is infinite)."""
     finite = np.isfinite(m)
     m = np.where(finite, m, 0.0)
     q = 1.0 - delta
     lead = np.where(finite, delta**m, 0.0)
-    if j == 0:
-        result = lead / q
-    elif j == 1:
-        result = lead * (m / q + delta / (q * q))
-    else:
-        result = lead * (m * m / q + 2.0 * m * delta / (q * q) + delta * (1.0 + delta) / q**3)
-    out: FloatArray = result
-    return out
+    return (
+        lead / q,
+        lead * (m / q + delta / (q * q)),
+        lead * (m * m / q + 2.0 * m * delta / (q * q) + delta * (1.0 + delta) / q**3),
+    )
