@@ -53,6 +53,12 @@ def _bad_number(rng: random.Random) -> str:
     return _pick(rng, (*NOT_FINITE, *NOT_A_NUMBER, *TOO_BIG))
 
 
+def _bad_scale(rng: random.Random) -> str:
+    """A hostile value for a spread (sd, concentration): not a number, zero or negative.  (A
+    huge one is a flat belief, which is allowed: see ``BELIEFS_ODD``.)"""
+    return _pick(rng, (*NOT_FINITE, *NOT_A_NUMBER, "0", "-0.5", "-1e11"))
+
+
 def _run_or_validate(rng: random.Random, name: str) -> tuple[str, ...]:
     roll = rng.random()
     if roll < 0.4:
@@ -116,6 +122,8 @@ BELIEFS_ODD = (
     "{dist: uniform, low: 0.0, high: 1.0}",
     "{dist: uniform, low: 0.05, high: 0.05}",
     "{dist: beta, concentration: 1e6}",
+    "{dist: normal, sd: 1e11}",
+    "{dist: beta, concentration: 1e11}",
     "{dist: beta, concentration: 1e-6}",
     "{dist: triangular, low: 0.0, mode: 0.0, high: 0.1}",
     "{dist: choice, values: [0.0, 1.0]}",
@@ -144,7 +152,8 @@ def _belief(rng: random.Random) -> tuple[str, bool]:
     """A belief's YAML and whether it must be refused."""
     if rng.random() < 0.65:
         text = _pick(rng, BELIEFS_BAD)
-        for hole in ("SD", "MEAN", "LOW", "VALUE"):
+        text = text.replace("SD", _bad_scale(rng))
+        for hole in ("MEAN", "LOW", "VALUE"):
             text = text.replace(hole, _bad_number(rng))
         return text, True
     return _pick(rng, BELIEFS_ODD), False
@@ -175,7 +184,8 @@ def private_values(rng: random.Random) -> Case:
         block = _pick(rng, ("null", "[]", "war_cost", "1", "{}", "{field: war_cost}", "true"))
     label = f"private {kind}: {block[:70]}"
     if rng.random() < 0.5 and kind != "reservation":
-        actor = _pick(rng, ("us", "nato", "russia", "ukraine"))
+        # (Moscow's and Kyiv's own private blocks fill in what a partial block leaves out.)
+        actor = _pick(rng, ("us", "nato") if kind == "shape" else ("us", "nato", "russia"))
         body = f"actors:\n  {actor}:\n    private: {block}\n"
         return _baseline_child(rng, label, body, "reject" if reject else "either")
     text = TINY_FULL.replace("{field: war_cost, belief: {dist: normal, sd: 0.02}}", block, 1)
@@ -350,7 +360,7 @@ def clock(rng: random.Random) -> Case:
 SET_TARGETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("actors.russia.private.field", ("capability", "discount", "x", "[war_cost]", "null")),
     ("actors.russia.private.belief.dist", ("gamma", "dirichlet", "''", "1", "null")),
-    ("actors.russia.private.belief.sd", ("-1", "0", "1e11", "x", *NOT_FINITE)),
+    ("actors.russia.private.belief.sd", ("-1", "0", "x", *NOT_FINITE)),
     ("actors.russia.private.belief", ("normal", "1", "{dist: normal}", "[]")),
     ("actors.ukraine.private.truth", ("2", "-0.5", "1e11", "x", *NOT_FINITE)),
     ("actors.us.private", ("{field: capability, belief: {dist: normal, sd: 0.1}}", "1", "x")),

@@ -550,6 +550,10 @@ CASES: list[Case] = [
             ("term cost as true", "  term_cost: {a: {land: true}}\n"),
         )
     ),
+    _validate(
+        "a deadline two billion years away",
+        tiny_with("max_rounds: 10", "max_rounds: 10\n  deadline_weeks: 1e11"),
+    ),
     Case("run a file that is not YAML fields (no line of it shown)", ("run", "/etc/passwd"), {}),
     Case("forecast /etc/passwd", ("forecast", "/etc/passwd", "--runs", "5", "--out", "o"), {}),
     _tiny("diff against /etc/passwd", "diff", "tiny.yaml", "/etc/passwd"),

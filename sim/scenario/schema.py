@@ -21,6 +21,8 @@ from sim.scenario.limits import MAX_ACTORS, MAX_ISSUES, MAX_ROUNDS
 from sim.scenario.private import private_problems
 
 SALIENCE_TOLERANCE = 1e-6
+MAX_ROUND_WEEKS = 520.0
+"""Longest round, in weeks (ten years)."""
 
 
 class Issue(Frozen):
@@ -89,10 +91,13 @@ class Protocol(Frozen):
     breakdown_probability: float = Field(
         default=0.0, ge=0.0, lt=1.0, description="weekly hazard that talks without a deal collapse"
     )
-    round_weeks: float = Field(default=1.0, gt=0.0, le=520.0, description="weeks per round")
+    round_weeks: float = Field(
+        default=1.0, gt=0.0, le=MAX_ROUND_WEEKS, description="weeks per round"
+    )
     deadline_weeks: float | None = Field(
         default=None,
         ge=0.0,
+        le=MAX_ROUNDS * MAX_ROUND_WEEKS,  # the longest talks the model can follow
         description="weeks to the parties' deadline; absent: the last round (max_rounds)",
     )
     fighting: bool = Field(
