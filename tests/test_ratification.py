@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import brentq
 
 from sim.cli.validate import command as validate_command
+from sim.core.anticipation import anticipate, offer_table
 from sim.core.ratification import Ratifiers, approval_probabilities
 from sim.core.runner import run_batch
 from sim.errors import display_path
@@ -111,9 +114,19 @@ def test_ratification_rate_of_a_fixed_package_matches_its_formula() -> None:
     assert set(columns["end_reason"]) == {"agreement", "not-ratified"}
 
 
-def test_a_ratifier_that_always_approves_changes_nothing_bit_for_bit() -> None:
-    base = load_scenario("alaska-summit")
-    plain = base.model_copy(update={"ratification": None, "implementation": None})
+@pytest.mark.parametrize(("equilibrium", "spread"), [(False, 0.0), (True, 0.01)])
+def test_a_ratifier_that_always_approves_changes_nothing_bit_for_bit(
+    equilibrium: bool, spread: float
+) -> None:
+    """Concession players, and equilibrium players (without private values, to keep it quick),
+    whose thresholds would anticipate a parliament that could say no."""
+    data = load_scenario("alaska-summit").model_dump()
+    data.update(ratification=None, implementation=None)
+    for actor in data["actors"].values():
+        if equilibrium:
+            actor["strategy"]["kind"] = "equilibrium"
+            actor["private"] = None
+    plain = Scenario.model_validate(data)
     always = {
         "ratifiers": {
             "rubber_stamp": {
@@ -121,12 +134,12 @@ def test_a_ratifier_that_always_approves_changes_nothing_bit_for_bit() -> None:
                 "position": {"territory": 0.0},
                 "salience": {"territory": 1.0},
                 "threshold": -1.0,
-                "spread": 0.0,
+                "spread": spread,
             }
         }
     }
     stamped = Scenario.model_validate({**plain.model_dump(), "ratification": always})
-    worlds = np.arange(400)
+    worlds = np.arange(100 if equilibrium else 400)
     before, after = run_batch(plain, worlds), run_batch(stamped, worlds)
     for name, values in before.items():
         np.testing.assert_array_equal(after[name], values, err_msg=name)
@@ -218,24 +231,43 @@ def test_schelling_example_moves_terms_strictly() -> None:
     loose = run_batch(bargaining(0.6, 0.05, *common), worlds)
     tight = run_batch(bargaining(0.75, 0.05, *common), worlds)
     assert tight["term.x"][tight["agreed"]].mean() < loose["term.x"][loose["agreed"]].mean() - 0.01
-    assert tight["agreed"].mean() < loose["agreed"].mean() - 0.02
+    # Both sides anticipate the parliament (equilibrium thresholds included), so nearly every
+    # signed deal is ratified; the tighter parliament still costs agreement, by more than three
+    # standard errors of the difference.
+    p_tight, p_loose = tight["agreed"].mean(), loose["agreed"].mean()
+    error = math.sqrt((p_tight * (1 - p_tight) + p_loose * (1 - p_loose)) / worlds.size)
+    assert p_tight < p_loose - 3.0 * error
 
 
 def test_when_a_rejection_ends_the_talks_the_others_ask_to_be_compensated() -> None:
-    """The counter-effect (docs/model.md): if a rejection ends the talks, a responder signs only
-    packages whose expected value covers the risk, so b's own proposals must give a more."""
-    ends = bargaining(0.7123, 0.03, (0.977, 0.846), (0.044, 0.084), 0.404, 0.0126)
-    section = ends.ratification
-    assert section is not None
-    ends = ends.model_copy(
-        update={"ratification": section.model_copy(update={"on_rejection": "end"})}
+    """The counter-effect (docs/model.md): at given thresholds, if a rejection ends the talks a
+    signs only packages whose expected value covers the risk, so b's own proposal must give a
+    more than a's threshold: the root of 0.2 + P(x)(x - 0.2) = 0.6 (a's no-deal value 0.2,
+    U_a = x, b's parliament's U_r = 1 - x, P(x) = sigma((0.8 - x)/0.05)), not x = 0.6."""
+    scenario = one_issue({"threshold": 0.2, "spread": 0.05, "utility": "linear"})
+    ratifiers = Ratifiers.of(scenario)
+    assert ratifiers is not None
+    linear = np.array([True, True])
+    threshold, fallback = np.array([[0.6, 0.3]]), np.array([[0.2, 0.2]])
+    table = offer_table(
+        np.array([[[1.0], [0.0]]]),
+        np.ones((1, 2, 1)),
+        linear,
+        np.array([True, True]),
+        np.ones((1, 2)),
+        0.0,
+        np.array([1]),
+        threshold,
+        fallback,
     )
-    plain = ends.model_copy(update={"ratification": None})
-    worlds = np.arange(1_000)
-    with_risk, without = run_batch(ends, worlds), run_batch(plain, worlds)
-    by_b = (with_risk["proposer"] == "b") & with_risk["signed"]
-    assert by_b.any()
-    assert with_risk["term.x"][by_b].min() > without["term.x"][without["proposer"] == "b"].max()
+    package, possible = anticipate(ratifiers, np.array([[0.6]]), np.array([True]), table)
+
+    def a_signs(x: float) -> float:
+        return 0.2 + (x - 0.2) / (1.0 + math.exp(-(0.8 - x) / 0.05)) - 0.6
+
+    assert possible[0]
+    assert package[0, 0] == pytest.approx(brentq(a_signs, 0.6, 0.7, xtol=1e-14), abs=1e-5)
+    assert package[0, 0] > 0.605
 
 
 def test_rejection_can_let_the_talks_resume() -> None:

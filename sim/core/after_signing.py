@@ -15,19 +15,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.anticipation import anticipate, offer_table, round_values
 from sim.core.batch import WorldBatch
-from sim.core.decision import best_offers
 from sim.core.implementation import Commitment, implement
 from sim.core.open_round import OpenRound
-from sim.core.ratification import (
-    SURE,
-    Ratifiers,
-    Table,
-    anticipate,
-    expected_values,
-    ratification_probability,
-    verdicts,
-)
+from sim.core.ratification import Ratifiers, verdicts
 from sim.core.records import AGREEMENT
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.scenario.schema import Scenario
@@ -48,7 +40,7 @@ class AfterSigning:
     reneged: BoolArray  # (N, A) who reneged at the collapse
     path: list[dict[str, Any]]  # one world's implementation periods (trajectory runs)
     done: bool = False
-    _round: tuple[FloatArray, FloatArray] | None = None  # this round's P(x) (n,), fallbacks (n, A)
+    _round: tuple[Ratifiers, FloatArray] | None = None  # this round's, and w (n, A)
 
     @classmethod
     def start(cls, scenario: Scenario, n: int) -> AfterSigning:
@@ -70,56 +62,41 @@ class AfterSigning:
         """A rejected deal lets the talks go on (else they end `not-ratified`)."""
         return self.ratifiers is not None and self.ratifiers.resume
 
-    def anticipate(self, now: OpenRound) -> None:
+    def anticipate(self, now: OpenRound, *, propose: bool = True) -> None:
         """The round's packages (and whether there is one) once everybody weighs the risk of
-        rejection at home (after the proposer's offer, before the answers)."""
+        rejection at home (after the proposer's offer, before the answers).  ``propose=False``
+        (the mediator's single text): the package stays, only the answers will weigh the risk."""
         if self.ratifiers is None:
             return
-        batch, proposer = now.batch, now.proposer
-        structure = batch.structure
         fallback = now.threshold if self.resumes else now.reservation
-
-        def solve(rows: IntArray, theta: FloatArray) -> tuple[FloatArray, BoolArray]:
-            offers = best_offers(
-                batch.position[rows],
-                batch.salience[rows],
-                structure.linear,
-                structure.veto,
-                batch.capability[rows],
-                proposer[rows],
-                theta,
-                structure.quota_share,
-            )
-            return offers.package, offers.feasible
-
-        table = Table(
+        ratifiers = self.ratifiers.for_worlds(now.batch.ratifier_threshold)
+        self._round = (ratifiers, fallback)
+        if not propose:
+            return
+        batch, structure = now.batch, now.batch.structure
+        table = offer_table(
             batch.position,
             batch.salience,
             structure.linear,
             structure.veto,
-            proposer,
+            batch.capability,
+            structure.quota_share,
+            now.proposer,
             # What the proposer knows: the thresholds it built its offer on (under private
             # information, the accepting types' it chose), else the true ones.
             now.threshold if now.demanded is None else now.demanded,
             fallback,
-            solve,
         )
-        ratifiers = self.ratifiers.for_worlds(batch.ratifier_threshold)
         now.package, now.feasible = anticipate(ratifiers, now.package, now.feasible, table)
-        self._round = (ratification_probability(ratifiers, now.package), fallback)
 
     def weigh(self, now: OpenRound) -> None:
-        """Each actor signs the round's offer iff its expected value P U + (1 - P) w reaches its
-        threshold (the answers are revised where ratification is uncertain)."""
+        """Each actor signs the round's package iff its expected value P U + (1 - P) w reaches
+        its threshold (the answers are revised where ratification is uncertain)."""
         if self._round is None:
             return
-        offered, threshold, accepts = now.offered, now.threshold, now.accepts
-        p, fallback = self._round
-        self._round = None
-        risky = p < SURE
-        if risky.any():
-            value = expected_values(p[risky], offered[risky], fallback[risky])
-            accepts[risky] = value >= threshold[risky] - FEASIBILITY_TOLERANCE
+        (ratifiers, fallback), self._round = self._round, None
+        value = round_values(ratifiers, now.package, now.offered, fallback)
+        now.accepts[:] = value >= now.threshold - FEASIBILITY_TOLERANCE
 
     def ratify(self, now: OpenRound, signed: BoolArray, seed: int) -> tuple[BoolArray, BoolArray]:
         """Draw the verdicts on the round's signed deals: which take effect (n,) and which end

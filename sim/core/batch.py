@@ -18,6 +18,7 @@ from sim.core.clock import Clock
 from sim.core.decision import quota_share
 from sim.core.fields import ACTOR_FIELDS, DYNAMICS_FIELDS
 from sim.core.private_values import PrivateValue, draw_truths, private_values_of
+from sim.core.ratification import Ratifiers
 from sim.errors import OverrideError, Problem
 from sim.scenario.schema import Scenario
 
@@ -43,6 +44,7 @@ class Structure:
     clock: Clock = Clock()  # weeks per round and the concession deadline
     fighting: bool = False  # a round without a deal yields the war's flow payoff
     private: tuple[PrivateValue, ...] = ()  # private no-deal values and the others' beliefs
+    ratifiers: Ratifiers | None = None  # domestic ratifiers (thresholds: the batch's, per world)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:
@@ -74,6 +76,7 @@ class Structure:
             ),
             fighting=scenario.protocol.fighting,
             private=private_values_of(scenario),
+            ratifiers=Ratifiers.of(scenario),
         )
 
     @property

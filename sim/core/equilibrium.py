@@ -24,8 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.arrays import FloatArray
+from sim.core.anticipation import anticipate, offer_table, round_values
 from sim.core.batch import Structure
 from sim.core.decision import best_offers
+from sim.core.ratification import Ratifiers, may_reject
 from sim.core.solver import WarmStarts
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
@@ -35,6 +37,10 @@ MAX_ITERATIONS = 20_000
 STALL_ITERATIONS = 50
 ANDERSON_DEPTH = 3
 """Past iterates Anderson acceleration combines (depth one needed twice the iterations)."""
+ANTICIPATION_TOLERANCE = 1e-9
+"""With domestic ratifiers a world also stops once its change is below this: the anticipating
+proposer's cold-started solves and line search (:mod:`sim.core.anticipation`) are exact to
+~1e-10, so the iteration cannot contract further (it would wait ``STALL_ITERATIONS`` instead)."""
 
 
 def stationary_thresholds(
@@ -50,6 +56,7 @@ def stationary_thresholds(
     capability: FloatArray | None = None,
     warm: WarmStarts | None = None,
     flow: FloatArray | None = None,
+    ratifier_threshold: FloatArray | None = None,
 ) -> FloatArray:
     """Equilibrium thresholds, shape (N, L, A): L = 1 phase (random proposer) or len(order).
 
@@ -58,7 +65,9 @@ def stationary_thresholds(
     needed only under a quota, where proposers buy winning coalitions (:mod:`sim.core.decision`);
     ``warm`` holds the proposers' solver states of these worlds, used and updated (e.g. kept
     from the last round).  ``flow`` (N, A): the payoff each round without a deal yields while
-    the war goes on (Powell 2004); then theta_i = p b_i + (1 - p)((1 - delta_i) f_i + delta_i V_i).
+    the war goes on (Powell 2004); then theta_i = p b_i + (1 - p)((1 - delta_i) f_i + delta_i V_i).  With domestic ratifiers
+    (``structure.ratifiers``; ``ratifier_threshold`` (N, R) each world's thresholds, else the
+    scenario's) every proposer anticipates them (:func:`_outcome_of`).
 
     Each world iterates theta <- T(theta) on its own until its own change is below TOLERANCE (so
     a world's thresholds never depend on the batch around it), with Anderson acceleration of
@@ -78,6 +87,10 @@ def stationary_thresholds(
     # iteration to the next: only the thresholds change, so most solves take a step or two.
     current = WarmStarts(n) if warm is None else warm.take(np.arange(n))
 
+    ratifiers = structure.ratifiers
+    if ratifiers is not None and ratifier_threshold is not None:
+        ratifiers = ratifiers.for_worlds(ratifier_threshold)
+
     def mapping(theta: FloatArray, rows: NDArray[np.int64]) -> FloatArray:
         values = _round_values(
             structure,
@@ -87,6 +100,8 @@ def stationary_thresholds(
             weight[rows],
             theta,
             current,
+            breakdown_value[rows],
+            None if ratifiers is None else ratifiers.take(rows),
         )
         following = np.roll(values, -1, axis=1) if structure.alternating else values
         # Outside-option principle: nobody accepts less than walking away (Binmore, Shaked &
@@ -94,6 +109,10 @@ def stationary_thresholds(
         result: FloatArray = np.maximum(patience[rows] * following + base[rows], outside[rows])
         return result
 
+    # Per world: only where a ratifier may reject does the anticipation run (and its precision
+    # bound the iteration's).
+    at_risk = np.zeros(n, dtype=bool) if ratifiers is None else may_reject(ratifiers)
+    tolerance = np.where(np.broadcast_to(at_risk, (n,)), ANTICIPATION_TOLERANCE, TOLERANCE)
     theta = np.repeat(outside, phases, axis=1) if start is None else start.copy()
     result = theta.copy()
     active = np.arange(n)
@@ -109,7 +128,7 @@ def stationary_thresholds(
         since_best[active] = np.where(improved, 0, since_best[active] + 1)
         # The solver is exact only to ~1e-9 with linear utilities: a world also stops once its
         # iteration no longer contracts (what is left is solver noise).
-        finished = (size <= TOLERANCE) | (since_best[active] >= STALL_ITERATIONS)
+        finished = (size <= tolerance[active]) | (since_best[active] >= STALL_ITERATIONS)
         result[active[finished]] = mapped[finished]
         if warm is not None:
             warm.put(active[finished], current.take(np.flatnonzero(finished)))
@@ -138,22 +157,23 @@ def _round_values(
     recognition: FloatArray,
     capability: FloatArray,
     theta: FloatArray,
-    warm: WarmStarts | None = None,
+    warm: WarmStarts | None,
+    outside: FloatArray,
+    ratifiers: Ratifiers | None,
 ) -> FloatArray:
     """V^t_i: each actor's expected utility at the start of a round of phase t, shape (N, L, A)."""
     n, n_actors, _ = position.shape
     values = np.empty_like(theta)
+    worlds = (position, salience, capability, outside, ratifiers)
     if structure.alternating:
         for phase, proposer in enumerate(structure.order):
             values[:, phase, :] = _outcome_of(
-                structure, position, salience, capability, theta[:, phase, :], int(proposer), warm
+                structure, worlds, theta[:, phase, :], int(proposer), warm
             )
         return values
     expected = np.zeros((n, n_actors))
     for proposer in range(n_actors):
-        outcome = _outcome_of(
-            structure, position, salience, capability, theta[:, 0, :], proposer, warm
-        )
+        outcome = _outcome_of(structure, worlds, theta[:, 0, :], proposer, warm)
         expected += recognition[:, proposer : proposer + 1] * outcome
     values[:, 0, :] = expected
     return values
@@ -161,14 +181,19 @@ def _round_values(
 
 def _outcome_of(
     structure: Structure,
-    position: FloatArray,
-    salience: FloatArray,
-    capability: FloatArray,
+    worlds: tuple[FloatArray, FloatArray, FloatArray, FloatArray, Ratifiers | None],
     theta: FloatArray,
     proposer: int,
     warm: WarmStarts | None = None,
 ) -> FloatArray:
-    """Everyone's utility when ``proposer`` moves against thresholds ``theta`` (N, A)."""
+    """Everyone's value (N, A) when ``proposer`` moves against thresholds ``theta`` (N, A);
+    ``worlds``: position, salience (N, A, K), capability and no-deal values (N, A), and the
+    domestic ratifiers of these worlds (or None).
+
+    With domestic ratifiers the proposer anticipates them as at the table
+    (:mod:`sim.core.anticipation`) and a signed package is worth EV_i = P U_i + (1 - P) w_i,
+    w_i the no-deal value when a rejection ends the talks, theta_i when they resume."""
+    position, salience, capability, outside, ratifiers = worlds
     n, n_actors, _ = position.shape
     linear = np.broadcast_to(structure.linear, (n, n_actors))
     proposers = np.full(n, proposer, dtype=np.int64)
@@ -183,9 +208,26 @@ def _outcome_of(
         structure.quota_share,
         warm=warm,
     )
-    offered = utilities(offers.package, position, salience, linear)
+    package, feasible = offers.package, offers.feasible
+    if ratifiers is not None:
+        fallback = theta if ratifiers.resume else outside
+        table = offer_table(
+            position,
+            salience,
+            structure.linear,
+            structure.veto,
+            capability,
+            structure.quota_share,
+            proposers,
+            theta,
+            fallback,
+        )
+        package, feasible = anticipate(ratifiers, package, feasible, table)
+    offered = utilities(package, position, salience, linear)
+    if ratifiers is not None:
+        offered = round_values(ratifiers, package, offered, fallback)
     willing = offered[:, proposer] >= theta[:, proposer] - FEASIBILITY_TOLERANCE
-    deal = offers.feasible & willing
+    deal = feasible & willing
     result: FloatArray = np.where(deal[:, None], offered, theta)
     return result
 

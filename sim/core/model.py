@@ -158,8 +158,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.reservation[rows] = self.open_round.reservation
         self.threshold[rows] = self.open_round.threshold
         self.propose()
-        if self.single_text is None:
-            self.after_signing.anticipate(self.open_round)
+        self.after_signing.anticipate(self.open_round, propose=self.single_text is None)
         self.agents.do("respond")
         self.learn()
         self.after_signing.weigh(self.open_round)
@@ -351,6 +350,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
                 capability=sub.capability,
                 warm=states,
                 flow=reservation if self.structure.fighting else None,
+                ratifier_threshold=sub.ratifier_threshold,
             )
             self._solver_states.put(rows, states)
             full_theta = np.zeros((self.batch.size, *theta.shape[1:]))
@@ -377,6 +377,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
                 capability=part.capability,
                 warm=states,
                 flow=reservation[stale] if self.structure.fighting else None,
+                ratifier_threshold=part.ratifier_threshold,
             )
             self._solver_states.put(rows[stale], states)
             cached_reservation[rows[stale]] = reservation[stale]

@@ -102,6 +102,7 @@ def thresholds_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
             reservation,
             capability=batch.capability,
             flow=reservation if structure.fighting else None,
+            ratifier_threshold=batch.ratifier_threshold,
         ),
     )
     scenario_actors = list(scenario.actors.values())

@@ -1,0 +1,217 @@
+"""The table anticipates ratification: the proposer's problem and what a round is worth.
+
+Signing x is worth EV_i(x) = P(x) U_i(x) + (1 - P(x)) w_i to actor i (:mod:`sim.core.ratification`),
+w_i its value of a rejected deal: its no-deal value when a rejection ends the talks, its threshold
+-- the value of a failed round, going on -- when they resume.  Every actor signs iff EV_i(x)
+reaches its threshold, and the proposer j maximises EV_j(x) (Putnam 1988's win-sets; Schelling
+1960's paradox of weakness).  Its package ``x0`` without ratification meets every veto player's
+threshold in utility; the feasible set is convex (concave utilities), so every package on the
+segment from ``x0`` to ``x1``, the best package for the ratifiers at risk within the same
+thresholds (a second solve, with the ratifiers' composite utility as the objective), meets them
+too; so does the line through ``x1`` and the package that compensates every signer for the risk
+at ``x0`` (theta'_i = (theta_i - (1 - P) w_i) / P, a third solve).  The proposer takes the best
+point of the two lines that everybody signs (:mod:`sim.core.line_search`); where no point is
+signed there is no offer that round.  On one issue the segment from ``x0`` to ``x1`` holds every
+package all signers can accept, so the search is exact there; with more issues it is exact along
+its lines, an approximation over the whole feasible set.
+
+:func:`round_values` is what the round is then worth to everybody (EV where ratification is
+uncertain), which the stationary equilibrium (:mod:`sim.core.equilibrium`) uses as the value of
+a proposer's move, so that equilibrium thresholds anticipate ratification as offers do.  Where
+every ratifier surely approves ``x0`` nothing changes, so a ratifier that always approves leaves
+the model as it was, bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
+from sim.core.decision import best_offers
+from sim.core.line_search import Segment, lowest_t
+from sim.core.ratification import (
+    SURE,
+    Ratifiers,
+    approval_probabilities,
+    expected_values,
+    ratification_probability,
+)
+from sim.core.solver import solve_offers
+
+Solve = Callable[[IntArray, FloatArray], tuple[FloatArray, BoolArray]]
+"""The table's own solver: (rows, thresholds (n, A)) -> the proposers' packages and feasibility."""
+
+ADJUSTMENTS = 1
+"""Fixed-point steps that raise the thresholds to compensate for the risk of rejection."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The negotiators of N worlds as the anticipating proposer sees them."""
+
+    position: FloatArray  # (N, A, K)
+    salience: FloatArray  # (N, A, K)
+    linear: BoolArray  # (A,)
+    veto: BoolArray  # (A,)
+    proposer: IntArray  # (N,)
+    threshold: FloatArray  # (N, A)
+    fallback: FloatArray  # (N, A) each actor's value of a rejected deal
+    solve: Solve
+
+
+def compensating_thresholds(
+    threshold: FloatArray, fallback: FloatArray, p: FloatArray
+) -> FloatArray:
+    """The utility U_i that makes EV_i = p U_i + (1 - p) w_i reach theta_i: (theta - (1 - p) w) / p
+    (2, beyond any utility, where p is 0)."""
+    safe = np.maximum(p, 1e-12)[:, None]
+    raised = (threshold - (1.0 - safe) * fallback) / safe
+    result: FloatArray = np.where(p[:, None] > 1e-12, np.maximum(raised, threshold), 2.0)
+    return result
+
+
+def anticipate(
+    ratifiers: Ratifiers, package: FloatArray, feasible: BoolArray, table: Table
+) -> tuple[FloatArray, BoolArray]:
+    """The proposer's package once everybody anticipates ratification (the module docstring).
+
+    package (N, K) and feasible (N,): its offers without anticipation.  Returns the new packages
+    (N, K) and whether each world's proposer has one that every veto player signs (N,).
+    """
+    result, possible = package.copy(), feasible.copy()
+    probs = approval_probabilities(ratifiers, package)
+    at_risk = feasible & reduce_short(np.logical_or, probs < SURE, 1)
+    rows = np.flatnonzero(at_risk & (table.proposer >= 0))
+    if rows.size == 0:
+        return result, possible
+    x0 = package[rows]
+    ratifiers = ratifiers.take(rows)
+    threshold, fallback = table.threshold[rows], table.fallback[rows]
+    # Compensate the signers for the risk at the current package, and re-solve (a few times).
+    start = x0
+    for _ in range(ADJUSTMENTS):
+        p = ratification_probability(ratifiers, start)
+        raised, ok = table.solve(rows, compensating_thresholds(threshold, fallback, p))
+        start = np.where(ok[:, None], raised, start)
+    weight = 1.0 - approval_probabilities(ratifiers, start)  # (n, R): how much each is at risk
+    target_position, target_salience = _composite(ratifiers, weight)
+    n_actors = table.position.shape[1]
+    # The ratifiers' composite as an extra actor A that proposes, with every veto player
+    # (the real proposer included) held to its threshold.
+    pos = np.concatenate([table.position[rows], target_position[:, None, :]], axis=1)
+    sal = np.concatenate([table.salience[rows], target_salience[:, None, :]], axis=1)
+    lin = np.append(table.linear, bool(ratifiers.linear.all()))
+    theta = np.concatenate([threshold, np.ones((rows.size, 1))], axis=1)
+    proposer = table.proposer[rows]
+    x1 = _ratifiers_best(pos, sal, lin, np.append(table.veto, False), proposer, theta, n_actors)
+    x1 = np.where(np.isfinite(x1[:, :1]), x1, start)
+    lines = [(start, lowest_t(start, x1)), (x0, np.zeros(rows.size))]
+    best_value = np.full(rows.size, -np.inf)
+    for origin, low in lines:
+        segment = Segment(
+            origin,
+            x1,
+            low,
+            table.position[rows],
+            table.salience[rows],
+            np.broadcast_to(table.linear, (rows.size, n_actors)),
+            table.veto,
+            proposer,
+            threshold,
+            fallback,
+        )
+        chosen, found, value = segment.best(ratifiers)
+        better = found & (value > best_value)
+        best_value = np.where(better, value, best_value)
+        result[rows[better]] = chosen[better]
+    possible[rows] = np.isfinite(best_value)
+    return result, possible
+
+
+def round_values(
+    ratifiers: Ratifiers, package: FloatArray, utility: FloatArray, fallback: FloatArray
+) -> FloatArray:
+    """What signing each world's package is worth to each actor, (N, A): EV_i = P U_i + (1 - P)
+    w_i where ratification is uncertain (P < ``SURE``), U_i itself (bit for bit) where it is sure."""
+    p = ratification_probability(ratifiers, package)
+    risky = p < SURE
+    if not risky.any():
+        return utility
+    result = utility.copy()
+    result[risky] = expected_values(p[risky], utility[risky], fallback[risky])
+    return result
+
+
+def offer_table(
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    veto: BoolArray,
+    capability: FloatArray,
+    share: float,
+    proposer: IntArray,
+    threshold: FloatArray,
+    fallback: FloatArray,
+) -> Table:
+    """The table of N worlds whose proposers re-solve with :func:`sim.core.decision.best_offers`
+    (a winning coalition's thresholds; the arguments as there, ``fallback`` (N, A) the values of
+    a rejected deal)."""
+
+    def solve(rows: IntArray, theta: FloatArray) -> tuple[FloatArray, BoolArray]:
+        offers = best_offers(
+            position[rows],
+            salience[rows],
+            linear,
+            veto,
+            capability[rows],
+            proposer[rows],
+            theta,
+            share,
+        )
+        return offers.package, offers.feasible
+
+    return Table(position, salience, linear, veto, proposer, threshold, fallback, solve)
+
+
+def _composite(ratifiers: Ratifiers, weight: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The at-risk ratifiers' weighted composite: saliences (n, K) summing to 1, ideal points."""
+    per_issue = weight[:, :, None] * ratifiers.salience[None, :, :]  # (n, R, K)
+    total = per_issue.sum(axis=1)  # (n, K)
+    mass = total.sum(axis=1, keepdims=True)
+    salience = total / np.where(mass > 0, mass, 1.0)
+    weighted = (per_issue * ratifiers.position[None, :, :]).sum(axis=1)
+    position = np.where(total > 0, weighted / np.where(total > 0, total, 1.0), 0.5)
+    return position, salience
+
+
+def _ratifiers_best(
+    position: FloatArray,
+    salience: FloatArray,
+    linear: BoolArray,
+    holders: BoolArray,
+    proposer: IntArray,
+    threshold: FloatArray,
+    n_actors: int,
+) -> FloatArray:
+    """The composite's best package within every veto player's and the proposer's threshold;
+    NaN rows where the solver finds none.  Worlds are grouped by which actor proposed."""
+    n, _, n_issues = position.shape
+    out = np.full((n, n_issues), np.nan)
+    for j in np.unique(proposer):
+        rows = np.flatnonzero(proposer == j)
+        veto = holders.copy()
+        veto[j] = True
+        offers = solve_offers(
+            position[rows],
+            salience[rows],
+            linear,
+            veto,
+            np.full(rows.size, n_actors, dtype=np.int64),
+            threshold[rows],
+        )
+        ok = rows[offers.feasible]
+        out[ok] = offers.package[offers.feasible]
+    return out
