@@ -96,13 +96,13 @@ def test_paired_conditional_difference_covers_the_truth() -> None:
 # The script that writes the tables of docs/model.md
 
 
-def _script() -> ModuleType:
+def _script(name: str = "drivers") -> ModuleType:
     spec = importlib.util.spec_from_file_location(
-        "drivers_script", ROOT / "experiments" / "drivers.py"
+        f"{name}_script", ROOT / "experiments" / f"{name}.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["drivers_script"] = module
+    sys.modules[f"{name}_script"] = module
     spec.loader.exec_module(module)
     return module
 
@@ -130,11 +130,24 @@ def test_docs_model_holds_the_tables_the_script_writes() -> None:
         assert f"| {name} | agreed |" in block
 
 
+def test_docs_model_holds_the_durability_tables_the_script_writes() -> None:
+    script = _script("durability_drivers")
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    block = text[text.index(script.BEGIN) : text.index(script.END)]
+    assert "python experiments/durability_drivers.py --update docs/model.md" in block
+    for label, _ in script.CASES:
+        assert f"| {label} |" in block, label
+    for name in script.EXPECTED:
+        assert f"| {name} |" in block, name
+
+
 def test_the_script_tabulates_a_small_sweep() -> None:
     script = _script()
     inputs, outcomes = script.experiment_frame("baseline-uncertainty", 300)
     assert outcomes["agreed"].size == 300
     rows, grouped = script.shares_table("baseline-uncertainty", inputs, outcomes, bins=5)
     assert rows[0].startswith("| baseline-uncertainty | agreed | 300 |")
-    assert set(grouped) == {group for group, _ in script.GROUPS}
-    assert all(0.0 <= share <= 5.0 for share in grouped.values())
+    assert set(grouped) == {"agreed", "durable"}
+    for shares in grouped.values():
+        assert set(shares) == {group for group, _ in script.GROUPS}
+        assert all(0.0 <= share <= 5.0 for share in shares.values())
