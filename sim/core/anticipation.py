@@ -25,7 +25,7 @@ the model as it was, bit for bit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,10 +39,48 @@ from sim.core.ratification import (
     expected_values,
     ratification_probability,
 )
-from sim.core.solver import solve_offers
+from sim.core.solver import WarmStarts, solve_offers
 
-Solve = Callable[[IntArray, FloatArray], tuple[FloatArray, BoolArray]]
-"""The table's own solver: (rows, thresholds (n, A)) -> the proposers' packages and feasibility."""
+Solve = Callable[[IntArray, FloatArray, WarmStarts | None], tuple[FloatArray, BoolArray]]
+"""The table's own solver: (rows, thresholds (n, A), solver states of those rows or None) -> the
+proposers' packages and feasibility."""
+
+
+@dataclass
+class Starts:
+    """The solver states of the anticipation's two extra solves (the compensating package and
+    the ratifiers' best), per kind and proposer, for a fixed list of ``size`` worlds: the
+    equilibrium's value iteration calls :func:`anticipate` with the same worlds and proposers
+    over and over, and each solve starts where the last one ended."""
+
+    size: int
+    states: dict[tuple[str, int], WarmStarts] = field(default_factory=dict)
+
+    def of(self, kind: str, proposer: int) -> WarmStarts:
+        """The states of one kind of solve for one proposer (empty at first)."""
+        return self.states.setdefault((kind, proposer), WarmStarts(self.size))
+
+    def take(self, rows: IntArray) -> Starts:
+        """The states of the given worlds."""
+        return Starts(rows.size, {key: value.take(rows) for key, value in self.states.items()})
+
+
+def _warm_solve(
+    starts: Starts | None, kind: str, proposer: IntArray, rows: IntArray
+) -> tuple[WarmStarts | None, Callable[[WarmStarts | None], None]]:
+    """The states of ``rows`` for a solve of ``kind`` where every world has the same proposer
+    (else none), and how to keep them afterwards."""
+    if starts is None or rows.size == 0 or np.any(proposer[rows] != proposer[rows[0]]):
+        return None, lambda _: None
+    kept = starts.of(kind, int(proposer[rows[0]]))
+    part = kept.take(rows)
+
+    def keep(state: WarmStarts | None) -> None:
+        if state is not None:
+            kept.put(rows, state)
+
+    return part, keep
+
 
 ADJUSTMENTS = 1
 """Fixed-point steps that raise the thresholds to compensate for the risk of rejection."""
@@ -74,12 +112,17 @@ def compensating_thresholds(
 
 
 def anticipate(
-    ratifiers: Ratifiers, package: FloatArray, feasible: BoolArray, table: Table
+    ratifiers: Ratifiers,
+    package: FloatArray,
+    feasible: BoolArray,
+    table: Table,
+    starts: Starts | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """The proposer's package once everybody anticipates ratification (the module docstring).
 
     package (N, K) and feasible (N,): its offers without anticipation.  Returns the new packages
     (N, K) and whether each world's proposer has one that every veto player signs (N,).
+    ``starts``: the extra solves' states of these N worlds, used and updated.
     """
     result, possible = package.copy(), feasible.copy()
     probs = approval_probabilities(ratifiers, package)
@@ -94,7 +137,9 @@ def anticipate(
     start = x0
     for _ in range(ADJUSTMENTS):
         p = ratification_probability(ratifiers, start)
-        raised, ok = table.solve(rows, compensating_thresholds(threshold, fallback, p))
+        warm, keep = _warm_solve(starts, "compensating", table.proposer, rows)
+        raised, ok = table.solve(rows, compensating_thresholds(threshold, fallback, p), warm)
+        keep(warm)
         start = np.where(ok[:, None], raised, start)
     weight = 1.0 - approval_probabilities(ratifiers, start)  # (n, R): how much each is at risk
     target_position, target_salience = _composite(ratifiers, weight)
@@ -106,27 +151,34 @@ def anticipate(
     lin = np.append(table.linear, bool(ratifiers.linear.all()))
     theta = np.concatenate([threshold, np.ones((rows.size, 1))], axis=1)
     proposer = table.proposer[rows]
-    x1 = _ratifiers_best(pos, sal, lin, np.append(table.veto, False), proposer, theta, n_actors)
+    warm, keep = _warm_solve(starts, "ratifiers", table.proposer, rows)
+    x1 = _ratifiers_best(
+        pos, sal, lin, np.append(table.veto, False), proposer, theta, n_actors, warm
+    )
+    keep(warm)
     x1 = np.where(np.isfinite(x1[:, :1]), x1, start)
-    lines = [(start, lowest_t(start, x1)), (x0, np.zeros(rows.size))]
-    best_value = np.full(rows.size, -np.inf)
-    for origin, low in lines:
-        segment = Segment(
-            origin,
-            x1,
-            low,
-            table.position[rows],
-            table.salience[rows],
-            np.broadcast_to(table.linear, (rows.size, n_actors)),
-            table.veto,
-            proposer,
-            threshold,
-            fallback,
-        )
-        chosen, found, value = segment.best(ratifiers)
-        better = found & (value > best_value)
-        best_value = np.where(better, value, best_value)
-        result[rows[better]] = chosen[better]
+    # Both lines searched at once: rows 0..m-1 the line through the compensating package,
+    # rows m..2m-1 the segment from x0 (the same per-row arithmetic as one after the other).
+    m = rows.size
+    twice = np.concatenate([np.arange(m), np.arange(m)])
+    segment = Segment(
+        np.concatenate([start, x0]),
+        x1[twice],
+        np.concatenate([lowest_t(start, x1), np.zeros(m)]),
+        table.position[rows][twice],
+        table.salience[rows][twice],
+        np.broadcast_to(table.linear, (2 * m, n_actors)),
+        table.veto,
+        proposer[twice],
+        threshold[twice],
+        fallback[twice],
+    )
+    chosen, found, value = segment.best(ratifiers.take(twice))
+    best_value = np.full(m, -np.inf)
+    for line in (slice(0, m), slice(m, 2 * m)):
+        better = found[line] & (value[line] > best_value)
+        best_value = np.where(better, value[line], best_value)
+        result[rows[better]] = chosen[line][better]
     possible[rows] = np.isfinite(best_value)
     return result, possible
 
@@ -160,7 +212,9 @@ def offer_table(
     (a winning coalition's thresholds; the arguments as there, ``fallback`` (N, A) the values of
     a rejected deal)."""
 
-    def solve(rows: IntArray, theta: FloatArray) -> tuple[FloatArray, BoolArray]:
+    def solve(
+        rows: IntArray, theta: FloatArray, warm: WarmStarts | None
+    ) -> tuple[FloatArray, BoolArray]:
         offers = best_offers(
             position[rows],
             salience[rows],
@@ -170,6 +224,7 @@ def offer_table(
             proposer[rows],
             theta,
             share,
+            warm=warm,
         )
         return offers.package, offers.feasible
 
@@ -195,9 +250,11 @@ def _ratifiers_best(
     proposer: IntArray,
     threshold: FloatArray,
     n_actors: int,
+    warm: WarmStarts | None = None,
 ) -> FloatArray:
     """The composite's best package within every veto player's and the proposer's threshold;
-    NaN rows where the solver finds none.  Worlds are grouped by which actor proposed."""
+    NaN rows where the solver finds none.  Worlds are grouped by which actor proposed
+    (``warm``: the solver states of the worlds, when they all have the same proposer)."""
     n, _, n_issues = position.shape
     out = np.full((n, n_issues), np.nan)
     for j in np.unique(proposer):
@@ -211,6 +268,7 @@ def _ratifiers_best(
             veto,
             np.full(rows.size, n_actors, dtype=np.int64),
             threshold[rows],
+            warm=warm,
         )
         ok = rows[offers.feasible]
         out[ok] = offers.package[offers.feasible]

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.arrays import FloatArray
-from sim.core.anticipation import anticipate, offer_table, round_values
+from sim.core.anticipation import Starts, anticipate, offer_table, round_values
 from sim.core.batch import Structure
 from sim.core.decision import best_offers
 from sim.core.ratification import Ratifiers, may_reject
@@ -86,6 +86,7 @@ def stationary_thresholds(
     # Each proposer's solver state (simplex basis or multipliers) carries over from one
     # iteration to the next: only the thresholds change, so most solves take a step or two.
     current = WarmStarts(n) if warm is None else warm.take(np.arange(n))
+    starts = Starts(n)  # the anticipating proposers' extra solves (ratification), this call only
 
     ratifiers = structure.ratifiers
     if ratifiers is not None and ratifier_threshold is not None:
@@ -102,6 +103,7 @@ def stationary_thresholds(
             current,
             breakdown_value[rows],
             None if ratifiers is None else ratifiers.take(rows),
+            starts,
         )
         following = np.roll(values, -1, axis=1) if structure.alternating else values
         # Outside-option principle: nobody accepts less than walking away (Binmore, Shaked &
@@ -138,6 +140,7 @@ def stationary_thresholds(
         active, mapped, residual, size = active[keep], mapped[keep], residual[keep], size[keep]
         if not keep.all():
             current = current.take(np.flatnonzero(keep))
+            starts = starts.take(np.flatnonzero(keep))
             history = history.take(keep)
         step = history.step(
             mapped.reshape(len(active), -1), residual.reshape(len(active), -1), size
@@ -160,6 +163,7 @@ def _round_values(
     warm: WarmStarts | None,
     outside: FloatArray,
     ratifiers: Ratifiers | None,
+    starts: Starts | None = None,
 ) -> FloatArray:
     """V^t_i: each actor's expected utility at the start of a round of phase t, shape (N, L, A)."""
     n, n_actors, _ = position.shape
@@ -168,12 +172,12 @@ def _round_values(
     if structure.alternating:
         for phase, proposer in enumerate(structure.order):
             values[:, phase, :] = _outcome_of(
-                structure, worlds, theta[:, phase, :], int(proposer), warm
+                structure, worlds, theta[:, phase, :], int(proposer), (warm, starts)
             )
         return values
     expected = np.zeros((n, n_actors))
     for proposer in range(n_actors):
-        outcome = _outcome_of(structure, worlds, theta[:, 0, :], proposer, warm)
+        outcome = _outcome_of(structure, worlds, theta[:, 0, :], proposer, (warm, starts))
         expected += recognition[:, proposer : proposer + 1] * outcome
     values[:, 0, :] = expected
     return values
@@ -184,16 +188,18 @@ def _outcome_of(
     worlds: tuple[FloatArray, FloatArray, FloatArray, FloatArray, Ratifiers | None],
     theta: FloatArray,
     proposer: int,
-    warm: WarmStarts | None = None,
+    states: tuple[WarmStarts | None, Starts | None] = (None, None),
 ) -> FloatArray:
     """Everyone's value (N, A) when ``proposer`` moves against thresholds ``theta`` (N, A);
     ``worlds``: position, salience (N, A, K), capability and no-deal values (N, A), and the
-    domestic ratifiers of these worlds (or None).
+    domestic ratifiers of these worlds (or None); ``states``: the solver states of the
+    proposer's solve and of the anticipation's (used and updated).
 
     With domestic ratifiers the proposer anticipates them as at the table
     (:mod:`sim.core.anticipation`) and a signed package is worth EV_i = P U_i + (1 - P) w_i,
     w_i the no-deal value when a rejection ends the talks, theta_i when they resume."""
     position, salience, capability, outside, ratifiers = worlds
+    warm, starts = states
     n, n_actors, _ = position.shape
     linear = np.broadcast_to(structure.linear, (n, n_actors))
     proposers = np.full(n, proposer, dtype=np.int64)
@@ -222,7 +228,7 @@ def _outcome_of(
             theta,
             fallback,
         )
-        package, feasible = anticipate(ratifiers, package, feasible, table)
+        package, feasible = anticipate(ratifiers, package, feasible, table, starts)
     offered = utilities(package, position, salience, linear)
     if ratifiers is not None:
         offered = round_values(ratifiers, package, offered, fallback)
