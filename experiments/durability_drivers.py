@@ -51,7 +51,7 @@ EXPECTED: dict[str, tuple[int, str]] = {
     ),
     "referendum": (
         -1,
-        "the vote on the line makes deals rarer (Putnam 1988)",
+        "a vote on the line: fewer deals pass, or the terms that pass leave the others less (Putnam 1988)",
     ),
     "security-guarantees": (
         +1,
