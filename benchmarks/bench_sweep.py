@@ -32,6 +32,7 @@ cores, <= 1 GB.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -82,20 +83,24 @@ def with_private_war_costs(experiment: Any) -> Any:
 
 
 class TreeMemory:
-    """Samples the resident memory of this process and all its descendants (the workers) every
-    ``interval`` seconds in a thread, and keeps the peak of their sum.
+    """Samples the resident memory of this process and all its descendants (the workers) in a
+    thread, and keeps the peak of their sum.
 
-    ``rss`` counts a page shared by several processes (the interpreter, numpy's libraries) once
-    per process, so its sum is an upper bound; ``pss`` (Linux) divides each shared page among
-    the processes that map it, so its sum is what the tree takes from the machine.
+    Summed RSS (every 0.1 s; cheap) counts a page shared by several processes (the interpreter,
+    numpy's libraries) once per process, so it is an upper bound; summed PSS (every second on
+    Linux: reading it walks each process's pages) divides each shared page among the processes
+    that map it, so it is what the tree takes from the machine.  The list of descendants is
+    refreshed every second (workers are started once).
     """
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.1, slow_every: int = 10) -> None:
         import psutil
 
-        self.interval = interval
+        self.interval, self.slow_every = interval, slow_every
         self.root = psutil.Process()
         self.peak = {"tree_rss_mb": 0.0, "tree_pss_mb": 0.0, "processes": 0.0}
+        self.sampler_cpu_seconds = 0.0
+        self._processes = [self.root]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -108,30 +113,49 @@ class TreeMemory:
         self._thread.join()
 
     def _run(self) -> None:
-        while True:
-            self.sample()
+        for count in itertools.count():
+            slow = count % self.slow_every == 0
+            self.sample(slow)
             if self._stop.wait(self.interval):
+                self.sampler_cpu_seconds = round(time.thread_time(), 2)
                 return
 
-    def sample(self) -> None:
-        """One sample of the tree's summed RSS and PSS."""
+    def sample(self, slow: bool = True) -> None:
+        """One sample of the tree's summed RSS (and, if ``slow``, PSS)."""
         import psutil
 
+        if slow:
+            self._processes = [self.root, *self.root.children(recursive=True)]
         rss = pss = 0.0
-        processes = [self.root, *self.root.children(recursive=True)]
-        for process in processes:
+        for process in self._processes:
             try:
-                if sys.platform.startswith("linux"):
-                    info = process.memory_full_info()
-                    rss, pss = rss + info.rss, pss + info.pss
+                if slow:
+                    process_rss, process_pss = _resident(process)
+                    pss += process_pss
                 else:
-                    info = process.memory_info()
-                    rss, pss = rss + info.rss, pss + info.rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                    process_rss = float(process.memory_info().rss)
+            except (OSError, psutil.Error):  # it ended between the listing and the reading
                 continue
+            rss += process_rss
         self.peak["tree_rss_mb"] = max(self.peak["tree_rss_mb"], round(rss / 2**20, 1))
-        self.peak["tree_pss_mb"] = max(self.peak["tree_pss_mb"], round(pss / 2**20, 1))
-        self.peak["processes"] = max(self.peak["processes"], float(len(processes)))
+        if slow:
+            self.peak["tree_pss_mb"] = max(self.peak["tree_pss_mb"], round(pss / 2**20, 1))
+        self.peak["processes"] = max(self.peak["processes"], float(len(self._processes)))
+
+
+def _resident(process: Any) -> tuple[float, float]:
+    """RSS and PSS of one process in bytes: from /proc/PID/smaps_rollup on Linux (a cheap
+    read, unlike the full smaps), else RSS for both."""
+    rollup = Path(f"/proc/{process.pid}/smaps_rollup")
+    if not rollup.exists():
+        rss = float(process.memory_info().rss)
+        return rss, rss
+    fields = {}
+    for line in rollup.read_text().splitlines()[1:]:
+        name, _, value = line.partition(":")
+        if name in ("Rss", "Pss"):
+            fields[name] = float(value.split()[0]) * 1024  # kB
+    return fields["Rss"], fields["Pss"]
 
 
 def without_private_values(experiment: Any) -> Any:
@@ -301,7 +325,7 @@ def main() -> None:
         first_chunk = chunk_times[0] - started if chunk_times else float("nan")
         tail = started + batched_seconds - chunk_times[-1] if chunk_times else float("nan")
         parquet_mb = (out / "runs.parquet").stat().st_size / 1e6
-    memory = {**peak_memory_mb(), **tree.peak}
+    memory = {**peak_memory_mb(), **tree.peak, "sampler_cpu_seconds": tree.sampler_cpu_seconds}
     batched_rate = args.worlds / batched_seconds
 
     done, per_world_seconds = per_world_run(experiment, args, workers)
@@ -338,9 +362,9 @@ def main() -> None:
     )
     print(
         f"    peak memory: parent {memory['parent_mb']:.0f} MB, largest worker "
-        f"{memory['largest_worker_mb']:.0f} MB; whole process tree at once (sampled every "
-        f"0.1 s, {memory['processes']:.0f} processes): {memory['tree_pss_mb']:.0f} MB PSS, "
-        f"{memory['tree_rss_mb']:.0f} MB summed RSS"
+        f"{memory['largest_worker_mb']:.0f} MB; whole process tree at once "
+        f"({memory['processes']:.0f} processes): {memory['tree_pss_mb']:.0f} MB summed PSS "
+        f"(sampled every second), {memory['tree_rss_mb']:.0f} MB summed RSS (every 0.1 s)"
     )
     if done:
         print(

@@ -48,9 +48,6 @@ from sim.sweep.metadata import runs_metadata
 from sim.sweep.parts import _PART_NAME, PARTS_DIR, merge_parts
 from sim.sweep.rounds import merge_round_parts
 
-"""Rows per row group of runs.parquet; fixed so the file's bytes do not depend on chunk size."""
-"""Worlds per chunk by default: a worker then peaks near 250 MB (twice that at 50,000, which
-runs about 10% faster); see benchmarks/bench_sweep.py."""
 Backend = Literal["local", "dask"]
 
 
