@@ -51,9 +51,11 @@ CASES = np.array(
 )
 
 
-def take_it_or_leave_it(a: np.ndarray, b: np.ndarray, w: np.ndarray):  # type: ignore[no-untyped-def]
+def take_it_or_leave_it(a: np.ndarray, b: np.ndarray, w: np.ndarray, linear: bool = True):  # type: ignore[no-untyped-def]
+    """The one-issue take-it-or-leave-it offer: the proposer (ideal 1) and a responder (ideal
+    0) whose reservation is uniform on (a, b]; linear utilities, or quadratic ones."""
     n = a.size
-    position, salience, linear, veto = pie(n)
+    position, salience, _, veto = pie(n)
     threshold = np.column_stack([w, np.full(n, np.nan)])  # the responder's is uncertain
     responder = UncertainResponder(
         actor=1, belief=WIDE, lo=a, hi=b, base=np.zeros(n), a=np.zeros(n), s=np.ones(n)
@@ -63,7 +65,7 @@ def take_it_or_leave_it(a: np.ndarray, b: np.ndarray, w: np.ndarray):  # type: i
     return risky_offers(
         position,
         salience,
-        linear,
+        np.full(2, linear),
         veto,
         np.zeros(n, dtype=np.int64),
         threshold,
@@ -155,3 +157,81 @@ def test_two_uncertain_responders_get_their_alpha_types_thresholds(
     utility_a = 1.0 - 0.5 * (1.0 - package[0]) ** 2 - 0.5 * (1.0 - package[1]) ** 2
     achieved = offers.probability[0] * (utility_a - w)
     assert achieved >= objective.max() - 1e-6
+
+
+def quadratic_pricing(a: float, b: float, w: float) -> float:
+    """The responder's utility u in the optimum of max_u P(u) (U_0(u) - w), P = (u - a)/(b - a)
+    on [a, b], U_0(u) = 1 - (1 - sqrt(1 - u))**2 (the responder's 1 - x**2 = u), by a bounded
+    scalar search to 1e-12 (scipy; Brent 1973) and the end b (certain acceptance)."""
+    from scipy.optimize import minimize_scalar
+
+    def minus_value(u: float) -> float:
+        return -(u - a) / (b - a) * (1.0 - (1.0 - np.sqrt(1.0 - u)) ** 2 - w)
+
+    found = minimize_scalar(minus_value, bounds=(a, b), method="bounded", options={"xatol": 1e-12})
+    return float(found.x) if minus_value(found.x) < minus_value(b) else b
+
+
+@pytest.mark.parametrize(
+    "a, b, w", [(0.2, 0.6, 0.1), (0.0, 1.0, 0.0), (0.1, 0.5, 0.3), (0.6, 0.8, 0.2)]
+)
+def test_quadratic_pricing_by_the_first_order_condition(
+    a: float, b: float, w: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With quadratic utilities the solver's multipliers drive the search over alpha (the root
+    of the first-order condition, :mod:`sim.core.alpha_search`; golden section is not needed):
+    the responder's utility and P(acceptance) match an independent scalar optimisation to 1e-6."""
+    import sim.core.uncertain_offer as module
+
+    def no_golden(evaluate, rows):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"golden section ran in {rows.size} worlds")
+
+    monkeypatch.setattr(module, "golden_section", no_golden)
+    offers = take_it_or_leave_it(np.array([a]), np.array([b]), np.array([w]), linear=False)
+    expected = quadratic_pricing(a, b, w)
+    assert offers.feasible[0]
+    given = 1.0 - offers.package[0, 0] ** 2
+    assert given == pytest.approx(expected, abs=CLOSED_FORM)
+    expected_p = min(1.0, (expected - a) / (b - a))
+    assert offers.probability[0] == pytest.approx(expected_p, abs=CLOSED_FORM)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("width", [0.1, 0.2, 0.35])
+def test_the_first_order_root_matches_golden_section(
+    seed: int, width: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four quadratic actors on three issues, one uncertain responder (its reservation reaching
+    the top of the range, so that many optima are interior): the first-order search does at least as
+    well as golden section over the same problem (to 1e-7), world by world."""
+    import sim.core.uncertain_offer as module
+
+    rng = np.random.default_rng(seed)
+    n = 40
+    position = rng.uniform(size=(n, 4, 3))
+    salience = rng.dirichlet(np.ones(3), size=(n, 4))
+    linear, veto = np.zeros(4, dtype=bool), np.ones(4, dtype=bool)
+    threshold = rng.uniform(0.4, 0.8, size=(n, 4))
+    threshold[:, 0] = rng.uniform(0.1, 0.4, size=n)
+    lo, hi = np.full(n, 1.0 - width), np.ones(n)
+    responder = UncertainResponder(2, WIDE, lo, hi, np.zeros(n), np.zeros(n), np.ones(n))
+    uncertain = np.zeros((n, 4), dtype=bool)
+    uncertain[:, 2] = True
+    args = (position, salience, linear, veto, np.zeros(n, dtype=np.int64), threshold)
+    w = threshold[:, 0] - 0.1
+    fast = risky_offers(*args, w, [responder], uncertain)
+    searched = []
+
+    def golden_only(evaluate, rows, low, high):  # type: ignore[no-untyped-def]
+        searched.append(rows.size)
+        return low, np.zeros(rows.size, dtype=bool)  # hand every world to golden section
+
+    monkeypatch.setattr(module, "first_order_root", golden_only)
+    slow = risky_offers(*args, w, [responder], uncertain)
+    utility = 1.0 - (salience[:, 0] * (fast.package - position[:, 0]) ** 2).sum(axis=1)
+    value_fast = np.where(fast.feasible, fast.probability * (utility - w), -np.inf)
+    utility = 1.0 - (salience[:, 0] * (slow.package - position[:, 0]) ** 2).sum(axis=1)
+    value_slow = np.where(slow.feasible, slow.probability * (utility - w), -np.inf)
+    assert searched  # the first-order search had worlds to solve
+    assert np.all((value_fast >= value_slow - 1e-7) | ~slow.feasible)
+    assert np.array_equal(fast.feasible, slow.feasible)

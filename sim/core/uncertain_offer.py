@@ -19,13 +19,17 @@ pricing problem of a seller facing an unknown valuation):
 w_j its value of a failed round.  With one uncertain responder k this is a one-dimensional problem
 in the probability alpha that k accepts: for each alpha the best package gives k the threshold of
 its alpha-type (the cut with P = alpha) and meets every known threshold, which the vectorised
-solver finds; alpha is then chosen by golden-section search (Kiefer 1953) over [0, 1], all worlds
-at once, and compared with alpha = 1 (certain acceptance).  The objective alpha * (h(alpha) - w)
-is unimodal when the belief is log-concave (uniform, normal, beta with parameters >= 1,
-triangular, and their truncations) and h concave, so this is optimal to solver precision.  With
-several uncertain responders the same search runs over a common alpha (every uncertain responder
-offered the threshold of its own alpha-type, P = prod_k P_k): an approximation that is exact for
-one responder and feasible, but not always optimal, for more.
+solver finds.  The objective F(alpha) = alpha * (h(alpha) - w) is unimodal when the belief is
+log-concave (uniform, normal, beta with parameters >= 1, triangular, and their truncations) and
+h concave, so the root of its first-order condition, found with the solver's multipliers
+(envelope theorem; :mod:`sim.core.alpha_search`), is the optimum to solver precision; where the
+multipliers are unknown (linear utilities) golden-section search over [0, 1] (Kiefer 1953) finds
+it instead.  Either is compared with alpha = 1 (certain acceptance).  Worlds where even the
+smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no offer after
+one solve.  With several uncertain responders the same search runs over a common alpha (every
+uncertain responder offered the threshold of its own alpha-type, P = prod_k P_k), by golden
+section: an approximation that is exact for one responder and feasible, but not always optimal,
+for more (F need not be unimodal along the common alpha).
 """
 
 from __future__ import annotations
@@ -36,16 +40,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.alpha_search import Trial, first_order_root, golden_section
 from sim.core.beliefs import Belief, Masses
 from sim.core.solver import WarmStarts, solve_group_from
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
 
-GOLDEN_ITERATIONS = 30
-"""Golden-section steps: the bracket on alpha shrinks to 0.618**30 ~ 5e-7 (the answer, its middle,
-is within 3e-7 of the optimum: below the 1e-6 the closed-form tests ask)."""
+ALPHA_FLOOR = 1e-7
+"""The least acceptance probability a proposer considers (golden section's resolution): an offer
+believed to succeed less often than this is no better than none."""
 
-_INVERSE_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+RATE_STEP = 1e-6
+"""The step in alpha of the central difference for d'(alpha), the rate at which an uncertain
+responder's demand rises with alpha (error ~1e-10: far below what the root finder needs)."""
 
 
 def threshold_of(b: FloatArray, a: FloatArray, s: FloatArray) -> FloatArray:
@@ -114,6 +121,14 @@ class UncertainResponder:
         value = self.belief.cut_for(self.lo[rows], self.hi[rows], alpha, masses)
         return threshold_of(self.no_deal_value(value, rows), self.a[rows], self.s[rows])
 
+    def demand_rate(self, alpha: FloatArray, rows: IntArray, masses: Masses) -> FloatArray:
+        """d'(alpha): how fast the demand of the alpha-type rises with alpha (central
+        difference; one-sided at 0 and 1)."""
+        up, down = np.minimum(alpha + RATE_STEP, 1.0), np.maximum(alpha - RATE_STEP, 0.0)
+        rise = self.demand(up, rows, masses) - self.demand(down, rows, masses)
+        result: FloatArray = rise / (up - down)
+        return result
+
     def probability(
         self, utility: FloatArray, rows: IntArray, masses: Masses | None = None
     ) -> FloatArray:
@@ -132,6 +147,156 @@ class RiskyOffers:
     probability: FloatArray
     alpha: FloatArray
     demanded: FloatArray  # (n, A) the thresholds each package was built on
+
+
+class _Proposers:
+    """The worlds' proposer problems, grouped for the solver, each group keeping its last
+    solver state (successive alphas are close: warm starts).
+
+    Worlds whose proposers face the same utility shapes, row by row, form one problem (row 0 of
+    a world's actor index its proposer, then the other veto players), as in
+    :func:`sim.core.solver.solve_offers`: fewer, larger solves.
+    """
+
+    def __init__(
+        self,
+        position: FloatArray,
+        salience: FloatArray,
+        linear: BoolArray,
+        veto: BoolArray,
+        proposer: IntArray,
+    ) -> None:
+        n, n_actors, self.n_issues = position.shape
+        involved = [
+            [j, *(a for a in range(n_actors) if veto[a] and a != j)] for j in range(n_actors)
+        ]
+        shapes: dict[tuple[bool, ...], list[int]] = {}
+        for j in np.unique(proposer):
+            if j >= 0:
+                shapes.setdefault(tuple(bool(f) for f in linear[involved[j]]), []).append(int(j))
+        self.groups = []
+        for flags, members in shapes.items():
+            rows = np.flatnonzero(np.isin(proposer, members))
+            table = np.zeros((n_actors, len(flags)), dtype=np.int64)
+            for j in members:
+                table[j] = involved[j]
+            index = table[proposer[rows]]  # (rows, 1 + m)
+            pick = (rows[:, None], index)
+            flag = np.array(flags, dtype=bool)
+            group = (rows, index, position[pick], salience[pick], flag, WarmStarts(rows.size))
+            self.groups.append(group)
+        self.n_actors = n_actors
+        self.where = np.full(n, -1)
+
+    def solve(
+        self, demanded: FloatArray, rows: IntArray
+    ) -> tuple[FloatArray, BoolArray, FloatArray]:
+        """Packages, whether the other veto players' thresholds are met, and the multipliers
+        (r, A; NaN where unknown) in ``rows``, ``demanded`` (r, A) their thresholds."""
+        package = np.empty((rows.size, self.n_issues))
+        feasible = np.zeros(rows.size, dtype=bool)
+        multiplier = np.full((rows.size, self.n_actors), np.nan)
+        where = self.where
+        where[rows] = np.arange(rows.size)
+        for group_rows, index, position, salience, flags, warm in self.groups:
+            mine = np.flatnonzero(where[group_rows] >= 0)
+            if mine.size == 0:
+                continue
+            at = where[group_rows[mine]]
+            whole = mine.size == group_rows.size
+            package[at], feasible[at], state = solve_group_from(
+                position if whole else position[mine],
+                salience if whole else salience[mine],
+                flags,
+                demanded[at[:, None], index[mine, 1:]],
+                None,  # the proposer's own threshold is checked by the caller
+                start=(warm if whole else warm.take(mine)).state.get(0),
+            )
+            if state is not None:
+                warm.put(mine, WarmStarts(mine.size, {0: state}))
+            if isinstance(state, np.ndarray):
+                multiplier[at[:, None], index[mine, 1:]] = state
+        where[rows] = -1
+        return package, feasible, multiplier
+
+
+@dataclass
+class _Problem:
+    """One round's risky proposals: everything :func:`risky_offers` is given."""
+
+    position: FloatArray
+    salience: FloatArray
+    linear: BoolArray
+    proposer: IntArray
+    threshold: FloatArray
+    failed_round_value: FloatArray
+    responders: Sequence[UncertainResponder]
+    uncertain: BoolArray
+    proposers: _Proposers
+
+    def __post_init__(self) -> None:
+        self.linear_rows = np.broadcast_to(self.linear, self.threshold.shape)
+        # The bounds do not move within a round: their prior masses are computed once.
+        self.masses = [r.belief.masses_below(r.lo, r.hi) for r in self.responders]
+
+    def demands(self, alpha: FloatArray, rows: IntArray) -> FloatArray:
+        """The known thresholds, and each uncertain responder's alpha-type's."""
+        demanded = self.threshold[rows]
+        for responder, (below_lo, below_hi) in zip(self.responders, self.masses, strict=True):
+            mask = self.uncertain[rows, responder.actor]
+            if mask.any():
+                demand = responder.demand(alpha, rows, (below_lo[rows], below_hi[rows]))
+                demanded[:, responder.actor] = np.where(mask, demand, demanded[:, responder.actor])
+        return demanded
+
+    def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool) -> Trial:
+        """Solve at ``alpha`` in ``rows``: F, P, the package and (``signal``) the first-order
+        signal K (H - w) - alpha sum_k lambda_k d_k'(alpha) (:mod:`sim.core.alpha_search`)."""
+        package, solved, multiplier = self.proposers.solve(self.demands(alpha, rows), rows)
+        utility = utilities(
+            package, self.position[rows], self.salience[rows], self.linear_rows[rows]
+        )
+        proposer = self.proposer[rows]
+        own = utility[np.arange(rows.size), proposer]
+        # How far the package clears the proposer's own threshold (within the tolerance).
+        margin = own - self.threshold[rows, proposer] + FEASIBILITY_TOLERANCE
+        feasible = solved & (margin >= 0.0)
+        probability = np.ones(rows.size)
+        slope, binding, informed = np.zeros(rows.size), np.zeros(rows.size), np.ones(rows.size)
+        # A responder whose constraint is slack but who might refuse (0 < P_k < 1) moves F
+        # through its own utility, which the multipliers do not give: no signal there.
+        loose = np.zeros(rows.size, dtype=bool)
+        speed = np.zeros(rows.size)  # sum_k d_k'(alpha)
+        for responder, (below_lo, below_hi) in zip(self.responders, self.masses, strict=True):
+            k = responder.actor
+            mask = self.uncertain[rows, k]
+            if not mask.any():
+                continue
+            known = (below_lo[rows], below_hi[rows])
+            p_k = responder.probability(utility[:, k], rows, known)
+            probability = np.where(mask, probability * p_k, probability)
+            if signal:
+                lam = np.where(mask, multiplier[:, k], 0.0)
+                rate = responder.demand_rate(alpha, rows, known)
+                slope += np.where(mask, lam * rate, 0.0)
+                speed += np.where(mask, rate, 0.0)
+                binding += mask & (lam > 0.0)
+                loose |= mask & (lam <= 0.0) & (p_k < 1.0)
+                informed = np.where(np.isnan(lam), np.nan, informed)
+        gain = own - self.failed_round_value[rows]
+        value = np.where(feasible, probability * gain, -np.inf)
+        if not signal:
+            return Trial(alpha, value, probability, feasible, package, np.full(rows.size, np.nan))
+        # The root of min(first-order signal, margin): the optimum, or where raising alpha
+        # would leave the proposer below its own threshold, whichever comes first.  Divided by
+        # alpha sum_k d_k' > 0 (same sign): in the demand's units the signal stays finite where
+        # d' grows without bound (alpha -> 1 in a belief's tail).
+        first = np.maximum(binding, 1.0) * gain - alpha * slope
+        scale = alpha * speed
+        first = np.where(scale > 0.0, first / np.where(scale > 0.0, scale, 1.0), first)
+        informed = np.where(loose & (binding > 0), np.nan, informed)
+        first = informed * np.where(solved, np.minimum(first, margin), -np.inf)
+        return Trial(alpha, value, probability, feasible, package, first)
 
 
 def risky_offers(
@@ -154,96 +319,58 @@ def risky_offers(
     ``responders``, arrays indexed by the same n rows).
     """
     n = position.shape[0]
-    rows_all = np.arange(n)
-    linear_rows = np.broadcast_to(linear, threshold.shape)
-    # One solve per proposer, each starting from its last solution: successive alphas are
-    # close, so the solver's multipliers (or simplex basis) carry over and it takes a step or two.
-    # What does not change with alpha (each group's actors and their positions and saliences,
-    # as ``solve_offers`` would gather them) is gathered once, not once per alpha.
-    groups = []
-    for j in np.unique(proposer):
-        if j < 0:
-            continue
-        rows = np.flatnonzero(proposer == j)
-        index = np.array([j, *(a for a in range(position.shape[1]) if veto[a] and a != j)])
-        pick = (rows[:, None], index[None, :])
-        groups.append((rows, index, position[pick], salience[pick], linear[index], WarmStarts(1)))
-
-    def solve(demanded: FloatArray) -> tuple[FloatArray, BoolArray]:
-        package = np.empty((n, position.shape[2]))
-        feasible = np.zeros(n, dtype=bool)
-        for rows, index, own_position, own_salience, flags, warm in groups:
-            package[rows], feasible[rows], state = solve_group_from(
-                own_position,
-                own_salience,
-                flags,
-                demanded[rows[:, None], index[None, 1:]],
-                demanded[rows, index[0]],
-                start=warm.state.get(0),
-            )
-            if state is not None:
-                warm.state[0] = state
-        return package, feasible
-
-    # The bounds do not move within a round: their prior masses are computed once, not per alpha.
-    masses = [responder.belief.masses_below(responder.lo, responder.hi) for responder in responders]
-
-    def demands(alpha: FloatArray) -> FloatArray:
-        """The known thresholds, and each uncertain responder's alpha-type's."""
-        demanded = threshold.copy()
-        for responder, known in zip(responders, masses, strict=True):
-            mask = uncertain[:, responder.actor]
-            if mask.any():
-                demand = responder.demand(alpha, rows_all, known)
-                demanded[:, responder.actor] = np.where(mask, demand, demanded[:, responder.actor])
-        return demanded
-
-    def evaluate(alpha: FloatArray) -> tuple[FloatArray, FloatArray, BoolArray, FloatArray]:
-        rows = rows_all
-        package, feasible = solve(demands(alpha))
-        utility = utilities(package, position, salience, linear_rows)
-        probability = np.ones(rows.size)
-        for responder, known in zip(responders, masses, strict=True):
-            mask = uncertain[rows, responder.actor]
-            if mask.any():
-                p_k = responder.probability(utility[:, responder.actor], rows, known)
-                probability = np.where(mask, probability * p_k, probability)
-        gain = utility[np.arange(rows.size), proposer[rows]] - failed_round_value[rows]
-        value = np.where(feasible, probability * gain, -np.inf)
-        return value, probability, feasible, package
-
-    low, high = np.zeros(n), np.ones(n)
-    left = high - _INVERSE_GOLDEN * (high - low)
-    right = low + _INVERSE_GOLDEN * (high - low)
-    f_left = evaluate(left)[0]
-    f_right = evaluate(right)[0]
-    for _ in range(GOLDEN_ITERATIONS):
-        # Ties (both -inf: both points infeasible) move the bracket towards alpha = 0.
-        keep_left = f_left >= f_right
-        high = np.where(keep_left, right, high)
-        low = np.where(keep_left, low, left)
-        new_left = np.where(keep_left, high - _INVERSE_GOLDEN * (high - low), right)
-        new_right = np.where(keep_left, left, low + _INVERSE_GOLDEN * (high - low))
-        probe = np.where(keep_left, new_left, new_right)
-        f_probe = evaluate(probe)[0]
-        f_left, f_right = (
-            np.where(keep_left, f_probe, f_right),
-            np.where(keep_left, f_left, f_probe),
-        )
-        left, right = new_left, new_right
-    best = 0.5 * (low + high)
-    value, probability, feasible, package = evaluate(best)
-    certain_value, certain_p, certain_ok, certain_package = evaluate(np.ones(n))
-    take_certain = certain_value >= value
-    alpha = np.where(take_certain, 1.0, best)
-    value = np.where(take_certain, certain_value, value)
-    probability = np.where(take_certain, certain_p, probability)
+    problem = _Problem(
+        position,
+        salience,
+        linear,
+        proposer,
+        threshold,
+        failed_round_value,
+        responders,
+        uncertain,
+        _Proposers(position, salience, linear, veto, proposer),
+    )
+    evaluate = problem.evaluate
+    everywhere = np.arange(n)
+    # The smallest alpha asks the least of every uncertain responder: where even that cannot be
+    # met (or the proposer's own threshold not kept), no alpha can, and there is no offer.
+    result = evaluate(np.full(n, ALPHA_FLOOR), everywhere, True)
+    live = np.flatnonzero(result.feasible)
+    low = result.take(live)
+    result.alpha[:] = 1.0  # where there is no offer, as if certain acceptance were asked
+    certain = evaluate(np.ones(live.size), live, True)
+    best = certain.copy()
+    # By unimodality: s(floor) <= 0, the floor is best; s(1) >= 0, certain acceptance is;
+    # otherwise the root lies inside (where the multipliers are known, else golden section).
+    # With several uncertain responders F need not be unimodal along the common alpha (one
+    # served for free may lose its certainty before its own threshold binds): golden section.
+    single = uncertain[live].sum(axis=1) == 1
+    informed = single & ~np.isnan(low.signal) & ~np.isnan(certain.signal)
+    floor = np.flatnonzero(informed & (low.signal <= 0.0))
+    best.put(floor, low.take(floor))
+    converged = informed & ((low.signal <= 0.0) | (certain.signal >= 0.0))
+    inside = np.flatnonzero(informed & (low.signal > 0.0) & (certain.signal < 0.0))
+    if inside.size:
+        # Below the alpha at which the responder's constraint starts to bind, the package and
+        # the signal do not change: the bracket starts there (P of the package at the floor).
+        start = low.take(inside)
+        start.alpha[:] = np.maximum(start.alpha, start.probability * (1.0 - 1e-9))
+        found, done = first_order_root(evaluate, live[inside], start, certain.take(inside))
+        best.put(inside[done], found.take(np.flatnonzero(done)))
+        converged[inside[done]] = True
+    rest = np.flatnonzero(~converged)
+    if rest.size:
+        best.put(rest, golden_section(evaluate, live[rest]))
+    # alpha = 1 (certain acceptance) wherever it does at least as well.
+    take_certain = certain.value >= best.value
+    best.put(np.flatnonzero(take_certain), certain.take(np.flatnonzero(take_certain)))
+    result.put(live, best)
     # An offer nobody the proposer believes in would accept is no offer.
-    made = np.isfinite(value) & np.where(take_certain, certain_ok, feasible) & (probability > 0)
+    made = np.isfinite(result.value) & result.feasible & (result.probability > 0)
     return RiskyOffers(
-        package=np.where(take_certain[:, None], certain_package, package),
+        package=result.package,
         feasible=made,
-        probability=probability,
-        alpha=alpha,
-        demanded=demands(alpha),
+        probability=result.probability,
+        alpha=result.alpha,
+        demanded=problem.demands(result.alpha, everywhere),
     )

@@ -1,0 +1,167 @@
+"""The search over alpha, the probability that the uncertain responders accept, for many worlds.
+
+The proposer facing uncertain responders (:mod:`sim.core.uncertain_offer`) maximises
+
+    F(alpha) = P(alpha) * (H(alpha) - w),
+
+where H(alpha) is its utility of the best package that gives every uncertain responder the
+threshold of its alpha-type and meets every known threshold (one solve of the proposer's problem
+per alpha), P the probability that they all accept and w its value of a failed round.  Two
+searches, both vectorised over worlds, each world leaving the search as soon as it is done:
+
+* :func:`first_order_root` finds the root of the first-order condition.  Where every uncertain
+  responder's threshold binds, P = alpha**K (K of them) and, by the envelope theorem,
+  H'(alpha) = -sum_k lambda_k d_k'(alpha), lambda_k the solver's multiplier of responder k's
+  constraint and d_k(alpha) the utility its alpha-type demands, so
+
+      sign F'(alpha) = sign[ K (H - w) - alpha * sum_k lambda_k d_k'(alpha) ] =: sign s(alpha).
+
+  F is unimodal (module docstring of :mod:`sim.core.uncertain_offer`), so s changes sign once, from
+  + to -, and a bracketing root finder converges to the optimum: the Illinois variant of regula
+  falsi (Dowell & Jarratt 1971; superlinear, order about 1.44), bisecting while an end of the
+  bracket is infeasible (s = -inf).  It needs the multipliers (quadratic utilities; the solver's
+  dual Newton returns them) and typically five to eight solves instead of golden section's 32.
+* :func:`golden_section` (Kiefer 1953) needs only F: the fallback where the multipliers are not
+  known (linear utilities solved by the simplex) or the root finder did not converge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from sim.arrays import BoolArray, FloatArray, IntArray
+
+GOLDEN_ITERATIONS = 30
+"""Golden-section steps: the bracket on alpha shrinks to 0.618**30 ~ 5e-7 (the answer, its middle,
+is within 3e-7 of the optimum: below the 1e-6 the closed-form tests ask)."""
+
+ROOT_ITERATIONS = 40
+"""At most this many solves in :func:`first_order_root` (bisection alone would reach 1e-12); a
+world still unconverged then is handed to :func:`golden_section`."""
+
+ROOT_TOLERANCE = 1e-9
+""":func:`first_order_root` stops when the bracket on alpha is narrower than this; its answer is
+the bracket's lower end (the last alpha at which raising alpha still paid)."""
+
+_INVERSE_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One evaluation per world at ``alpha``: the objective F (``value``, -inf where no package
+    meets the thresholds), P, feasibility, the package (r, K) and the first-order signal s (NaN
+    where the multipliers are unknown, -inf where infeasible)."""
+
+    alpha: FloatArray
+    value: FloatArray
+    probability: FloatArray
+    feasible: BoolArray
+    package: FloatArray
+    signal: FloatArray
+
+    def take(self, rows: IntArray) -> Trial:
+        """The trial of the given worlds only."""
+        return Trial(*(getattr(self, name)[rows] for name in _FIELDS))
+
+    def put(self, rows: IntArray, part: Trial) -> None:
+        """Overwrite the given worlds with ``part`` (in place)."""
+        for name in _FIELDS:
+            getattr(self, name)[rows] = getattr(part, name)
+
+    def copy(self) -> Trial:
+        """An independent copy."""
+        return self.take(np.arange(self.alpha.size))
+
+
+_FIELDS = tuple(item.name for item in fields(Trial))
+
+Evaluate = Callable[[FloatArray, IntArray, bool], Trial]
+"""(alpha (r,), world rows (r,), whether to compute the signal) -> the trial at those alphas."""
+
+
+def first_order_root(
+    evaluate: Evaluate, rows: IntArray, low: Trial, high: Trial
+) -> tuple[Trial, BoolArray]:
+    """The best alpha in (low.alpha, 1) by the root of the first-order signal, in the given worlds.
+
+    ``low`` and ``high`` are the trials at the bracket's ends in these worlds (high at alpha =
+    1): low.signal > 0 and high.signal < 0 (or -inf) are required (the root lies inside).
+    A world whose signal turns NaN (unknown there) leaves unconverged.  Returns the trial at the
+    bracket's lower end per world and whether the world converged.
+    """
+    r = rows.size
+    a, b = low.alpha.copy(), np.ones(r)
+    # The secant through the last two points (order 1.6), kept inside the bracket, and a
+    # bisection whenever it leaves the bracket or the bracket has not halved in two steps.
+    x0, f0, x1, f1 = a.copy(), low.signal.copy(), b.copy(), high.signal.copy()
+    spans = np.full((r, 2), np.inf)  # the bracket's width one and two steps ago
+    left = low.copy()  # the trial at a: feasible (a positive signal clears the own threshold)
+    converged = np.zeros(r, dtype=bool)
+    active = np.arange(r)
+    for _ in range(ROOT_ITERATIONS):
+        if active.size == 0:
+            break
+        la, lb = a[active], b[active]
+        span = lb - la
+        p0, q0, p1, q1 = x0[active], f0[active], x1[active], f1[active]
+        usable = np.isfinite(q0) & np.isfinite(q1)
+        g0, g1 = np.where(usable, q0, 0.0), np.where(usable, q1, 1.0)
+        usable &= g1 != g0
+        secant = p1 - g1 * (p1 - p0) / np.where(usable, g1 - g0, 1.0)
+        inside = usable & (secant > la) & (secant < lb) & (span <= 0.5 * spans[active, 1])
+        x = np.where(inside, secant, la + 0.5 * span)
+        x = np.clip(x, la + 0.01 * ROOT_TOLERANCE, lb - 0.01 * ROOT_TOLERANCE)
+        trial = evaluate(x, rows[active], True)
+        f = trial.signal
+        positive = f > 0.0
+        left.put(active[positive], trial.take(np.flatnonzero(positive)))
+        a[active] = np.where(positive, x, la)
+        b[active] = np.where(positive, lb, x)
+        x0[active], f0[active], x1[active], f1[active] = p1, q1, x, f
+        spans[active, 1], spans[active, 0] = spans[active, 0], span
+        lost = np.isnan(f)
+        done = (b[active] - a[active] <= ROOT_TOLERANCE) | (f == 0.0) | lost
+        converged[active[done & ~lost]] = True
+        active = active[~done]
+    return left, converged
+
+
+def golden_section(evaluate: Evaluate, rows: IntArray) -> Trial:
+    """The best alpha in (0, 1) by golden-section search in the given worlds (ties move towards
+    alpha = 0): the best trial among the probes and the bracket's middle (an optimum against
+    the edge of the feasible alphas leaves the middle, but not every probe, infeasible)."""
+    n = rows.size
+    low, high = np.zeros(n), np.ones(n)
+    left = high - _INVERSE_GOLDEN * (high - low)
+    right = low + _INVERSE_GOLDEN * (high - low)
+    trial = evaluate(left, rows, False)
+    best, f_left = trial.copy(), trial.value
+    trial = evaluate(right, rows, False)
+    f_right = trial.value
+    _keep_better(best, trial)
+    for _ in range(GOLDEN_ITERATIONS):
+        # Ties (both -inf: both points infeasible) move the bracket towards alpha = 0.
+        keep_left = f_left >= f_right
+        high = np.where(keep_left, right, high)
+        low = np.where(keep_left, low, left)
+        new_left = np.where(keep_left, high - _INVERSE_GOLDEN * (high - low), right)
+        new_right = np.where(keep_left, left, low + _INVERSE_GOLDEN * (high - low))
+        probe = np.where(keep_left, new_left, new_right)
+        trial = evaluate(probe, rows, False)
+        _keep_better(best, trial)
+        f_left, f_right = (
+            np.where(keep_left, trial.value, f_right),
+            np.where(keep_left, f_left, trial.value),
+        )
+        left, right = new_left, new_right
+    _keep_better(best, evaluate(0.5 * (low + high), rows, False))
+    return best
+
+
+def _keep_better(best: Trial, trial: Trial) -> None:
+    """Where ``trial`` does at least as well as ``best``, keep it instead (in place)."""
+    better = np.flatnonzero(trial.value >= best.value)
+    best.put(better, trial.take(better))
