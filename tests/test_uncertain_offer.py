@@ -87,6 +87,25 @@ def test_monopoly_pricing_offer_and_acceptance_probability() -> None:
     np.testing.assert_allclose(offers.probability, expected_p, rtol=0, atol=CLOSED_FORM)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect of golden section kept for comparability (docs/model.md)",
+)
+def test_an_interior_optimum_above_what_the_proposers_ideal_already_buys() -> None:
+    """a = -0.5, b = 0.3, w = 0: the proposer's ideal (nothing for the responder) is accepted
+    with P = 0.625 already, so F is flat for alpha up to 0.625; the optimum lies above it
+    (share 0.25, P = 0.9375).  A search that reads the flat stretch as a tie and moves towards
+    alpha = 0 misses it: golden section over [0, 1] does (linear utilities, several uncertain
+    responders; the first-order search starts at the stretch's end) until its fix lands."""
+    a, b, w = np.array([-0.5]), np.array([0.3]), np.array([0.0])
+    offers = take_it_or_leave_it(a, b, w)
+    offer, p = monopoly(a, b, w)
+    np.testing.assert_allclose([offer[0], p[0]], [0.25, 0.9375], atol=1e-15)
+    assert offers.feasible[0]
+    assert 1.0 - offers.package[0, 0] == pytest.approx(offer[0], abs=CLOSED_FORM)
+    assert offers.probability[0] == pytest.approx(p[0], abs=CLOSED_FORM)
+
+
 def test_no_offer_when_no_type_is_worth_serving() -> None:
     """w = 0.95 > 1 - a: every acceptable offer leaves the proposer below its failed round."""
     offers = take_it_or_leave_it(np.array([0.1]), np.array([0.5]), np.array([0.95]))

@@ -129,12 +129,14 @@ def first_order_root(
     return left, converged
 
 
-def golden_section(evaluate: Evaluate, rows: IntArray) -> Trial:
-    """The best alpha in (0, 1) by golden-section search in the given worlds (ties move towards
-    alpha = 0): the best trial among the probes and the bracket's middle (an optimum against
-    the edge of the feasible alphas leaves the middle, but not every probe, infeasible)."""
+def golden_section(evaluate: Evaluate, rows: IntArray, start: FloatArray) -> Trial:
+    """The best alpha in (start, 1) by golden-section search in the given worlds (ties move
+    towards alpha = start): the best trial among the probes and the bracket's middle (an
+    optimum against the edge of the feasible alphas leaves the middle, but not every probe,
+    infeasible).  Below ``start`` F must be flat (no threshold of an uncertain responder
+    binds): a flat stretch inside the bracket would read as a tie and lose the optimum."""
     n = rows.size
-    low, high = np.zeros(n), np.ones(n)
+    low, high = start.copy(), np.ones(n)
     left = high - _INVERSE_GOLDEN * (high - low)
     right = low + _INVERSE_GOLDEN * (high - low)
     trial = evaluate(left, rows, False)
