@@ -555,6 +555,25 @@ CASES: list[Case] = [
         tiny_with("max_rounds: 10", "max_rounds: 10\n  deadline_weeks: 1e11"),
     ),
     Case("run a file that is not YAML fields (no line of it shown)", ("run", "/etc/passwd"), {}),
+    *(
+        _tiny(
+            f"forecast {' '.join(extra)}",
+            "forecast",
+            "tiny.yaml",
+            "--runs",
+            "5",
+            "--out",
+            "o",
+            *extra,
+        )
+        for extra in (
+            ("--persistence", "nan"),
+            ("--weights", "a=inf,b=1"),
+            ("--weights", "a=nan,b=1"),
+            ("--weights", "a=1e13,b=1"),
+            ("--weights", "a=1,a=2,b=1"),
+        )
+    ),
     Case("forecast /etc/passwd", ("forecast", "/etc/passwd", "--runs", "5", "--out", "o"), {}),
     _tiny("diff against /etc/passwd", "diff", "tiny.yaml", "/etc/passwd"),
 ]

@@ -4,6 +4,7 @@ options, and the analysis commands' ending (write the figure, then print JSON or
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,18 @@ import click
 
 BAD_INPUT = 2
 """The exit status of every command given bad input (a file, an option, a results folder)."""
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A float option within a range that also refuses ``nan`` (which passes every comparison
+    of :class:`click.FloatRange`)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The number, or a usage error (exit 2) if it is out of range or not a number."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 def fail(message: str) -> NoReturn:

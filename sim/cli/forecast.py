@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import fail, json_option, out_option, set_option
+from sim.cli.common import FiniteFloatRange, fail, json_option, out_option, set_option
 from sim.cli.completion import complete_scenarios
 from sim.scenario.limits import MAX_ROUNDS, MAX_RUNS
 
@@ -40,7 +40,7 @@ from sim.scenario.limits import MAX_ROUNDS, MAX_RUNS
 )
 @click.option(
     "--persistence",
-    type=click.FloatRange(0.0, 1.0),
+    type=FiniteFloatRange(0.0, 1.0),
     default=1.0,
     help="Q of the expected utility model: the chance the status quo holds unchallenged.",
 )

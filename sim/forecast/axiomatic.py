@@ -16,6 +16,7 @@ import numpy as np
 from sim.errors import did_you_mean
 from sim.forecast.registry import WeightRule
 from sim.forecast.solutions import FloatArray, Parties, Solutions, bargaining_solutions
+from sim.scenario.limits import number_message
 from sim.scenario.schema import Scenario
 
 
@@ -62,15 +63,21 @@ def parse_weights(text: str) -> WeightRule | dict[str, float]:
         return "uniform"
     weights: dict[str, float] = {}
     for part in text.split(","):
-        name, equals, value = part.partition("=")
+        name, equals, value = (item.strip() for item in part.partition("="))
         try:
-            if not equals or not name.strip():
+            if not equals or not name:
                 raise ValueError
-            weights[name.strip()] = float(value)
+            weight = float(value)
         except ValueError:
             raise ValueError(
                 f"'{part}' is not actor=weight; use capability, uniform or e.g. russia=2,us=1"
             ) from None
+        problem = number_message(weight)  # the input boundary's rule for every number
+        if problem is not None:
+            raise ValueError(f"'{part}': the weight is {problem}")
+        if name in weights:
+            raise ValueError(f"'{name}' is given two weights; give each actor one")
+        weights[name] = weight
     return weights
 
 
