@@ -23,20 +23,32 @@ from sim.sweep.parts import write_part
 
 @contextlib.contextmanager
 def sigint_blocked() -> Iterator[None]:
-    """Block Ctrl-C in this thread while worker processes may start.
+    """Hold Ctrl-C back in this thread while worker processes may start.
 
     A child inherits the blocked signal (through ``fork`` and ``exec``), so a Ctrl-C cannot
     reach a worker while its interpreter is still starting up (where it would print a
-    traceback); the parent receives it as soon as the block ends, and decides.
+    traceback).  Blocking is not enough for this process itself: the signal may arrive at
+    another of its threads (numpy's, pyarrow's), and Python then runs its handler in this one
+    anyway, between starting a worker and sending it its instructions (the worker then dies
+    with a traceback).  So Python's handler is deferred too; a Ctrl-C that came meanwhile is
+    raised again as soon as the block ends, and the parent decides.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    handler = signal.getsignal(signal.SIGINT)
+    came: list[int] = []
+    if handler is not None:
+        signal.signal(signal.SIGINT, lambda signum, frame: came.append(signum))
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # one held back arrives now
+        if came:
+            signal.raise_signal(signal.SIGINT)
 
 
 SCHEDULER_TIMEOUT = "5s"
