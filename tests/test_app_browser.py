@@ -171,8 +171,9 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     assert p_agreement_text(page) == expected
 
     # The server keeps serving: a valid value clears the refusal and updates the odds.
-    type_into(page, WAR_COST, "0.01")
-    latest = changed.with_typed("actors.russia.war_cost", "0.01")
+    # (0.012 lies between the slider's steps: the page keeps the typed value, not the slider's.)
+    type_into(page, WAR_COST, "0.012")
+    latest = changed.with_typed("actors.russia.war_cost", "0.012")
     again = batch_odds(latest.current).headline
     assert again != expected
     wait_for_text(page, ".parley-p-agreement", again)
@@ -183,7 +184,7 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     export.write_text(page.locator(".parley-export").inner_text(), encoding="utf-8")
     exported = load_resolved(export).scenario
     assert exported.extends == "alaska-summit"
-    assert exported.actors["russia"].war_cost == pytest.approx(0.01)
+    assert exported.actors["russia"].war_cost == pytest.approx(0.012)
     assert exported.protocol.breakdown_probability == pytest.approx(0.05)
     assert numbers(exported) == numbers(latest.current)
 

@@ -100,6 +100,8 @@ def ControlRow(control: Control, value: Any, changed: bool, message: str | None)
         state.apply_change(lambda s: s.with_typed(control.path, entered or ""), control.path)
 
     def moved(new: Any) -> None:
+        if _snapped(control, value, new):
+            return  # the slider rounding a typed value to its step, not the user moving it
         state.apply_change(lambda s: s.with_value(control.path, new), control.path)
 
     if control.kind == "switch":
@@ -136,6 +138,15 @@ def ControlRow(control: Control, value: Any, changed: bool, message: str | None)
             )
     if message:
         text(message, cls=f"parley-refusal parley-refusal-{control.key}", style=ERROR_STYLE)
+
+
+def _snapped(control: Control, value: Any, new: Any) -> bool:
+    """Whether ``new`` is only ``value`` rounded to the slider's step (which the slider reports
+    when a typed value lies between its steps)."""
+    if control.kind != "number" or control.integer or isinstance(value, bool):
+        return False
+    step = control.slider[2]
+    return bool(float(new) != float(value) and abs(float(new) - float(value)) < step / 2 + 1e-12)
 
 
 @solara.component
