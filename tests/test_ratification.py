@@ -212,7 +212,14 @@ def test_schelling_tighter_ratifier_moves_terms_its_way_and_lowers_agreement(
 ) -> None:
     """The paradox of weakness (Schelling 1960; Putnam 1988): with a random proposer, raising
     b's ratifier's threshold moves the agreed terms toward b (down) and makes agreement less
-    likely."""
+    likely -- where b can afford its parliament's refusals: b is at least as patient as a and
+    pays no more for a round of war (the drawn pairs are sorted that way).  Outside that domain
+    the conjecture fails and the model says so: a refusal at home sends the talks back to the
+    table, and a b that bleeds far faster than a (e.g. discounts 0.982/0.920, war costs
+    0/0.227) loses more from each refused deal than its parliament wins for it
+    (docs/model.md, "Ratification")."""
+    discount = (min(discount), max(discount))  # a the less patient, b the more
+    war_cost = (max(war_cost), min(war_cost))  # a pays more for a round of war, b less
     common = (discount, war_cost, status_quo, breakdown)
     worlds = np.arange(2_000)
     loose = run_batch(bargaining(threshold, spread, *common), worlds)
@@ -220,9 +227,15 @@ def test_schelling_tighter_ratifier_moves_terms_its_way_and_lowers_agreement(
     slack = 2.0 * math.sqrt(0.25 / worlds.size)
     assert tight["agreed"].mean() <= loose["agreed"].mean() + slack
     if tight["agreed"].any():
-        mean_tight = tight["term.x"][tight["agreed"]].mean()
-        mean_loose = loose["term.x"][loose["agreed"]].mean()
-        assert mean_tight <= mean_loose + TERM_TOLERANCE
+        terms_tight = tight["term.x"][tight["agreed"]]
+        terms_loose = loose["term.x"][loose["agreed"]]
+        # Who proposes and which deals the parliament happens to pass are random: the means of
+        # the agreed terms carry Monte Carlo error, so the tolerance is three standard errors of
+        # their difference (and never below the solver's TERM_TOLERANCE).
+        error = math.sqrt(
+            terms_tight.var() / terms_tight.size + terms_loose.var() / max(terms_loose.size, 1)
+        )
+        assert terms_tight.mean() <= terms_loose.mean() + max(3.0 * error, TERM_TOLERANCE)
 
 
 def test_schelling_example_moves_terms_strictly() -> None:
