@@ -95,3 +95,16 @@ class Tiny:
 def tiny_files() -> Tiny:
     """The tiny scenario and sweep experiment builder."""
     return Tiny()
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small finished two-cell sweep (``out/``) with its experiment and scenario (the fuzz
+    tests damage copies of it)."""
+    from fuzzgen import finished_sweep_case
+    from fuzzkit import run_in_process
+
+    root = tmp_path_factory.mktemp("sweep")
+    outcome = run_in_process(finished_sweep_case(), root)
+    assert outcome.exit_code == 0, outcome.output + outcome.traceback
+    return outcome.project

@@ -22,7 +22,6 @@ from fuzzgen import (
     RESULT_COMMANDS,
     RESULT_DAMAGES,
     damage_results,
-    finished_sweep_case,
 )
 from fuzzkit import Case, judge, run_in_process
 from hypothesis import HealthCheck, Phase, given, settings
@@ -47,15 +46,6 @@ def test_generated_hostile_input(
     case = FAMILIES[family](random.Random(seed))
     outcome = run_in_process(case, tmp_path_factory.mktemp("case"))
     assert judge(outcome) == [], f"{case.name}\n{outcome.output[-2000:]}{outcome.traceback[-3000:]}"
-
-
-@pytest.fixture(scope="module")
-def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("sweep")
-    case = finished_sweep_case()
-    outcome = run_in_process(case, root)
-    assert outcome.exit_code == 0, outcome.output + outcome.traceback
-    return outcome.project
 
 
 @settings(

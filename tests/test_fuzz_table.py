@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fuzzgen import damage_results, finished_sweep_case
+from fuzzgen import damage_results
 from fuzzkit import Case, judge, run_in_process
 from hostile_cases import CASES, RESULTS_CASES
 
@@ -20,16 +20,6 @@ from hostile_cases import CASES, RESULTS_CASES
 def test_hostile_case(case: Case, tmp_path: Path) -> None:
     outcome = run_in_process(case, tmp_path)
     assert judge(outcome) == [], outcome.output[-2000:] + outcome.traceback[-3000:]
-
-
-@pytest.fixture(scope="module")
-def finished_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small finished two-cell sweep (``out/``) with its experiment and scenario."""
-    root = tmp_path_factory.mktemp("sweep")
-    case = finished_sweep_case()
-    outcome = run_in_process(case, root)
-    assert outcome.exit_code == 0, outcome.output + outcome.traceback
-    return outcome.project
 
 
 @pytest.mark.parametrize(
