@@ -578,6 +578,32 @@ CASES: list[Case] = [
     _tiny("diff against /etc/passwd", "diff", "tiny.yaml", "/etc/passwd"),
 ]
 
+PRIVATE = tiny_with(
+    "war_cost: 0.05",
+    "war_cost: 0.05\n    private: {field: war_cost, belief: {dist: normal, sd: 0.03}}",
+)
+"""TINY with A's war cost private (a belief centred on the scenario's value)."""
+
+ROOT_CAUSE_CASES: list[Case] = [
+    # (refused, and the refused field is the only problem printed: no belief "with no value to
+    # centre on", which only follows from it)
+    Case(name, args, {"s.yaml": text})
+    for name, args, text in (
+        ("NaN private war cost via --set", ("--set", "actors.a.war_cost=nan"), PRIVATE),
+        ("NaN private war cost via --set (YAML)", ("--set", "actors.a.war_cost=.nan"), PRIVATE),
+        ("text private war cost via --set", ("--set", "actors.a.war_cost=abc"), PRIVATE),
+        ("NaN private war cost", (), PRIVATE.replace("war_cost: 0.05", "war_cost: .nan", 1)),
+        ("null private war cost", (), PRIVATE.replace("war_cost: 0.05", "war_cost: null", 1)),
+        (
+            "NaN private war cost, beta belief",
+            (),
+            PRIVATE.replace("war_cost: 0.05", "war_cost: .nan", 1).replace("normal", "beta"),
+        ),
+    )
+    for args in [("run", "s.yaml", "--json", *args)]
+]
+"""Inputs with one root cause that must be reported once, without follow-on problems."""
+
 RESULTS_CASES: list[tuple[str, str, tuple[str, ...]]] = [
     # (name, damage, command); the damage is applied to a finished sweep in ./out (see
     # test_fuzz_table.damage_results) and the command is run against it.

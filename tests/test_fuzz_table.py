@@ -13,13 +13,23 @@ from pathlib import Path
 import pytest
 from fuzzgen import damage_results
 from fuzzkit import Case, judge, run_in_process
-from hostile_cases import CASES, RESULTS_CASES
+from hostile_cases import CASES, RESULTS_CASES, ROOT_CAUSE_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_hostile_case(case: Case, tmp_path: Path) -> None:
     outcome = run_in_process(case, tmp_path)
     assert judge(outcome) == [], outcome.output[-2000:] + outcome.traceback[-3000:]
+
+
+@pytest.mark.parametrize("case", ROOT_CAUSE_CASES, ids=[case.name for case in ROOT_CAUSE_CASES])
+def test_only_the_root_cause_is_reported(case: Case, tmp_path: Path) -> None:
+    outcome = run_in_process(case, tmp_path)
+    assert judge(outcome) == [], outcome.output[-2000:] + outcome.traceback[-3000:]
+    lines = outcome.output.strip().splitlines()
+    assert len(lines) == 1, outcome.output
+    assert "actors.a.war_cost:" in lines[0], outcome.output
+    assert "centre on" not in outcome.output
 
 
 @pytest.mark.parametrize(

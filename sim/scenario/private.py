@@ -9,6 +9,7 @@ field validation reports itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -22,6 +23,9 @@ PRIVATE_RANGES: dict[str, FieldRange] = {
     "reservation": FieldRange(-1.0, 1.0),
 }
 """The fields an actor may keep private, with the values each may take (the schema's ranges)."""
+
+NULLABLE = frozenset({"reservation"})
+"""The private fields the schema lets be null (then the belief has nothing to centre on)."""
 
 _PRIOR = TypeAdapter(Prior)
 
@@ -57,6 +61,8 @@ def private_problems(key: str, actor: Mapping[str, Any]) -> Iterator[tuple[Loc, 
         )
         return
     base = actor.get(field, 0.0 if field == "war_cost" else None)
+    if field in actor and not _is_finite(base) and (base is not None or field not in NULLABLE):
+        return  # field validation refuses the value itself: no problem that follows from it
     centre = float(base) if _is_number(base) else None
     for message in prior_problems(prior, f"actors.{key}.{field}", valid, (centre,)):
         yield (*loc, "belief"), message
@@ -64,3 +70,7 @@ def private_problems(key: str, actor: Mapping[str, Any]) -> Iterator[tuple[Loc, 
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_finite(value: object) -> bool:
+    return _is_number(value) and math.isfinite(value)  # type: ignore[arg-type]
