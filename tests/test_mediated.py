@@ -10,12 +10,23 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from pies import pie
+from test_ratification import always
 
 from sim.cli.validate import command as validate_command
 from sim.core.batch import build_batch
 from sim.core.decision import approved, best_offers, quota_share
-from sim.core.mediation import first_draft, requested_directions, revise, voices
+from sim.core.mediation import (
+    Stakes,
+    first_draft,
+    requested_directions,
+    revise,
+    voices,
+    weighed_directions,
+)
+from sim.core.ratification import Ratifiers, approval_probabilities
 from sim.core.runner import run_batch, run_single
+from sim.output.describe import describe_record
+from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
 
 EXACT = 1e-12
@@ -107,6 +118,15 @@ def test_a_party_as_mediator_pulls_toward_itself() -> None:
     assert record["agreed"] and record["terms"]["share"] > 0.55
 
 
+@pytest.mark.parametrize(("mediator", "words"), [(None, "neutral mediator's"), ("a", "A as")])
+def test_a_deal_on_the_mediators_text_is_described(mediator: str | None, words: str) -> None:
+    scenario = mediated_pie(mediator)
+    record = run_single(scenario).record
+    assert record["agreed"]
+    assert f"DEAL in round {record['round']} of 20, on the " in describe_record(scenario, record)
+    assert words in describe_record(scenario, record)
+
+
 def test_mediated_worlds_are_independent_of_their_batch() -> None:
     scenario = mediated_pie("a")
     data = scenario.model_dump()
@@ -116,6 +136,92 @@ def test_mediated_worlds_are_independent_of_their_batch() -> None:
     alone = run_batch(scenario, np.array([17]))
     assert together["round"][17] == alone["round"][0]
     assert together["agreed"][17] == alone["agreed"][0]
+
+
+# --- the text drafted for the ratifiers ----------------------------------------------------
+
+
+def parliament(threshold: float, spread: float, ideal: float = 0.0) -> dict[str, Any]:
+    """b's parliament on ``share`` (ideal 0 by default): approves U_r = 1 - |x - ideal| >= threshold."""
+    body = {
+        "actor": "b",
+        "utility": "linear",
+        "position": {"share": ideal},
+        "salience": {"share": 1.0},
+        "threshold": threshold,
+        "spread": spread,
+    }
+    return {"on_rejection": "end", "ratifiers": {"parliament": body}}
+
+
+def ratified_pie(ratification: dict[str, Any] | None, **protocol: Any) -> Scenario:
+    data = mediated_pie(None).model_dump()
+    data["ratification"] = ratification
+    data["protocol"].update(protocol)
+    return Scenario.model_validate(data)
+
+
+def test_requests_weigh_the_ratifiers_as_the_expected_value_gradient() -> None:
+    """grad EV_i / P = grad U_i + (U_i - w_i) sum_r (1 - P_r) / s_r grad U_r, made unit."""
+    scenario = ratified_pie(parliament(0.65, 0.05))
+    ratifiers = Ratifiers.of(scenario)
+    assert ratifiers is not None
+    text = np.array([[0.5], [0.2]])
+    position = np.array([[[1.0], [0.0]]] * 2)
+    salience = np.ones((2, 2, 1))
+    linear = np.array([True, True])
+    gain = np.array([[0.5, 0.5], [0.005, 0.8]])
+    directions = weighed_directions(text, position, salience, linear, Stakes(ratifiers, gain))
+    p = approval_probabilities(ratifiers, text)[:, 0]
+    # a: +1 from its utility, -gain_a (1 - P) / s from the parliament (ideal 0)
+    slope_a = 1.0 - gain[:, 0] * (1.0 - p) / 0.05
+    assert slope_a[0] < 0 < slope_a[1]  # a asks for less where the parliament is likely to balk
+    np.testing.assert_allclose(directions[:, 0, 0], np.sign(slope_a), atol=EXACT)
+    np.testing.assert_allclose(directions[:, 1, 0], [-1.0, -1.0], atol=EXACT)
+    # a party that loses from a ratified text asks for a less ratifiable one
+    losing = Stakes(ratifiers, np.array([[-0.5, 0.5], [-0.5, 0.5]]))
+    assert weighed_directions(text, position, salience, linear, losing)[0, 0, 0] == 1.0
+    # where the parliament surely approves, the plain utility gradients, bit for bit
+    sure = Stakes(Ratifiers.of(ratified_pie(parliament(-1.0, 0.0))), gain)  # type: ignore[arg-type]
+    plain = requested_directions(text, position, salience, linear)
+    assert np.array_equal(weighed_directions(text, position, salience, linear, sure), plain)
+
+
+@pytest.mark.parametrize("spread", [0.0, 0.01])
+def test_the_text_moves_to_what_the_parliament_passes(spread: float) -> None:
+    """b's parliament passes only share <= 0.35; a and b both gain from any ratified split, so
+    a text both sign with ratification anticipated exists (share 0.3, EV_a ~ 0.3 once a's
+    threshold has fallen there).  Requests on utility alone cancel at 0.5 (a asks for more, b for
+    less), which the parliament rejects, so nobody signs; on expected values a asks for less too
+    while the parliament would balk, and the text reaches what it passes."""
+    scenario = ratified_pie(parliament(0.65, spread))
+    columns = run_batch(scenario, np.arange(20))
+    assert columns["agreed"].all()
+    assert (columns["term.share"] <= 0.35 + 1e-9).all()
+    assert (columns["term.share"] >= 0.25).all()  # a still gets what the parliament allows
+
+
+def test_a_parliament_that_always_approves_changes_mediation_nothing_bit_for_bit() -> None:
+    data = load_scenario("alaska-summit").model_dump()
+    data.update(ratification=None, implementation=None)
+    data["protocol"].update(kind="mediated", order=None)
+    plain = Scenario.model_validate(data)
+    stamped = Scenario.model_validate({**plain.model_dump(), "ratification": always(0.01)})
+    worlds = np.arange(300)
+    before, after = run_batch(plain, worlds), run_batch(stamped, worlds)
+    for name, values in before.items():
+        np.testing.assert_array_equal(after[name], values, err_msg=name)
+    assert after["ratified"].sum() == after["signed"].sum() > 0
+
+
+def test_the_ratified_baseline_reaches_mediated_deals() -> None:
+    """The baseline's parliaments and Congress reject the utility-only text almost surely (0% of
+    worlds agreed); drafted through the parties' expected values, about as many agree as under
+    the scenario's own protocol."""
+    data = load_scenario("alaska-summit").model_dump()
+    data["protocol"].update(kind="mediated", order=None)
+    columns = run_batch(Scenario.model_validate(data), np.arange(200))
+    assert columns["agreed"].mean() > 0.15
 
 
 # --- the quota decision rule ----------------------------------------------------------------

@@ -114,6 +114,18 @@ def test_ratification_rate_of_a_fixed_package_matches_its_formula() -> None:
     assert set(columns["end_reason"]) == {"agreement", "not-ratified"}
 
 
+def always(spread: float) -> dict[str, Any]:
+    """An alaska-summit ratification section whose one body (Kyiv's) approves every package."""
+    body = {
+        "actor": "ukraine",
+        "position": {"territory": 0.0},
+        "salience": {"territory": 1.0},
+        "threshold": -1.0,
+        "spread": spread,
+    }
+    return {"ratifiers": {"rubber_stamp": body}}
+
+
 @pytest.mark.parametrize(("equilibrium", "spread"), [(False, 0.0), (True, 0.01)])
 def test_a_ratifier_that_always_approves_changes_nothing_bit_for_bit(
     equilibrium: bool, spread: float
@@ -127,18 +139,7 @@ def test_a_ratifier_that_always_approves_changes_nothing_bit_for_bit(
             actor["strategy"]["kind"] = "equilibrium"
             actor["private"] = None
     plain = Scenario.model_validate(data)
-    always = {
-        "ratifiers": {
-            "rubber_stamp": {
-                "actor": "ukraine",
-                "position": {"territory": 0.0},
-                "salience": {"territory": 1.0},
-                "threshold": -1.0,
-                "spread": spread,
-            }
-        }
-    }
-    stamped = Scenario.model_validate({**plain.model_dump(), "ratification": always})
+    stamped = Scenario.model_validate({**plain.model_dump(), "ratification": always(spread)})
     worlds = np.arange(100 if equilibrium else 400)
     before, after = run_batch(plain, worlds), run_batch(stamped, worlds)
     for name, values in before.items():

@@ -18,6 +18,7 @@ from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.anticipation import anticipate, offer_table, round_values
 from sim.core.batch import WorldBatch
 from sim.core.implementation import Commitment, implement
+from sim.core.mediation import Stakes
 from sim.core.open_round import OpenRound
 from sim.core.ratification import Ratifiers, verdicts
 from sim.core.records import AGREEMENT
@@ -97,6 +98,17 @@ class AfterSigning:
         (ratifiers, fallback), self._round = self._round, None
         value = round_values(ratifiers, now.package, now.offered, fallback)
         now.accepts[:] = value >= now.threshold - FEASIBILITY_TOLERANCE
+
+    def stakes(self, now: OpenRound, going_on: BoolArray) -> Stakes | None:
+        """What the parties of the round's worlds ``going_on`` weigh the mediator's text by: the
+        ratifiers and each party's gain U_i(x) - w_i from a ratified text (None without them)."""
+        if self.ratifiers is None:
+            return None
+        fallback = now.threshold if self.resumes else now.reservation
+        return Stakes(
+            self.ratifiers.for_worlds(now.batch.ratifier_threshold[going_on]),
+            now.offered[going_on] - fallback[going_on],
+        )
 
     def ratify(self, now: OpenRound, signed: BoolArray, seed: int) -> tuple[BoolArray, BoolArray]:
         """Draw the verdicts on the round's signed deals: which take effect (n,) and which end

@@ -301,7 +301,8 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.after_signing.implement(self, keep_path=self.record_trajectory)
 
     def revise_text(self) -> None:
-        """Mediated talks: where they go on, the mediator revises its text toward the objectors."""
+        """Mediated talks: where they go on, the mediator revises its text toward the objectors
+        (each asking on its expected value where ratifiers may reject; :mod:`sim.core.mediation`)."""
         if self.single_text is None:
             return
         now = self.open_round
@@ -312,6 +313,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
             now.batch.position[going_on],
             now.batch.salience[going_on],
             objecting,
+            self.after_signing.stakes(now, going_on),
         )
 
     @property

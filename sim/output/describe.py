@@ -24,13 +24,24 @@ def term_in_words(scenario: Scenario, issue: str, value: float) -> str:
     return f"{value:.2f}  ({words})"
 
 
+def _author(scenario: Scenario, record: Mapping[str, Any]) -> str:
+    """Who put the agreed package: a proposer, or a mediator's single text (a neutral one: None)."""
+    proposer = record["proposer"]
+    if scenario.protocol.kind != "mediated":
+        return f"proposed by {scenario.actors[proposer].name}"
+    if proposer is None:
+        return "on the neutral mediator's single text"
+    return f"on the single text of {scenario.actors[proposer].name} as mediator"
+
+
 def describe_record(scenario: Scenario, record: Mapping[str, Any]) -> str:
     """A readable summary: deal or not, when, the terms, each party's utility vs no deal."""
     max_rounds = scenario.protocol.max_rounds
     lines = [f"Scenario '{scenario.name}' (seed {record['seed']}, world {record['world']})"]
     if record["agreed"]:
-        proposer = scenario.actors[record["proposer"]].name
-        lines.append(f"DEAL in round {record['round']} of {max_rounds}, proposed by {proposer}.")
+        lines.append(
+            f"DEAL in round {record['round']} of {max_rounds}, {_author(scenario, record)}."
+        )
         lines.append("Terms:")
         width = max(len(issue) for issue in scenario.issues)
         for issue, value in record["terms"].items():
