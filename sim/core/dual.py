@@ -9,19 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
-from sim.core.newton_step import compact_step, full_step
+from sim.core.newton import Point, projected_newton
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 HUBER_WIDTH = 1e-8
 CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, HUBER_WIDTH)
-CONVERGED = 1e-9
 EXACT_MARGIN_FROM = 1e-4  # from this width on, the smoothed thresholds carry the margin
-GRADIENT_TOLERANCE = 1e-13
-MAX_ITERATIONS = 500
-MULTIPLIER_CEILING = 1e12
-INITIAL_DAMPING = 1e-12
-RANK_DEFICIENT_DAMPING = 1e-4  # more other veto players than issues (measured: 23% fewer steps)
-INFEASIBLE_DUAL = 1e-9
 BISECTIONS = 100
 BISECTION_WIDTH = 1e-9
 
@@ -147,13 +140,16 @@ class DualProblem:
         return result
 
     # -- the dual -----------------------------------------------------------------------------
-    def evaluate(
+    def at(
         self, lam: FloatArray, factored: bool = False
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """x(lam), dual value g, gradient (n, m) and Hessian (n, m, m); with ``factored`` a
-        factor F (n, m, K) of the Hessian F F^T instead (cheaper when m > K)."""
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """x(lam) (n, K), every involved actor's utility there (n, 1 + m) and the dual's Hessian
+        (n, m, m); with ``factored`` a factor F (n, m, K) of the Hessian F F^T instead (cheaper
+        when m > K).  None of them depends on the thresholds."""
         n = lam.shape[0]
         weights = np.concatenate([np.ones((n, 1)), lam], axis=1)
+        if factored and not self.any_linear:
+            return self._at_quadratic_factored(weights)
         if self.any_linear:
             x = self.inner(weights)
             psi, dpsi, ddpsi = self.loss(x)
@@ -171,17 +167,40 @@ class DualProblem:
             psi, dpsi = z * z, 2.0 * z
             curvature = 2.0 * curvature
         utility = 1.0 - np.einsum("nak,nak->na", self.salience, psi)
-        gradient = utility[:, 1:] - self.threshold
-        value = utility[:, 0] + np.einsum("na,na->n", lam, gradient)
         # The maximiser never sits on a bound of [0, 1] by force (every term is minimised inside), so
         # x moves with lam wherever the inner problem has curvature.
         positive = curvature > 0
         inverse = np.where(positive, 1.0 / np.where(positive, curvature, 1.0), 0.0)
         marginal = self.salience[:, 1:, :] * dpsi[:, 1:, :]  # (n, m, K)
         if factored:
-            return x, value, gradient, marginal * np.sqrt(inverse)[:, None, :]
+            return x, utility, marginal * np.sqrt(inverse)[:, None, :]
         hessian = np.matmul(marginal * inverse[:, None, :], marginal.transpose(0, 2, 1))
-        return x, value, gradient, hessian
+        return x, utility, hessian
+
+    def _at_quadratic_factored(
+        self, weights: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """``at`` with quadratic utilities and the factor F: s (x - p) is formed once and serves
+        both the utilities and F = 2 s (x - p) / sqrt(2 sum_a w_a s_a) (fewer passes)."""
+        c = weights[:, :, None] * self.salience
+        total = np.einsum("nak->nk", c)
+        positive = total > 0
+        safe = np.where(positive, total, 1.0)
+        x = np.where(
+            positive, np.einsum("nak,nak->nk", c, self.position) / safe, self.position[:, 0]
+        )
+        z = x[:, None, :] - self.position
+        pulled = self.salience * z
+        utility = 1.0 - np.einsum("nak,nak->na", pulled, z)
+        scale = np.where(positive, np.sqrt(2.0 / safe), 0.0)  # 2 / sqrt(2 total)
+        return x, utility, pulled[:, 1:, :] * scale[:, None, :]
+
+    def judge(self, lam: FloatArray, utility: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The dual value g (n,) and gradient U_i(x) - theta_i (n, m) at lam from ``at``'s
+        utilities."""
+        gradient = utility[:, 1:] - self.threshold
+        value = utility[:, 0] + np.einsum("na,na->n", lam, gradient)
+        return value, gradient
 
     def certainly_infeasible(self) -> BoolArray:
         """A cheap certificate: max_x sum_a (U_a(x) - theta_a) < 0 means no x meets every theta."""
@@ -237,11 +256,14 @@ class DualProblem:
                     package[~converged] = x[~converged]
         return package, self.feasible(package)
 
-    def solve_quadratic(self, start: FloatArray) -> tuple[FloatArray, BoolArray, FloatArray]:
-        """Every utility quadratic: Newton from multipliers ``start`` (e.g. the last solve's);
-        returns packages, feasibility and the multipliers reached."""
-        package, multipliers, _ = self.solve(start, check=False)
-        return package, self.feasible(package), multipliers
+    def solve_quadratic(
+        self, start: FloatArray, point: Point | None = None
+    ) -> tuple[FloatArray, BoolArray, Point]:
+        """Every utility quadratic: Newton from multipliers ``start``, or from ``point`` (the
+        last solve's) where it knows a world; returns packages, feasibility and the points
+        reached."""
+        package, _, _, reached = projected_newton(self, start, False, point)
+        return package, self.feasible(package), reached
 
     def feasible(self, package: FloatArray) -> BoolArray:
         """Whether each package meets every threshold and the proposer's own, exactly."""
@@ -298,91 +320,16 @@ class DualProblem:
         return result
 
     def solve(
-        self, start: FloatArray, check: bool = True
+        self, start: FloatArray, check: bool = True, point: Point | None = None
     ) -> tuple[FloatArray, FloatArray, BoolArray]:
-        """Projected damped Newton on the dual from multipliers ``start``.
+        """Projected damped Newton on the dual from multipliers ``start``
+        (:func:`sim.core.newton.projected_newton`).
 
         Returns packages, multipliers and (with ``check``, else all True) whether the projected
         gradient fell below CONVERGED.
         """
-        n, m = self.threshold.shape
-        lam = start.copy()
-        final = np.empty_like(lam)
-        # With more constraints than issues the dual's Hessian is singular (rank <= K): start
-        # damped, or the first steps overshoot and are rejected one by one.
-        rank_deficient = m > self.position.shape[2]
-        damping = np.full(n, RANK_DEFICIENT_DAMPING if rank_deficient else INITIAL_DAMPING)
-        package = np.empty((n, self.position.shape[2]))
-        active = np.arange(n)
-        problem = self
-        # Weak duality: g(lam) >= the best package's U_0 >= 0 (utilities are >= 0 on the unit
-        # cube), so g(lam) below max(0, the proposer's own threshold) shows no package will do.
-        slack = 10.0 * self.width if self.any_linear else INFEASIBLE_DUAL
-        floor = np.maximum(self.own, 0.0) - slack
-        # With more constraints than issues the Hessian has rank <= K: keep its factor instead.
-        x, value, gradient, hessian = self.evaluate(lam, rank_deficient)
-        for _ in range(MAX_ITERATIONS):
-            free = ~((lam <= 0.0) & (gradient > 0.0))
-            projected = np.where(free, gradient, 0.0)
-            done = (
-                (reduce_short(np.maximum, np.abs(projected), 1) <= GRADIENT_TOLERANCE)
-                | (reduce_short(np.maximum, lam, 1) > MULTIPLIER_CEILING)
-                | (value < floor)
-            )
-            if done.any():
-                package[active[done]] = x[done]
-                final[active[done]] = lam[done]
-                keep = ~done
-                active, lam, damping, floor = active[keep], lam[keep], damping[keep], floor[keep]
-                x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
-                free, projected = free[keep], projected[keep]
-                problem = problem.take(np.flatnonzero(keep))
-            if active.size == 0:
-                break
-            if rank_deficient:
-                diagonal = reduce_short(np.add, hessian * hessian, 2)
-            else:
-                diagonal = np.abs(np.diagonal(hessian, axis1=1, axis2=2))
-            scale = np.maximum(reduce_short(np.maximum, diagonal, 1), 1e-6)
-            if rank_deficient:
-                step = compact_step(hessian, projected, free, damping * scale)
-            else:
-                step = full_step(hessian, projected, free, damping * scale)
-            trial = np.maximum(lam + step, 0.0)
-            x_t, value_t, gradient_t, hessian_t = problem.evaluate(trial, rank_deficient)
-            decrease = reduce_short(np.add, projected * (trial - lam), 1)
-            armijo = value_t <= value + 1e-4 * np.minimum(decrease, 0.0)
-            # Near the optimum the dual value stops changing in floating point; there a step is
-            # judged by whether it shrinks the projected gradient.
-            flat = np.abs(value_t - value) <= 1e-13 * (1.0 + np.abs(value))
-            projected_t = np.where((trial <= 0.0) & (gradient_t > 0.0), 0.0, gradient_t)
-            shrinks = reduce_short(np.maximum, np.abs(projected_t), 1) < reduce_short(
-                np.maximum, np.abs(projected), 1
-            )
-            accept = armijo | (flat & shrinks)
-            lam = np.where(accept[:, None], trial, lam)
-            x = np.where(accept[:, None], x_t, x)
-            value = np.where(accept, value_t, value)
-            gradient = np.where(accept[:, None], gradient_t, gradient)
-            hessian = np.where(accept[:, None, None], hessian_t, hessian)
-            damping = np.where(accept, np.maximum(damping / 10.0, 1e-12), damping * 10.0)
-            stalled = damping > 1e20
-            if stalled.any():
-                package[active[stalled]] = x[stalled]
-                final[active[stalled]] = lam[stalled]
-                keep = ~stalled
-                active, lam, damping, floor = active[keep], lam[keep], damping[keep], floor[keep]
-                x, value, gradient, hessian = x[keep], value[keep], gradient[keep], hessian[keep]
-                problem = problem.take(np.flatnonzero(keep))
-        if active.size:
-            package[active] = x
-            final[active] = lam
-        if not check:
-            return package, final, np.ones(n, dtype=bool)
-        _, _, gradient, _ = self.evaluate(final)
-        projected = np.where((final <= 0.0) & (gradient > 0.0), 0.0, gradient)
-        converged = reduce_short(np.maximum, np.abs(projected), 1) <= CONVERGED
-        return package, final, converged
+        package, multipliers, converged, _ = projected_newton(self, start, check, point)
+        return package, multipliers, converged
 
     def exact_utilities(self, x: FloatArray) -> FloatArray:
         """Exact (unsmoothed) utilities of packages x (N, K) for every actor, (N, A)."""

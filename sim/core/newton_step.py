@@ -42,12 +42,13 @@ def compact_step(
     width = max(int(count.max()), 1)
     order = np.argsort(~free, axis=1, kind="stable")[:, :width]  # free first, in order
     valid = np.arange(width)[None, :] < count[:, None]
-    rows = np.take_along_axis(factor, order[:, :, None], axis=1) * valid[:, :, None]
+    world = np.arange(free.shape[0])[:, None]
+    rows = factor[world, order] * valid[:, :, None]
     block = np.matmul(rows, rows.transpose(0, 2, 1))
     on_diagonal = np.arange(width)
     block[:, on_diagonal, on_diagonal] += np.where(valid, damping[:, None], 1.0)
-    rhs = np.where(valid, np.take_along_axis(projected, order, axis=1), 0.0)
+    rhs = np.where(valid, projected[world, order], 0.0)
     solved = np.linalg.solve(block, rhs[:, :, None])[:, :, 0]
     step = np.zeros_like(projected)
-    np.put_along_axis(step, order, np.where(valid, -solved, 0.0), axis=1)
+    step[world, order] = np.where(valid, -solved, 0.0)
     return step

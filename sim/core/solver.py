@@ -32,6 +32,7 @@ import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
 from sim.core.dual import DualProblem
+from sim.core.newton import Point
 from sim.core.simplex import INFEASIBLE, UNFINISHED, Basis, solve_linear
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
@@ -47,8 +48,9 @@ class Offers:
 WARM_CEILING = 1e6
 """Multipliers above this are not reused as a warm start."""
 
-State = Basis | FloatArray
-"""What a solve leaves for the next: a simplex basis (all linear) or the multipliers."""
+State = Basis | Point | FloatArray
+"""What a solve leaves for the next: a simplex basis (all linear), the dual's point (all
+quadratic: multipliers and the evaluation there) or bare multipliers."""
 
 
 @dataclass
@@ -71,6 +73,10 @@ class WarmStarts:
                 bases = kept if isinstance(kept, Basis) else Basis.unknown(self.size, value)
                 bases[rows] = value
                 self.state[j] = bases
+            elif isinstance(value, Point):
+                points = kept if isinstance(kept, Point) else Point.unknown(self.size, value)
+                points[rows] = value
+                self.state[j] = points
             else:
                 multipliers = (
                     kept
@@ -175,17 +181,27 @@ def solve_group_from(
         if todo.size:
             package[todo], feasible[todo] = problem.take(todo).solve_with_continuation()
         return package, feasible, None
-    # Quadratic: Newton from the last multipliers where there are any (a huge multiplier is
-    # what an infeasible world leaves behind: start that world afresh).
+    # Quadratic: Newton from the last point where there is one (a huge multiplier is what an
+    # infeasible world leaves behind: start that world afresh, from zero multipliers).
     multipliers = np.zeros((n, n_involved - 1))
     if isinstance(start, np.ndarray):
         usable = reduce_short(np.maximum, start, 1) < WARM_CEILING
         multipliers = np.where(usable[:, None], start, 0.0)
-    if todo.size:
-        package[todo], feasible[todo], multipliers[todo] = problem.take(todo).solve_quadratic(
-            multipliers[todo]
-        )
-    return package, feasible, multipliers
+    point = start if isinstance(start, Point) else None
+    if point is not None:
+        point = point[np.arange(n)]  # a copy: the solve's own points are stored in it
+        point.known &= reduce_short(np.maximum, point.multipliers, 1) < WARM_CEILING
+        multipliers = np.where(point.known[:, None], point.multipliers, 0.0)
+        point.multipliers = multipliers
+    if not todo.size:
+        return package, feasible, point
+    package[todo], feasible[todo], reached = problem.take(todo).solve_quadratic(
+        multipliers[todo], None if point is None else point[todo]
+    )
+    if point is None:
+        point = Point.unknown(n, reached)
+    point[todo] = reached
+    return package, feasible, point
 
 
 def _solve_exactly(

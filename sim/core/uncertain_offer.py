@@ -42,6 +42,7 @@ import numpy as np
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.alpha_search import Trial, first_order_root, golden_section
 from sim.core.beliefs import Belief, Masses
+from sim.core.newton import Point
 from sim.core.solver import WarmStarts, solve_group_from
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
@@ -214,8 +215,8 @@ class _Proposers:
             )
             if state is not None:
                 warm.put(mine, WarmStarts(mine.size, {0: state}))
-            if isinstance(state, np.ndarray):
-                multiplier[at[:, None], index[mine, 1:]] = state
+            if isinstance(state, Point):
+                multiplier[at[:, None], index[mine, 1:]] = state.multipliers
         where[rows] = -1
         return package, feasible, multiplier
 
