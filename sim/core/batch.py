@@ -101,6 +101,7 @@ class WorldBatch:
     war_cost: FloatArray  # (N, A) cost of no deal per round (a flow: per week = per round)
     discount: FloatArray  # (N, A) delta per round (the scenario's is per week)
     beta: FloatArray  # (N, A) concession exponent
+    endurance: FloatArray  # (N, A) accumulated war cost of full concession, NaN: deadline clock
     status_quo: FloatArray  # (N, K) at the start of the talks
     drift: FloatArray  # (N, K) status-quo drift per round (the scenario's is per week)
     volatility: FloatArray  # (N, K) status-quo volatility per round (the scenario's: per week)
@@ -127,6 +128,7 @@ class WorldBatch:
                 "war_cost",
                 "discount",
                 "beta",
+                "endurance",
                 "status_quo",
                 "drift",
                 "volatility",
@@ -185,6 +187,9 @@ def build_batch(
         war_cost=per_actor([a.war_cost for a in specs]),
         discount=per_actor([a.discount for a in specs]),
         beta=per_actor([a.strategy.beta for a in specs]),
+        endurance=per_actor(
+            [np.nan if a.strategy.endurance is None else a.strategy.endurance for a in specs]
+        ),
         status_quo=per_issue([scenario.issues[k].status_quo for k in issues]),
         drift=per_issue(
             [scenario.dynamics[k].drift if k in scenario.dynamics else 0.0 for k in issues]

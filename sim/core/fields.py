@@ -53,6 +53,7 @@ ACTOR_FIELDS: dict[str, tuple[str, FieldRange]] = {
     "war_cost": ("war_cost", UNIT),
     "discount": ("discount", FieldRange(0.0, 1.0, low_open=True)),
     "strategy.beta": ("beta", FieldRange(0.0, math.inf, low_open=True)),
+    "strategy.endurance": ("endurance", FieldRange(0.0, 1.0e6, low_open=True)),
 }
 DYNAMICS_FIELDS: dict[str, tuple[str, FieldRange]] = {
     "drift": ("drift", FieldRange(-1.0, 1.0)),
@@ -66,6 +67,8 @@ def _actor_base(actor: Actor, field: str) -> float | None:
     """The scenario's value of an actor's per-world field (None where it is derived)."""
     if field == "strategy.beta":
         return actor.strategy.beta
+    if field == "strategy.endurance":
+        return actor.strategy.endurance
     value: float | None = getattr(actor, field)
     return value
 

@@ -335,6 +335,8 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
             clock=structure.clock,
             public_reservation=public,
             slope=None if public is None else equilibrium_slopes(now.batch, structure.fighting),
+            war_cost=now.batch.war_cost,
+            endurance=now.batch.endurance,
         )
 
     def _equilibrium(self, sub: WorldBatch, rows: IntArray, reservation: FloatArray) -> FloatArray:

@@ -126,11 +126,32 @@ def responders(
             assert inputs.public_reservation is not None and inputs.slope is not None
             slope = inputs.slope[:, a]
             intercept = theta_pub[:, a] - slope * inputs.public_reservation[:, a]
+        elif value.field == "war_cost" and not np.isnan(batch.endurance[:, a]).all():
+            # Its clock runs on the private cost itself: T(c) is not affine in b.
+            found.append(_cost_clock_responder(value, batch, inputs, lo, hi, base))
+            continue
         else:
-            g = remaining_demand(batch.beta[:, a], inputs.progress)
+            g = remaining_demand(batch.beta[:, a], inputs.progress_of(a))
             intercept, slope = g, 1.0 - g
         found.append(UncertainResponder(a, value.belief, lo, hi, base, intercept, slope))
     return found, uncertain
+
+
+def _cost_clock_responder(
+    value: PrivateValue,
+    batch: WorldBatch,
+    inputs: ThresholdInputs,
+    lo: FloatArray,
+    hi: FloatArray,
+    base: FloatArray,
+) -> UncertainResponder:
+    """A concession player whose endurance clock runs on its private war cost (rate NaN, the
+    affine map of the deadline clock, in any world without an endurance)."""
+    a = value.actor
+    rate = inputs.elapsed / batch.endurance[:, a]
+    g = remaining_demand(batch.beta[:, a], inputs.progress)
+    exponent = 1.0 / batch.beta[:, a]
+    return UncertainResponder(a, value.belief, lo, hi, base, g, 1.0 - g, rate, exponent)
 
 
 def failed_round_values(

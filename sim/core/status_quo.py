@@ -92,6 +92,8 @@ def thresholds_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
         round=round_,
         max_rounds=structure.max_rounds,
         clock=structure.clock,
+        war_cost=batch.war_cost,
+        endurance=batch.endurance,
         equilibrium=lambda: stationary_thresholds(
             structure,
             batch.position,

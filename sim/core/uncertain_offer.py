@@ -42,6 +42,7 @@ import numpy as np
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.alpha_search import Trial, first_order_root, golden_section
 from sim.core.beliefs import Belief, Masses
+from sim.core.cost_clock import clock_cut, clock_threshold
 from sim.core.newton import Point
 from sim.core.solver import WarmStarts, solve_group_from
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
@@ -76,7 +77,9 @@ class UncertainResponder:
 
     Arrays are (N,) over all worlds: the consistent set's bounds ``lo``/``hi``, the no-deal value
     without the private term ``base`` (b = base - c for a war cost, b = r for a reservation) and
-    the threshold map ``a``, ``s`` of its strategy this round.
+    the threshold map ``a``, ``s`` of its strategy this round -- or, for a concession player
+    whose clock is its own private war cost, that clock's ``rate`` t / E and ``exponent``
+    1 / beta (:mod:`sim.core.cost_clock`: the map is then not affine in b).
     """
 
     actor: int
@@ -86,6 +89,8 @@ class UncertainResponder:
     base: FloatArray
     a: FloatArray
     s: FloatArray
+    rate: FloatArray | None = None
+    exponent: FloatArray | None = None
 
     def take(self, rows: IntArray) -> UncertainResponder:
         """The responder in the given rows only."""
@@ -97,6 +102,8 @@ class UncertainResponder:
             self.base[rows],
             self.a[rows],
             self.s[rows],
+            None if self.rate is None else self.rate[rows],
+            None if self.exponent is None else self.exponent[rows],
         )
 
     def no_deal_value(self, value: FloatArray, rows: IntArray) -> FloatArray:
@@ -113,6 +120,9 @@ class UncertainResponder:
         )
         if self.belief.accepts_above:
             result: FloatArray = self.base[rows] - b_star
+            if self.rate is not None and self.exponent is not None:
+                clock = (self.base[rows], self.rate[rows], self.exponent[rows])
+                result = clock_cut(utility + FEASIBILITY_TOLERANCE, *clock, otherwise=result)
             return result
         return b_star
 
@@ -120,7 +130,11 @@ class UncertainResponder:
         """The utility that makes this responder accept with probability alpha (``masses``:
         the belief's masses below the given rows' bounds, if already known)."""
         value = self.belief.cut_for(self.lo[rows], self.hi[rows], alpha, masses)
-        return threshold_of(self.no_deal_value(value, rows), self.a[rows], self.s[rows])
+        affine = threshold_of(self.no_deal_value(value, rows), self.a[rows], self.s[rows])
+        if self.rate is None or self.exponent is None:
+            return affine
+        clock = (self.base[rows], self.rate[rows], self.exponent[rows])
+        return clock_threshold(value, *clock, otherwise=affine)
 
     def demand_rate(self, alpha: FloatArray, rows: IntArray, masses: Masses) -> FloatArray:
         """d'(alpha): how fast the demand of the alpha-type rises with alpha (central

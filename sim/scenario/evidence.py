@@ -41,6 +41,7 @@ _STRICT_NUMBERS: dict[str, tuple[str, ...]] = {
         "war_cost",
         "discount",
         "strategy.beta",
+        "strategy.endurance",
         "position.*",
         "salience.*",
         "private.belief",

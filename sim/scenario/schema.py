@@ -42,6 +42,15 @@ class Strategy(Frozen):
     beta: float = Field(
         default=1.0, gt=0.0, description="concession exponent: <1 Boulware, >1 Conceder"
     )
+    endurance: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1.0e6,
+        description=(
+            "war cost the actor bears (its weekly war cost times the weeks of war) before its"
+            " concession reaches its no-deal value; absent: the protocol's deadline clock"
+        ),
+    )
 
 
 class Private(Frozen):
