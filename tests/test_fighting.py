@@ -167,13 +167,24 @@ def test_a_longer_horizon_does_not_halve_the_odds() -> None:
     worlds = np.arange(2_000)
     short = run_batch(with_protocol(alaska, deadline_weeks=weeks), worlds)
     long = run_batch(with_protocol(alaska, deadline_weeks=weeks, max_rounds=48), worlds)
-    assert long["agreed"].mean() >= short["agreed"].mean() > 0.2
+    assert long["agreed"].mean() >= short["agreed"].mean() > 0.1
     settled = short["agreed"]
     np.testing.assert_array_equal(long["round"][settled], short["round"][settled])
     np.testing.assert_array_equal(long["term.territory"][settled], short["term.territory"][settled])
-    # The old clock: the deadline is wherever the simulation stops following the talks.
+    # The old clock: the deadline is wherever the simulation stops following the talks, and
+    # every actor concedes on it (no endurance: no cost clock).
+    calendar = on_the_calendar(alaska)
+    on_time = run_batch(with_protocol(calendar, deadline_weeks=weeks), worlds)["agreed"].mean()
     old_deadline = (48 - 1) * alaska.protocol.round_weeks
     old_clock = run_batch(
-        with_protocol(alaska, max_rounds=48, deadline_weeks=old_deadline), worlds
+        with_protocol(calendar, max_rounds=48, deadline_weeks=old_deadline), worlds
     )["agreed"].mean()
-    assert old_clock < 0.75 * short["agreed"].mean()
+    assert old_clock < 0.75 * on_time
+
+
+def on_the_calendar(scenario: Scenario) -> Scenario:
+    """``scenario`` with every concession curve on the deadline clock (no endurance)."""
+    data = scenario.model_dump()
+    for actor in data["actors"].values():
+        actor["strategy"]["endurance"] = None
+    return Scenario.model_validate(data)

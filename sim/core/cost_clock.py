@@ -93,12 +93,16 @@ def _newton_from_right(
     x = np.log(start)
     rest = 1.0 - base
     target = np.log(gap) - exponent * np.log(rate)
+    active = np.arange(x.size)
+    # Each element stops on its own convergence, so a world's cut never depends on its batch.
     for _ in range(NEWTON_ITERATIONS):
-        c = np.exp(x)
-        f = np.log(rest + c) + exponent * x - target
-        step = f / (c / (rest + c) + exponent)
-        x = x - step
-        if np.all(np.abs(step) <= NEWTON_TOLERANCE):
+        xa, ra = x[active], rest[active]
+        c = np.exp(xa)
+        f = np.log(ra + c) + exponent[active] * xa - target[active]
+        step = f / (c / (ra + c) + exponent[active])
+        x[active] = xa - step
+        active = active[np.abs(step) > NEWTON_TOLERANCE]
+        if active.size == 0:
             break
     result: FloatArray = np.exp(x)
     return result

@@ -45,9 +45,7 @@ def remaining_demand(beta: FloatArray, tau: FloatArray | float) -> FloatArray:
     return result
 
 
-def threshold_at(
-    reservation: FloatArray, beta: FloatArray, tau: FloatArray | float
-) -> FloatArray:
+def threshold_at(reservation: FloatArray, beta: FloatArray, tau: FloatArray | float) -> FloatArray:
     """The concession threshold at progress tau: reservation + (1 - reservation) * g."""
     result: FloatArray = reservation + (1.0 - reservation) * remaining_demand(beta, tau)
     return result
