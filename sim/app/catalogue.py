@@ -47,6 +47,8 @@ _ACTOR_NUMBERS: tuple[tuple[str, str, type[BaseModel], str, tuple[float, float, 
     ("capability", "capability", Actor, "capability", (0.0, 1.0, 0.01)),
 )
 
+ENDURANCE = (0.5, 20.0, 0.05)  # slider of a cost-clock actor's endurance
+
 _PROTOCOL_NUMBERS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
     ("breakdown_probability", "breakdown hazard (weekly, without a deal)", (0.0, 0.2, 0.005)),
     ("max_rounds", "deadline (rounds)", (1.0, 60.0, 1.0)),
@@ -89,6 +91,10 @@ def _actor_controls(
         for field, label, model, name, slider in _ACTOR_NUMBERS
     ]
     controls.append(Control(f"actors.{key}.veto", "veto", group, kind="switch"))
+    if actor.strategy.endurance is not None:  # a cost clock: how much war it bears
+        path = f"actors.{key}.strategy.endurance"
+        label = "endurance (war cost borne before full concession)"
+        controls.append(number_control(data, path, label, group, Strategy, "endurance", ENDURANCE))
     if actor.private is not None:
         controls += private_controls(actor.private, f"actors.{key}.private", group)
     controls += [
