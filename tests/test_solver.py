@@ -13,6 +13,8 @@ computed with scipy; instances with |s*| < BORDERLINE are skipped (either answer
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.optimize import nnls
@@ -28,7 +30,8 @@ from solver_reference import (
     slsqp_optimum,
 )
 
-from sim.core.solver import solve_group, solve_offers
+from sim.core.dual import DualProblem
+from sim.core.solver import Offers, solve_group, solve_offers
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 INSTANCES = 24
@@ -222,6 +225,60 @@ def test_an_issue_the_proposer_ignores_is_given_away(linear: list[bool]) -> None
     ours = exact_utilities(package[0], position, salience, flags)
     assert np.all(ours[1:] >= threshold - FEASIBILITY_TOLERANCE)
     assert ours[0] == pytest.approx(1.0, abs=OBJECTIVE_TOLERANCE)
+
+
+# The proposer (actor 0) ignores issue 0 (salience 0).  Issue 0 is free to
+# satisfy the others (x_0 in [0.113, 0.389] with x_1 = 0.4 meets every threshold: U_0 = 1), but the
+# dual's multipliers shrink toward 0 there, and with them the inner problem's curvature on issue 0.
+SUBNORMAL_POSITION = np.array([[0.4, 0.4], [0.8, 0.0], [0.0, 0.6], [0.3, 0.4]])
+SUBNORMAL_SALIENCE = np.array([[0.0, 1.0], [0.8, 0.2], [0.9, 0.1], [0.6, 0.4]])
+SUBNORMAL_THRESHOLD = np.array([0.46, 0.59, 0.86, 0.36])
+
+
+def subnormal_offers() -> Offers:
+    """The proposer's offer in that instance (every actor quadratic and a veto player)."""
+    return solve_offers(
+        SUBNORMAL_POSITION[None],
+        SUBNORMAL_SALIENCE[None],
+        np.zeros(4, dtype=bool),
+        np.ones(4, dtype=bool),
+        np.array([0]),
+        SUBNORMAL_THRESHOLD[None],
+        impose_own=True,
+    )
+
+
+def test_an_ignored_issue_with_vanishing_multipliers_runs_warning_free() -> None:
+    """The input that raised RuntimeWarnings (overflow in 1/curvature, then NaN in the Hessian)
+    once Newton's multipliers, and so the curvature of an ignored issue, became subnormal."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        offers = subnormal_offers()
+        # the cause itself: a subnormal multiplier on the ignored issue keeps the Hessian finite
+        problem = DualProblem(
+            SUBNORMAL_POSITION[None],
+            SUBNORMAL_SALIENCE[None],
+            np.zeros(4, dtype=bool),
+            SUBNORMAL_THRESHOLD[None, 1:],
+        )
+        lam = np.array([[1e-320, 1e-320, 0.0]])
+        _, utility, hessian = problem.at(lam)
+        _, _, factor = problem.at(lam, factored=True)
+        value, gradient = problem.judge(lam, utility)
+    assert np.isfinite(offers.package).all()
+    assert np.isfinite(value).all() and np.isfinite(gradient).all()
+    assert np.isfinite(hessian).all() and hessian[0, 0, 0] >= 1e299
+    np.testing.assert_allclose(factor @ factor.transpose(0, 2, 1), hessian, rtol=1e-12)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect: the quadratic dual recovers no package on an ignored issue whose "
+    "multipliers vanish (no regularisation; see CHANGELOG)",
+)
+def test_an_ignored_issue_with_vanishing_multipliers_is_given_away() -> None:
+    offers = subnormal_offers()
+    assert offers.feasible[0]
 
 
 # --- quadratic structure --------------------------------------------------------------------------

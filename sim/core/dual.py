@@ -15,6 +15,7 @@ from sim.core.tolerances import FEASIBILITY_TOLERANCE
 HUBER_WIDTH = 1e-8
 CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, HUBER_WIDTH)
 EXACT_MARGIN_FROM = 1e-4  # from this width on, the smoothed thresholds carry the margin
+CURVATURE_FLOOR = 1e-300  # the inner problem's smallest curvature Newton inverts (see evaluate)
 BISECTIONS = 100
 BISECTION_WIDTH = 1e-9
 
@@ -169,8 +170,12 @@ class DualProblem:
         utility = 1.0 - np.einsum("nak,nak->na", self.salience, psi)
         # The maximiser never sits on a bound of [0, 1] by force (every term is minimised inside), so
         # x moves with lam wherever the inner problem has curvature.
+        # An issue the proposer ignores has curvature sum_i lam_i s_ik only, which Newton drives to
+        # subnormal sizes as the multipliers shrink toward 0 (slack constraints): 1/curvature would
+        # overflow and fill the Hessian with inf and NaN.  Capped at 1/CURVATURE_FLOOR (entries stay
+        # below 5K/CURVATURE_FLOOR), the Hessian stays huge there and Newton's step negligible.
         positive = curvature > 0
-        inverse = np.where(positive, 1.0 / np.where(positive, curvature, 1.0), 0.0)
+        inverse = np.where(positive, 1.0 / np.maximum(curvature, CURVATURE_FLOOR), 0.0)
         marginal = self.salience[:, 1:, :] * dpsi[:, 1:, :]  # (n, m, K)
         if factored:
             return x, utility, marginal * np.sqrt(inverse)[:, None, :]
@@ -192,7 +197,8 @@ class DualProblem:
         z = x[:, None, :] - self.position
         pulled = self.salience * z
         utility = 1.0 - np.einsum("nak,nak->na", pulled, z)
-        scale = np.where(positive, np.sqrt(2.0 / safe), 0.0)  # 2 / sqrt(2 total)
+        # 2 / sqrt(2 total), capped as in ``at`` (2 total at least CURVATURE_FLOOR)
+        scale = np.where(positive, np.sqrt(2.0 / np.maximum(safe, CURVATURE_FLOOR / 2.0)), 0.0)
         return x, utility, pulled[:, 1:, :] * scale[:, None, :]
 
     def judge(self, lam: FloatArray, utility: FloatArray) -> tuple[FloatArray, FloatArray]:
