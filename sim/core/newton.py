@@ -88,13 +88,7 @@ def projected_newton(
     whole = problem
     lam, x, utility, hessian = _first_point(problem, start, point, rank_deficient)
     value, gradient = problem.judge(lam, utility)
-    final = Point(
-        np.empty_like(lam),
-        np.empty_like(x),
-        np.empty_like(utility),
-        np.empty_like(hessian),
-        np.ones(n, dtype=bool),
-    )
+    final: Point | None = None  # every world's point once it stops
     damping = np.full(n, INITIAL_DAMPING)
     if rank_deficient:  # the first damping: the projected gradient, within [1e-12, 1e-4]
         held = (lam <= 0.0) & (gradient > 0.0)
@@ -114,7 +108,7 @@ def projected_newton(
             | (value < floor)
         )
         if done.any():
-            final[active[done]] = Point(lam, x, utility, hessian, done)[np.flatnonzero(done)]
+            final = _retire(final, n, active, done, (lam, x, utility, hessian))
             keep = np.flatnonzero(~done)
             active, lam, damping, floor, x, value, gradient, hessian, utility = _kept(
                 keep, active, lam, damping, floor, x, value, gradient, hessian, utility
@@ -167,22 +161,42 @@ def projected_newton(
         damping = np.where(accept, np.maximum(damping / 10.0, 1e-12), damping * 10.0)
         stalled = damping > 1e20
         if stalled.any():
-            final[active[stalled]] = Point(lam, x, utility, hessian, stalled)[
-                np.flatnonzero(stalled)
-            ]
+            final = _retire(final, n, active, stalled, (lam, x, utility, hessian))
             keep = np.flatnonzero(~stalled)
             active, lam, damping, floor, x, value, gradient, hessian, utility = _kept(
                 keep, active, lam, damping, floor, x, value, gradient, hessian, utility
             )
             problem = problem.take(keep)
-    if active.size:
-        final[active] = Point(lam, x, utility, hessian, np.ones(active.size, dtype=bool))
+    if active.size or final is None:
+        final = _retire(
+            final, n, active, np.ones(active.size, dtype=bool), (lam, x, utility, hessian)
+        )
     if not check:
         return final.package, final.multipliers, np.ones(n, dtype=bool), final
     _, gradient = whole.judge(final.multipliers, whole.at(final.multipliers)[1])
     held = (final.multipliers <= 0.0) & (gradient > 0.0)
     converged = reduce_short(np.maximum, np.abs(np.where(held, 0.0, gradient)), 1) <= CONVERGED
     return final.package, final.multipliers, converged, final
+
+
+def _retire(
+    final: Point | None,
+    n: int,
+    active: IntArray,
+    leaving: BoolArray,
+    reached: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+) -> Point:
+    """``final`` with the points ``reached`` of the ``leaving`` worlds among ``active`` stored
+    (the arrays themselves when every one of the n worlds stops at once: no copy)."""
+    if final is None and active.size == n and leaving.all():
+        return Point(*reached, np.ones(n, dtype=bool))
+    if final is None:
+        final = Point.unknown(n, Point(*reached, leaving))
+        final.known[:] = True
+    rows = np.flatnonzero(leaving)
+    for stored, part in zip(final.arrays(), reached, strict=False):
+        stored[active[rows]] = part[rows]
+    return final
 
 
 def _first_point(
@@ -194,10 +208,11 @@ def _first_point(
         lam = start.copy()
         return (lam, *problem.at(lam, factored))
     lam = np.where(point.known[:, None], point.multipliers, start)
-    x, utility, hessian = point.package.copy(), point.utility.copy(), point.curvature.copy()
     fresh = np.flatnonzero(~point.known)
-    if fresh.size:
-        x[fresh], utility[fresh], hessian[fresh] = problem.take(fresh).at(lam[fresh], factored)
+    if not fresh.size:  # only read (the solve never writes into its first point's arrays)
+        return lam, point.package, point.utility, point.curvature
+    x, utility, hessian = point.package.copy(), point.utility.copy(), point.curvature.copy()
+    x[fresh], utility[fresh], hessian[fresh] = problem.take(fresh).at(lam[fresh], factored)
     return lam, x, utility, hessian
 
 

@@ -123,20 +123,48 @@ def solve_offers(
         table = np.zeros((n_actors, len(flags)), dtype=np.int64)
         for j in members:
             table[j] = involved[j]
-        index = table[proposer[rows]]  # (n_rows, 1 + m)
-        pick = rows[:, None]
         single = int(proposer[0]) if warm is not None and rows.size == n else None
+        ours, theirs, others, own = _gather(position, salience, threshold, proposer, rows, table)
         package[rows], feasible[rows], state = solve_group_from(
-            position[pick, index],
-            salience[pick, index],
+            ours,
+            theirs,
             np.array(flags, dtype=bool),
-            threshold[pick, index[:, 1:]],
-            threshold[rows, index[:, 0]] if impose_own else None,
+            others,
+            own if impose_own else None,
             start=None if warm is None or single is None else warm.state.get(single),
         )
         if warm is not None and single is not None and state is not None:
             warm.state[single] = state
     return Offers(package=package, feasible=feasible)
+
+
+def _gather(
+    position: FloatArray,
+    salience: FloatArray,
+    threshold: FloatArray,
+    proposer: IntArray,
+    rows: IntArray,
+    table: IntArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The ``rows``' position and salience (r, 1 + m, K) of their proposer (row 0) and its
+    other veto players (row j of ``table``: proposer j's), those players' thresholds (r, m)
+    and the proposer's own (r,)."""
+    if rows.size == position.shape[0] and np.all(proposer == proposer[0]):
+        order = table[proposer[0]]  # one proposer: plain takes (far cheaper), the same values
+        return (
+            np.take(position, order, axis=1),
+            np.take(salience, order, axis=1),
+            np.take(threshold, order[1:], axis=1),
+            threshold[:, order[0]],
+        )
+    index = table[proposer[rows]]  # (r, 1 + m)
+    pick = rows[:, None]
+    return (
+        position[pick, index],
+        salience[pick, index],
+        threshold[pick, index[:, 1:]],
+        threshold[rows, index[:, 0]],
+    )
 
 
 def solve_group(
@@ -188,20 +216,24 @@ def solve_group_from(
         usable = reduce_short(np.maximum, start, 1) < WARM_CEILING
         multipliers = np.where(usable[:, None], start, 0.0)
     point = start if isinstance(start, Point) else None
-    if point is not None:
-        point = point[np.arange(n)]  # a copy: the solve's own points are stored in it
-        point.known &= reduce_short(np.maximum, point.multipliers, 1) < WARM_CEILING
-        multipliers = np.where(point.known[:, None], point.multipliers, 0.0)
-        point.multipliers = multipliers
+    if point is not None:  # the kept arrays are shared, never written to
+        known = point.known & (reduce_short(np.maximum, point.multipliers, 1) < WARM_CEILING)
+        multipliers = np.where(known[:, None], point.multipliers, 0.0)
+        point = Point(multipliers, point.package, point.utility, point.curvature, known)
     if not todo.size:
         return package, feasible, point
-    package[todo], feasible[todo], reached = problem.take(todo).solve_quadratic(
-        multipliers[todo], None if point is None else point[todo]
+    every = todo.size == n  # (then no copies)
+    package[todo], feasible[todo], reached = (
+        problem if every else problem.take(todo)
+    ).solve_quadratic(
+        multipliers if every else multipliers[todo],
+        point if point is None or every else point[todo],
     )
-    if point is None:
-        point = Point.unknown(n, reached)
-    point[todo] = reached
-    return package, feasible, point
+    if every:
+        return package, feasible, reached
+    kept = Point.unknown(n, reached) if point is None else point[np.arange(n)]
+    kept[todo] = reached
+    return package, feasible, kept
 
 
 def _solve_exactly(
