@@ -7,10 +7,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pies import pie
 
+from sim.cli.validate import command as validate_command
 from sim.core.batch import build_batch
 from sim.core.cost_clock import clock_cut, clock_threshold
 from sim.core.model import NegotiationModel
@@ -153,3 +155,21 @@ def test_endurance_must_be_positive() -> None:
         Scenario.model_validate(
             pie({"strategy": {"endurance": 0.0}}, {}, {"kind": "alternating", "order": ["a", "b"]})
         )
+
+
+def test_a_bad_endurance_is_refused_at_its_line(tmp_path: Any) -> None:
+    """A misspelt or non-positive endurance: file:line: field: message, exit 2, no traceback."""
+    bad = tmp_path / "bad-end.yaml"
+    bad.write_text(
+        "name: bad-end\nextends: alaska-summit\nactors:\n  russia:\n"
+        "    strategy: {endurence: 3}\n  ukraine:\n    strategy: {endurance: -2}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(validate_command, [str(bad)])
+    assert result.exit_code == 2
+    assert "bad-end.yaml:5: actors.russia.strategy.endurence: unknown field" in result.output
+    assert "did you mean 'endurance'" in result.output
+    assert "bad-end.yaml:7: actors.ukraine.strategy.endurance: must be greater than 0" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
