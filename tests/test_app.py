@@ -20,7 +20,7 @@ from sim.app.controls import (
 )
 from sim.app.export import export_data, export_yaml, extends_reference
 from sim.app.odds import batch_odds
-from sim.app.rounds import round_view
+from sim.app.rounds import proposer_name, round_view
 from sim.app.settings import Settings, changed_fields, library_names
 from sim.cli import main
 from sim.core.runner import run_batch, run_single
@@ -227,6 +227,20 @@ def test_round_view_applies_the_models_acceptance(baseline: Settings) -> None:
         assert actor.threshold >= actor.reservation - 1e-9
         if actor.accepts is None:
             assert math.isnan(actor.offer_utility)
+
+
+def test_a_neutral_mediators_round_names_the_mediator(baseline: Settings) -> None:
+    """A mediated protocol without a mediating actor records no proposer: the step view names
+    the neutral mediator instead of failing on the empty name."""
+    mediated = baseline.with_typed("protocol.kind", "mediated").current
+    assert mediated.protocol.mediator is None
+    run = run_single(mediated, world=0)
+    view = round_view(run.trajectory[-1], mediated)
+    assert proposer_name(view, mediated) == "the neutral mediator"
+    stepped = round_view(run_single(baseline.current, world=0).trajectory[-1], baseline.current)
+    assert proposer_name(stepped, baseline.current) in {
+        actor.name for actor in baseline.current.actors.values()
+    }
 
 
 def test_parley_app_refuses_a_bad_scenario_and_a_busy_port() -> None:

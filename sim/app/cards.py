@@ -20,7 +20,7 @@ from sim.app import state
 from sim.app.controls import Control
 from sim.app.export import default_export_name, export_yaml
 from sim.app.odds import BATCH_WORLDS, Odds, OddsCache, OddsPool, shared_pool
-from sim.app.rounds import round_view
+from sim.app.rounds import proposer_name, round_view
 from sim.app.settings import Settings, changed_fields, library_names
 from sim.core.records import END_REASON_NAMES
 from sim.output.figures.gains import gains_plot
@@ -264,7 +264,7 @@ def RoundCard(model: state.OneNegotiation, counter: int) -> None:
         )
         ended = "" if model.running or view.agreed else f"; talks ended: {_end(model)}"
         text(
-            f"Round {view.round}: {scenario.actors[view.proposer].name} proposes: {outcome}{ended}.",
+            f"Round {view.round}: {proposer_name(view, scenario)} proposes: {outcome}{ended}.",
             cls="parley-round",
             style="font-weight: bold",
         )

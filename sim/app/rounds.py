@@ -235,3 +235,10 @@ def implementation_view(
         limit={names[key]: float(limit[a]) for a, key in enumerate(scenario.actors)},
         periods=periods,
     )
+
+
+def proposer_name(view: RoundView, scenario: Scenario) -> str:
+    """Who put the round's package on the table: an actor's name, or the neutral mediator (a
+    mediated protocol without a mediating actor records no proposer)."""
+    author = scenario.actors.get(view.proposer)
+    return "the neutral mediator" if author is None else author.name
