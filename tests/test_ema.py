@@ -28,6 +28,8 @@ def _model() -> sim.ema.ParleyModel:
         [
             RealParameter("protocol.breakdown_probability", 0.0, 0.1),
             RealParameter("actors.russia.strategy.beta", 0.1, 5.0),
+            # Moscow concedes as the war hurts it (its endurance): a costlier war, some deals.
+            RealParameter("actors.russia.war_cost", 0.02, 0.2),
         ],
     )
 
@@ -68,7 +70,11 @@ def test_outcomes_are_the_runs_of_those_parameters() -> None:
             f"protocol.breakdown_probability={experiments['protocol.breakdown_probability'][i]:.17g}",
             f"actors.russia.strategy.beta={experiments['actors.russia.strategy.beta'][i]:.17g}",
         ]
-        one = sim.ema.run_batch(load_scenario("alaska-summit", changes), np.array([0]))
+        # Moscow's war cost is private: a per-world override sets its truth, as EMA's does.
+        cost = {"actors.russia.war_cost": [experiments["actors.russia.war_cost"][i]]}
+        one = sim.ema.run_batch(
+            load_scenario("alaska-summit", changes), np.array([0]), overrides=cost
+        )
         assert outcomes["agreed"][i] == float(one["agreed"][0])
         assert outcomes["round"][i] == float(one["round"][0])
 
