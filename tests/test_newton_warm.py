@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 from test_warm_starts import jittered
 
+import sim.core.equilibrium as equilibrium
 import sim.core.solver as solver
 from sim.core.batch import Structure, build_batch
 from sim.core.dual import DualProblem
-from sim.core.equilibrium import stationary_thresholds
+from sim.core.equilibrium import anderson_depth, stationary_thresholds
 from sim.core.newton import Point
+from sim.core.runner import run_batch
 from sim.core.solver import WarmStarts, solve_group_from
 from sim.scenario.schema import Scenario
 
@@ -132,3 +134,40 @@ def test_many_actor_thresholds_are_the_same_warm_and_cold(
     assert counts.rows - warm_rows > 2 * warm_rows  # the warm run evaluated under a third
     np.testing.assert_allclose(with_points, reference, atol=1e-9)
     assert np.ptp(reference) > 0.05  # thresholds that differ across actors and worlds
+
+
+def test_a_deeper_anderson_history_reaches_the_same_outcomes_in_fewer_maps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With sixteen thresholds per world Anderson acceleration combines six past iterates, not
+    three: the same outcomes (terms to 1e-8) in fewer value-iteration maps, on the workload of
+    ``benchmarks/bench_shapes.py`` (16 equilibrium players, ideal points and saliences
+    jittered); up to four thresholds (the two- to four-actor games of the library and the
+    theory tests) it keeps depth 3."""
+    assert [anderson_depth(w) for w in (1, 2, 4, 5, 6, 7, 16, 64)] == [3, 3, 3, 4, 5, 6, 6, 6]
+    spec = importlib.util.spec_from_file_location("bench_shapes", BENCH)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    scenario = bench.scenario_for(16, "equilibrium", "quadratic")
+    n = 16
+    overrides = bench.jitter(scenario, n)
+    maps = {"n": 0}
+    original = equilibrium._round_values
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        maps["n"] += 1
+        return original(*args, **kw)
+
+    monkeypatch.setattr(equilibrium, "_round_values", counted)
+    deep = run_batch(scenario, np.arange(n), overrides=overrides)
+    deep_maps = maps["n"]
+    monkeypatch.setattr(equilibrium, "anderson_depth", lambda width: 3)
+    maps["n"] = 0
+    shallow = run_batch(scenario, np.arange(n), overrides=overrides)
+    np.testing.assert_array_equal(deep["agreed"], shallow["agreed"])
+    for issue in scenario.issues:
+        column = f"term.{issue}"
+        np.testing.assert_allclose(deep[column], shallow[column], atol=1e-8)
+    assert deep["agreed"].mean() > 0.5  # deals to compare
+    assert deep_maps < maps["n"], (deep_maps, maps["n"])

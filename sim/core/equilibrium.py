@@ -35,8 +35,9 @@ from sim.core.utility import utilities
 TOLERANCE = 1e-12
 MAX_ITERATIONS = 20_000
 STALL_ITERATIONS = 50
-ANDERSON_DEPTH = 3
-"""Past iterates Anderson acceleration combines (depth one needed twice the iterations)."""
+ANDERSON_DEPTH = (3, 6)
+"""The least and most past iterates Anderson acceleration combines: ``anderson_depth`` picks
+within them by the number of thresholds (depth one needed twice the iterations)."""
 ANTICIPATION_TOLERANCE = 1e-9
 """With domestic ratifiers a world also stops once its change is below this: the anticipating
 proposer's cold-started solves and line search (:mod:`sim.core.anticipation`) are exact to
@@ -71,7 +72,7 @@ def stationary_thresholds(
 
     Each world iterates theta <- T(theta) on its own until its own change is below TOLERANCE (so
     a world's thresholds never depend on the batch around it), with Anderson acceleration of
-    depth ANDERSON_DEPTH (Walker & Ni 2011) -- plain value iteration contracts only by
+    depth :func:`anderson_depth` (Walker & Ni 2011) -- plain value iteration contracts only by
     (1 - p) * delta per step, which is slow when the parties are patient and breakdown is unlikely.
     """
     n, n_actors, _ = position.shape
@@ -151,6 +152,20 @@ def stationary_thresholds(
         if warm is not None:
             warm.put(active, current)
     return result
+
+
+def anderson_depth(width: int) -> int:
+    """How many past iterates Anderson acceleration combines for ``width`` thresholds per world.
+
+    Differences beyond the dimension are linearly dependent, so a depth above ``width - 1`` adds
+    nothing; within that, deeper histories pay with many thresholds.  Measured (value-iteration
+    maps per run of 400 jittered worlds of ``benchmarks/bench_shapes.py``, quadratic, random
+    proposer): 4 actors, depth 3 / 5: 28 / 36; 8 actors, depth 3 / 4 / 5 / 6: 32 / 31 / 29 / 28;
+    16 actors, depth 3 / 4 / 5 / 6: 36 / 28 / 27 / 26.  Hence width - 1, kept within
+    ``ANDERSON_DEPTH``: unchanged (3) up to four thresholds, width - 1 up to six, then 6.
+    """
+    least, most = ANDERSON_DEPTH
+    return int(min(most, max(least, width - 1)))
 
 
 def _round_values(
@@ -239,15 +254,16 @@ def _outcome_of(
 
 
 class _AndersonHistory:
-    """The last ANDERSON_DEPTH changes of each world's mapped thresholds and residuals.
+    """The last ``anderson_depth(width)`` changes of each world's mapped thresholds and residuals.
 
     Anderson (type II) takes x+ = g - dG gamma with gamma = argmin |f - dF gamma| over the stored
     differences (Walker & Ni 2011); a world whose residual grew restarts from a plain step.
     """
 
     def __init__(self, n: int, width: int) -> None:
-        self.changes = np.zeros((n, ANDERSON_DEPTH, width))  # residual differences, newest first
-        self.moves = np.zeros((n, ANDERSON_DEPTH, width))  # mapped-value differences
+        self.depth = anderson_depth(width)
+        self.changes = np.zeros((n, self.depth, width))  # residual differences, newest first
+        self.moves = np.zeros((n, self.depth, width))  # mapped-value differences
         self.count = np.zeros(n, dtype=np.int64)
         self.last: tuple[FloatArray, FloatArray, FloatArray] | None = None  # mapped, residual, size
 
@@ -275,14 +291,12 @@ class _AndersonHistory:
         self.moves = np.roll(self.moves, 1, axis=1)
         self.changes[:, 0] = residual - last_residual
         self.moves[:, 0] = mapped - last_mapped
-        self.count = np.where(grew, 0, np.minimum(self.count + 1, ANDERSON_DEPTH))
-        valid = np.arange(ANDERSON_DEPTH)[None, :] < self.count[:, None]
+        self.count = np.where(grew, 0, np.minimum(self.count + 1, self.depth))
+        valid = np.arange(self.depth)[None, :] < self.count[:, None]
         changes = np.where(valid[:, :, None], self.changes, 0.0)
         gram = np.einsum("ndp,nep->nde", changes, changes)
         scale = np.maximum(np.einsum("ndd->n", gram), 1e-300)
-        gram += (
-            np.eye(ANDERSON_DEPTH)[None] * np.where(valid, 1e-10 * scale[:, None], 1.0)[:, :, None]
-        )
+        gram += np.eye(self.depth)[None] * np.where(valid, 1e-10 * scale[:, None], 1.0)[:, :, None]
         target = np.einsum("ndp,np->nd", changes, residual)
         gamma = np.linalg.solve(gram, target[:, :, None])[:, :, 0]
         result: FloatArray = mapped - np.einsum(

@@ -37,6 +37,13 @@ MAX_ITERATIONS = 500
 MULTIPLIER_CEILING = 1e12
 INITIAL_DAMPING = 1e-12
 RANK_DEFICIENT_DAMPING = 1e-4  # more other veto players than issues (measured: 23% fewer steps)
+REJECTED_DAMPING = 1e-3
+"""After a rejected step the damping is at least this (relative to the Hessian's largest
+diagonal).  Far from the optimum a Newton step that drives a multiplier below zero is often
+rejected once clipped; raised tenfold from 1e-12 it took ~10 more rejections of nearly the same
+step before one was accepted (most at 1e-3 to 1e-2), and those few worlds kept the vectorised loop
+going at full call overhead: measured on the private-values baseline, 12.0 -> 9.1 iterations per
+solve."""
 INFEASIBLE_DUAL = 1e-9
 
 
@@ -158,7 +165,9 @@ def projected_newton(
             gradient_t,
             hessian_t,
         )
-        damping = np.where(accept, np.maximum(damping / 10.0, 1e-12), damping * 10.0)
+        damping = np.where(
+            accept, np.maximum(damping / 10.0, 1e-12), np.maximum(damping * 10.0, REJECTED_DAMPING)
+        )
         stalled = damping > 1e20
         if stalled.any():
             final = _retire(final, n, active, stalled, (lam, x, utility, hessian))
