@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.clock import Clock
 from sim.core.decision import quota_share
-from sim.core.fields import ACTOR_FIELDS, DYNAMICS_FIELDS
+from sim.core.fields import ACTOR_FIELDS, DYNAMICS_FIELDS, PROTOCOL_FIELDS
 from sim.core.private_values import PrivateValue, draw_truths, private_values_of
 from sim.core.ratification import Ratifiers
 from sim.errors import OverrideError, Problem
@@ -107,6 +107,7 @@ class WorldBatch:
     volatility: FloatArray  # (N, K) status-quo volatility per round (the scenario's: per week)
     recognition: FloatArray  # (N, A) probability of being recognised as proposer
     breakdown: FloatArray  # (N,) probability that talks collapse after a failed round
+    refusal_breakdown: FloatArray  # (N,) further probability that a refused offer ends the talks
     ratifier_threshold: FloatArray  # (N, R) each domestic ratifier's 50:50 utility
     reneging_cost: FloatArray  # (N, A) what reneging on an implemented deal costs each actor
 
@@ -114,6 +115,14 @@ class WorldBatch:
     def size(self) -> int:
         """The number of worlds N."""
         return int(self.worlds.shape[0])
+
+    @property
+    def refused_breakdown(self) -> FloatArray:
+        """(N,) probability that a round whose offer was refused ends the talks:
+        h + q (1 - h) = 1 - (1 - h)(1 - q), exactly h where q = 0 (Binmore, Rubinstein &
+        Wolinsky 1986: the exogenous risk follows a rejection)."""
+        result: FloatArray = self.breakdown + self.refusal_breakdown * (1.0 - self.breakdown)
+        return result
 
     def take(self, rows: IntArray) -> WorldBatch:
         """The sub-batch of the given rows (copies)."""
@@ -134,6 +143,7 @@ class WorldBatch:
                 "volatility",
                 "recognition",
                 "breakdown",
+                "refusal_breakdown",
                 "ratifier_threshold",
                 "reneging_cost",
             )
@@ -153,7 +163,7 @@ def build_batch(
     ``overrides`` maps a scenario field path (``actors.russia.war_cost``,
     ``actors.ukraine.position.territory``, ``actors.us.salience`` for a whole (N, K) table,
     ``issues.territory.status_quo``, ``dynamics.territory.drift``, ``protocol.breakdown_probability``,
-    ``protocol.recognition.russia``, ``ratification.ratifiers.us_congress.threshold``,
+    ``protocol.refusal_breakdown``,    ``protocol.recognition.russia``, ``ratification.ratifiers.us_congress.threshold``,
     ``implementation.reneging_cost.russia``, ...) to an array with one value (or row) per world.
     An override of an actor's private value sets its truth in those worlds.  Per-week numbers
     (discount, breakdown hazard, drift, volatility) are converted to per-round ones last.
@@ -199,6 +209,7 @@ def build_batch(
         ),
         recognition=per_actor(_recognition_weights(scenario)),
         breakdown=np.full(n, scenario.protocol.breakdown_probability, dtype=np.float64),
+        refusal_breakdown=np.full(n, scenario.protocol.refusal_breakdown, dtype=np.float64),
         ratifier_threshold=np.tile(np.array(_ratifier_thresholds(scenario)), (n, 1)),
         reneging_cost=per_actor(_reneging_costs(scenario)),
     )
@@ -292,8 +303,8 @@ def _apply_override(batch: WorldBatch, scenario: Scenario, path: str, values: Fl
     elif head == "dynamics" and len(parts) == 3 and parts[2] in DYNAMICS_FIELDS:
         getattr(batch, parts[2])[:, index(issues, parts[1], "issue")] = expect((n,))
         return
-    elif head == "protocol" and parts[1:] == ["breakdown_probability"]:
-        batch.breakdown[:] = expect((n,))
+    elif head == "protocol" and len(parts) == 2 and parts[1] in PROTOCOL_FIELDS:
+        getattr(batch, PROTOCOL_FIELDS[parts[1]][0])[:] = expect((n,))
         return
     elif head == "protocol" and len(parts) == 3 and parts[1] == "recognition":
         if not isinstance(scenario.protocol.recognition, Mapping):

@@ -4,9 +4,13 @@ A responder accepts an offer iff it is worth at least what rejecting is worth:
 
     theta_i = (1 - p) * delta_i * V_i(next round) + p * b_i,
 
-where p is the breakdown probability, delta_i the actor's discount factor, b_i its breakdown
-(reservation) value and V_i its expected value at the start of the next round, before the proposer
-is known.  In a stationary equilibrium each proposer j offers x_j = argmax U_j subject to the other
+where p is the breakdown probability after a rejection, delta_i the actor's discount factor, b_i
+its breakdown (reservation) value and V_i its expected value at the start of the next round, before
+the proposer is known.  The model passes p = h + q - hq: the round's hazard h and the refusal
+breakdown q that follows a refused offer (Binmore, Rubinstein & Wolinsky 1986; with h = 0 and no
+discounting the two-party proposer gets 1/(2 - q)).  A round in which the proposer makes no offer
+risks only h; the iteration values it as a refusal (theta), exact where q = 0 and never binding
+where, as in every complete-information world with a zone of agreement, offers are made.  In a stationary equilibrium each proposer j offers x_j = argmax U_j subject to the other
 veto players' thresholds, and that offer is accepted, so
 
 * random proposer (Baron & Ferejohn 1989, unanimity):  V_i = sum_j pi_j U_i(x_j);

@@ -60,6 +60,10 @@ DYNAMICS_FIELDS: dict[str, tuple[str, FieldRange]] = {
     "volatility": ("volatility", UNIT),
 }
 BREAKDOWN_RANGE = FieldRange(0.0, 1.0, high_open=True)
+PROTOCOL_FIELDS: dict[str, tuple[str, FieldRange]] = {
+    "breakdown_probability": ("breakdown", BREAKDOWN_RANGE),  # the weekly hazard h
+    "refusal_breakdown": ("refusal_breakdown", UNIT),  # q: a refused offer ends the talks
+}
 RATIFIER_THRESHOLD_RANGE = FieldRange(-1.0, 1.0)
 
 
@@ -102,9 +106,8 @@ def sampleable_fields(scenario: Scenario) -> dict[str, SampleableField]:
         dynamics = scenario.dynamics.get(issue, IssueDynamics())
         for field, (_, valid) in DYNAMICS_FIELDS.items():
             add(f"dynamics.{issue}.{field}", valid, [getattr(dynamics, field)])
-    add(
-        "protocol.breakdown_probability", BREAKDOWN_RANGE, [scenario.protocol.breakdown_probability]
-    )
+    for field, (_, valid) in PROTOCOL_FIELDS.items():
+        add(f"protocol.{field}", valid, [getattr(scenario.protocol, field)])
     if scenario.ratification is not None:
         for name, body in scenario.ratification.ratifiers.items():
             path = f"ratification.ratifiers.{name}.threshold"

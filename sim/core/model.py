@@ -19,7 +19,7 @@ protocol, in order:
    accept (and, under a quota, the accepting actors hold enough capability), and then takes
    effect iff every domestic ratifier approves (:mod:`sim.core.ratification`; else the talks end
    ``not-ratified`` or go on); after a failed round the talks break down with the breakdown
-   probability; at max_rounds they end;
+   hazard h, or 1 - (1 - h)(1 - q) after a refused offer; at max_rounds they end;
 7. :meth:`~NegotiationModel.revise_text`: in mediated talks the objectors' requests revise the text;
 8. the ``DataCollector`` records the round (:mod:`sim.core.collect`);
 9. once the talks have ended everywhere, :meth:`~NegotiationModel.implement` runs the ratified
@@ -267,18 +267,19 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
     def settle(self) -> None:
         """End the talks where the deal holds, the talks break down or time runs out."""
         now, structure = self.open_round, self.structure
-        rows, round_ = now.rows, now.number
-        proposer = now.proposer
+        rows, round_, proposer = now.rows, now.number, now.proposer
         proposer_willing = now.accepts[np.arange(rows.size), np.maximum(proposer, 0)] | (
             proposer < 0
         )
         passes = approved(now.accepts, structure.veto, now.batch.capability, structure.quota_share)
         signed = now.feasible & proposer_willing & passes
+        refused = now.feasible & ~signed  # a ratifier's veto is not a refusal at the table
         self.offers[rows] += now.feasible
-        self.rejections[rows] += now.feasible & ~signed
+        self.rejections[rows] += refused
         deal, rejected = self.after_signing.ratify(now, signed, self.seed)
         draw = uniforms(self.seed, now.batch.worlds, round_, Purpose.BREAKDOWN)[:, 0]
-        broke = ~deal & ~rejected & (draw < now.batch.breakdown)
+        risk = np.where(refused, now.batch.refused_breakdown, now.batch.breakdown)
+        broke = ~deal & ~rejected & (draw < risk)  # one draw: a refusal only adds the risk above h
         out_of_time = ~deal & ~rejected & ~broke & (round_ >= structure.max_rounds)
         ended = deal | rejected | broke | out_of_time
         end_rows = rows[ended]
@@ -293,8 +294,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.deal_proposer[rows[deal]] = now.proposer[deal]
         self.final_utility[end_rows] = np.where(deal[:, None], now.offered, now.reservation)[ended]
         self.final_reservation[end_rows] = now.reservation[ended]
-        now.deal, now.broke, now.out_of_time = deal, broke, out_of_time
-        now.rejected = rejected
+        now.deal, now.broke, now.out_of_time, now.rejected = deal, broke, out_of_time, rejected
 
     def implement(self) -> None:
         """The talks are over everywhere: run the ratified deals' implementation phase."""
@@ -349,7 +349,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
                 sub.salience,
                 sub.recognition,
                 sub.discount,
-                sub.breakdown,
+                sub.refused_breakdown,  # a responder's rejection risks h + q - hq
                 reservation,
                 capability=sub.capability,
                 warm=states,
@@ -375,7 +375,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
                 part.salience,
                 part.recognition,
                 part.discount,
-                part.breakdown,
+                part.refused_breakdown,
                 reservation[stale],
                 start=cached_theta[rows[stale]],
                 capability=part.capability,

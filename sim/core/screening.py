@@ -82,9 +82,10 @@ def public_reservation(
 
 
 def equilibrium_slopes(batch: WorldBatch, fighting: bool) -> FloatArray:
-    """d theta / d b of an equilibrium player holding its continuation value: p, plus
-    (1 - p)(1 - delta) when each failed round yields the war's flow."""
-    p = batch.breakdown[:, None]
+    """d theta / d b of an equilibrium player holding its continuation value: P, plus
+    (1 - P)(1 - delta) when each failed round yields the war's flow; P = h + q - hq, the
+    breakdown risk after a refusal (Binmore, Rubinstein & Wolinsky 1986)."""
+    p = batch.refused_breakdown[:, None]
     slope = np.broadcast_to(p, batch.discount.shape)
     if fighting:
         slope = slope + (1.0 - p) * (1.0 - batch.discount)
@@ -158,7 +159,8 @@ def failed_round_values(
     structure: Structure, proposer: IntArray, threshold: FloatArray, reservation: FloatArray
 ) -> FloatArray:
     """The proposer's value of a failed round: its threshold (an equilibrium player's value of
-    rejecting) or its no-deal value (a concession player)."""
+    rejecting, which already prices the breakdown risk h + q - hq that follows any refusal) or
+    its no-deal value (a concession player: unchanged by q, whatever ends the talks)."""
     rows = np.arange(proposer.size)
     result: FloatArray = np.where(
         structure.equilibrium[proposer],

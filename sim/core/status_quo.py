@@ -100,7 +100,7 @@ def thresholds_at(scenario: Scenario, round_: int = 1) -> dict[str, float]:
             batch.salience,
             batch.recognition,
             batch.discount,
-            batch.breakdown,
+            batch.refused_breakdown,
             reservation,
             capability=batch.capability,
             flow=reservation if structure.fighting else None,

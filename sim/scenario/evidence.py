@@ -52,6 +52,7 @@ _STRICT_NUMBERS: dict[str, tuple[str, ...]] = {
     "protocol": (
         "max_rounds",
         "breakdown_probability",
+        "refusal_breakdown",
         "recognition.*",
         "round_weeks",
         "deadline_weeks",

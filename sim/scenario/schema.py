@@ -100,6 +100,12 @@ class Protocol(Frozen):
     breakdown_probability: float = Field(
         default=0.0, ge=0.0, lt=1.0, description="weekly hazard that talks without a deal collapse"
     )
+    refusal_breakdown: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="probability that a refused offer ends the talks, on top of the hazard",
+    )
     round_weeks: float = Field(
         default=1.0, gt=0.0, le=MAX_ROUND_WEEKS, description="weeks per round"
     )
@@ -276,6 +282,7 @@ def _equilibrium_problems(
 ) -> Iterator[tuple[Loc, str]]:
     """The equilibrium strategy needs a proposer protocol and impatience."""
     p_break = protocol.get("breakdown_probability", 0.0)
+    q_break = protocol.get("refusal_breakdown", 0.0)
     mediated = protocol.get("kind") == "mediated"
     for key, actor in actors.items():
         if not isinstance(actor, Mapping):
@@ -290,11 +297,12 @@ def _equilibrium_problems(
                 "the equilibrium strategy needs a proposer protocol (alternating or "
                 "random-proposer), not the mediated one",
             )
-        if _is_number(discount) and _is_number(p_break) and discount * (1.0 - p_break) >= 1.0:
+        patience = (1.0 - p_break) * (1.0 - q_break) if _is_number(q_break) else 1.0 - p_break
+        if _is_number(discount) and _is_number(p_break) and discount * patience >= 1.0:
             yield (
                 ("actors", key, "discount"),
-                "the equilibrium strategy needs impatience: discount < 1 or "
-                "protocol.breakdown_probability > 0",
+                "the equilibrium strategy needs impatience: discount < 1, "
+                "protocol.breakdown_probability > 0 or protocol.refusal_breakdown > 0",
             )
 
 

@@ -19,7 +19,8 @@ def equilibrium(inputs: ThresholdInputs, actor: int) -> FloatArray:
 
     With a private no-deal value b (true) against the public b_pub, the actor keeps the public
     continuation value and values a failed round by its own b:
-    theta = max(b, theta_pub + slope * (b - b_pub)), slope = p (+ (1 - p)(1 - delta) when fighting).
+    theta = max(b, theta_pub + slope * (b - b_pub)), slope = P (+ (1 - P)(1 - delta) when fighting),
+    P = h + q - hq the breakdown risk after a refusal.
     """
     theta = inputs.equilibrium_thresholds()
     phase = (inputs.round - 1) % theta.shape[1]
