@@ -463,7 +463,14 @@ def test_bilateral_deal_can_land_where_kyiv_would_refuse() -> None:
     base, bilateral = table_outcomes(BASELINE)["agreed"], table_outcomes("bilateral-deal")["agreed"]
     # Fewer vetoes, never fewer acceptable packages: at least as many deals in the same worlds.
     assert bilateral.mean() >= base.mean()
-    assert np.mean(base & ~bilateral) <= 0.01
+    # A deal the baseline reaches and the bilateral talks miss is lost only to the risk a
+    # refused offer carries (protocol.refusal_breakdown): the two paths see different refusals,
+    # so the same breakdown draw can end one and not the other -- never to a missing package.
+    lost = base & ~bilateral
+    assert np.mean(lost) <= 0.02
+    bilateral_run = table_outcomes("bilateral-deal")
+    assert set(bilateral_run["end_reason"][lost]) <= {"breakdown"}
+    assert set(bilateral_run["failure"][lost]) <= {"rejected"}
     # Some deals leave Ukraine (or Europe) worse off than no deal at all, which its veto forbids
     # in the baseline.
     assert np.any(deals("bilateral-deal", "gain.ukraine") < -TOLERANCE)
@@ -498,8 +505,21 @@ def test_misperception_brings_refused_offers_and_fewer_deals() -> None:
 def test_europe_holding_firm_keeps_sanctions_relief_down() -> None:
     firm = deals("europe-holds-firm", "term.sanctions").mean()
     assert firm < deals(BASELINE, "term.sanctions").mean()
-    firm_signed = table_outcomes("europe-holds-firm")["agreed"].mean()
-    assert firm_signed <= table_outcomes(BASELINE)["agreed"].mean()
+
+    # Fewer acceptable packages: no more deals at the table, refusals aside (q = 0) ...
+    def without_refusal_risk(name: str) -> np.ndarray:
+        scenario = load(name).model_copy(update={"ratification": None, "implementation": None})
+        quiet = {"protocol.refusal_breakdown": np.zeros(WORLDS)}
+        agreed: np.ndarray = run_batch(scenario, np.arange(WORLDS), overrides=quiet)["agreed"]
+        return agreed
+
+    assert without_refusal_risk("europe-holds-firm").mean() <= without_refusal_risk(BASELINE).mean()
+    # ... but with the refusal breakdown the baseline's proposers gamble on offers that are
+    # refused and end the talks: every deal the firm Europe adds is one the baseline lost so.
+    firm, base = table_outcomes("europe-holds-firm"), table_outcomes(BASELINE)
+    added = firm["agreed"] & ~base["agreed"]
+    assert set(base["end_reason"][added]) <= {"breakdown"}
+    assert set(base["failure"][added]) <= {"rejected"}
 
 
 def test_truce_track_trades_rearmament_limits_on_a_frozen_front() -> None:
@@ -561,7 +581,9 @@ def test_fragile_truce_is_cheaper_to_break_and_unverified() -> None:
     for actor, cost in truce.reneging_cost.items():
         assert cost < base.reneging_cost[actor]
     assert truce.term_drift["territory"]["rearmament"] == 0.0
-    assert durable_share("fragile-truce") < durable_share(BASELINE) - 0.015
+    # At least a tenth fewer durable deals (13% with the refusal breakdown, 15% without: a
+    # relative bar, since the refusal breakdown leaves fewer ratified deals to break).
+    assert durable_share("fragile-truce") < 0.9 * durable_share(BASELINE)
     assert lasting_share("fragile-truce") < lasting_share(BASELINE) - 0.05
 
 
