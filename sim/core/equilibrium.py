@@ -10,8 +10,10 @@ the proposer is known.  The model passes p = h + q - hq: the round's hazard h an
 breakdown q that follows a refused offer (Binmore, Rubinstein & Wolinsky 1986; with h = 0 and no
 discounting the two-party proposer gets 1/(2 - q)).  A round in which the proposer makes no offer
 risks only h; the iteration values it as a refusal (theta), exact where q = 0 and never binding
-where, as in every complete-information world with a zone of agreement, offers are made.  In a stationary equilibrium each proposer j offers x_j = argmax U_j subject to the other
-veto players' thresholds, and that offer is accepted, so
+where, as in every complete-information world with a zone of agreement, offers are made.
+
+In a stationary equilibrium each proposer j offers x_j = argmax U_j subject to the other veto
+players' thresholds, and that offer is accepted, so
 
 * random proposer (Baron & Ferejohn 1989, unanimity):  V_i = sum_j pi_j U_i(x_j);
 * alternating offers in a fixed order of L proposers (Rubinstein 1982; Binmore, Rubinstein &
