@@ -90,8 +90,8 @@ def test_hazard_and_refusal_breakdown_combine_as_one_risk_after_a_rejection() ->
 
 
 def no_zone(kind: str, h: float, q: float) -> Scenario:
-    """Concession players whose no-deal values leave no zone of agreement (0.6 + 0.6 > 1):
-    every offer is refused (mediated: a text is always on the table) or none is made."""
+    """Concession players whose no-deal values leave no zone of agreement (0.6 + 0.6 > 1): the
+    mediator's text is refused (mediated) or no offer is made (alternating)."""
     player = {"reservation": 0.6, "strategy": {"kind": "concession", "beta": 1.0}}
     return pie(
         player,
@@ -107,28 +107,35 @@ def no_zone(kind: str, h: float, q: float) -> Scenario:
 
 
 WORLDS = np.arange(4000, dtype=np.int64)
+TRUTH = {"actors.b.reservation": 0.2 + 0.4 * (WORLDS + 0.5) / WORLDS.size}  # b's, spread evenly
 
 
 @pytest.mark.parametrize("q", [0.0, 0.3])
 def test_a_refused_offer_ends_the_talks_with_h_plus_q_minus_hq(q: float) -> None:
-    """The mediator's text is refused in round 1 everywhere: exactly the worlds whose breakdown
-    draw falls below 1 - (1 - h)(1 - q) break down (one draw: q only adds risk above h)."""
+    """a offers 0.55 to b (the monopoly offer on the belief U[0.2, 0.6]); the eighth of the worlds
+    whose b holds out for more refuse, and there exactly the worlds whose breakdown draw falls
+    below 1 - (1 - h)(1 - q) break down (one draw: q only adds risk above h)."""
     h = 0.1
-    scenario = no_zone("mediated", h, q)
-    columns = run_batch(scenario, WORLDS)
-    np.testing.assert_array_equal(columns["rejections"], 1)
+    scenario = screening_game(0.2, 0.6, q, h=h, rounds=1)
+    columns = run_batch(scenario, WORLDS, overrides=TRUTH)
+    refused = columns["rejections"] == 1
+    assert refused.sum() == WORLDS.size // 8
     draw = uniforms(scenario.seed, WORLDS, 1, Purpose.BREAKDOWN)[:, 0]
     broke = np.asarray(columns["end_reason"]) == "breakdown"
-    np.testing.assert_array_equal(broke, draw < h + q * (1.0 - h))
-    assert broke.mean() == pytest.approx(1 - (1 - h) * (1 - q), abs=0.03)  # 0.37 with q = 0.3
+    np.testing.assert_array_equal(broke[refused], (draw < h + q * (1.0 - h))[refused])
+    assert columns["agreed"][~refused].all()
+    assert broke[refused].mean() == pytest.approx(1 - (1 - h) * (1 - q), abs=0.07)
 
 
-def test_a_round_without_an_offer_risks_only_the_hazard() -> None:
-    """No package both proposer and responder accept: no offer, no refusal, hazard h only."""
+@pytest.mark.parametrize("kind", ["alternating", "mediated"])
+def test_no_offer_and_a_refused_draft_risk_only_the_hazard(kind: str) -> None:
+    """No package both proposer and responder accept: no offer, no refusal, hazard h only.  A
+    mediator's single text is a draft the objections revise (Raiffa 1982), not an offer to walk
+    out of: its refusal risks h only too."""
     h = 0.1
-    scenario = no_zone("alternating", h, 0.9)
+    scenario = no_zone(kind, h, 0.9)
     columns = run_batch(scenario, WORLDS)
-    np.testing.assert_array_equal(columns["offers"], 0)
+    np.testing.assert_array_equal(columns["offers"], 0 if kind == "alternating" else 1)
     draw = uniforms(scenario.seed, WORLDS, 1, Purpose.BREAKDOWN)[:, 0]
     broke = np.asarray(columns["end_reason"]) == "breakdown"
     np.testing.assert_array_equal(broke, draw < h)
@@ -213,10 +220,12 @@ def test_refusal_breakdown_is_sampled_by_the_experiments_with_priors() -> None:
     assert "protocol.refusal_breakdown" in [parameter.path for parameter in cell.parameters]
 
 
-def screening_game(low: float, high: float, q: float) -> Scenario:
+def screening_game(
+    low: float, high: float, q: float, *, h: float = 0.0, rounds: int = 6
+) -> Scenario:
     """a proposes every round to b, whose reservation the others believe is U[low, high]
     (each round the monopoly problem on the current belief; tests/test_private_information.py);
-    a refused offer ends the talks with probability q, and there is no other hazard."""
+    a refused offer ends the talks with probability q on top of the hazard h."""
     private = {"field": "reservation", "belief": {"dist": "uniform", "low": low, "high": high}}
     return pie(
         {"reservation": 0.1},
@@ -224,8 +233,9 @@ def screening_game(low: float, high: float, q: float) -> Scenario:
         {
             "kind": "alternating",
             "order": ["a"],
-            "max_rounds": 6,
+            "max_rounds": rounds,
             "deadline_weeks": 0.0,
+            "breakdown_probability": h,
             "refusal_breakdown": q,
         },
     )

@@ -19,7 +19,8 @@ protocol, in order:
    accept (and, under a quota, the accepting actors hold enough capability), and then takes
    effect iff every domestic ratifier approves (:mod:`sim.core.ratification`; else the talks end
    ``not-ratified`` or go on); after a failed round the talks break down with the breakdown
-   hazard h, or 1 - (1 - h)(1 - q) after a refused offer; at max_rounds they end;
+   hazard h, or 1 - (1 - h)(1 - q) after a refused proposal (a mediator's draft is revised, not
+   walked out of); at max_rounds they end;
 7. :meth:`~NegotiationModel.revise_text`: in mediated talks the objectors' requests revise the text;
 8. the ``DataCollector`` records the round (:mod:`sim.core.collect`);
 9. once the talks have ended everywhere, :meth:`~NegotiationModel.implement` runs the ratified
@@ -278,16 +279,15 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.rejections[rows] += refused
         deal, rejected = self.after_signing.ratify(now, signed, self.seed)
         draw = uniforms(self.seed, now.batch.worlds, round_, Purpose.BREAKDOWN)[:, 0]
-        risk = np.where(refused, now.batch.refused_breakdown, now.batch.breakdown)
-        broke = ~deal & ~rejected & (draw < risk)  # one draw: a refusal only adds the risk above h
+        after = now.batch.breakdown if self.single_text is not None else now.batch.refused_breakdown
+        broke = ~deal & ~rejected & (draw < np.where(refused, after, now.batch.breakdown))
         out_of_time = ~deal & ~rejected & ~broke & (round_ >= structure.max_rounds)
         ended = deal | rejected | broke | out_of_time
         end_rows = rows[ended]
         self.end[rows[deal]] = AGREEMENT
         self.end[rows[rejected]] = NOT_RATIFIED
         self.deal_status_quo[rows[deal]] = now.status_quo[deal]
-        self.end[rows[broke]] = BREAKDOWN
-        self.end[rows[out_of_time]] = DEADLINE
+        self.end[rows[broke]], self.end[rows[out_of_time]] = BREAKDOWN, DEADLINE
         self.end_round[end_rows] = round_
         self.open[end_rows] = False
         self.terms[rows[deal]] = now.package[deal]
