@@ -113,9 +113,13 @@ def test_a_deterministic_power_shift_collapses_the_deal_exactly_when_it_crosses(
 
 def test_a_collapse_returns_the_world_to_war() -> None:
     scenario = load_scenario("alaska-summit")
-    columns = run_batch(scenario, np.arange(2_000))
+    columns = run_batch(scenario, np.arange(1_000))
     collapsed = columns["ratified"] & ~columns["durable"]
-    assert collapsed.any()
+    # Moscow's commitment problem (docs/model.md, "The baseline and its variants"): sanctions
+    # relief and a pause let it rebuild, so a clear share of the ratified deals collapses (29%
+    # of worlds 0..1,499) and Moscow is the main reneger (93% of the collapses there).
+    assert collapsed.sum() > 0.15 * columns["ratified"].sum()
+    assert (columns["reneged_by"][collapsed] == "russia").mean() > 0.6
     for actor in scenario.actors:
         np.testing.assert_allclose(
             columns[f"utility.{actor}"][collapsed], columns[f"reservation.{actor}"][collapsed]

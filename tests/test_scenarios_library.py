@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
+from sim.analysis.drivers import paired_difference
 from sim.core.records import record_from_columns
 from sim.core.runner import run_batch, run_single
 from sim.scenario.loader import load_scenario
@@ -591,8 +592,9 @@ def test_referendum_puts_the_line_itself_to_the_vote() -> None:
     ballot = load("referendum").ratification
     assert ballot is not None
     assert ballot.ratifiers["ukraine_referendum"].salience["territory"] > 0
-    # The deals a vote on the line lets through last less often (the line they settle is one a
-    # party later walks away from), and there are no more lasting deals than without the vote.
+    # The vote pushes the line toward Kyiv and the deals that pass pay Moscow elsewhere (more
+    # relief, which it keeps and rebuilds with) and leave Europe less: they last less often
+    # (65% against 71% of worlds 0..1,499), and there are no more lasting deals than without it.
     assert lasting_share("referendum") < lasting_share(BASELINE) - 0.03
     assert durable_share("referendum") <= durable_share(BASELINE)
 
@@ -601,11 +603,31 @@ def test_security_guarantees_raise_the_cost_of_reneging() -> None:
     implementation = load("security-guarantees").implementation
     assert implementation is not None
     assert implementation.term_cost["russia"]["security_guarantees"] > 0
-    # Guarantees make every ratified deal last, but Moscow, which opposes them, signs fewer:
-    # on the cost clock the baseline's ratified deals rarely collapse, so the trade-off can go
-    # either way for P(durable) (docs/model.md, "What drives durability").
+    # Guarantees make every ratified deal last, although Moscow, which opposes them, signs
+    # fewer: the baseline loses about three in ten of its ratified deals to Moscow's commitment
+    # problem, far more than the deals the guarantee costs at the table.
     assert lasting_share("security-guarantees") >= lasting_share(BASELINE)
     assert funnel("security-guarantees")["signed"].mean() < funnel(BASELINE)["signed"].mean()
     # With guarantees every ratified deal survives the implementation phase.
     columns = funnel("security-guarantees")
     np.testing.assert_array_equal(columns["durable"], columns["ratified"])
+
+
+@pytest.mark.parametrize(
+    ("name", "direction", "interval_excludes_zero"),
+    [("fragile-truce", -1, True), ("referendum", -1, False), ("security-guarantees", +1, True)],
+)
+def test_each_variant_moves_p_durable_the_way_its_evidence_argues(
+    name: str, direction: int, interval_excludes_zero: bool
+) -> None:
+    """The paired change in P(durable) against the baseline on the same worlds (issue 9).
+
+    On worlds 0..1,499 (no priors): fragile-truce -2.3 points [-3.0, -1.5], security-guarantees
+    +3.5 [+2.1, +4.8], referendum -1.2 [-2.6, +0.2]: the referendum's interval only clears zero
+    on more worlds (-1.3 [-2.2, -0.4] in experiments/durability.yaml's 3,000 worlds per cell,
+    docs/model.md), so here its mean must have the argued sign and its deals must last less.
+    """
+    change, low, high = paired_difference(funnel(BASELINE)["durable"], funnel(name)["durable"])
+    assert direction * change > 0.005
+    if interval_excludes_zero:
+        assert (high if direction < 0 else -low) < -0.01
