@@ -623,7 +623,7 @@ def test_each_variant_moves_p_durable_the_way_its_evidence_argues(
     """The paired change in P(durable) against the baseline on the same worlds (issue 9).
 
     On worlds 0..1,499 (no priors): fragile-truce -2.3 points [-3.0, -1.5], security-guarantees
-    +3.5 [+2.1, +4.8], referendum -1.2 [-2.6, +0.2]: the referendum's interval only clears zero
+    +3.5 [+2.2, +4.9], referendum -1.2 [-2.6, +0.2]: the referendum's interval only clears zero
     on more worlds (-1.3 [-2.2, -0.4] in experiments/durability.yaml's 3,000 worlds per cell,
     docs/model.md), so here its mean must have the argued sign and its deals must last less.
     """
