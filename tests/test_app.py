@@ -52,6 +52,7 @@ def test_every_judgement_call_has_a_control(baseline: Settings) -> None:
             assert f"actors.{actor}.salience.{issue}" in paths
     assert {
         "protocol.breakdown_probability",
+        "protocol.refusal_breakdown",
         "protocol.kind",
         "protocol.max_rounds",
         "protocol.mediation_step",
@@ -73,6 +74,10 @@ def test_typed_values_are_checked(baseline: Settings) -> None:
         check_typed(baseline.control("actors.russia.strategy.beta"), "0")
     with pytest.raises(ValueRefused, match="< 1"):
         check_typed(baseline.control("protocol.breakdown_probability"), "1")
+    refusal = baseline.control("protocol.refusal_breakdown")
+    assert check_typed(refusal, "1") == 1.0  # a refusal may end the talks for certain
+    with pytest.raises(ValueRefused, match="too large"):
+        check_typed(refusal, "1.2")
     deadline = baseline.control("protocol.max_rounds")
     assert check_typed(deadline, "30") == 30
     with pytest.raises(ValueRefused, match="whole number"):

@@ -51,6 +51,7 @@ ENDURANCE = (0.5, 20.0, 0.05)  # slider of a cost-clock actor's endurance
 
 _PROTOCOL_NUMBERS: tuple[tuple[str, str, tuple[float, float, float]], ...] = (
     ("breakdown_probability", "breakdown hazard (weekly, without a deal)", (0.0, 0.2, 0.005)),
+    ("refusal_breakdown", "breakdown after a refused offer (beyond the hazard)", (0.0, 1.0, 0.01)),
     ("max_rounds", "deadline (rounds)", (1.0, 60.0, 1.0)),
     ("mediation_step", "mediator's step per round (mediated protocol)", (0.01, 0.3, 0.01)),
 )

@@ -178,7 +178,8 @@ def _scenario_section(results: Results) -> str:
             "<p>Protocol: "
             f"<b>{escape(protocol.kind)}</b>, recognition {escape(json.dumps(protocol.recognition))}, "
             f"at most {protocol.max_rounds} rounds, breakdown probability "
-            f"{protocol.breakdown_probability:g} after each rejection; scenario seed "
+            f"{protocol.breakdown_probability:g} a week without a deal and "
+            f"{protocol.refusal_breakdown:g} more after a refused offer; scenario seed "
             f"{scenario.seed}.</p>"
         )
         evidence_rows = _evidence_rows(scenario, data)
