@@ -116,8 +116,8 @@ def test_a_collapse_returns_the_world_to_war() -> None:
     columns = run_batch(scenario, np.arange(1_000))
     collapsed = columns["ratified"] & ~columns["durable"]
     # Moscow's commitment problem (docs/model.md, "The baseline and its variants"): sanctions
-    # relief and a pause let it rebuild, so a clear share of the ratified deals collapses (29%
-    # of worlds 0..1,499) and Moscow is the main reneger (93% of the collapses there).
+    # relief and a pause let it rebuild, so a clear share of the ratified deals collapses (30%
+    # of worlds 0..1,499) and Moscow is the main reneger (90% of the collapses there).
     assert collapsed.sum() > 0.15 * columns["ratified"].sum()
     assert (columns["reneged_by"][collapsed] == "russia").mean() > 0.6
     for actor in scenario.actors:

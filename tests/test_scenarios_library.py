@@ -594,9 +594,12 @@ def test_referendum_puts_the_line_itself_to_the_vote() -> None:
     assert ballot.ratifiers["ukraine_referendum"].salience["territory"] > 0
     # The vote pushes the line toward Kyiv and the deals that pass pay Moscow elsewhere (more
     # relief, which it keeps and rebuilds with) and leave Europe less: they last less often
-    # (65% against 71% of worlds 0..1,499), and there are no more lasting deals than without it.
-    assert lasting_share("referendum") < lasting_share(BASELINE) - 0.03
-    assert durable_share("referendum") <= durable_share(BASELINE)
+    # (67.5% against 70% of worlds 0..1,499; Europe reneges on 14 of them against 5).  Since
+    # the refusal breakdown more of them are signed (a vote-shaped offer is refused less often),
+    # so P(durable) itself does not fall (+0.8 points [-0.5, +2.1]; docs/model.md).
+    assert lasting_share("referendum") < lasting_share(BASELINE) - 0.01
+    europe = funnel("referendum")["reneged_by"] == "nato"
+    assert europe.sum() > 2 * (funnel(BASELINE)["reneged_by"] == "nato").sum()
 
 
 def test_security_guarantees_raise_the_cost_of_reneging() -> None:
@@ -614,20 +617,17 @@ def test_security_guarantees_raise_the_cost_of_reneging() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "direction", "interval_excludes_zero"),
-    [("fragile-truce", -1, True), ("referendum", -1, False), ("security-guarantees", +1, True)],
+    ("name", "direction"), [("fragile-truce", -1), ("security-guarantees", +1)]
 )
 def test_each_variant_moves_p_durable_the_way_its_evidence_argues(
-    name: str, direction: int, interval_excludes_zero: bool
+    name: str, direction: int
 ) -> None:
     """The paired change in P(durable) against the baseline on the same worlds (issue 9).
 
-    On worlds 0..1,499 (no priors): fragile-truce -2.3 points [-3.0, -1.5], security-guarantees
-    +3.5 [+2.2, +4.9], referendum -1.2 [-2.6, +0.2]: the referendum's interval only clears zero
-    on more worlds (-1.3 [-2.2, -0.4] in experiments/durability.yaml's 3,000 worlds per cell,
-    docs/model.md), so here its mean must have the argued sign and its deals must last less.
+    On worlds 0..1,499 (no priors): fragile-truce -1.5 points [-2.2, -0.9], security-guarantees
+    +2.5 [+1.1, +3.8].  The referendum's P(durable) does not move since the refusal breakdown
+    (+0.8 [-0.5, +2.1]); its deals last less often (test above).
     """
     change, low, high = paired_difference(funnel(BASELINE)["durable"], funnel(name)["durable"])
-    assert direction * change > 0.005
-    if interval_excludes_zero:
-        assert (high if direction < 0 else -low) < -0.01
+    assert direction * change > 0.01
+    assert (high if direction < 0 else -low) < -0.005
