@@ -75,13 +75,16 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
 
     def search(kind: str) -> Callable[[Any], Any]:
         def wrap(original: Any) -> Any:
-            def run(evaluate: Any, rows: Any, *rest: Any) -> Any:
-                def counting(alpha: Any, part: Any, signal: bool) -> Any:
-                    counts[f"evaluations.{kind}"] += part.size
-                    return evaluate(alpha, part, signal)
-
+            def run(rows: Any, *rest: Any) -> Any:
                 counts[f"worlds.{kind}"] += rows.size
-                return original(counting, rows, *rest)
+                steps = original(rows, *rest)
+                try:
+                    request = next(steps)
+                    while True:
+                        counts[f"evaluations.{kind}"] += request[1].size
+                        request = steps.send((yield request))
+                except StopIteration as stop:
+                    return stop.value
 
             return run
 
@@ -90,6 +93,7 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
     def evaluations(original: Any) -> Any:
         def run(self: Any, alpha: Any, rows: Any, signal: bool) -> Any:
             counts["evaluations.all"] += rows.size
+            counts["evaluation_calls"] += 1
             return original(self, alpha, rows, signal)
 
         return run
@@ -122,8 +126,8 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
     from sim.core import model
 
     with (
-        patched(uncertain_offer, "first_order_root", search("root")),
-        patched(uncertain_offer, "golden_section", search("golden")),
+        patched(uncertain_offer, "root_steps", search("root")),
+        patched(uncertain_offer, "golden_steps", search("golden")),
         patched(uncertain_offer._Problem, "evaluate", evaluations),
         patched(model, "risky_offers", risky),
         patched(dual.DualProblem, "at", newton_steps),
