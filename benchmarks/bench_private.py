@@ -11,7 +11,8 @@ sampled parameters), one ``run_batch`` as a sweep's chunk runs them.
     what a million worlds would take on 2 cores at the private rate against issue 8's 60 s.
 (2) One more, instrumented run counts the work: world-rounds with an uncertain veto responder,
     the proposer's evaluations of F(alpha) per world by search (the bracket's ends, the
-    first-order root, golden section), the solves and the Newton iterations under them (dual
+    first-order root, golden section) and the calls that make them (``evaluation_calls``: the
+    root and golden section share theirs, side by side), the solves and the Newton iterations under them (dual
     evaluations, :meth:`sim.core.dual.DualProblem.at`), and how many of those run on five rows or
     fewer: a few slow worlds keep a vectorised loop going at full numpy call overhead.  The
     counts are deterministic, so a change to the search shows in them whatever the machine's
@@ -75,13 +76,16 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
 
     def search(kind: str) -> Callable[[Any], Any]:
         def wrap(original: Any) -> Any:
-            def run(evaluate: Any, rows: Any, *rest: Any) -> Any:
-                def counting(alpha: Any, part: Any, signal: bool) -> Any:
-                    counts[f"evaluations.{kind}"] += part.size
-                    return evaluate(alpha, part, signal)
-
+            def run(rows: Any, *rest: Any) -> Any:
                 counts[f"worlds.{kind}"] += rows.size
-                return original(counting, rows, *rest)
+                steps = original(rows, *rest)
+                try:
+                    request = next(steps)
+                    while True:
+                        counts[f"evaluations.{kind}"] += request[1].size
+                        request = steps.send((yield request))
+                except StopIteration as stop:
+                    return stop.value
 
             return run
 
@@ -90,6 +94,7 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
     def evaluations(original: Any) -> Any:
         def run(self: Any, alpha: Any, rows: Any, signal: bool) -> Any:
             counts["evaluations.all"] += rows.size
+            counts["evaluation_calls"] += 1
             return original(self, alpha, rows, signal)
 
         return run
@@ -122,8 +127,8 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
     from sim.core import model
 
     with (
-        patched(uncertain_offer, "first_order_root", search("root")),
-        patched(uncertain_offer, "golden_section", search("golden")),
+        patched(uncertain_offer, "root_steps", search("root")),
+        patched(uncertain_offer, "golden_steps", search("golden")),
         patched(uncertain_offer._Problem, "evaluate", evaluations),
         patched(model, "risky_offers", risky),
         patched(dual.DualProblem, "at", newton_steps),

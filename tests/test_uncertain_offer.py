@@ -202,10 +202,10 @@ def test_quadratic_pricing_by_the_first_order_condition(
     the responder's utility and P(acceptance) match an independent scalar optimisation to 1e-6."""
     import sim.core.uncertain_offer as module
 
-    def no_golden(evaluate, rows):  # type: ignore[no-untyped-def]
+    def no_golden(rows, start):  # type: ignore[no-untyped-def]
         raise AssertionError(f"golden section ran in {rows.size} worlds")
 
-    monkeypatch.setattr(module, "golden_section", no_golden)
+    monkeypatch.setattr(module, "golden_steps", no_golden)
     offers = take_it_or_leave_it(np.array([a]), np.array([b]), np.array([w]), linear=False)
     expected = quadratic_pricing(a, b, w)
     assert offers.feasible[0]
@@ -241,11 +241,12 @@ def test_the_first_order_root_matches_golden_section(
     fast = risky_offers(*args, w, [responder], uncertain)
     searched = []
 
-    def golden_only(evaluate, rows, low, high):  # type: ignore[no-untyped-def]
+    def golden_only(rows, low, high):  # type: ignore[no-untyped-def]
         searched.append(rows.size)
         return low, np.zeros(rows.size, dtype=bool)  # hand every world to golden section
+        yield  # a search that needs no alpha
 
-    monkeypatch.setattr(module, "first_order_root", golden_only)
+    monkeypatch.setattr(module, "root_steps", golden_only)
     slow = risky_offers(*args, w, [responder], uncertain)
     utility = 1.0 - (salience[:, 0] * (fast.package - position[:, 0]) ** 2).sum(axis=1)
     value_fast = np.where(fast.feasible, fast.probability * (utility - w), -np.inf)

@@ -7,9 +7,10 @@ The proposer facing uncertain responders (:mod:`sim.core.uncertain_offer`) maxim
 where H(alpha) is its utility of the best package that gives every uncertain responder the
 threshold of its alpha-type and meets every known threshold (one solve of the proposer's problem
 per alpha), P the probability that they all accept and w its value of a failed round.  Two
-searches, both vectorised over worlds, each world leaving the search as soon as it is done:
+searches, both vectorised over worlds, each world leaving the search as soon as it is done,
+each a generator of the alphas it needs (:func:`side_by_side` runs them in the same solves):
 
-* :func:`first_order_root` finds the root of the first-order condition.  Where every uncertain
+* :func:`root_steps` finds the root of the first-order condition.  Where every uncertain
   responder's threshold binds, P = alpha**K (K of them) and, by the envelope theorem,
   H'(alpha) = -sum_k lambda_k d_k'(alpha), lambda_k the solver's multiplier of responder k's
   constraint and d_k(alpha) the utility its alpha-type demands, so
@@ -21,14 +22,15 @@ searches, both vectorised over worlds, each world leaving the search as soon as 
   falsi (Dowell & Jarratt 1971; superlinear, order about 1.44), bisecting while an end of the
   bracket is infeasible (s = -inf).  It needs the multipliers (quadratic utilities; the solver's
   dual Newton returns them) and typically five to eight solves instead of golden section's 32.
-* :func:`golden_section` (Kiefer 1953) needs only F: the fallback where the multipliers are not
+* :func:`golden_steps` (Kiefer 1953) needs only F: the fallback where the multipliers are not
   known (linear utilities solved by the simplex) or the root finder did not converge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -39,11 +41,11 @@ GOLDEN_ITERATIONS = 30
 is within 3e-7 of the optimum: below the 1e-6 the closed-form tests ask)."""
 
 ROOT_ITERATIONS = 40
-"""At most this many solves in :func:`first_order_root` (bisection alone would reach 1e-12); a
-world still unconverged then is handed to :func:`golden_section`."""
+"""At most this many solves in :func:`root_steps` (bisection alone would reach 1e-12); a
+world still unconverged then is handed to :func:`golden_steps`."""
 
 ROOT_TOLERANCE = 1e-9
-""":func:`first_order_root` stops when the bracket on alpha is narrower than this; its answer is
+""":func:`root_steps` stops when the bracket on alpha is narrower than this; its answer is
 the bracket's lower end (the last alpha at which raising alpha still paid)."""
 
 _INVERSE_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
@@ -82,9 +84,46 @@ Evaluate = Callable[[FloatArray, IntArray, bool], Trial]
 """(alpha (r,), world rows (r,), whether to compute the signal) -> the trial at those alphas."""
 
 
-def first_order_root(
-    evaluate: Evaluate, rows: IntArray, low: Trial, high: Trial
-) -> tuple[Trial, BoolArray]:
+Steps = Generator[tuple[FloatArray, IntArray, bool], Trial, Any]
+"""A search as a generator: it yields the (alpha, world rows, whether it needs the signal) it
+needs F at and is sent the
+trial there; its return value is its answer.  :func:`side_by_side` runs several at once."""
+
+
+def side_by_side(evaluate: Evaluate, searches: Sequence[Steps]) -> list[Any]:
+    """Run searches over disjoint worlds together: each step evaluates every search's next
+    alphas in one call (rows concatenated), so the sequential solves are the longest search's,
+    not their sum.  Each world sees the same alphas, in the same order, as alone, so its result
+    is the same bit for bit (the solves treat rows independently; the first-order signal is
+    computed for every row, and ignored where a search does not need it).
+
+    Hand-written because the searches' cost is their count of sequential solves (numpy call
+    overhead, measured on the private-values baseline), not their rows.
+    """
+    results: list[Any] = [None] * len(searches)
+    pending: dict[int, tuple[FloatArray, IntArray, bool]] = {}
+    for number, search in enumerate(searches):
+        try:
+            pending[number] = next(search)
+        except StopIteration as stop:
+            results[number] = stop.value
+    while pending:
+        order = list(pending)
+        sizes = np.cumsum([0, *(pending[number][1].size for number in order)])
+        alpha = np.concatenate([pending[number][0] for number in order])
+        rows = np.concatenate([pending[number][1] for number in order])
+        trial = evaluate(alpha, rows, any(pending[number][2] for number in order))
+        pending = {}
+        for number, begin, end in zip(order, sizes[:-1], sizes[1:], strict=True):
+            part = trial if len(order) == 1 else trial.take(np.arange(begin, end))
+            try:
+                pending[number] = searches[number].send(part)
+            except StopIteration as stop:
+                results[number] = stop.value
+    return results
+
+
+def root_steps(rows: IntArray, low: Trial, high: Trial) -> Steps:
     """The best alpha in (low.alpha, 1) by the root of the first-order signal, in the given worlds.
 
     ``low`` and ``high`` are the trials at the bracket's ends in these worlds (high at alpha =
@@ -114,7 +153,7 @@ def first_order_root(
         inside = usable & (secant > la) & (secant < lb) & (span <= 0.5 * spans[active, 1])
         x = np.where(inside, secant, la + 0.5 * span)
         x = np.clip(x, la + 0.01 * ROOT_TOLERANCE, lb - 0.01 * ROOT_TOLERANCE)
-        trial = evaluate(x, rows[active], True)
+        trial = yield x, rows[active], True
         f = trial.signal
         positive = f > 0.0
         left.put(active[positive], trial.take(np.flatnonzero(positive)))
@@ -129,7 +168,7 @@ def first_order_root(
     return left, converged
 
 
-def golden_section(evaluate: Evaluate, rows: IntArray, start: FloatArray) -> Trial:
+def golden_steps(rows: IntArray, start: FloatArray) -> Steps:
     """The best alpha in (start, 1) by golden-section search in the given worlds (ties move
     towards alpha = start): the best trial among the probes and the bracket's middle (an
     optimum against the edge of the feasible alphas leaves the middle, but not every probe,
@@ -139,9 +178,9 @@ def golden_section(evaluate: Evaluate, rows: IntArray, start: FloatArray) -> Tri
     low, high = start.copy(), np.ones(n)
     left = high - _INVERSE_GOLDEN * (high - low)
     right = low + _INVERSE_GOLDEN * (high - low)
-    trial = evaluate(left, rows, False)
+    trial = yield left, rows, False
     best, f_left = trial.copy(), trial.value
-    trial = evaluate(right, rows, False)
+    trial = yield right, rows, False
     f_right = trial.value
     _keep_better(best, trial)
     for _ in range(GOLDEN_ITERATIONS):
@@ -152,14 +191,14 @@ def golden_section(evaluate: Evaluate, rows: IntArray, start: FloatArray) -> Tri
         new_left = np.where(keep_left, high - _INVERSE_GOLDEN * (high - low), right)
         new_right = np.where(keep_left, left, low + _INVERSE_GOLDEN * (high - low))
         probe = np.where(keep_left, new_left, new_right)
-        trial = evaluate(probe, rows, False)
+        trial = yield probe, rows, False
         _keep_better(best, trial)
         f_left, f_right = (
             np.where(keep_left, trial.value, f_right),
             np.where(keep_left, f_left, trial.value),
         )
         left, right = new_left, new_right
-    _keep_better(best, evaluate(0.5 * (low + high), rows, False))
+    _keep_better(best, (yield 0.5 * (low + high), rows, False))
     return best
 
 

@@ -19,7 +19,7 @@ a warm start close to its optimum takes one full Newton step).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,7 +66,7 @@ class Point:
 
     def arrays(self) -> tuple[NDArray[Any], ...]:
         """The fields, in order."""
-        return tuple(getattr(self, name.name) for name in fields(self))
+        return (self.multipliers, self.package, self.utility, self.curvature, self.known)
 
     def __getitem__(self, rows: IntArray) -> Point:
         """The points of the given worlds."""

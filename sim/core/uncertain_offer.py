@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
-from sim.core.alpha_search import Trial, first_order_root, golden_section
+from sim.core.alpha_search import Trial, golden_steps, root_steps, side_by_side
 from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
 from sim.core.newton import Point
@@ -363,32 +363,35 @@ def risky_offers(
     informed = single & ~np.isnan(low.signal) & ~np.isnan(certain.signal)
     floor = np.flatnonzero(informed & (low.signal <= 0.0))
     best.put(floor, low.take(floor))
-    converged = informed & ((low.signal <= 0.0) | (certain.signal >= 0.0))
     inside = np.flatnonzero(informed & (low.signal > 0.0) & (certain.signal < 0.0))
     # Below the alpha at which the responder's threshold starts to bind (P of the free package,
     # the one at the floor) the package and the signal do not change: the search starts there.
     start = np.maximum(low.alpha, low.probability * (1.0 - 1e-9))
+    # The root's worlds and golden section's side by side (one solve call a step for both).
+    # KNOWN DEFECT, kept for comparability (docs/model.md, "The proposer under uncertainty"):
+    # golden section over [0, 1] can read F's flat stretch as a tie.
+    others = np.flatnonzero(~informed)
+    searches = []
     if inside.size:
         bracket = low.take(inside)
         bracket.alpha[:] = start[inside]
-        found, done = first_order_root(evaluate, live[inside], bracket, certain.take(inside))
+        searches.append(root_steps(live[inside], bracket, certain.take(inside)))
+    if others.size:
+        searches.append(golden_steps(live[others], np.zeros(others.size)))
+    results = side_by_side(evaluate, searches)
+    if others.size:
+        best.put(others, results[-1])
+    if inside.size:
+        found, done = results[0]
         best.put(inside[done], found.take(np.flatnonzero(done)))
-        converged[inside[done]] = True
-    rest = np.flatnonzero(~converged)
-    if rest.size:
-        # KNOWN DEFECT, kept for comparability (docs/model.md, "The proposer under
-        # uncertainty"): golden section over [0, 1] can read F's flat stretch as a tie.
-        best.put(rest, golden_section(evaluate, live[rest], np.zeros(rest.size)))
-    # alpha = 1 (certain acceptance) wherever it does at least as well.
-    take_certain = certain.value >= best.value
-    best.put(np.flatnonzero(take_certain), certain.take(np.flatnonzero(take_certain)))
+        failed = inside[~done]  # unconverged: golden section
+        if failed.size:
+            steps = golden_steps(live[failed], np.zeros(failed.size))
+            best.put(failed, side_by_side(evaluate, [steps])[0])
+    take_certain = np.flatnonzero(certain.value >= best.value)  # wherever it does as well
+    best.put(take_certain, certain.take(take_certain))
     result.put(live, best)
     # An offer nobody the proposer believes in would accept is no offer.
     made = np.isfinite(result.value) & result.feasible & (result.probability > 0)
-    return RiskyOffers(
-        package=result.package,
-        feasible=made,
-        probability=result.probability,
-        alpha=result.alpha,
-        demanded=problem.demands(result.alpha, everywhere),
-    )
+    demanded = problem.demands(result.alpha, everywhere)
+    return RiskyOffers(result.package, made, result.probability, result.alpha, demanded)

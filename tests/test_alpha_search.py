@@ -1,0 +1,53 @@
+"""The searches over alpha run side by side: the same answers, bit for bit, in fewer calls."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.alpha_search import Trial, golden_steps, root_steps, side_by_side
+
+PEAKS = np.array([0.2, 0.35, 0.5, 0.61, 0.8, 0.93])
+"""F(alpha) = alpha (1 - alpha**2 / (3 peak**2)) in world w peaks at alpha = PEAKS[w]."""
+
+
+def evaluate(alpha: np.ndarray, rows: np.ndarray, signal: bool, calls: list[int]) -> Trial:
+    """A concave F with its first-order signal (the derivative), counting the calls."""
+    calls.append(rows.size)
+    peak = PEAKS[rows]
+    value = alpha * (1.0 - alpha**2 / (3.0 * peak**2))
+    slope = 1.0 - (alpha / peak) ** 2 if signal else np.full(rows.size, np.nan)
+    ones = np.ones(rows.size)
+    return Trial(alpha, value, ones, ones > 0, alpha[:, None].copy(), slope)
+
+
+def trial_at(alpha: np.ndarray, rows: np.ndarray) -> Trial:
+    """The trial at the given alphas (signal known)."""
+    return evaluate(alpha, rows, True, [])
+
+
+def test_side_by_side_is_each_search_alone_in_fewer_calls() -> None:
+    """Root and golden section over disjoint worlds: the same trials as alone, bit for bit, and
+    as many evaluation calls as the longer of the two, not their sum."""
+    root_rows, golden_rows = np.array([0, 2, 4]), np.array([1, 3, 5])
+    low = trial_at(np.full(3, 1e-7), root_rows)
+    high = trial_at(np.ones(3), root_rows)
+
+    def searches():  # type: ignore[no-untyped-def]
+        return [root_steps(root_rows, low, high), golden_steps(golden_rows, np.zeros(3))]
+
+    alone, alone_calls = [], []
+    for search in searches():
+        calls: list[int] = []
+        alone.append(side_by_side(lambda a, r, s, c=calls: evaluate(a, r, s, c), [search])[0])
+        alone_calls.append(len(calls))
+    together_calls: list[int] = []
+    together = side_by_side(lambda a, r, s: evaluate(a, r, s, together_calls), searches())
+    (found, converged), best = together
+    assert converged.all()
+    for mine, theirs in ((found, alone[0][0]), (best, alone[1])):
+        for name in ("alpha", "value", "package"):
+            assert np.array_equal(getattr(mine, name), getattr(theirs, name))
+    np.testing.assert_allclose(found.alpha, PEAKS[root_rows], atol=1e-9)
+    np.testing.assert_allclose(best.alpha, PEAKS[golden_rows], atol=1e-6)
+    assert len(together_calls) == max(alone_calls) < sum(alone_calls)
+    assert min(alone_calls) > 3  # both searches take several steps
