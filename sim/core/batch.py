@@ -163,7 +163,8 @@ def build_batch(
     ``overrides`` maps a scenario field path (``actors.russia.war_cost``,
     ``actors.ukraine.position.territory``, ``actors.us.salience`` for a whole (N, K) table,
     ``issues.territory.status_quo``, ``dynamics.territory.drift``, ``protocol.breakdown_probability``,
-    ``protocol.refusal_breakdown``,    ``protocol.recognition.russia``, ``ratification.ratifiers.us_congress.threshold``,
+    ``protocol.refusal_breakdown``, ``protocol.recognition.russia``,
+    ``ratification.ratifiers.us_congress.threshold``,
     ``implementation.reneging_cost.russia``, ...) to an array with one value (or row) per world.
     An override of an actor's private value sets its truth in those worlds.  Per-week numbers
     (discount, breakdown hazard, drift, volatility) are converted to per-round ones last.
