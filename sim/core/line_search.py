@@ -49,26 +49,6 @@ class Segment:
     threshold: FloatArray  # (n, A)
     fallback: FloatArray  # (n, A)
 
-    def evaluate(
-        self, ratifiers: Ratifiers, t: FloatArray, lines: tuple[Line, Line] | None = None
-    ) -> tuple[FloatArray, BoolArray]:
-        """The proposer's expected value of x_t for every t (n, G), and whether every veto
-        player (and the proposer) signs it: EV_i(x_t) >= threshold_i.  Both (n, G).  ``lines``:
-        the actors' and ratifiers' utilities along the segment (:meth:`lines`), if known."""
-        actors, bodies = self.lines(ratifiers) if lines is None else lines
-        utility, approval = actors(t), bodies(t)
-        theta = ratifiers.threshold  # (R,) shared or (n, R) per world
-        margin = approval - (theta if theta.ndim == 1 else theta[:, None, :])
-        p = np.prod(logistic(margin, ratifiers.spread), axis=2)
-        ev = p[:, :, None] * utility + (1.0 - p[:, :, None]) * self.fallback[:, None, :]
-        needed = np.broadcast_to(self.veto, self.threshold.shape).copy()
-        rows = np.arange(t.shape[0])
-        needed[rows, self.proposer] = True
-        short = (ev < self.threshold[:, None, :] - FEASIBILITY_TOLERANCE) & needed[:, None, :]
-        ok: BoolArray = ~short.any(axis=2)
-        value: FloatArray = ev[rows, :, self.proposer]
-        return value, ok
-
     def lines(self, ratifiers: Ratifiers) -> tuple[Line, Line]:
         """The actors' and the ratifiers' utilities as functions of t on these segments."""
         delta = self.x1 - self.x0
@@ -76,6 +56,11 @@ class Segment:
             Line.of(self.x0, delta, self.position, self.salience, self.linear),
             Line.of(self.x0, delta, ratifiers.position, ratifiers.salience, ratifiers.linear),
         )
+
+    def evaluate(self, ratifiers: Ratifiers, t: FloatArray) -> tuple[FloatArray, BoolArray]:
+        """The proposer's expected value of x_t for every t (n, G), and whether every veto
+        player (and the proposer) signs it: EV_i(x_t) >= threshold_i.  Both (n, G)."""
+        return Grid.of(self, ratifiers).evaluate(t)
 
     def best(self, ratifiers: Ratifiers) -> tuple[FloatArray, BoolArray, FloatArray]:
         """The best signed point of every line (n, K), whether there is one (n,) and the
@@ -91,25 +76,27 @@ class Segment:
     def _search(self, ratifiers: Ratifiers) -> tuple[FloatArray, BoolArray, FloatArray]:
         n = self.x0.shape[0]
         rows = np.arange(n)
-        lines = self.lines(ratifiers)
-        start_value, start_ok = self.evaluate(ratifiers, np.zeros((n, 1)), lines)
+        grid = Grid.of(self, ratifiers)
+        start_value, start_ok = grid.evaluate(np.zeros((n, 1)))
         best_value = np.where(start_ok[:, 0], start_value[:, 0], -np.inf)
         best_t, found = np.zeros(n), start_ok[:, 0].copy()
         low = self.low
         coarse = low[:, None] + (1.0 - low)[:, None] * np.linspace(0.0, 1.0, COARSE_POINTS)
         step = (1.0 - low) / (COARSE_POINTS - 1)
-        fine = np.linspace(-1.0, 1.0, REFINE_POINTS)
+        # The refining grid's middle point is the best point itself, whose value is known (and
+        # cannot beat itself), so it is left out.
+        fine = np.delete(np.linspace(-1.0, 1.0, REFINE_POINTS), REFINE_POINTS // 2)
         for t in [coarse, *([None] * REFINEMENTS)]:
             if t is None:
                 t = np.clip(best_t[:, None] + step[:, None] * fine[None, :], low[:, None], 1.0)
                 step = step * 2.0 / (REFINE_POINTS - 1)
-            value, ok = self.evaluate(ratifiers, t, lines)
-            value = np.where(ok, value, -np.inf)
+            value, ok = grid.evaluate(t)
+            value[~ok] = -np.inf
             pick = np.argmax(value, axis=1)
             top = value[rows, pick]
             better = top > best_value
-            best_value = np.where(better, top, best_value)
-            best_t = np.where(better, t[rows, pick], best_t)
+            best_value[better] = top[better]
+            best_t[better] = t[rows[better], pick[better]]
             found |= ok.any(axis=1)
         return best_t, found, best_value
 
@@ -132,6 +119,83 @@ class Segment:
         """The packages x_t, (n, K)."""
         result: FloatArray = np.clip(self.x0 + t[:, None] * (self.x1 - self.x0), 0.0, 1.0)
         return result
+
+
+@dataclass(frozen=True)
+class Grid:
+    """What one search evaluates at every grid of points of its segments, computed once: the
+    actors' and ratifiers' utilities along the lines (for quadratic utilities, the coefficients
+    of both side by side, so a grid is one polynomial evaluation), the ratifiers' thresholds and
+    who must sign.  Every value is the same arithmetic as evaluating the formulas afresh."""
+
+    lines: tuple[Line, Line]
+    coefficients: tuple[FloatArray, FloatArray, FloatArray] | None  # (n, 1, A + R) each
+    actors: int  # A
+    theta: FloatArray  # (1, 1, R) shared or (n, 1, R) per world
+    spread: FloatArray  # (R,)
+    fallback: FloatArray  # (n, 1, A)
+    floor: FloatArray  # (n, 1, A) threshold less the feasibility tolerance
+    needed: BoolArray | None  # (n, 1, A) who must sign; None: every actor
+    proposer: IntArray  # (n,)
+
+    @classmethod
+    def of(cls, segment: Segment, ratifiers: Ratifiers) -> Grid:
+        """The grid evaluation of ``segment``'s lines for ``ratifiers``."""
+        actors, bodies = lines = segment.lines(ratifiers)
+        coefficients = None
+        if actors.coefficients is not None and bodies.coefficients is not None:
+            c0, c1, c2 = (
+                np.concatenate([c, np.broadcast_to(b, c.shape[:1] + b.shape[1:])], axis=1)[:, None]
+                for c, b in zip(actors.coefficients, bodies.coefficients, strict=True)
+            )
+            coefficients = (c0, c1, c2)
+        n, n_actors = segment.threshold.shape
+        theta = ratifiers.threshold
+        needed = np.broadcast_to(segment.veto, (n, n_actors)).copy()
+        needed[np.arange(n), segment.proposer] = True
+        return cls(
+            lines=lines,
+            coefficients=coefficients,
+            actors=n_actors,
+            theta=theta[None, None, :] if theta.ndim == 1 else theta[:, None, :],
+            spread=ratifiers.spread,
+            fallback=segment.fallback[:, None, :],
+            floor=(segment.threshold - FEASIBILITY_TOLERANCE)[:, None, :],
+            needed=None if needed.all() else needed[:, None, :],
+            proposer=segment.proposer,
+        )
+
+    def evaluate(self, t: FloatArray) -> tuple[FloatArray, BoolArray]:
+        """The proposer's expected value at every t (n, G) and whether everybody needed signs."""
+        if self.coefficients is None:
+            utility, approval = self.lines[0](t), self.lines[1](t)
+        else:
+            c0, c1, c2 = self.coefficients
+            tt = t[:, :, None]
+            both = tt * c2  # c0 + t (c1 + t c2), each operation as Line computes it
+            both += c1
+            both *= tt
+            both += c0
+            utility, approval = both[:, :, : self.actors], both[:, :, self.actors :]
+        if np.any(self.spread <= 0):
+            p = np.prod(logistic(approval - self.theta, self.spread), axis=2)
+        else:  # logistic's smooth branch, in place: -(U - theta) is theta - U exactly
+            z = self.theta - approval
+            z /= self.spread
+            with np.errstate(over="ignore"):
+                np.exp(z, out=z)
+            z += 1.0
+            np.divide(1.0, z, out=z)
+            p = np.prod(z, axis=2)
+        p3 = p[:, :, None]
+        ev = p3 * utility
+        ev += (1.0 - p3) * self.fallback
+        short = ev < self.floor
+        if self.needed is not None:
+            short &= self.needed
+        ok: BoolArray = ~short.any(axis=2)
+        value: FloatArray = ev[np.arange(t.shape[0]), :, self.proposer]
+        return value, ok
 
 
 def lowest_t(x0: FloatArray, x1: FloatArray) -> FloatArray:

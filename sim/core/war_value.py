@@ -52,45 +52,58 @@ def war_values(
 def discounted_losses(
     start: FloatArray, drift: FloatArray, ideal: FloatArray, linear: BoolArray, delta: FloatArray
 ) -> FloatArray:
-    """(1 - delta) sum_s delta^s |q(s) - ideal|^rho, elementwise over broadcast arrays."""
+    """(1 - delta) sum_s delta^s |q(s) - ideal|^rho, elementwise over broadcast arrays.
+
+    Where the status quo does not drift the sum is |q - ideal|^rho, today's loss; the series
+    are summed only where it does (an issue without drift costs no series)."""
     start, drift, ideal, linear, delta = np.broadcast_arrays(start, drift, ideal, linear, delta)
+    power = np.where(linear, 1.0, 2.0)
+    result: FloatArray = np.asarray(np.abs(start - ideal) ** power)  # 0-d: an array too
     moving = drift != 0.0
-    safe_drift = np.where(moving, drift, 1.0)
+    if moving.any():
+        result[moving] = _moving_losses(
+            start[moving], drift[moving], ideal[moving], power[moving], delta[moving]
+        )
+    return result
+
+
+def _moving_losses(
+    start: FloatArray, drift: FloatArray, ideal: FloatArray, power: FloatArray, delta: FloatArray
+) -> FloatArray:
+    """:func:`discounted_losses` where the drift is not 0, over flat arrays (power 1: linear)."""
+    linear = power == 1.0
     bound = np.where(drift > 0.0, 1.0, 0.0)
     z0 = start - ideal
     # Steps s = 0 .. steps-1 are unclipped; from s = steps on the path sits at the bound.
     with np.errstate(over="ignore"):  # a subnormal drift never reaches the bound
-        room = np.where(moving, (bound - start) / safe_drift, np.inf)
-        crossing = np.where(moving, -z0 / safe_drift, np.inf)
-    steps = _horizon(np.where(moving, np.floor(np.maximum(room, 0.0)) + 1.0, np.inf))
-    end = np.where(moving, bound, start) - ideal
+        room = (bound - start) / drift
+        crossing = -z0 / drift
+    steps = _horizon(np.floor(np.maximum(room, 0.0)) + 1.0)
+    end = bound - ideal
     patient = delta >= 1.0
     d = np.where(patient, 0.5, delta)  # placeholder where the Abel limit applies
 
-    def stretch(first: Tails, last: Tails, power: FloatArray, sign: FloatArray) -> FloatArray:
+    def stretch(first: Tails, last: Tails, sign: FloatArray) -> FloatArray:
         """sum_{first <= s < last} delta^s * sign * (z0 + s mu)^power, power 1 or 2."""
         g0, g1, g2 = (first[j] - last[j] for j in range(3))
         linear_sum = z0 * g0 + drift * g1
         square_sum = z0 * z0 * g0 + 2.0 * z0 * drift * g1 + drift * drift * g2
-        result: FloatArray = sign * np.where(power == 1, linear_sum, square_sum)
+        result: FloatArray = sign * np.where(linear, linear_sum, square_sum)
         return result
 
     zero = np.zeros_like(start)
-    power = np.where(linear, 1.0, 2.0)
     # Linear loss: the stretch before the path crosses the ideal point (moving towards it) and the
     # stretch after; quadratic loss: one stretch.
     towards = np.where(linear, _horizon(np.clip(np.ceil(crossing), 0.0, steps)), zero)
     direction = np.where(drift >= 0.0, 1.0, -1.0)
     # The three series from each of the three starting steps, each delta^m computed once.
     from_zero, from_towards, from_steps = _tails(d, zero), _tails(d, towards), _tails(d, steps)
-    before = np.where(linear, stretch(from_zero, from_towards, power, -direction), 0.0)
-    after = stretch(from_towards, from_steps, power, np.where(linear, direction, 1.0))
+    before = np.where(linear, stretch(from_zero, from_towards, -direction), 0.0)
+    after = stretch(from_towards, from_steps, np.where(linear, direction, 1.0))
     tail_end = from_steps[0]  # 0 where the path never reaches the bound
     at_bound = np.abs(end) ** power * tail_end
     total = (1.0 - d) * (before + after + at_bound)
-    result: FloatArray = np.where(
-        moving, np.where(patient, np.abs(end) ** power, total), np.abs(z0) ** power
-    )
+    result: FloatArray = np.where(patient, np.abs(end) ** power, total)
     return result
 
 
