@@ -13,6 +13,7 @@ to solver precision.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -57,11 +58,6 @@ class Segment:
             Line.of(self.x0, delta, ratifiers.position, ratifiers.salience, ratifiers.linear),
         )
 
-    def evaluate(self, ratifiers: Ratifiers, t: FloatArray) -> tuple[FloatArray, BoolArray]:
-        """The proposer's expected value of x_t for every t (n, G), and whether every veto
-        player (and the proposer) signs it: EV_i(x_t) >= threshold_i.  Both (n, G)."""
-        return Grid.of(self, ratifiers).evaluate(t)
-
     def best(self, ratifiers: Ratifiers) -> tuple[FloatArray, BoolArray, FloatArray]:
         """The best signed point of every line (n, K), whether there is one (n,) and the
         proposer's expected value there (n,; -inf where none), rows in blocks of
@@ -74,30 +70,31 @@ class Segment:
         return self.at(best_t), found, value
 
     def _search(self, ratifiers: Ratifiers) -> tuple[FloatArray, BoolArray, FloatArray]:
+        """Grids of points t (G, n), worlds last so that every operation runs along them."""
         n = self.x0.shape[0]
         rows = np.arange(n)
         grid = Grid.of(self, ratifiers)
-        start_value, start_ok = grid.evaluate(np.zeros((n, 1)))
-        best_value = np.where(start_ok[:, 0], start_value[:, 0], -np.inf)
-        best_t, found = np.zeros(n), start_ok[:, 0].copy()
+        start_value, start_ok = grid.evaluate(np.zeros((1, n)))
+        best_value = np.where(start_ok[0], start_value[0], -np.inf)
+        best_t, found = np.zeros(n), start_ok[0].copy()
         low = self.low
-        coarse = low[:, None] + (1.0 - low)[:, None] * np.linspace(0.0, 1.0, COARSE_POINTS)
+        coarse = low + (1.0 - low) * np.linspace(0.0, 1.0, COARSE_POINTS)[:, None]
         step = (1.0 - low) / (COARSE_POINTS - 1)
         # The refining grid's middle point is the best point itself, whose value is known (and
         # cannot beat itself), so it is left out.
-        fine = np.delete(np.linspace(-1.0, 1.0, REFINE_POINTS), REFINE_POINTS // 2)
+        fine = np.delete(np.linspace(-1.0, 1.0, REFINE_POINTS), REFINE_POINTS // 2)[:, None]
         for t in [coarse, *([None] * REFINEMENTS)]:
             if t is None:
-                t = np.clip(best_t[:, None] + step[:, None] * fine[None, :], low[:, None], 1.0)
+                t = np.clip(best_t + step * fine, low, 1.0)
                 step = step * 2.0 / (REFINE_POINTS - 1)
             value, ok = grid.evaluate(t)
             value[~ok] = -np.inf
-            pick = np.argmax(value, axis=1)
-            top = value[rows, pick]
+            pick = np.argmax(value, axis=0)
+            top = value[pick, rows]
             better = top > best_value
             best_value[better] = top[better]
-            best_t[better] = t[rows[better], pick[better]]
-            found |= ok.any(axis=1)
+            best_t[better] = t[pick[better], rows[better]]
+            found |= ok.any(axis=0)
         return best_t, found, best_value
 
     def take(self, rows: slice) -> Segment:
@@ -126,17 +123,18 @@ class Grid:
     """What one search evaluates at every grid of points of its segments, computed once: the
     actors' and ratifiers' utilities along the lines (for quadratic utilities, the coefficients
     of both side by side, so a grid is one polynomial evaluation), the ratifiers' thresholds and
-    who must sign.  Every value is the same arithmetic as evaluating the formulas afresh."""
+    who must sign.  Arrays put the worlds last, (M, G, n), so that numpy runs every operation
+    along them; every value is the same arithmetic as evaluating the formulas afresh."""
 
     lines: tuple[Line, Line]
-    coefficients: tuple[FloatArray, FloatArray, FloatArray] | None  # (n, 1, A + R) each
+    coefficients: tuple[FloatArray, FloatArray, FloatArray] | None  # (A + R, 1, n) each
     actors: int  # A
-    theta: FloatArray  # (1, 1, R) shared or (n, 1, R) per world
-    spread: FloatArray  # (R,)
-    fallback: FloatArray  # (n, 1, A)
-    floor: FloatArray  # (n, 1, A) threshold less the feasibility tolerance
-    needed: BoolArray | None  # (n, 1, A) who must sign; None: every actor
-    proposer: IntArray  # (n,)
+    theta: FloatArray  # (R, 1, 1) shared or (R, 1, n) per world
+    spread: FloatArray  # (R, 1, 1)
+    fallback: FloatArray  # (A, 1, n)
+    floor: FloatArray  # (A, 1, n) threshold less the feasibility tolerance
+    needed: BoolArray | None  # (A, 1, n) who must sign; None: every actor
+    proposer: IntArray  # (1, 1, n)
 
     @classmethod
     def of(cls, segment: Segment, ratifiers: Ratifiers) -> Grid:
@@ -145,7 +143,7 @@ class Grid:
         coefficients = None
         if actors.coefficients is not None and bodies.coefficients is not None:
             c0, c1, c2 = (
-                np.concatenate([c, np.broadcast_to(b, c.shape[:1] + b.shape[1:])], axis=1)[:, None]
+                _worlds_last(np.concatenate([c, np.broadcast_to(b, c.shape[:1] + b.shape[1:])], 1))
                 for c, b in zip(actors.coefficients, bodies.coefficients, strict=True)
             )
             coefficients = (c0, c1, c2)
@@ -157,28 +155,29 @@ class Grid:
             lines=lines,
             coefficients=coefficients,
             actors=n_actors,
-            theta=theta[None, None, :] if theta.ndim == 1 else theta[:, None, :],
-            spread=ratifiers.spread,
-            fallback=segment.fallback[:, None, :],
-            floor=(segment.threshold - FEASIBILITY_TOLERANCE)[:, None, :],
-            needed=None if needed.all() else needed[:, None, :],
-            proposer=segment.proposer,
+            theta=theta[:, None, None] if theta.ndim == 1 else _worlds_last(theta),
+            spread=ratifiers.spread[:, None, None],
+            fallback=_worlds_last(segment.fallback),
+            floor=_worlds_last(segment.threshold - FEASIBILITY_TOLERANCE),
+            needed=None if needed.all() else _worlds_last(needed),
+            proposer=segment.proposer[None, None, :],
         )
 
     def evaluate(self, t: FloatArray) -> tuple[FloatArray, BoolArray]:
-        """The proposer's expected value at every t (n, G) and whether everybody needed signs."""
+        """The proposer's expected value at every t (G, n) and whether everybody needed signs:
+        EV_i(x_t) >= threshold_i for every veto player and the proposer.  Both (G, n)."""
         if self.coefficients is None:
-            utility, approval = self.lines[0](t), self.lines[1](t)
+            utility = self.lines[0](t.T).transpose(2, 1, 0)
+            approval = self.lines[1](t.T).transpose(2, 1, 0)
         else:
             c0, c1, c2 = self.coefficients
-            tt = t[:, :, None]
-            both = tt * c2  # c0 + t (c1 + t c2), each operation as Line computes it
+            both = t * c2  # c0 + t (c1 + t c2), each operation as Line computes it
             both += c1
-            both *= tt
+            both *= t
             both += c0
-            utility, approval = both[:, :, : self.actors], both[:, :, self.actors :]
+            utility, approval = both[: self.actors], both[self.actors :]
         if np.any(self.spread <= 0):
-            p = np.prod(logistic(approval - self.theta, self.spread), axis=2)
+            z = logistic(approval - self.theta, self.spread)
         else:  # logistic's smooth branch, in place: -(U - theta) is theta - U exactly
             z = self.theta - approval
             z /= self.spread
@@ -186,16 +185,26 @@ class Grid:
                 np.exp(z, out=z)
             z += 1.0
             np.divide(1.0, z, out=z)
-            p = np.prod(z, axis=2)
-        p3 = p[:, :, None]
-        ev = p3 * utility
-        ev += (1.0 - p3) * self.fallback
+        p = z[0].copy()  # prod_r P_r, multiplied in order as np.prod does
+        for factor in z[1:]:
+            p *= factor
+        ev = p * utility
+        ev += (1.0 - p) * self.fallback
         short = ev < self.floor
         if self.needed is not None:
             short &= self.needed
-        ok: BoolArray = ~short.any(axis=2)
-        value: FloatArray = ev[np.arange(t.shape[0]), :, self.proposer]
+        ok: BoolArray = ~short.any(axis=0)
+        value: FloatArray = np.take_along_axis(ev, self.proposer, axis=0)[0]
         return value, ok
+
+
+Values = TypeVar("Values", FloatArray, BoolArray)
+
+
+def _worlds_last(values: Values) -> Values:
+    """An (n, M) array as (M, 1, n), contiguous."""
+    result: Values = np.ascontiguousarray(values.T)[:, None, :]
+    return result
 
 
 def lowest_t(x0: FloatArray, x1: FloatArray) -> FloatArray:
