@@ -83,27 +83,33 @@ def _moving_losses(
     patient = delta >= 1.0
     d = np.where(patient, 0.5, delta)  # placeholder where the Abel limit applies
 
-    def stretch(first: Tails, last: Tails, sign: FloatArray) -> FloatArray:
-        """sum_{first <= s < last} delta^s * sign * (z0 + s mu)^power, power 1 or 2."""
+    def stretch(first: Tails, last: Tails, sign: FloatArray | None) -> FloatArray:
+        """sum_{first <= s < last} delta^s * sign * (z0 + s mu)^power, power 1 or 2 (sign None:
+        every loss quadratic, the sign 1)."""
         g0, g1, g2 = (first[j] - last[j] for j in range(3))
+        square_sum: FloatArray = z0 * z0 * g0 + 2.0 * z0 * drift * g1 + drift * drift * g2
+        if sign is None:
+            return square_sum
         linear_sum = z0 * g0 + drift * g1
-        square_sum = z0 * z0 * g0 + 2.0 * z0 * drift * g1 + drift * drift * g2
         result: FloatArray = sign * np.where(linear, linear_sum, square_sum)
         return result
 
-    zero = np.zeros_like(start)
-    # Linear loss: the stretch before the path crosses the ideal point (moving towards it) and the
-    # stretch after; quadratic loss: one stretch.
-    towards = np.where(linear, _horizon(np.clip(np.ceil(crossing), 0.0, steps)), zero)
-    direction = np.where(drift >= 0.0, 1.0, -1.0)
-    # The three series from each of the three starting steps, each delta^m computed once.
-    from_zero, from_towards, from_steps = _tails(d, zero), _tails(d, towards), _tails(d, steps)
-    before = np.where(linear, stretch(from_zero, from_towards, -direction), 0.0)
-    after = stretch(from_towards, from_steps, np.where(linear, direction, 1.0))
+    # The series from step 0 (delta^0 = 1, no power to take) and from the bound.
+    from_zero, from_steps = _tails_from_now(d), _tails(d, steps)
+    if linear.any():
+        # Linear loss: the stretch before the path crosses the ideal point (moving towards it)
+        # and the stretch after; quadratic loss: one stretch (towards is 0 there).
+        towards = np.where(linear, _horizon(np.clip(np.ceil(crossing), 0.0, steps)), 0.0)
+        direction = np.where(drift >= 0.0, 1.0, -1.0)
+        from_towards = _tails(d, towards)
+        before = np.where(linear, stretch(from_zero, from_towards, -direction), 0.0)
+        after = stretch(from_towards, from_steps, np.where(linear, direction, 1.0))
+    else:
+        before, after = np.zeros_like(z0), stretch(from_zero, from_steps, None)
     tail_end = from_steps[0]  # 0 where the path never reaches the bound
-    at_bound = np.abs(end) ** power * tail_end
-    total = (1.0 - d) * (before + after + at_bound)
-    result: FloatArray = np.where(patient, np.abs(end) ** power, total)
+    end_loss = np.abs(end) ** power
+    total = (1.0 - d) * (before + after + end_loss * tail_end)
+    result: FloatArray = np.where(patient, end_loss, total)
     return result
 
 
@@ -117,6 +123,12 @@ def _horizon(steps: FloatArray) -> FloatArray:
 
 
 Tails = tuple[FloatArray, FloatArray, FloatArray]
+
+
+def _tails_from_now(delta: FloatArray) -> Tails:
+    """:func:`_tails` from m = 0: the same values, without taking delta^0 = 1."""
+    q = 1.0 - delta
+    return 1.0 / q, delta / (q * q), delta * (1.0 + delta) / q**3
 
 
 def _tails(delta: FloatArray, m: FloatArray) -> Tails:
