@@ -127,7 +127,7 @@ class WorldBatch:
     def take(self, rows: IntArray) -> WorldBatch:
         """The sub-batch of the given rows (copies)."""
         fields = {
-            name: getattr(self, name)[rows]
+            name: np.take(getattr(self, name), rows, axis=0)  # faster than [rows], the same
             for name in (
                 "worlds",
                 "position",

@@ -134,7 +134,7 @@ class Grid:
     fallback: FloatArray  # (A, 1, n)
     floor: FloatArray  # (A, 1, n) threshold less the feasibility tolerance
     needed: BoolArray | None  # (A, 1, n) who must sign; None: every actor
-    proposer: IntArray  # (1, 1, n)
+    proposer: IntArray  # (n,)
 
     @classmethod
     def of(cls, segment: Segment, ratifiers: Ratifiers) -> Grid:
@@ -160,7 +160,7 @@ class Grid:
             fallback=_worlds_last(segment.fallback),
             floor=_worlds_last(segment.threshold - FEASIBILITY_TOLERANCE),
             needed=None if needed.all() else _worlds_last(needed),
-            proposer=segment.proposer[None, None, :],
+            proposer=segment.proposer,
         )
 
     def evaluate(self, t: FloatArray) -> tuple[FloatArray, BoolArray]:
@@ -194,8 +194,17 @@ class Grid:
         if self.needed is not None:
             short &= self.needed
         ok: BoolArray = ~short.any(axis=0)
-        value: FloatArray = np.take_along_axis(ev, self.proposer, axis=0)[0]
+        value: FloatArray = ev.reshape(-1).take(self._proposer_cells(t.shape[0]))
         return value, ok
+
+    def _proposer_cells(self, points: int) -> IntArray:
+        """Where each world's proposer's value at each of ``points`` points sits in a flat
+        (A, points, n) array, (points, n)."""
+        n = self.proposer.size
+        cells: IntArray = (self.proposer * points * n + np.arange(n)) + n * np.arange(points)[
+            :, None
+        ]
+        return cells
 
 
 Values = TypeVar("Values", FloatArray, BoolArray)
