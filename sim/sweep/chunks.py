@@ -28,7 +28,16 @@ DEFAULT_CHUNK_SIZE = 25_000
 2026-12-01, CPU time per world and the worker's peak resident memory): 5,000 worlds 311 us;
 10,000 266-274 us, 283 MB; 15,000 355 MB; 20,000 418 MB; 25,000 245 us, 486 MB; 50,000 256 us,
 817 MB.  25,000 is the fastest measured, and a 1,000,000-world sweep on 2 workers then peaks at
-774 MB summed PSS (956 MB summed RSS) for the whole process tree (benchmarks/bench_sweep.py)."""
+774 MB summed PSS (956 MB summed RSS) for the whole process tree (benchmarks/bench_sweep.py).
+Measured again once the line search and the war's value were faster (one process, each size
+twice, alternating, on the loaded machine): 5,000 409-418 us; 10,000 278-344; 25,000 249-266;
+50,000 266-284 -- still the fastest."""
+CHUNKS_PER_WORKER = 2
+"""Chunks each worker gets at least (below ``DEFAULT_CHUNK_SIZE``): a chunk of 6,250 worlds
+costs ~1.5x the CPU per world of one of 25,000 (the model's per-round overhead), so a
+50,000-world sweep on 2 workers runs 4 chunks of 12,500 rather than 8 of 6,250 (measured with
+benchmarks/bench_sweep.py --complete-information --worlds 50000, alternating: 2,633 and 2,172
+worlds/s against 2,300 and 1,685)."""
 MIN_CHUNK_SIZE = 1_000
 
 
@@ -58,9 +67,9 @@ class Chunk:
 
 def default_chunk_size(runs: int, n_cells: int, workers: int) -> int:
     """Chunks big enough to amortise the model's per-batch overhead, small enough that every
-    worker gets several (for load balance and a smooth progress bar)."""
+    worker gets at least ``CHUNKS_PER_WORKER`` (for load balance and the progress bar)."""
     total = runs * n_cells
-    per_worker = math.ceil(total / max(1, 4 * workers))
+    per_worker = math.ceil(total / max(1, CHUNKS_PER_WORKER * workers))
     return max(1, min(runs, DEFAULT_CHUNK_SIZE, max(MIN_CHUNK_SIZE, per_worker)))
 
 
