@@ -135,8 +135,10 @@ def anticipate(
     threshold, fallback = table.threshold[rows], table.fallback[rows]
     # Compensate the signers for the risk at the current package, and re-solve (a few times).
     start = x0
-    for _ in range(ADJUSTMENTS):
-        p = ratification_probability(ratifiers, start)
+    p = np.prod(probs[rows], axis=1)  # P(x0), from the approvals already known
+    for adjustment in range(ADJUSTMENTS):
+        if adjustment:
+            p = ratification_probability(ratifiers, start)
         warm, keep = _warm_solve(starts, "compensating", table.proposer, rows)
         raised, ok = table.solve(rows, compensating_thresholds(threshold, fallback, p), warm)
         keep(warm)

@@ -33,8 +33,8 @@ Measured again once the line search and the war's value were faster (one process
 twice, alternating, on the loaded machine): 5,000 409-418 us; 10,000 278-344; 25,000 249-266;
 50,000 266-284 -- still the fastest."""
 CHUNKS_PER_WORKER = 2
-"""Chunks each worker gets at least (below ``DEFAULT_CHUNK_SIZE``): a chunk of 6,250 worlds
-costs ~1.5x the CPU per world of one of 25,000 (the model's per-round overhead), so a
+"""Chunks each worker gets at least (below ``DEFAULT_CHUNK_SIZE``): a chunk of 5,000 worlds
+costs ~1.6x the CPU per world of one of 25,000 (the model's per-round overhead), so a
 50,000-world sweep on 2 workers runs 4 chunks of 12,500 rather than 8 of 6,250 (measured with
 benchmarks/bench_sweep.py --complete-information --worlds 50000, alternating: 2,633 and 2,172
 worlds/s against 2,300 and 1,685)."""
