@@ -197,6 +197,10 @@ def peak_memory_mb() -> dict[str, float]:
     return {"parent_mb": round(own, 1), "largest_worker_mb": round(child, 1)}
 
 
+PATHS = {"--private": "private", "--complete-information": "complete_information"}
+"""The path flags that ``--against`` passes on to both checkouts' benchmarks."""
+
+
 def batched_seconds_of(checkout: Path, args: argparse.Namespace) -> tuple[float, float]:
     """Wall time of (a) in ``checkout``'s own benchmark, run in a fresh process, and the CPU time
     of that whole process and its workers (less sensitive to other load on a shared machine)."""
@@ -206,6 +210,7 @@ def batched_seconds_of(checkout: Path, args: argparse.Namespace) -> tuple[float,
         command += ["--workers", str(args.workers)]
     if args.chunk_size:
         command += ["--chunk-size", str(args.chunk_size)]
+    command += [flag for flag, on in PATHS.items() if getattr(args, on)]
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
