@@ -19,6 +19,7 @@ from sim.core.batch import Structure, build_batch
 from sim.core.dual import DualProblem
 from sim.core.equilibrium import anderson_depth, stationary_thresholds
 from sim.core.newton import Point
+from sim.core.newton_kernel import ENGINE_VARIABLE
 from sim.core.runner import run_batch
 from sim.core.solver import WarmStarts, solve_group_from
 from sim.scenario.schema import Scenario
@@ -38,9 +39,11 @@ def cloned_baseline(actors: int) -> Scenario:
 
 
 class Evaluations:
-    """Counts the worlds the dual is evaluated at (DualProblem.at), wrapping it."""
+    """Counts the worlds the dual is evaluated at (DualProblem.at), wrapping it; on the numpy
+    reference engine (the compiled kernel evaluates inside its own loop)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv(ENGINE_VARIABLE, "numpy")
         self.rows = 0
         self.calls = 0
         original = DualProblem.at
@@ -67,7 +70,9 @@ def test_a_warm_point_takes_the_iterates_of_a_fresh_evaluation(
     m: int, k: int, low: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """From the kept point or from its bare multipliers: the same packages and multipliers bit
-    for bit, and the point saves exactly the first evaluation."""
+    for bit, and the point saves exactly the first evaluation (the numpy reference's points
+    throughout; tests/test_newton_kernel.py checks the kernel's)."""
+    monkeypatch.setenv(ENGINE_VARIABLE, "numpy")
     position, salience, threshold = random_problem(m * k, 200, m, k, low)
     linear = np.zeros(1 + m, dtype=bool)
     _, _, first = solve_group_from(position, salience, linear, threshold)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
-from sim.core.newton import Point, projected_newton
-from sim.core.tolerances import FEASIBILITY_TOLERANCE
+from sim.core.newton import Kernel, Point, projected_newton
+from sim.core.newton_kernel import engine, kernel_newton
+from sim.core.tolerances import CURVATURE_FLOOR, FEASIBILITY_TOLERANCE
 
 HUBER_WIDTH = 1e-8
 CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, HUBER_WIDTH)
 EXACT_MARGIN_FROM = 1e-4  # from this width on, the smoothed thresholds carry the margin
-CURVATURE_FLOOR = 1e-300  # the inner problem's smallest curvature Newton inverts (see evaluate)
 BISECTIONS = 100
 BISECTION_WIDTH = 1e-9
 
@@ -274,8 +274,13 @@ class DualProblem:
         """Every utility quadratic: Newton from multipliers ``start``, or from ``point`` (the
         last solve's) where it knows a world; returns packages, feasibility and the points
         reached."""
-        package, _, _, reached = projected_newton(self, start, False, point)
+        package, _, _, reached = projected_newton(self, start, False, point, self.kernel())
         return package, self.feasible(package), reached
+
+    def kernel(self) -> Kernel | None:
+        """The compiled Newton when every utility is quadratic and ``PARLEY_ENGINE`` does not
+        ask for the numpy reference (:mod:`sim.core.newton_kernel`), else None."""
+        return kernel_newton if not self.any_linear and engine() == "kernel" else None
 
     def feasible(self, package: FloatArray) -> BoolArray:
         """Whether each package meets every threshold and the proposer's own, exactly."""
@@ -340,7 +345,9 @@ class DualProblem:
         Returns packages, multipliers and (with ``check``, else all True) whether the projected
         gradient fell below CONVERGED.
         """
-        package, multipliers, converged, _ = projected_newton(self, start, check, point)
+        package, multipliers, converged, _ = projected_newton(
+            self, start, check, point, self.kernel()
+        )
         return package, multipliers, converged
 
     def exact_utilities(self, x: FloatArray) -> FloatArray:

@@ -19,6 +19,7 @@ a warm start close to its optimum takes one full Newton step).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -78,21 +79,47 @@ class Point:
             mine[rows] = theirs
 
 
+Kernel = Callable[["DualProblem", FloatArray, "Point | None", bool], "Point"]
+"""A compiled replacement for the loop (:func:`sim.core.newton_kernel.kernel_newton`): the
+problem, the start, the first point and whether to keep the Hessian's factor, to every world's
+final point."""
+
+
 def projected_newton(
-    problem: DualProblem, start: FloatArray, check: bool = True, point: Point | None = None
+    problem: DualProblem,
+    start: FloatArray,
+    check: bool = True,
+    point: Point | None = None,
+    kernel: Kernel | None = None,
 ) -> tuple[FloatArray, FloatArray, BoolArray, Point]:
     """Projected damped Newton on the dual from multipliers ``start`` (where ``point`` knows a
-    world, from its multipliers and evaluation instead).
+    world, from its multipliers and evaluation instead); by ``kernel`` when given, else by the
+    vectorised numpy loop below (the reference).
 
     Returns packages, multipliers, (with ``check``, else all True) whether the projected
     gradient fell below CONVERGED, and the final point of every world.
     """
     n, m = problem.threshold.shape
-    n_issues = problem.position.shape[2]
     # With more constraints than issues the dual's Hessian is singular (rank <= K): keep its
     # factor instead of the m x m matrix.
-    rank_deficient = m > n_issues
-    whole = problem
+    rank_deficient = m > problem.position.shape[2]
+    if kernel is None:
+        final = _reference(problem, start, point, rank_deficient)
+    else:
+        final = kernel(problem, start, point, rank_deficient)
+    if not check:
+        return final.package, final.multipliers, np.ones(n, dtype=bool), final
+    _, gradient = problem.judge(final.multipliers, problem.at(final.multipliers)[1])
+    held = (final.multipliers <= 0.0) & (gradient > 0.0)
+    converged = reduce_short(np.maximum, np.abs(np.where(held, 0.0, gradient)), 1) <= CONVERGED
+    return final.package, final.multipliers, converged, final
+
+
+def _reference(
+    problem: DualProblem, start: FloatArray, point: Point | None, rank_deficient: bool
+) -> Point:
+    """Every world's final point by the vectorised loop."""
+    n = problem.threshold.shape[0]
     lam, x, utility, hessian = _first_point(problem, start, point, rank_deficient)
     value, gradient = problem.judge(lam, utility)
     final: Point | None = None  # every world's point once it stops
@@ -180,12 +207,7 @@ def projected_newton(
         final = _retire(
             final, n, active, np.ones(active.size, dtype=bool), (lam, x, utility, hessian)
         )
-    if not check:
-        return final.package, final.multipliers, np.ones(n, dtype=bool), final
-    _, gradient = whole.judge(final.multipliers, whole.at(final.multipliers)[1])
-    held = (final.multipliers <= 0.0) & (gradient > 0.0)
-    converged = reduce_short(np.maximum, np.abs(np.where(held, 0.0, gradient)), 1) <= CONVERGED
-    return final.package, final.multipliers, converged, final
+    return final
 
 
 def _retire(

@@ -10,3 +10,7 @@ FEASIBILITY_TOLERANCE = 2e-7
 # to this accuracy: a package meets a floor (a no-deal value, a threshold) if it falls short by
 # less than this.
 OPTIMUM_TOLERANCE = 1e-9
+
+# The inner problem's smallest curvature the dual's Newton inverts (sim.core.dual.DualProblem.at):
+# 1 / curvature is capped at 1 / CURVATURE_FLOOR so the Hessian never fills with inf and NaN.
+CURVATURE_FLOOR = 1e-300
