@@ -2,6 +2,7 @@
 
     python benchmarks/bench_private.py                  # 4,000 worlds of the baseline experiment
     python benchmarks/bench_private.py --worlds 25000   # a sweep chunk at 1,000,000 worlds
+    PARLEY_ENGINE=numpy python benchmarks/bench_private.py   # on the numpy reference Newton
 
 Workload: the first N worlds of ``experiments/baseline-uncertainty.yaml`` (its first cell, its
 sampled parameters), one ``run_batch`` as a sweep's chunk runs them.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 from collections import Counter
@@ -125,7 +127,11 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
         return run
 
     from sim.core import model
+    from sim.core.newton_kernel import ENGINE_VARIABLE
 
+    # the counts are the numpy reference's (the compiled kernel evaluates inside its own loop)
+    engine = os.environ.get(ENGINE_VARIABLE)
+    os.environ[ENGINE_VARIABLE] = "numpy"
     with (
         patched(uncertain_offer, "root_steps", search("root")),
         patched(uncertain_offer, "golden_steps", search("golden")),
@@ -135,6 +141,10 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
         patched(dual.DualProblem, "solve_quadratic", solves),
     ):
         run_batch(scenario, index, seed=seed, overrides=overrides)
+    if engine is None:
+        del os.environ[ENGINE_VARIABLE]
+    else:
+        os.environ[ENGINE_VARIABLE] = engine
     ends = counts["evaluations.all"] - counts["evaluations.root"] - counts["evaluations.golden"]
     counts["evaluations.bracket_ends"] = ends
     return counts
