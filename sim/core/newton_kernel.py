@@ -19,8 +19,8 @@ O(iterations (m^2 K + f^3)) per world, f <= m the free multipliers, with no temp
 
 Start-up (``benchmarks/bench_kernel.py``, CPU time on the shared 2-core machine, numba 0.68.1):
 ``import sim`` does not import numba; the first solve in a process imports it and loads the
-compiled kernel from numba's cache in ~0.4 s; with no cache (a fresh install, or after this
-file changes) the one-off compile takes ~9 s and writes the cache next to this file (or to the
+compiled kernel from numba's cache in 0.4-0.7 s; with no cache (a fresh install, or after this
+file changes) the one-off compile takes 9-16 s and writes the cache next to this file (or to the
 user-wide cache when that is read-only).  numba and LLVM add ~110 MB to a worker's peak memory.
 """
 
