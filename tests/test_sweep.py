@@ -20,6 +20,7 @@ from killing import kill_after_parts
 
 import sim.sweep.parts
 from sim.cli import main
+from sim.core.newton_kernel import engine
 from sim.errors import SweepError, SweepInterrupted
 from sim.experiment.loader import load_experiment
 from sim.experiment.sampling import sample
@@ -125,8 +126,9 @@ def test_manifest_records_what_ran(reference: Path, experiment: Experiment) -> N
     # every dependency whose version can change the results, as installed
     from importlib.metadata import version
 
-    for package in ("numpy", "scipy", "pandas", "pyarrow", "mesa"):
+    for package in ("numpy", "scipy", "pandas", "pyarrow", "mesa", "numba"):
         assert manifest[package] == version(package)
+    assert manifest["engine"] == engine()  # the quadratic dual's Newton (PARLEY_ENGINE)
     # no folder of the machine that made it
     text = (reference / "manifest.json").read_text()
     assert str(Path.home()) not in text and str(Path.cwd()) not in text

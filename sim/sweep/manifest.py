@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim import __version__
+from sim.core.newton_kernel import engine
 from sim.core.records import MANIFEST_FILE, ROUNDS_FILE, RUNS_FILE
 from sim.core.round_histograms import (
     BIN_WIDTH,
@@ -180,6 +181,7 @@ def build_manifest(
         "chunk_size": chunk_size,
         "n_chunks": n_chunks,
         "common_random_numbers": True,
+        "engine": engine(),  # the quadratic dual's Newton: compiled kernel or numpy reference
         "backend": backend,
         "workers": workers,
         "timings": timings,
@@ -191,7 +193,7 @@ def build_manifest(
     }
 
 
-RESULT_DEPENDENCIES = ("numpy", "scipy", "pandas", "pyarrow", "mesa")
+RESULT_DEPENDENCIES = ("numpy", "scipy", "pandas", "pyarrow", "mesa", "numba")
 """The installed packages whose versions can change what a sweep computes or records."""
 
 
