@@ -214,13 +214,24 @@ class DualProblem:
         value = utility[:, 0] + np.einsum("na,na->n", lam, gradient)
         return value, gradient
 
-    def certainly_infeasible(self) -> BoolArray:
-        """A cheap certificate: max_x sum_a (U_a(x) - theta_a) < 0 means no x meets every theta."""
+    def certainly_infeasible(self, attainable: FloatArray | None = None) -> BoolArray:
+        """A cheap certificate: max_x sum_a (U_a(x) - theta_a) < 0 means no x meets every theta.
+
+        ``attainable``: :meth:`attainable` if already known (it does not depend on the
+        thresholds, only on which worlds impose the proposer's own)."""
+        imposed = np.isfinite(self.own)
+        demanded = reduce_short(np.add, self.threshold, 1) + np.where(imposed, self.own, 0.0)
+        best = self.attainable() if attainable is None else attainable
+        result: BoolArray = best - demanded < -1e-9
+        return result
+
+    def attainable(self) -> FloatArray:
+        """max_x sum_a U_a(x) over the involved actors (the proposer's only where its own
+        threshold is imposed): what the thresholds' sum must not exceed."""
         n, n_involved, _ = self.position.shape
         weights = np.ones((n, n_involved))
-        imposed = np.isfinite(self.own)
-        weights[:, 0] = imposed
-        demanded = reduce_short(np.add, self.threshold, 1) + np.where(imposed, self.own, 0.0)
+        weights[:, 0] = np.isfinite(self.own)
+        best: FloatArray
         if self.any_linear:
             best = reduce_short(np.add, weights * self.utilities(self.inner(weights)), 1)
         else:  # in closed form: sum_a w_a - sum_k min_x sum_a w_a s_ak (x - p_ak)^2
@@ -231,8 +242,7 @@ class DualProblem:
             second = reduce_short(np.add, weighted * self.position, 1)
             spread = second - first * first / np.where(total > 0.0, total, 1.0)
             best = reduce_short(np.add, weights, 1) - reduce_short(np.add, spread, 1)
-        result: BoolArray = best - demanded < -1e-9
-        return result
+        return best
 
     def solve_with_continuation(self) -> tuple[FloatArray, BoolArray]:
         """Solve; with linear utilities, by a sequence of ever sharper smoothings (warm-started).

@@ -191,9 +191,12 @@ def solve_group_from(
     threshold: FloatArray,
     own: FloatArray | None = None,
     start: State | None = None,
+    attainable: FloatArray | None = None,
 ) -> tuple[FloatArray, BoolArray, State | None]:
     """``solve_group`` from a previous solve's state of the same worlds; also returns the new
-    state (None where there is nothing to keep)."""
+    state (None where there is nothing to keep).  ``attainable``: the problem's
+    :meth:`~sim.core.dual.DualProblem.attainable` if already known (it does not move with the
+    thresholds)."""
     n, n_involved, _ = position.shape
     if n_involved == 1:
         willing = np.ones(n, dtype=bool) if own is None else own <= 1.0 + FEASIBILITY_TOLERANCE
@@ -201,7 +204,7 @@ def solve_group_from(
     if linear.all():
         return _solve_exactly(position, salience, linear, threshold, own, start)
     problem = DualProblem(position, salience, linear, threshold, own=own)
-    impossible = problem.certainly_infeasible()
+    impossible = problem.certainly_infeasible(attainable)
     package = position[:, 0, :].copy()
     feasible = np.zeros(n, dtype=bool)
     todo = np.flatnonzero(~impossible)

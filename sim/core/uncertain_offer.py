@@ -43,8 +43,7 @@ from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.alpha_search import Trial, golden_steps, root_steps, side_by_side
 from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
-from sim.core.newton import Point
-from sim.core.solver import WarmStarts, solve_group_from
+from sim.core.proposer_groups import ProposerGroups
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
 
@@ -55,6 +54,9 @@ believed to succeed less often than this is no better than none."""
 RATE_STEP = 1e-6
 """The step in alpha of the central difference for d'(alpha), the rate at which an uncertain
 responder's demand rises with alpha (error ~1e-10: far below what the root finder needs)."""
+
+Rows = IntArray | slice
+"""Rows of a responder's arrays: positions, or a slice (views, no copies)."""
 
 
 def threshold_of(b: FloatArray, a: FloatArray, s: FloatArray) -> FloatArray:
@@ -106,27 +108,27 @@ class UncertainResponder:
             None if self.exponent is None else self.exponent[rows],
         )
 
-    def no_deal_value(self, value: FloatArray, rows: IntArray) -> FloatArray:
+    def no_deal_value(self, value: FloatArray, rows: Rows) -> FloatArray:
         """b of the type with private value ``value``."""
         if self.belief.accepts_above:
             result: FloatArray = self.base[rows] - value
             return result
         return value
 
-    def cut(self, utility: FloatArray, rows: IntArray) -> FloatArray:
+    def cut(self, utility: FloatArray, rows: Rows) -> FloatArray:
         """The private-value cut of an offer worth ``utility`` (acceptance within tolerance)."""
-        b_star = highest_accepting_value(
-            utility + FEASIBILITY_TOLERANCE, self.a[rows], self.s[rows]
-        )
+        tolerated = utility + FEASIBILITY_TOLERANCE
+        b_star = highest_accepting_value(tolerated, self.a[rows], self.s[rows])
         if self.belief.accepts_above:
-            result: FloatArray = self.base[rows] - b_star
+            base = self.base[rows]
+            result: FloatArray = base - b_star
             if self.rate is not None and self.exponent is not None:
-                clock = (self.base[rows], self.rate[rows], self.exponent[rows])
-                result = clock_cut(utility + FEASIBILITY_TOLERANCE, *clock, otherwise=result)
+                clock = (base, self.rate[rows], self.exponent[rows])
+                result = clock_cut(tolerated, *clock, otherwise=result)
             return result
         return b_star
 
-    def demand(self, alpha: FloatArray, rows: IntArray, masses: Masses | None = None) -> FloatArray:
+    def demand(self, alpha: FloatArray, rows: Rows, masses: Masses | None = None) -> FloatArray:
         """The utility that makes this responder accept with probability alpha (``masses``:
         the belief's masses below the given rows' bounds, if already known)."""
         value = self.belief.cut_for(self.lo[rows], self.hi[rows], alpha, masses)
@@ -136,16 +138,8 @@ class UncertainResponder:
         clock = (self.base[rows], self.rate[rows], self.exponent[rows])
         return clock_threshold(value, *clock, otherwise=affine)
 
-    def demand_rate(self, alpha: FloatArray, rows: IntArray, masses: Masses) -> FloatArray:
-        """d'(alpha): how fast the demand of the alpha-type rises with alpha (central
-        difference; one-sided at 0 and 1)."""
-        up, down = np.minimum(alpha + RATE_STEP, 1.0), np.maximum(alpha - RATE_STEP, 0.0)
-        rise = self.demand(up, rows, masses) - self.demand(down, rows, masses)
-        result: FloatArray = rise / (up - down)
-        return result
-
     def probability(
-        self, utility: FloatArray, rows: IntArray, masses: Masses | None = None
+        self, utility: FloatArray, rows: Rows, masses: Masses | None = None
     ) -> FloatArray:
         """P(this responder accepts an offer worth ``utility``) under the current belief."""
         return self.belief.acceptance_probability(
@@ -164,77 +158,6 @@ class RiskyOffers:
     demanded: FloatArray  # (n, A) the thresholds each package was built on
 
 
-class _Proposers:
-    """The worlds' proposer problems, grouped for the solver, each group keeping its last
-    solver state (successive alphas are close: warm starts).
-
-    Worlds whose proposers face the same utility shapes, row by row, form one problem (row 0 of
-    a world's actor index its proposer, then the other veto players), as in
-    :func:`sim.core.solver.solve_offers`: fewer, larger solves.
-    """
-
-    def __init__(
-        self,
-        position: FloatArray,
-        salience: FloatArray,
-        linear: BoolArray,
-        veto: BoolArray,
-        proposer: IntArray,
-    ) -> None:
-        n, n_actors, self.n_issues = position.shape
-        involved = [
-            [j, *(a for a in range(n_actors) if veto[a] and a != j)] for j in range(n_actors)
-        ]
-        shapes: dict[tuple[bool, ...], list[int]] = {}
-        for j in np.unique(proposer):
-            if j >= 0:
-                shapes.setdefault(tuple(bool(f) for f in linear[involved[j]]), []).append(int(j))
-        self.groups = []
-        for flags, members in shapes.items():
-            rows = np.flatnonzero(np.isin(proposer, members))
-            table = np.zeros((n_actors, len(flags)), dtype=np.int64)
-            for j in members:
-                table[j] = involved[j]
-            index = table[proposer[rows]]  # (rows, 1 + m)
-            pick = (rows[:, None], index)
-            flag = np.array(flags, dtype=bool)
-            group = (rows, index, position[pick], salience[pick], flag, WarmStarts(rows.size))
-            self.groups.append(group)
-        self.n_actors = n_actors
-        self.where = np.full(n, -1)
-
-    def solve(
-        self, demanded: FloatArray, rows: IntArray
-    ) -> tuple[FloatArray, BoolArray, FloatArray]:
-        """Packages, whether the other veto players' thresholds are met, and the multipliers
-        (r, A; NaN where unknown) in ``rows``, ``demanded`` (r, A) their thresholds."""
-        package = np.empty((rows.size, self.n_issues))
-        feasible = np.zeros(rows.size, dtype=bool)
-        multiplier = np.full((rows.size, self.n_actors), np.nan)
-        where = self.where
-        where[rows] = np.arange(rows.size)
-        for group_rows, index, position, salience, flags, warm in self.groups:
-            mine = np.flatnonzero(where[group_rows] >= 0)
-            if mine.size == 0:
-                continue
-            at = where[group_rows[mine]]
-            whole = mine.size == group_rows.size
-            package[at], feasible[at], state = solve_group_from(
-                position if whole else position[mine],
-                salience if whole else salience[mine],
-                flags,
-                demanded[at[:, None], index[mine, 1:]],
-                None,  # the proposer's own threshold is checked by the caller
-                start=(warm if whole else warm.take(mine)).state.get(0),
-            )
-            if state is not None:
-                warm.put(mine, WarmStarts(mine.size, {0: state}))
-            if isinstance(state, Point):
-                multiplier[at[:, None], index[mine, 1:]] = state.multipliers
-        where[rows] = -1
-        return package, feasible, multiplier
-
-
 @dataclass
 class _Problem:
     """One round's risky proposals: everything :func:`risky_offers` is given."""
@@ -247,27 +170,63 @@ class _Problem:
     failed_round_value: FloatArray
     responders: Sequence[UncertainResponder]
     uncertain: BoolArray
-    proposers: _Proposers
+    proposers: ProposerGroups
 
     def __post_init__(self) -> None:
         self.linear_rows = np.broadcast_to(self.linear, self.threshold.shape)
         # The bounds do not move within a round: their prior masses are computed once.
         self.masses = [r.belief.masses_below(r.lo, r.hi) for r in self.responders]
+        self.marks = [np.ascontiguousarray(self.uncertain[:, r.actor]) for r in self.responders]
+
+    def parts(self, rows: IntArray) -> list[IntArray | slice | None]:
+        """Per responder, where in ``rows`` it is uncertain: nowhere (None), everywhere (a
+        slice: views instead of gathers) or the positions."""
+        found: list[IntArray | slice | None] = []
+        for mark in self.marks:
+            mask = mark[rows]
+            part = slice(None) if mask.all() else np.flatnonzero(mask)
+            found.append(None if isinstance(part, np.ndarray) and part.size == 0 else part)
+        return found
 
     def demands(self, alpha: FloatArray, rows: IntArray) -> FloatArray:
         """The known thresholds, and each uncertain responder's alpha-type's."""
         demanded = self.threshold[rows]
-        for responder, (below_lo, below_hi) in zip(self.responders, self.masses, strict=True):
-            mask = self.uncertain[rows, responder.actor]
-            if mask.any():
-                demand = responder.demand(alpha, rows, (below_lo[rows], below_hi[rows]))
-                demanded[:, responder.actor] = np.where(mask, demand, demanded[:, responder.actor])
+        for responder, (below_lo, below_hi), part in zip(
+            self.responders, self.masses, self.parts(rows), strict=True
+        ):
+            if part is not None:
+                at = rows[part]
+                known = (below_lo[at], below_hi[at])
+                demanded[part, responder.actor] = responder.demand(alpha[part], at, known)
         return demanded
 
     def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool) -> Trial:
         """Solve at ``alpha`` in ``rows``: F, P, the package and (``signal``) the first-order
         signal K (H - w) - alpha sum_k lambda_k d_k'(alpha) (:mod:`sim.core.alpha_search`)."""
-        package, solved, multiplier = self.proposers.solve(self.demands(alpha, rows), rows)
+        demanded = self.threshold[rows]
+        parts = self.parts(rows)
+        # Each responder's rows taken once; with the signal its demands at alpha and at
+        # alpha +- RATE_STEP (for d'(alpha)) in one call, on three copies of its rows.
+        taken: list[tuple[UncertainResponder, Masses, FloatArray] | None] = []
+        for responder, (below_lo, below_hi), part in zip(
+            self.responders, self.masses, parts, strict=True
+        ):
+            if part is None:
+                taken.append(None)
+                continue
+            at, level = rows[part], alpha[part]
+            size = at.size
+            if signal:
+                up, down = np.minimum(level + RATE_STEP, 1.0), np.maximum(level - RATE_STEP, 0.0)
+                at, level = np.concatenate([at, at, at]), np.concatenate([level, up, down])
+            mine, known = responder.take(at), (below_lo[at], below_hi[at])
+            demand = mine.demand(level, slice(None), known)
+            demanded[part, responder.actor] = demand[:size]
+            rate = demand  # d'(alpha): a central difference, one-sided at 0 and 1
+            if signal:
+                rate = (demand[size : 2 * size] - demand[2 * size :]) / (up - down)
+            taken.append((mine, (known[0][:size], known[1][:size]), rate))
+        package, solved, multiplier = self.proposers.solve(demanded, rows)
         utility = utilities(
             package, self.position[rows], self.salience[rows], self.linear_rows[rows]
         )
@@ -282,22 +241,21 @@ class _Problem:
         # through its own utility, which the multipliers do not give: no signal there.
         loose = np.zeros(rows.size, dtype=bool)
         speed = np.zeros(rows.size)  # sum_k d_k'(alpha)
-        for responder, (below_lo, below_hi) in zip(self.responders, self.masses, strict=True):
-            k = responder.actor
-            mask = self.uncertain[rows, k]
-            if not mask.any():
+        for responder, part, entry in zip(self.responders, parts, taken, strict=True):
+            if part is None or entry is None:
                 continue
-            known = (below_lo[rows], below_hi[rows])
-            p_k = responder.probability(utility[:, k], rows, known)
-            probability = np.where(mask, probability * p_k, probability)
-            if signal:
-                lam = np.where(mask, multiplier[:, k], 0.0)
-                rate = responder.demand_rate(alpha, rows, known)
-                slope += np.where(mask, lam * rate, 0.0)
-                speed += np.where(mask, rate, 0.0)
-                binding += mask & (lam > 0.0)
-                loose |= mask & (lam <= 0.0) & (p_k < 1.0)
-                informed = np.where(np.isnan(lam), np.nan, informed)
+            mine, known, rate = entry
+            k = responder.actor
+            first_copy = slice(0, known[0].size)
+            p_k = mine.probability(utility[part, k], first_copy, known)
+            probability[part] *= p_k
+            if signal:  # the other rows add nothing (slope and speed are never -0.0)
+                lam = multiplier[part, k]
+                slope[part] += lam * rate
+                speed[part] += rate
+                binding[part] += lam > 0.0
+                loose[part] |= (lam <= 0.0) & (p_k < 1.0)
+                informed[part] = np.where(np.isnan(lam), np.nan, informed[part])
         gain = own - self.failed_round_value[rows]
         value = np.where(feasible, probability * gain, -np.inf)
         if not signal:
@@ -343,7 +301,7 @@ def risky_offers(
         failed_round_value,
         responders,
         uncertain,
-        _Proposers(position, salience, linear, veto, proposer),
+        ProposerGroups(position, salience, linear, veto, proposer),
     )
     evaluate = problem.evaluate
     everywhere = np.arange(n)
