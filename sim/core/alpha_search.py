@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
 
 GOLDEN_ITERATIONS = 30
 """Golden-section steps: the bracket on alpha shrinks to 0.618**30 ~ 5e-7 (the answer, its middle,
@@ -66,7 +66,7 @@ class Trial:
 
     def take(self, rows: IntArray) -> Trial:
         """The trial of the given worlds only."""
-        return Trial(*(getattr(self, name)[rows] for name in _FIELDS))
+        return Trial(*(take_rows(getattr(self, name), rows) for name in _FIELDS))
 
     def put(self, rows: IntArray, part: Trial) -> None:
         """Overwrite the given worlds with ``part`` (in place)."""

@@ -65,7 +65,9 @@ def clock_cut(
         clock = clock_cut(utility, base, np.where(on_cost, rate, 0.0), exponent)
         mixed: FloatArray = np.where(on_cost, clock, otherwise)
         return mixed
-    utility, base, rate, exponent = np.broadcast_arrays(utility, base, rate, exponent)
+    given = (utility, base, rate, exponent)
+    if not all(isinstance(v, np.ndarray) and v.shape == np.shape(utility) for v in given):
+        utility, base, rate, exponent = np.broadcast_arrays(*given)
     gap = 1.0 - utility  # 1 - u: what the offer leaves short of the ideal
     # Past the cap (k c >= 1) T(c) = base - c: the cut is base - u if that is past the cap.
     capped = base - utility
@@ -94,15 +96,25 @@ def _newton_from_right(
     rest = 1.0 - base
     target = np.log(gap) - exponent * np.log(rate)
     active = np.arange(x.size)
-    # Each element stops on its own convergence, so a world's cut never depends on its batch.
+    # Each element stops on its own convergence, so a world's cut never depends on its batch;
+    # the moving elements' numbers stay packed, gathered again only when some stop.
+    xa, ra, ea, ta = x, rest, exponent, target
     for _ in range(NEWTON_ITERATIONS):
-        xa, ra = x[active], rest[active]
         c = np.exp(xa)
-        f = np.log(ra + c) + exponent[active] * xa - target[active]
-        step = f / (c / (ra + c) + exponent[active])
-        x[active] = xa - step
-        active = active[np.abs(step) > NEWTON_TOLERANCE]
+        shifted = ra + c
+        f = np.log(shifted) + ea * xa - ta
+        step = f / (c / shifted + ea)
+        xa = xa - step
+        moving = np.abs(step) > NEWTON_TOLERANCE
+        if moving.all():
+            continue
+        x[active] = xa
+        keep = np.flatnonzero(moving)
+        active = active[keep]
         if active.size == 0:
             break
+        xa, ra, ea, ta = xa[keep], ra[keep], ea[keep], ta[keep]
+    else:
+        x[active] = xa
     result: FloatArray = np.exp(x)
     return result

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short, take_rows
 from sim.core.newton import Kernel, Point, projected_newton
 from sim.core.newton_kernel import engine, kernel_newton
 from sim.core.tolerances import CURVATURE_FLOOR, FEASIBILITY_TOLERANCE
@@ -44,15 +44,15 @@ class DualProblem:
     def take(self, rows: IntArray) -> DualProblem:
         """The sub-problem of the given worlds."""
         taken = DualProblem(
-            self.position[rows],
-            self.salience[rows],
+            take_rows(self.position, rows),
+            take_rows(self.salience, rows),
             self.linear,
-            self.threshold[rows],
+            take_rows(self.threshold, rows),
             self.width,
             self.own[rows],
         )
         if self.pulls is not None:
-            taken.pulls = self.pulls[rows]
+            taken.pulls = take_rows(self.pulls, rows)
         return taken
 
     def smoothed(self, width: float, margin: float = 0.0) -> DualProblem:

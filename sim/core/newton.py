@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short, take_rows
 from sim.core.newton_step import compact_step, full_step
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class Point:
 
     def __getitem__(self, rows: IntArray) -> Point:
         """The points of the given worlds."""
-        return Point(*(a[rows] for a in self.arrays()))
+        return Point(*(take_rows(a, rows) for a in self.arrays()))
 
     def __setitem__(self, rows: IntArray, other: Point) -> None:
         """Store the points of the given worlds."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
 from sim.core.dual import DualProblem
 from sim.core.newton import Point
 from sim.core.solver import WarmStarts, solve_group_from
@@ -93,11 +93,11 @@ class ProposerGroups:
                 continue
             at = where[group.rows[mine]]
             whole = mine.size == group.rows.size
-            others = group.others if whole else group.others[mine]
+            others = group.others if whole else take_rows(group.others, mine)
             bound = group.attainable
             package[at], feasible[at], state = solve_group_from(
-                group.position if whole else group.position[mine],
-                group.salience if whole else group.salience[mine],
+                group.position if whole else take_rows(group.position, mine),
+                group.salience if whole else take_rows(group.salience, mine),
                 group.flags,
                 demanded[at[:, None], others],
                 None,  # the proposer's own threshold is checked by the caller

@@ -234,7 +234,11 @@ def solve_group_from(
     )
     if every:
         return package, feasible, reached
-    kept = Point.unknown(n, reached) if point is None else point[np.arange(n)]
+    if point is None:
+        kept = Point.unknown(n, reached)
+    else:  # its multipliers and flags are this call's own; the rest is shared: copies
+        shared = (point.package.copy(), point.utility.copy(), point.curvature.copy())
+        kept = Point(point.multipliers, *shared, point.known)
     kept[todo] = reached
     return package, feasible, kept
 

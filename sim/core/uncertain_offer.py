@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
 from sim.core.alpha_search import Trial, golden_steps, root_steps, side_by_side
 from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
@@ -203,7 +203,7 @@ class _Problem:
     def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool) -> Trial:
         """Solve at ``alpha`` in ``rows``: F, P, the package and (``signal``) the first-order
         signal K (H - w) - alpha sum_k lambda_k d_k'(alpha) (:mod:`sim.core.alpha_search`)."""
-        demanded = self.threshold[rows]
+        demanded = take_rows(self.threshold, rows)
         parts = self.parts(rows)
         # Each responder's rows taken once; with the signal its demands at alpha and at
         # alpha +- RATE_STEP (for d'(alpha)) in one call, on three copies of its rows.
@@ -228,7 +228,10 @@ class _Problem:
             taken.append((mine, (known[0][:size], known[1][:size]), rate))
         package, solved, multiplier = self.proposers.solve(demanded, rows)
         utility = utilities(
-            package, self.position[rows], self.salience[rows], self.linear_rows[rows]
+            package,
+            take_rows(self.position, rows),
+            take_rows(self.salience, rows),
+            take_rows(self.linear_rows, rows),
         )
         proposer = self.proposer[rows]
         own = utility[np.arange(rows.size), proposer]
