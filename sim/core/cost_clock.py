@@ -39,10 +39,12 @@ def clock_threshold(
     """T(c) of a cost-clock concession player with weekly war cost ``cost`` (elementwise);
     ``otherwise`` where the rate is NaN (a world on the deadline clock)."""
     on_cost = ~np.isnan(rate)
-    tau = np.minimum(np.where(on_cost, rate, 0.0) * np.maximum(cost, 0.0), 1.0)
+    every = bool(on_cost.all())  # (then no masks)
+    clocked = rate if every else np.where(on_cost, rate, 0.0)
+    tau = np.minimum(clocked * np.maximum(cost, 0.0), 1.0)
     no_deal = base - cost
     result: FloatArray = no_deal + (1.0 - no_deal) * (1.0 - np.power(tau, exponent))
-    if otherwise is not None:
+    if otherwise is not None and not every:
         result = np.where(on_cost, result, otherwise)
     return result
 
@@ -62,6 +64,8 @@ def clock_cut(
     """
     if otherwise is not None:
         on_cost = ~np.isnan(rate)
+        if on_cost.all():  # every world on the cost clock
+            return clock_cut(utility, base, rate, exponent)
         clock = clock_cut(utility, base, np.where(on_cost, rate, 0.0), exponent)
         mixed: FloatArray = np.where(on_cost, clock, otherwise)
         return mixed
