@@ -148,3 +148,16 @@ def test_importing_the_engine_does_not_import_numba() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_bad_engine_is_refused_in_one_line_by_the_command_line() -> None:
+    """PARLEY_ENGINE is input too: a typo gets exit 2 and a did-you-mean, no traceback."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    result = CliRunner().invoke(main, ["list"], env={ENGINE_VARIABLE: "kernal"})
+    assert result.exit_code == 2, result.output
+    assert "PARLEY_ENGINE='kernal'" in result.output
+    assert "did you mean 'kernel'?" in result.output
+    assert "Traceback" not in result.output

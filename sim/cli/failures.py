@@ -12,6 +12,7 @@ import click
 
 from sim import interrupts
 from sim.cli.common import fail
+from sim.core.newton_kernel import engine
 
 ADVICE: dict[int, str] = {
     errno.ENOSPC: "the disk is full: free some space, then run the same command again "
@@ -58,6 +59,10 @@ class ParleyGroup(click.Group):
         arguments = sys.argv[1:] if arguments is None else arguments
         if any("\0" in str(argument) for argument in arguments):
             fail("parley: an argument contains a null byte; remove it")
+        try:  # the solver's engine, from the environment: checked before any work starts
+            engine()
+        except ValueError as error:
+            fail(f"parley: {error}")
         return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:

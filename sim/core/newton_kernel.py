@@ -45,6 +45,7 @@ from sim.core.newton import (
     Point,
 )
 from sim.core.tolerances import CURVATURE_FLOOR
+from sim.errors import did_you_mean
 
 if TYPE_CHECKING:
     from sim.core.dual import DualProblem
@@ -60,7 +61,11 @@ def engine() -> str:
     """The engine ``PARLEY_ENGINE`` names (``kernel`` when unset)."""
     name = os.environ.get(ENGINE_VARIABLE, "kernel").strip().lower() or "kernel"
     if name not in ENGINES:
-        raise ValueError(f"{ENGINE_VARIABLE}={name!r}: expected one of {', '.join(ENGINES)}")
+        hint = did_you_mean(name, ENGINES)
+        raise ValueError(
+            f"{ENGINE_VARIABLE}={name!r}: expected one of {', '.join(ENGINES)}"
+            + (f"; {hint}" if hint else "")
+        )
     return name
 
 
