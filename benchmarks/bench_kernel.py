@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_private import workload  # noqa: E402
+from bench_private import batch_arguments, workload  # noqa: E402
 
 ENGINES = ("numpy", "kernel")
 FIRST_SOLVE = """
@@ -61,11 +60,7 @@ def main() -> None:
     from sim.core.newton_kernel import ENGINE_VARIABLE, compiled_newton
     from sim.core.runner import run_batch
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worlds", type=int, default=4_000)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    args = parser.parse_args()
+    args = batch_arguments(__doc__)
     start_up(None)  # make sure the cache is warm for the timings below
     private, public, index, overrides, seed = workload(args.worlds)
     compiled_newton()

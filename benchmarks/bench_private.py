@@ -164,15 +164,20 @@ def summary(numbers: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def batch_arguments(doc: str | None) -> argparse.Namespace:
+    """``--worlds``, ``--repeats`` and ``--json``: the options of the batch benchmarks."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--worlds", type=int, default=4_000)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    return parser.parse_args()
+
+
 def main() -> None:
     """Time the batch with and without private values, then count its work."""
     from sim.core.runner import run_batch
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worlds", type=int, default=4_000)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
-    args = parser.parse_args()
+    args = batch_arguments(__doc__)
     private, public, index, overrides, seed = workload(args.worlds)
     seconds: dict[str, list[float]] = {"private": [], "public": []}
     for _ in range(args.repeats):
