@@ -18,6 +18,7 @@ from typing import TypeVar
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.grid_kernel import Best, CompiledGrid
 from sim.core.ratification import Ratifiers, logistic
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
@@ -72,11 +73,9 @@ class Segment:
     def _search(self, ratifiers: Ratifiers) -> tuple[FloatArray, BoolArray, FloatArray]:
         """Grids of points t (G, n), worlds last so that every operation runs along them."""
         n = self.x0.shape[0]
-        rows = np.arange(n)
         grid = Grid.of(self, ratifiers)
-        start_value, start_ok = grid.evaluate(np.zeros((1, n)))
-        best_value = np.where(start_ok[0], start_value[0], -np.inf)
-        best_t, found = np.zeros(n), start_ok[0].copy()
+        best = Best.none(n)
+        grid.search_pass(np.zeros((1, n)), best, start=True)
         low = self.low
         coarse = low + (1.0 - low) * np.linspace(0.0, 1.0, COARSE_POINTS)[:, None]
         step = (1.0 - low) / (COARSE_POINTS - 1)
@@ -85,17 +84,10 @@ class Segment:
         fine = np.delete(np.linspace(-1.0, 1.0, REFINE_POINTS), REFINE_POINTS // 2)[:, None]
         for t in [coarse, *([None] * REFINEMENTS)]:
             if t is None:
-                t = np.clip(best_t + step * fine, low, 1.0)
+                t = np.clip(best.t + step * fine, low, 1.0)
                 step = step * 2.0 / (REFINE_POINTS - 1)
-            value, ok = grid.evaluate(t)
-            value[~ok] = -np.inf
-            pick = np.argmax(value, axis=0)
-            top = value[pick, rows]
-            better = top > best_value
-            best_value[better] = top[better]
-            best_t[better] = t[pick[better], rows[better]]
-            found |= ok.any(axis=0)
-        return best_t, found, best_value
+            grid.search_pass(t, best)
+        return best.t, best.found, best.value
 
     def take(self, rows: slice) -> Segment:
         """The segments of some worlds."""
@@ -135,6 +127,7 @@ class Grid:
     floor: FloatArray  # (A, 1, n) threshold less the feasibility tolerance
     needed: BoolArray | None  # (A, 1, n) who must sign; None: every actor
     proposer: IntArray  # (n,)
+    compiled: CompiledGrid | None  # the compiled passes (:mod:`sim.core.grid_kernel`)
 
     @classmethod
     def of(cls, segment: Segment, ratifiers: Ratifiers) -> Grid:
@@ -151,17 +144,46 @@ class Grid:
         theta = ratifiers.threshold
         needed = np.broadcast_to(segment.veto, (n, n_actors)).copy()
         needed[np.arange(n), segment.proposer] = True
-        return cls(
-            lines=lines,
-            coefficients=coefficients,
-            actors=n_actors,
-            theta=theta[:, None, None] if theta.ndim == 1 else _worlds_last(theta),
-            spread=ratifiers.spread[:, None, None],
-            fallback=_worlds_last(segment.fallback),
-            floor=_worlds_last(segment.threshold - FEASIBILITY_TOLERANCE),
-            needed=None if needed.all() else _worlds_last(needed),
-            proposer=segment.proposer,
+        theta = theta[:, None, None] if theta.ndim == 1 else _worlds_last(theta)
+        spread = ratifiers.spread[:, None, None]
+        fallback = _worlds_last(segment.fallback)
+        floor = _worlds_last(segment.threshold - FEASIBILITY_TOLERANCE)
+        who = None if needed.all() else _worlds_last(needed)
+        compiled = CompiledGrid.of(
+            coefficients, n_actors, theta, spread, fallback, floor, who, segment.proposer
         )
+        return cls(
+            lines,
+            coefficients,
+            n_actors,
+            theta,
+            spread,
+            fallback,
+            floor,
+            who,
+            segment.proposer,
+            compiled,
+        )
+
+    def search_pass(self, t: FloatArray, best: Best, start: bool = False) -> None:
+        """Evaluate the points t (G, n) and keep each world's best signed point in ``best``
+        (``start``: set it from the single point t)."""
+        if self.compiled is not None:
+            self.compiled.search_pass(t, best, start)
+            return
+        value, ok = self.evaluate(t)
+        if start:
+            best.value[:] = np.where(ok[0], value[0], -np.inf)
+            best.found[:] = ok[0]
+            return
+        value[~ok] = -np.inf
+        rows = np.arange(t.shape[1])
+        pick = np.argmax(value, axis=0)
+        top = value[pick, rows]
+        better = top > best.value
+        best.value[better] = top[better]
+        best.t[better] = t[pick[better], rows[better]]
+        best.found[:] |= ok.any(axis=0)
 
     def evaluate(self, t: FloatArray) -> tuple[FloatArray, BoolArray]:
         """The proposer's expected value at every t (G, n) and whether everybody needed signs:
