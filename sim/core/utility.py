@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, reduce_short
+from sim.core.utility_kernel import compiled_utilities
 
 
 def loss_terms(
@@ -30,6 +31,10 @@ def loss_terms(
 def utilities(
     x: FloatArray, position: FloatArray, salience: FloatArray, linear: BoolArray
 ) -> FloatArray:
-    """Every actor's utility of package x in every world, shape (N, A)."""
+    """Every actor's utility of package x in every world, shape (N, A) (compiled where it can
+    be, :mod:`sim.core.utility_kernel`, with the same bits)."""
+    compiled = compiled_utilities(x, position, salience, linear)
+    if compiled is not None:
+        return compiled
     result: FloatArray = 1.0 - reduce_short(np.add, loss_terms(x, position, salience, linear), 2)
     return result
