@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray
+from sim.core.war_value_kernel import quadratic_moving_losses
 
 
 def war_values(
@@ -56,14 +57,17 @@ def discounted_losses(
 
     Where the status quo does not drift the sum is |q - ideal|^rho, today's loss; the series
     are summed only where it does (an issue without drift costs no series)."""
+    given = (start, drift, ideal, delta)
     start, drift, ideal, linear, delta = np.broadcast_arrays(start, drift, ideal, linear, delta)
-    power = np.where(linear, 1.0, 2.0)
+    quadratic = not linear.any()
+    power = np.full(start.shape, 2.0) if quadratic else np.where(linear, 1.0, 2.0)
     result: FloatArray = np.asarray(np.abs(start - ideal) ** power)  # 0-d: an array too
     moving = drift != 0.0
-    if moving.any():
-        result[moving] = _moving_losses(
-            start[moving], drift[moving], ideal[moving], power[moving], delta[moving]
-        )
+    if not moving.any() or (quadratic and quadratic_moving_losses(result, *given, moving)):
+        return result  # no drift, or the compiled sums (sim.core.war_value_kernel), same bits
+    result[moving] = _moving_losses(
+        start[moving], drift[moving], ideal[moving], power[moving], delta[moving]
+    )
     return result
 
 
