@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short, take_rows
+from sim.core.attainable_kernel import compiled_attainable
 from sim.core.newton import Kernel, Point, projected_newton
 from sim.core.newton_kernel import engine, kernel_newton
 from sim.core.tolerances import CURVATURE_FLOOR, FEASIBILITY_TOLERANCE
@@ -234,6 +235,8 @@ class DualProblem:
         best: FloatArray
         if self.any_linear:
             best = reduce_short(np.add, weights * self.utilities(self.inner(weights)), 1)
+        elif (compiled := compiled_attainable(self.position, self.salience, self.own)) is not None:
+            best = compiled  # the closed form below, compiled (sim.core.attainable_kernel)
         else:  # in closed form: sum_a w_a - sum_k min_x sum_a w_a s_ak (x - p_ak)^2
             pull = weights[:, :, None] * self.salience
             total = reduce_short(np.add, pull, 1)
