@@ -146,16 +146,18 @@ def exponents(
     ``utility`` and ``z``: c0 + t (c1 + t c2) as ((t c2) + c1) t + c0, then (theta - U) / s."""
     actors = utility.shape[0]
     points, n = t.shape
-    for m in range(c0.shape[0]):
+    for m in range(actors):
         for g in range(points):
             for i in range(n):
                 tt = t[g, i]
-                value = (tt * c2[m, i] + c1[m, i]) * tt + c0[m, i]
-                if m < actors:
-                    utility[m, g, i] = value
-                else:
-                    r = m - actors
-                    z[r, g, i] = (theta[r, i] - value) / spread[r]
+                utility[m, g, i] = (tt * c2[m, i] + c1[m, i]) * tt + c0[m, i]
+    for r in range(z.shape[0]):
+        m = actors + r
+        s = spread[r]
+        for g in range(points):
+            for i in range(n):
+                tt = t[g, i]
+                z[r, g, i] = (theta[r, i] - ((tt * c2[m, i] + c1[m, i]) * tt + c0[m, i])) / s
 
 
 def settle(
