@@ -157,13 +157,16 @@ def _gather(
             np.take(threshold, order[1:], axis=1),
             threshold[:, order[0]],
         )
-    index = table[proposer[rows]]  # (r, 1 + m)
-    pick = rows[:, None]
+    n_actors, n_issues = position.shape[1:]
+    # Flat rows of (N A, K) and (N A,): one take along the first axis, far cheaper than fancy
+    # indexing on two axes, the same copies.
+    flat = rows[:, None] * n_actors + table.take(proposer.take(rows), axis=0)  # (r, 1 + m)
+    thresholds = threshold.reshape(-1)
     return (
-        position[pick, index],
-        salience[pick, index],
-        threshold[pick, index[:, 1:]],
-        threshold[rows, index[:, 0]],
+        position.reshape(-1, n_issues).take(flat, axis=0),
+        salience.reshape(-1, n_issues).take(flat, axis=0),
+        thresholds.take(flat[:, 1:]),
+        thresholds.take(flat[:, 0]),
     )
 
 
