@@ -70,6 +70,10 @@ def test_the_numpy_engine_and_sharp_ratifiers_run_the_reference(
     sharp = np.array([1.0, 0.0, 1.0])[:, None, None]
     assert grid_kernel.CompiledGrid.of(coefficients, 4, theta, sharp, *rest) is None
     assert grid_kernel.CompiledGrid.of(None, 4, theta, np.ones((3, 1, 1)), *rest) is None
+    mediator = (*rest[:3], np.full(5, -1, dtype=np.int64))  # a proposer that is no actor
+    assert (
+        grid_kernel.CompiledGrid.of(coefficients, 4, theta, np.ones((3, 1, 1)), *mediator) is None
+    )
     monkeypatch.setenv("PARLEY_ENGINE", "numpy")
     assert grid_kernel.CompiledGrid.of(coefficients, 4, theta, np.ones((3, 1, 1)), *rest) is None
 

@@ -78,11 +78,11 @@ class CompiledGrid:
     ) -> CompiledGrid | None:
         """The compiled passes of a grid whose arrays are (M, 1, n) (theta and spread (R, 1, 1)
         shared or (R, 1, n)); None where the reference must run: ``PARLEY_ENGINE=numpy``, a
-        linear utility, a sharp (zero-spread) ratifier or no ratifier."""
+        linear utility, a sharp (zero-spread) ratifier, no ratifier, or a proposer that is no actor."""
         if coefficients is None or engine() != "kernel":
             return None
         ratifiers = coefficients[0].shape[0] - actors
-        if ratifiers < 1 or np.any(spread <= 0):
+        if ratifiers < 1 or np.any(spread <= 0) or np.any((proposer < 0) | (proposer >= actors)):
             return None
         n = proposer.size
 
