@@ -255,3 +255,52 @@ def test_the_first_order_root_matches_golden_section(
     assert searched  # the first-order search had worlds to solve
     assert np.all((value_fast >= value_slow - 1e-7) | ~slow.feasible)
     assert np.array_equal(fast.feasible, slow.feasible)
+
+
+def test_the_floors_offer_is_kept_when_the_search_finds_nothing_better(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Golden section's probes can all miss a sliver of feasible alphas above the floor; the
+    floor's package, feasible, is then still offered (not "no offer").
+
+    Two uncertain responders (the golden-section path) whose top types cannot both be served
+    above the proposer's own threshold w = 0.7 (alpha = 1 infeasible), while the floor's types
+    can; the search is replaced by one whose every probe came back infeasible."""
+    import sim.core.uncertain_offer as module
+    from sim.core.alpha_search import Trial
+
+    def missed_everything(rows, start):  # type: ignore[no-untyped-def]
+        r = rows.size
+        return Trial(
+            start.copy(),
+            np.full(r, -np.inf),
+            np.zeros(r),
+            np.zeros(r, dtype=bool),
+            np.zeros((r, 2)),
+            np.full(r, np.nan),
+        )
+        yield  # a generator that asks for no alpha
+
+    monkeypatch.setattr(module, "golden_steps", missed_everything)
+    position = np.array([[[1.0, 1.0], [0.0, 0.5], [0.5, 0.5]]])
+    salience = np.array([[[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]]])
+    low, width, w = 0.6, 0.35, 0.7
+    lo, hi, n = np.array([low]), np.array([low + width]), 1
+    responders = [
+        UncertainResponder(k, WIDE, lo, hi, np.zeros(n), np.zeros(n), np.ones(n)) for k in (1, 2)
+    ]
+    offers = risky_offers(
+        position,
+        salience,
+        np.zeros(3, dtype=bool),
+        np.ones(3, dtype=bool),
+        np.zeros(n, dtype=np.int64),
+        np.array([[w, np.nan, np.nan]]),
+        np.array([w]),
+        responders,
+        np.array([[False, True, True]]),
+    )
+    assert offers.feasible[0]
+    # The floor's types (cut ~ low): b's 1 - x0**2 >= low, c's bound on x1 is above 1.
+    assert offers.package[0] == pytest.approx([np.sqrt(1.0 - low), 1.0], abs=1e-6)
+    assert 0.0 < offers.probability[0] < 1e-5

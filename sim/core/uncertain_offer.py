@@ -351,6 +351,10 @@ def risky_offers(
             best.put(failed, side_by_side(evaluate, [steps])[0])
     take_certain = np.flatnonzero(certain.value >= best.value)  # wherever it does as well
     best.put(take_certain, certain.take(take_certain))
+    # The floor's package is a feasible offer too: kept where the search found nothing better
+    # (golden section's probes can all miss a sliver of feasible alphas above the floor).
+    take_floor = np.flatnonzero(low.value > best.value)
+    best.put(take_floor, low.take(take_floor))
     result.put(live, best)
     # An offer nobody the proposer believes in would accept is no offer.
     made = np.isfinite(result.value) & result.feasible & (result.probability > 0)
