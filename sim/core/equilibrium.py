@@ -41,6 +41,9 @@ from sim.core.utility import utilities
 TOLERANCE = 1e-12
 MAX_ITERATIONS = 20_000
 STALL_ITERATIONS = 50
+FALLBACK_RESIDUAL = 1e-6
+"""An accelerated world that stalls with a larger change than this is far from any fixed point
+(not at solver noise): it falls back to plain value iteration (see the loop)."""
 ANDERSON_DEPTH = (3, 6)
 """The least and most past iterates Anderson acceleration combines: ``anderson_depth`` picks
 within them by the number of thresholds (depth one needed twice the iterations)."""
@@ -127,17 +130,29 @@ def stationary_thresholds(
     active = np.arange(n)
     best = np.full(n, np.inf)
     since_best = np.zeros(n, dtype=np.int64)
+    plain = np.zeros(n, dtype=bool)  # worlds that fell back to plain value iteration
     history = _AndersonHistory(n, theta[0].size)
     for _ in range(MAX_ITERATIONS):
         mapped = mapping(theta, active)
         residual = mapped - theta
         size = np.abs(residual).max(axis=(1, 2))
-        improved = size < 0.5 * best[active]
+        simple = plain[active]
+        # Accelerated, progress means halving the best change; plain (a contraction where the
+        # map is continuous), any decrease.
+        improved = size < np.where(simple, 1.0, 0.5) * best[active]
         best[active] = np.where(improved, size, best[active])
         since_best[active] = np.where(improved, 0, since_best[active] + 1)
+        stalled = since_best[active] >= STALL_ITERATIONS
+        # Anderson's extrapolation can jump across a discontinuity of the map (a proposer that
+        # stops offering once a threshold passes what it will give) and cycle there, far from
+        # any fixed point: such a world starts again by plain value iteration, from where it is.
+        fallback = stalled & ~simple & (size > FALLBACK_RESIDUAL)
+        plain[active[fallback]] = True
+        since_best[active[fallback]] = 0
+        best[active[fallback]] = size[fallback]
         # The solver is exact only to ~1e-9 with linear utilities: a world also stops once its
         # iteration no longer contracts (what is left is solver noise).
-        finished = (size <= tolerance[active]) | (since_best[active] >= STALL_ITERATIONS)
+        finished = (size <= tolerance[active]) | (stalled & ~fallback)
         result[active[finished]] = mapped[finished]
         if warm is not None:
             warm.put(active[finished], current.take(np.flatnonzero(finished)))
@@ -152,6 +167,7 @@ def stationary_thresholds(
         step = history.step(
             mapped.reshape(len(active), -1), residual.reshape(len(active), -1), size
         )
+        step = np.where(plain[active][:, None], mapped.reshape(len(active), -1), step)
         theta = np.clip(step.reshape(mapped.shape), -1.0, 1.0)
     else:  # out of iterations: keep the last mapped thresholds of the worlds still iterating
         result[active] = mapped
