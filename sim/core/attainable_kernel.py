@@ -18,7 +18,7 @@ from functools import cache
 import numpy as np
 
 from sim.arrays import SHORT_AXIS, FloatArray
-from sim.core.newton_kernel import engine
+from sim.core.newton_kernel import engine, jit
 
 Kernel = Callable[[FloatArray, FloatArray, FloatArray, FloatArray], None]
 
@@ -73,7 +73,5 @@ def attainable_rows(
 def compiled_kernel() -> Kernel:
     """``attainable_rows`` compiled (numba imported, the kernel compiled or loaded from the
     cache, on first use only)."""
-    import numba
-
-    kernel: Kernel = numba.njit(cache=True, nogil=True)(attainable_rows)
+    kernel: Kernel = jit(attainable_rows)
     return kernel

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
-from sim.core.newton_kernel import engine
+from sim.core.newton_kernel import engine, jit
 
 Kernel = Callable[..., None]
 
@@ -218,7 +218,4 @@ def settle(
 def compiled_passes() -> tuple[Kernel, Kernel]:
     """``exponents`` and ``settle`` compiled (numba imported, the kernels compiled or loaded
     from the cache, on first use only)."""
-    import numba
-
-    compile_ = numba.njit(cache=True, nogil=True)
-    return compile_(exponents), compile_(settle)
+    return jit(exponents), jit(settle)

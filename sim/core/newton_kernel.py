@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -122,10 +122,21 @@ def kernel_newton(
 
 
 @cache
+def jit(function: Callable[..., Any], signature: Any = None) -> Any:
+    """``function`` compiled as every Parley kernel is: numba imported on first use only, no
+    fast-math (numpy's IEEE operations, in the written order), the machine code cached on disk
+    next to the module (``cache=True``) and the GIL released (``nogil``)."""
+    import numba
+
+    if signature is None:
+        return numba.njit(cache=True, nogil=True)(function)
+    return numba.njit(signature, cache=True, nogil=True)(function)
+
+
+@cache
 def compiled_newton() -> Compiled:
     """The compiled per-world loop (numba imported and the kernel compiled, or loaded from the
     cache, on first use only)."""
-    import numba
     from numba.extending import register_jitable
 
     for helper in (
@@ -138,7 +149,7 @@ def compiled_newton() -> Compiled:
         _solve_in_place,
     ):
         register_jitable(helper)  # callable from the compiled loop, unchanged in Python
-    compiled: Compiled = numba.njit(cache=True, nogil=True)(_newton_worlds)
+    compiled: Compiled = jit(_newton_worlds)
     return compiled
 
 

@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 
 from sim.arrays import SHORT_AXIS, BoolArray, FloatArray
-from sim.core.newton_kernel import engine
+from sim.core.newton_kernel import engine, jit
 
 Kernel = Callable[[FloatArray, FloatArray, FloatArray, BoolArray, FloatArray], None]
 
@@ -67,7 +67,6 @@ def utility_rows(
 def compiled_kernel() -> Kernel:
     """``utility_rows`` compiled for any strides (numba imported, the kernel compiled or loaded
     from the cache, on first use only)."""
-    import numba
     from numba import types
 
     def view(dtype: types.Type, dimensions: int) -> types.Array:
@@ -82,5 +81,5 @@ def compiled_kernel() -> Kernel:
         view(types.boolean, 2),
         types.Array(floats, 2, "C"),
     )
-    kernel: Kernel = numba.njit(signature, cache=True, nogil=True)(utility_rows)
+    kernel: Kernel = jit(utility_rows, signature)
     return kernel

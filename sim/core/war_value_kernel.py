@@ -21,7 +21,7 @@ from functools import cache
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
-from sim.core.newton_kernel import engine
+from sim.core.newton_kernel import engine, jit
 
 Kernel = Callable[..., None]
 
@@ -143,7 +143,4 @@ def finish(
 def compiled_kernels() -> tuple[Kernel, Kernel]:
     """``prepare`` and ``finish`` compiled (numba imported, the kernels compiled or loaded from
     the cache, on first use only)."""
-    import numba
-
-    compile_ = numba.njit(cache=True, nogil=True)
-    return compile_(prepare), compile_(finish)
+    return jit(prepare), jit(finish)
