@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -14,12 +14,14 @@ from sim.analysis.statistics import wilson_interval
 from sim.core.records import (
     END_REASON_NAMES,
     END_REASONS,
+    EQUILIBRIUM_RESIDUAL,
     FAILURE,
     FAILURES,
     FUNNEL,
     GAIN,
     NOT_RATIFIED,
     TERM,
+    UNSETTLED_RESIDUAL,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -72,6 +74,8 @@ class CellSummary(TypedDict):
     end_reasons: dict[str, float]
     failures: dict[str, float]
     funnel: dict[str, StageSummary]
+    unsettled: NotRequired[int]
+    """Worlds whose equilibrium thresholds did not converge (records with the column only)."""
 
 
 def _float_or_none(value: float) -> float | None:
@@ -90,7 +94,9 @@ def summarize(
     For each cell: N; P(agreement) with its 95% Wilson interval; the median and 5–95% range of
     each issue's agreed term (over worlds that agreed); each actor's mean gain over all worlds
     (0 without a deal) and over the worlds that agreed; mean and median round of agreement; the
-    share of each end reason, and of each failure (``rejected``, ``no-offer``) where recorded.  Plain JSON-ready values: missing numbers are ``None``.
+    share of each end reason, and of each failure (``rejected``, ``no-offer``) where recorded;
+    where equilibrium thresholds are recorded, how many worlds' did not converge
+    (``unsettled``).  Plain JSON-ready values: missing numbers are ``None``.
     """
     cells = records["cell"] if "cell" in records.columns else pd.Series(0, index=records.index)
     summaries: list[CellSummary] = []
@@ -151,7 +157,7 @@ def _summarize_cell(
         why = frame[FAILURE].astype(str)
         failures = {f: (float((why == f).sum()) / n if n else 0.0) for f in FAILURES}
 
-    return CellSummary(
+    summary = CellSummary(
         cell=cell,
         label=label,
         n=n,
@@ -165,6 +171,10 @@ def _summarize_cell(
         failures=failures,
         funnel=funnel_of(frame),
     )
+    if EQUILIBRIUM_RESIDUAL in frame:
+        change = frame[EQUILIBRIUM_RESIDUAL].to_numpy(dtype=float)
+        summary["unsettled"] = int((change > UNSETTLED_RESIDUAL).sum())
+    return summary
 
 
 def funnel_of(frame: pd.DataFrame) -> dict[str, StageSummary]:
@@ -244,6 +254,14 @@ def format_summary(summaries: Sequence[CellSummary]) -> str:
             outcome_rows,
         ),
     ]
+    unsettled = [
+        f"warning: {label}: in {s['unsettled']:,} of {s['n']:,} worlds the equilibrium thresholds "
+        f"did not converge (final change above {UNSETTLED_RESIDUAL:g}): those worlds were played "
+        "on thresholds that are no equilibrium"
+        for label, s in zip(labels, summaries, strict=True)
+        if s.get("unsettled")
+    ]
+    parts += unsettled
     stages = list(summaries[0].get("funnel") or {})
     if stages:
         funnel_rows = [

@@ -13,6 +13,7 @@ from sim.core.records import (
     AGREED,
     CELL,
     END_REASON,
+    EQUILIBRIUM_RESIDUAL,
     FAILURE,
     FUNNEL,
     GAIN,
@@ -31,7 +32,7 @@ from sim.sweep.manifest import read_manifest
 
 def summary_columns(schema: pa.Schema) -> list[str]:
     """The columns :func:`sim.analysis.summaries.summarize` reads (a small part of a wide results file)."""
-    keep = (CELL, AGREED, END_REASON, FAILURE, ROUND, *FUNNEL)
+    keep = (CELL, AGREED, END_REASON, FAILURE, ROUND, EQUILIBRIUM_RESIDUAL, *FUNNEL)
     return [name for name in schema.names if name in keep or name.startswith((TERM, GAIN))]
 
 

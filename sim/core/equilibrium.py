@@ -34,6 +34,7 @@ from sim.core.anticipation import Starts, anticipate, offer_table, round_values
 from sim.core.batch import Structure
 from sim.core.decision import best_offers
 from sim.core.ratification import Ratifiers, may_reject
+from sim.core.records import UNSETTLED_RESIDUAL
 from sim.core.solver import WarmStarts
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
@@ -41,9 +42,11 @@ from sim.core.utility import utilities
 TOLERANCE = 1e-12
 MAX_ITERATIONS = 20_000
 STALL_ITERATIONS = 50
-FALLBACK_RESIDUAL = 1e-6
+FALLBACK_RESIDUAL = UNSETTLED_RESIDUAL
 """An accelerated world that stalls with a larger change than this is far from any fixed point
-(not at solver noise): it falls back to plain value iteration (see the loop)."""
+(not at solver noise): it falls back to plain value iteration (see the loop); one that stops
+with a larger change even so has thresholds that are no equilibrium (the records'
+``equilibrium_residual``, :mod:`sim.core.records`)."""
 ANDERSON_DEPTH = (3, 6)
 """The least and most past iterates Anderson acceleration combines: ``anderson_depth`` picks
 within them by the number of thresholds (depth one needed twice the iterations)."""
@@ -67,6 +70,7 @@ def stationary_thresholds(
     warm: WarmStarts | None = None,
     flow: FloatArray | None = None,
     ratifier_threshold: FloatArray | None = None,
+    final_change: FloatArray | None = None,
 ) -> FloatArray:
     """Equilibrium thresholds, shape (N, L, A): L = 1 phase (random proposer) or len(order).
 
@@ -83,6 +87,9 @@ def stationary_thresholds(
     a world's thresholds never depend on the batch around it), with Anderson acceleration of
     depth :func:`anderson_depth` (Walker & Ni 2011) -- plain value iteration contracts only by
     (1 - p) * delta per step, which is slow when the parties are patient and breakdown is unlikely.
+    ``final_change`` (N,), if given, receives each world's last change max |T(theta) - theta| when
+    it stopped: below its tolerance where it converged, larger where the iteration stalled or
+    ran out of iterations (thresholds that are no equilibrium: above :data:`FALLBACK_RESIDUAL`).
     """
     n, n_actors, _ = position.shape
     weight = np.ones((n, n_actors)) if capability is None else capability
@@ -154,6 +161,8 @@ def stationary_thresholds(
         # iteration no longer contracts (what is left is solver noise).
         finished = (size <= tolerance[active]) | (stalled & ~fallback)
         result[active[finished]] = mapped[finished]
+        if final_change is not None:
+            final_change[active[finished]] = size[finished]
         if warm is not None:
             warm.put(active[finished], current.take(np.flatnonzero(finished)))
         keep = ~finished
@@ -171,6 +180,8 @@ def stationary_thresholds(
         theta = np.clip(step.reshape(mapped.shape), -1.0, 1.0)
     else:  # out of iterations: keep the last mapped thresholds of the worlds still iterating
         result[active] = mapped
+        if final_change is not None:
+            final_change[active] = size
         if warm is not None:
             warm.put(active, current)
     return result

@@ -46,7 +46,7 @@ from sim.core.agents import Actor
 from sim.core.batch import Structure, WorldBatch, build_batch
 from sim.core.collect import batch_collector, trajectory_rows, world_collector
 from sim.core.decision import approved, best_offers
-from sim.core.equilibrium import stationary_thresholds
+from sim.core.equilibrium_cache import EquilibriumCache
 from sim.core.mediation import SingleText
 from sim.core.open_round import OpenRound
 from sim.core.records import AGREEMENT, BREAKDOWN, DEADLINE, NOT_RATIFIED
@@ -59,7 +59,7 @@ from sim.core.screening import (
     public_reservation,
     responders,
 )
-from sim.core.solver import Offers, WarmStarts
+from sim.core.solver import Offers
 from sim.core.status_quo import reservation_utilities
 from sim.core.strategies import ThresholdInputs
 from sim.core.uncertain_offer import UncertainResponder, risky_offers
@@ -127,8 +127,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         self.rejections = np.zeros(n, dtype=np.int64)  # offers made and refused
         self._responders: list[UncertainResponder] = []
         self._uncertain = np.zeros((0, n_actors), dtype=bool)
-        self._equilibrium_cache: tuple[FloatArray, FloatArray] | None = None
-        self._solver_states = WarmStarts(n)  # the equilibrium's, kept from round to round
+        self.equilibrium = EquilibriumCache(self.structure, n)  # its players' thresholds
         self._moving = bool(np.any(self.batch.drift != 0) or np.any(self.batch.volatility != 0))
         self.single_text = (
             SingleText(self.structure, self.batch.position, self.batch.salience)
@@ -331,62 +330,13 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
             beta=now.batch.beta,
             round=now.number,
             max_rounds=structure.max_rounds,
-            equilibrium=lambda: self._equilibrium(now.batch, now.rows, seen),
+            equilibrium=lambda: self.equilibrium.thresholds(now.batch, now.rows, seen),
             clock=structure.clock,
             public_reservation=public,
             slope=None if public is None else equilibrium_slopes(now.batch, structure.fighting),
             war_cost=now.batch.war_cost,
             endurance=now.batch.endurance,
         )
-
-    def _equilibrium(self, sub: WorldBatch, rows: IntArray, reservation: FloatArray) -> FloatArray:
-        """Stationary equilibrium thresholds; recomputed only where the no-deal values moved."""
-        if self._equilibrium_cache is None:
-            states = self._solver_states.take(rows)
-            theta = stationary_thresholds(
-                self.structure,
-                sub.position,
-                sub.salience,
-                sub.recognition,
-                sub.discount,
-                sub.refused_breakdown,  # a responder's rejection risks h + q - hq
-                reservation,
-                capability=sub.capability,
-                warm=states,
-                flow=reservation if self.structure.fighting else None,
-                ratifier_threshold=sub.ratifier_threshold,
-            )
-            self._solver_states.put(rows, states)
-            full_theta = np.zeros((self.batch.size, *theta.shape[1:]))
-            full_reservation = np.full_like(self.reservation, np.nan)
-            full_theta[rows], full_reservation[rows] = theta, reservation
-            self._equilibrium_cache = (full_theta, full_reservation)
-            return theta
-        cached_theta, cached_reservation = self._equilibrium_cache
-        stale = np.flatnonzero(
-            reduce_short(np.logical_or, cached_reservation[rows] != reservation, 1)
-        )
-        if stale.size:
-            part = sub.take(stale)
-            states = self._solver_states.take(rows[stale])
-            cached_theta[rows[stale]] = stationary_thresholds(
-                self.structure,
-                part.position,
-                part.salience,
-                part.recognition,
-                part.discount,
-                part.refused_breakdown,
-                reservation[stale],
-                start=cached_theta[rows[stale]],
-                capability=part.capability,
-                warm=states,
-                flow=reservation[stale] if self.structure.fighting else None,
-                ratifier_threshold=part.ratifier_threshold,
-            )
-            self._solver_states.put(rows[stale], states)
-            cached_reservation[rows[stale]] = reservation[stale]
-        result: FloatArray = cached_theta[rows]
-        return result
 
     def _recognise(self, sub: WorldBatch, round_: int) -> IntArray:
         structure = self.structure

@@ -11,7 +11,10 @@ home included), ``utility.<actor>`` (the no-deal value without a deal, or at the
 collapse of a deal), ``reservation.<actor>`` (the no-deal value when the talks ended, or at the
 collapse), ``gain.<actor>`` = utility - reservation, ``weeks``, ``offers``, ``rejections``,
 ``failure`` ("" | rejected | no-offer), ``private.<actor>``, and the funnel of a deal (issue 9):
-``signed``, ``ratified``, ``rejected_by``, ``durable``, ``collapse_period``, ``reneged_by``.
+``signed``, ``ratified``, ``rejected_by``, ``durable``, ``collapse_period``, ``reneged_by``;
+where some actor plays equilibrium thresholds, ``equilibrium_residual`` (the largest change the
+threshold iteration stopped at in any round: above ``UNSETTLED_RESIDUAL`` the world played on
+thresholds that are no equilibrium).
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ OFFERS = "offers"
 REJECTIONS = "rejections"
 FAILURE = "failure"
 WEEKS = "weeks"
+EQUILIBRIUM_RESIDUAL = "equilibrium_residual"
+UNSETTLED_RESIDUAL = 1e-6
+"""Above this final change a world's equilibrium thresholds did not converge
+(:data:`sim.core.equilibrium.UNSETTLED_RESIDUAL` is this value)."""
 FAILURES = ("rejected", "no-offer")
 """Why talks without a deal failed: offers were made and refused, or none was ever made."""
 
@@ -238,6 +245,8 @@ def record_from_columns(
         record[DURABLE] = bool(columns[DURABLE][i])
         record[COLLAPSE_PERIOD] = int(columns[COLLAPSE_PERIOD][i]) or None
         record[RENEGED_BY] = str(columns[RENEGED_BY][i]) or None
+    if EQUILIBRIUM_RESIDUAL in columns:
+        record[EQUILIBRIUM_RESIDUAL] = number(columns[EQUILIBRIUM_RESIDUAL][i])
     private = [name for name in columns if name.startswith(PRIVATE)]
     if private:
         record["private"] = {

@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 from sim.core.model import NegotiationModel
 from sim.core.records import (
     AGREEMENT,
+    EQUILIBRIUM_RESIDUAL,
     NOT_RATIFIED,
     Columns,
     bargaining_columns,
@@ -78,6 +79,8 @@ def columns_of(model: NegotiationModel) -> Columns:
             private=private,
         )
     )
+    if structure.equilibrium.any():
+        columns[EQUILIBRIUM_RESIDUAL] = model.equilibrium.residual.copy()
     after = model.after_signing
     columns.update(
         durability_columns(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sim.core.records import EQUILIBRIUM_RESIDUAL, UNSETTLED_RESIDUAL
 from sim.scenario.schema import Scenario
 
 
@@ -75,6 +76,12 @@ def describe_record(scenario: Scenario, record: Mapping[str, Any]) -> str:
             )
         else:
             lines.append(f"  {actor.name.ljust(width)}  no-deal value {reservation:.3f}  ({veto})")
+    change = record.get(EQUILIBRIUM_RESIDUAL)
+    if change is not None and change > UNSETTLED_RESIDUAL:
+        lines.append(
+            f"Warning: the equilibrium thresholds did not converge (final change {change:.2g}): "
+            "this world was played on thresholds that are no equilibrium."
+        )
     return "\n".join(lines)
 
 
