@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
 from sim.core.anticipation import anticipate, offer_table, round_values
 from sim.core.batch import WorldBatch
 from sim.core.implementation import Commitment, implement
 from sim.core.mediation import Stakes
 from sim.core.open_round import OpenRound
-from sim.core.ratification import Ratifiers, verdicts
+from sim.core.ratification import Ratifiers, approval_probabilities, verdicts
 from sim.core.records import AGREEMENT
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.scenario.schema import Scenario
@@ -88,7 +88,16 @@ class AfterSigning:
             now.threshold if now.demanded is None else now.demanded,
             fallback,
         )
-        now.package, now.feasible = anticipate(ratifiers, now.package, now.feasible, table)
+        # The ratifiers' approvals of the packages, kept for the answers and the verdicts:
+        # recomputed only where anticipation moved the package (row by row the same arithmetic).
+        approvals = approval_probabilities(ratifiers, now.package)
+        package, now.feasible = anticipate(
+            ratifiers, now.package, now.feasible, table, approvals=approvals
+        )
+        moved = np.flatnonzero(reduce_short(np.logical_or, package != now.package, 1))
+        if moved.size:
+            approvals[moved] = approval_probabilities(ratifiers.take(moved), package[moved])
+        now.package, now.approvals = package, approvals
 
     def weigh(self, now: OpenRound) -> None:
         """Each actor signs the round's package iff its expected value P U + (1 - P) w reaches
@@ -96,7 +105,7 @@ class AfterSigning:
         if self._round is None:
             return
         (ratifiers, fallback), self._round = self._round, None
-        value = round_values(ratifiers, now.package, now.offered, fallback)
+        value = round_values(ratifiers, now.package, now.offered, fallback, now.approvals)
         now.accepts[:] = value >= now.threshold - FEASIBILITY_TOLERANCE
 
     def stakes(self, now: OpenRound, going_on: BoolArray) -> Stakes | None:
@@ -121,7 +130,12 @@ class AfterSigning:
             batch = now.batch
             ratifiers = self.ratifiers.for_worlds(batch.ratifier_threshold[chosen])
             passed, rejected = verdicts(
-                ratifiers, now.package[chosen], seed, batch.worlds[chosen], now.number
+                ratifiers,
+                now.package[chosen],
+                seed,
+                batch.worlds[chosen],
+                now.number,
+                None if now.approvals is None else now.approvals[chosen],
             )
             self.rejected[rows[chosen]] = rejected
             ratified[chosen] = passed

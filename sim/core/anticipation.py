@@ -117,15 +117,17 @@ def anticipate(
     feasible: BoolArray,
     table: Table,
     starts: Starts | None = None,
+    approvals: FloatArray | None = None,
 ) -> tuple[FloatArray, BoolArray]:
     """The proposer's package once everybody anticipates ratification (the module docstring).
 
     package (N, K) and feasible (N,): its offers without anticipation.  Returns the new packages
     (N, K) and whether each world's proposer has one that every veto player signs (N,).
-    ``starts``: the extra solves' states of these N worlds, used and updated.
+    ``starts``: the extra solves' states of these N worlds, used and updated; ``approvals``:
+    :func:`~sim.core.ratification.approval_probabilities` of ``package`` if known (read only).
     """
     result, possible = package.copy(), feasible.copy()
-    probs = approval_probabilities(ratifiers, package)
+    probs = approval_probabilities(ratifiers, package) if approvals is None else approvals
     at_risk = feasible & reduce_short(np.logical_or, probs < SURE, 1)
     rows = np.flatnonzero(at_risk & (table.proposer >= 0))
     if rows.size == 0:
@@ -186,11 +188,20 @@ def anticipate(
 
 
 def round_values(
-    ratifiers: Ratifiers, package: FloatArray, utility: FloatArray, fallback: FloatArray
+    ratifiers: Ratifiers,
+    package: FloatArray,
+    utility: FloatArray,
+    fallback: FloatArray,
+    approvals: FloatArray | None = None,
 ) -> FloatArray:
     """What signing each world's package is worth to each actor, (N, A): EV_i = P U_i + (1 - P)
-    w_i where ratification is uncertain (P < ``SURE``), U_i itself (bit for bit) where it is sure."""
-    p = ratification_probability(ratifiers, package)
+    w_i where ratification is uncertain (P < ``SURE``), U_i itself (bit for bit) where it is sure.
+    ``approvals``: the ratifiers' approval probabilities of the packages (N, R) if known."""
+    p = (
+        ratification_probability(ratifiers, package)
+        if approvals is None
+        else np.prod(approvals, axis=1)  # as ratification_probability multiplies them
+    )
     risky = p < SURE
     if not risky.any():
         return utility

@@ -34,6 +34,7 @@ class OpenRound:
     feasible: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     belief: FloatArray | None = None  # (n,) P(accepted) the proposer believed; None: certain
     demanded: FloatArray | None = None  # (n, A) thresholds the offer was built on; None: true
+    approvals: FloatArray | None = None  # (n, R) ratifiers' P(approve) of the package, if known
     deal: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     broke: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     out_of_time: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))

@@ -95,11 +95,19 @@ def ratification_probability(ratifiers: Ratifiers, package: FloatArray) -> Float
 
 
 def verdicts(
-    ratifiers: Ratifiers, package: FloatArray, seed: int, worlds: IntArray, round_: int
+    ratifiers: Ratifiers,
+    package: FloatArray,
+    seed: int,
+    worlds: IntArray,
+    round_: int,
+    approvals: FloatArray | None = None,
 ) -> tuple[BoolArray, BoolArray]:
-    """Each world's draw: whether the package is ratified (N,) and which bodies rejected (N, R)."""
+    """Each world's draw: whether the package is ratified (N,) and which bodies rejected (N, R)
+    (``approvals``: :func:`approval_probabilities` of the packages if already known)."""
     draw = uniforms(seed, worlds, round_, Purpose.RATIFICATION, ratifiers.size)
-    rejected: BoolArray = draw >= approval_probabilities(ratifiers, package)
+    if approvals is None:
+        approvals = approval_probabilities(ratifiers, package)
+    rejected: BoolArray = draw >= approvals
     ratified: BoolArray = ~reduce_short(np.logical_or, rejected, 1)
     return ratified, rejected
 
