@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray
+from sim.arrays import BoolArray, FloatArray, reduce_short
 from sim.core.war_value_kernel import quadratic_moving_losses
 
 
@@ -46,7 +46,7 @@ def war_values(
         linear[:, :, None],
         discount[:, :, None],
     )
-    result: FloatArray = 1.0 - (salience * loss).sum(axis=2) - war_cost
+    result: FloatArray = 1.0 - reduce_short(np.add, salience * loss, 2) - war_cost
     return result
 
 
@@ -58,8 +58,8 @@ def discounted_losses(
     Where the status quo does not drift the sum is |q - ideal|^rho, today's loss; the series
     are summed only where it does (an issue without drift costs no series)."""
     given = (start, drift, ideal, delta)
+    quadratic = not np.any(linear)  # before broadcasting: the same answer, fewer elements
     start, drift, ideal, linear, delta = np.broadcast_arrays(start, drift, ideal, linear, delta)
-    quadratic = not linear.any()
     power = np.full(start.shape, 2.0) if quadratic else np.where(linear, 1.0, 2.0)
     result: FloatArray = np.asarray(np.abs(start - ideal) ** power)  # 0-d: an array too
     moving = drift != 0.0
