@@ -222,3 +222,31 @@ def test_breakdown_risk_with_per_world_overrides_is_batch_independent() -> None:
     mine = {path: values[:1] for path, values in overrides.items()}
     alone = run_batch(scenario, np.arange(1, dtype=np.int64), overrides=mine)
     assert_same_columns(rows(batch, slice(0, 1)), alone)
+
+
+def test_the_random_walk_skips_no_draw_that_could_change_a_bit() -> None:
+    """Issues without volatility take no shock draw: the status quo is what adding vol * shock
+    gives, bit for bit, signed zeros included (a -0 plus a +0 shock is +0)."""
+    from sim.core.model import NegotiationModel
+    from sim.core.rng import Purpose, normals
+
+    scenario = load_scenario("alaska-summit")
+    issues = list(scenario.issues)
+    calm = issues[1]  # no dynamics in the scenario: volatility 0
+    n = 64
+    overrides = {
+        f"issues.{calm}.status_quo": np.where(np.arange(n) % 2 == 0, -0.0, 0.3),
+        f"dynamics.{calm}.drift": np.full(n, -0.0),
+    }
+    model = NegotiationModel(scenario, np.arange(n), seed=11, overrides=overrides)
+    model.step()
+    for round_ in (2, 3):
+        rows = np.flatnonzero(model.open)
+        batch = model.batch
+        shocks = normals(11, batch.worlds[rows], round_, Purpose.DYNAMICS, len(issues))
+        moved = model.status_quo[rows] + batch.drift[rows] + batch.volatility[rows] * shocks
+        expected = np.clip(moved, 0.0, 1.0)
+        model.step()
+        assert model.status_quo[rows].tobytes() == expected.tobytes()
+        zeros = expected[:, 1][expected[:, 1] == 0.0]
+        assert np.signbit(zeros).any() and not np.signbit(zeros).all()  # both signs occur

@@ -133,3 +133,15 @@ def test_the_global_numpy_rng_is_untouched() -> None:
     uniforms(SEED, WORLDS[:100], 1, Purpose.PROPOSER)
     normals(SEED, WORLDS[:100], 1, Purpose.DYNAMICS, 2)
     np.testing.assert_equal(np.random.get_state(legacy=False), before)  # noqa: NPY002
+
+
+def test_some_lanes_of_a_draw_are_those_columns_of_the_whole_draw_bit_for_bit() -> None:
+    # The model draws shocks only for the issues that move (sim.core.model.war_goes_on).
+    worlds = WORLDS[:5000]
+    whole = normals(SEED, worlds, 3, Purpose.DYNAMICS, 5)
+    for only in (np.array([0]), np.array([4]), np.array([1, 3]), np.arange(5)):
+        part = normals(SEED, worlds, 3, Purpose.DYNAMICS, 5, only)
+        assert part.shape == (worlds.size, only.size)
+        assert part.tobytes() == np.ascontiguousarray(whole[:, only]).tobytes()
+    bits = counter_bits(SEED, worlds, 3, Purpose.DYNAMICS, np.array([2, 7]))
+    assert np.array_equal(bits, counter_bits(SEED, worlds, 3, Purpose.DYNAMICS, 8)[:, [2, 7]])

@@ -175,10 +175,19 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         """Move the status quo of the open worlds by drift and shocks; open the round there."""
         batch = self.batch
         if round_ > 1 and self._moving:
-            shocks = normals(
-                self.seed, batch.worlds[rows], round_, Purpose.DYNAMICS, len(self.structure.issues)
-            )
-            moved = self.status_quo[rows] + batch.drift[rows] + batch.volatility[rows] * shocks
+            volatility, issues = batch.volatility[rows], len(self.structure.issues)
+            moved = self.status_quo[rows] + batch.drift[rows]
+            # An issue without volatility in any open world takes no shock: adding 0 * shock
+            # leaves every value as it is (but a -0, hence the check), so its draws are skipped.
+            zero = (moved == 0.0) & np.signbit(moved)
+            shaken = np.flatnonzero(((volatility != 0.0) | zero).any(axis=0))
+            if shaken.size:
+                only = None if shaken.size == issues else shaken
+                lanes = slice(None) if only is None else shaken
+                shocks = normals(
+                    self.seed, batch.worlds[rows], round_, Purpose.DYNAMICS, issues, only
+                )
+                moved[:, lanes] += volatility[:, lanes] * shocks
             self.status_quo[rows] = np.clip(moved, 0.0, 1.0)
         sub = batch if rows.size == batch.size else batch.take(rows)
         self.open_round = OpenRound.start(round_, rows, sub, self.status_quo[rows])

@@ -47,21 +47,24 @@ def _u64(values: ArrayLike) -> NDArray[np.uint64]:
 
 
 def counter_bits(
-    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int = 1
+    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int | ArrayLike = 1
 ) -> NDArray[np.uint64]:
-    """64 random bits, shape (len(world), lanes), for one round and purpose."""
+    """64 random bits, shape (len(world), lanes), for one round and purpose (``lanes``: how
+    many, 0 .. lanes - 1, or which ones; a lane's bits are the same either way)."""
     if seed < 0:
         raise ValueError("seed must be >= 0")
     key = splitmix64(splitmix64(_u64(seed)) ^ _u64(world))
     tag = np.uint64((int(round_) << 32) | (int(purpose) << 24))
-    counter = np.arange(lanes, dtype=np.uint64) + tag
+    chosen = np.arange(lanes) if isinstance(lanes, int) else lanes
+    counter = _u64(chosen) + tag
     return splitmix64(key[:, None] ^ counter[None, :])
 
 
 def uniforms(
-    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int = 1
+    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int | ArrayLike = 1
 ) -> NDArray[np.float64]:
-    """Uniform draws on [0, 1), shape (len(world), lanes)."""
+    """Uniform draws on [0, 1), shape (len(world), lanes) (``lanes`` as in
+    :func:`counter_bits`)."""
     bits = counter_bits(seed, world, round_, purpose, lanes)
     return (bits >> _S11).astype(np.float64) / _TWO_POW_53
 
@@ -80,13 +83,20 @@ def open_uniforms(
 
 
 def normals(
-    seed: int, world: ArrayLike, round_: int, purpose: Purpose, lanes: int = 1
+    seed: int,
+    world: ArrayLike,
+    round_: int,
+    purpose: Purpose,
+    lanes: int = 1,
+    only: NDArray[np.int64] | None = None,
 ) -> NDArray[np.float64]:
-    """Standard normal draws, shape (len(world), lanes), by the Box-Muller transform."""
-    u = uniforms(seed, world, round_, purpose, 2 * lanes)
+    """Standard normal draws, shape (len(world), lanes), by the Box-Muller transform; ``only``
+    (lane indices): just those columns of that draw, the same values, the others not drawn."""
+    chosen = np.arange(lanes, dtype=np.int64) if only is None else only
+    u = uniforms(seed, world, round_, purpose, np.concatenate([chosen, lanes + chosen]))
     # Contiguous copies: numpy may take a different (last-bit different) loop for strided input,
     # and a world's draws must not depend on the batch around it.
-    u_radius = np.ascontiguousarray(u[:, :lanes])
-    u_angle = np.ascontiguousarray(u[:, lanes:])
+    u_radius = np.ascontiguousarray(u[:, : chosen.size])
+    u_angle = np.ascontiguousarray(u[:, chosen.size :])
     radius = np.sqrt(-2.0 * np.log1p(-u_radius))  # 1 - u is in (0, 1]
     return radius * np.cos(2.0 * np.pi * u_angle)
