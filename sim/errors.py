@@ -63,14 +63,21 @@ class ScenarioError(InputError):
     """A scenario file (or its ``extends`` chain, or a ``--set``) is not a valid scenario."""
 
 
-def did_you_mean(word: object, options: Iterable[object]) -> str | None:
-    """``"did you mean 'X'?"`` for the option closest to ``word``, or None if none is close."""
+def closest(word: object, options: Iterable[object]) -> str | None:
+    """The option closest to ``word`` (difflib's ratio of at least 0.6, else the same letters
+    in another case), or None if none is close."""
     choices = sorted({str(option) for option in options} - {str(word)})
     matches = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
     if not matches:
         lowered = {choice.lower(): choice for choice in choices}
         matches = [lowered[str(word).lower()]] if str(word).lower() in lowered else []
-    return f"did you mean '{matches[0]}'?" if matches else None
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: object, options: Iterable[object]) -> str | None:
+    """``"did you mean 'X'?"`` for the option closest to ``word``, or None if none is close."""
+    match = closest(word, options)
+    return f"did you mean '{match}'?" if match is not None else None
 
 
 def dotted(loc: Sequence[str | int]) -> str:

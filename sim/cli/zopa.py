@@ -9,6 +9,7 @@ import click
 
 from sim.cli.common import fail, json_option, out_option, set_option
 from sim.cli.completion import complete_scenarios
+from sim.scenario.limits import MAX_ROUNDS, MAX_ZOPA_SAMPLES
 
 if TYPE_CHECKING:
     from sim.analysis.zopa.zone import Weights
@@ -16,7 +17,13 @@ if TYPE_CHECKING:
 
 @click.command(name="zopa")
 @click.argument("scenario_file", metavar="SCENARIO", shell_complete=complete_scenarios)
-@click.option("--round", "round_", type=click.IntRange(min=1), default=1, help="Round T (1-based).")
+@click.option(
+    "--round",
+    "round_",
+    type=click.IntRange(min=1, max=MAX_ROUNDS),
+    default=1,
+    help="Round T (1-based; at most the scenario's protocol.max_rounds).",
+)
 @click.option(
     "--weights",
     type=click.Choice(["capability", "uniform"]),
@@ -28,7 +35,7 @@ if TYPE_CHECKING:
 @out_option("zopa.png")
 @click.option(
     "--samples",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_ZOPA_SAMPLES),
     default=200_000,
     help="Monte Carlo samples for the volume estimates.",
 )
@@ -55,6 +62,11 @@ def command(
         scenario = load_scenario(scenario_file, settings)
     except InputError as error:
         fail(error.format())
+    last = scenario.protocol.max_rounds
+    if round_ > last:
+        fail(
+            f"--round: {round_} is after the last round of '{scenario.name}' (protocol.max_rounds = {last})"
+        )
 
     from sim.analysis.zopa.text import describe
     from sim.analysis.zopa.zone import zone_of_agreement

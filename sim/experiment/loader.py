@@ -16,11 +16,11 @@ from sim.experiment.priors import DISTRIBUTIONS, PRIOR_MODELS
 from sim.experiment.spec import Cell, Experiment, ExperimentError, ExperimentSpec
 from sim.scenario.discovery import (
     SCENARIO_SUFFIXES,
-    known_scenario_names,
     library_dirs,
     outside_search_path,
     resolve_scenario_path,
     scenario_dirs,
+    scenario_hint,
 )
 from sim.scenario.limits import MAX_EXPERIMENT_SCENARIOS, MAX_PRIORS
 from sim.scenario.messages import problems_from_validation_error
@@ -146,7 +146,7 @@ def _load_scenario_ref(
     except InputError:
         looked = ", ".join(dict.fromkeys(display_path(d) for d in scenario_dirs())) or "nowhere"
         message = f"no scenario '{ref}' (looked in {looked})"
-        problems.append(locator.problem(loc, message, did_you_mean(ref, known_scenario_names())))
+        problems.append(locator.problem(loc, message, scenario_hint(ref, [file_path.parent])))
         return None
     refused = outside_search_path(resolved, [file_path.parent])
     if refused is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import sim
-from sim.errors import Problem, ScenarioError, did_you_mean, display_path
+from sim.errors import Problem, ScenarioError, closest, display_path
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -105,6 +105,28 @@ def known_scenario_names() -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def scenario_hint(name: str, near: Sequence[Path] = ()) -> str | None:
+    """The "did you mean" hint for a scenario name that finds no file: the closest of the library's
+    names and of the ``.yaml``/``.yml`` files directly inside the folders ``near`` (the current
+    folder, the folder of the file that gave the name), the latter suggested by file name."""
+    given = Path(name)
+    wanted = given.with_suffix("") if given.suffix in SCENARIO_SUFFIXES else given
+    files: dict[str, str] = {}
+    for folder in near:
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:  # not a folder, unreadable: nothing to suggest from it
+            continue
+        for entry in entries:
+            if entry.suffix in SCENARIO_SUFFIXES:
+                files.setdefault(entry.stem, entry.name)
+    library = known_scenario_names()
+    match = closest(wanted.as_posix(), [*library, *files])
+    if match is None:
+        return None
+    return f"did you mean '{match if match in library else files[match]}'?"
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -147,7 +169,6 @@ def resolve_scenario_path(
     if found is None:
         text = os.fspath(name_or_path)
         message = f"no scenario file '{text}' (looked in {', '.join(looked)})"
-        wanted = Path(text).with_suffix("") if Path(text).suffix in SCENARIO_SUFFIXES else text
-        hint = did_you_mean(Path(wanted).as_posix(), known_scenario_names())
+        hint = scenario_hint(text, [base_dir if base_dir is not None else Path.cwd()])
         raise ScenarioError([Problem(text, None, "", message, hint)])
     return found

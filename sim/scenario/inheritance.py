@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError, Loc, Problem, ScenarioError, display_path, dotted
-from sim.scenario.discovery import find_scenario, outside_search_path
+from sim.scenario.discovery import find_scenario, outside_search_path, scenario_hint
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Locator, Origin, read_yaml
 
@@ -125,6 +125,7 @@ def _read_layers(
                 here.line,
                 "extends",
                 f"base scenario '{base_name}' not found (looked in {', '.join(looked)})",
+                scenario_hint(base_name, [path.parent]),
             )
         )
         raise ScenarioError(problems)

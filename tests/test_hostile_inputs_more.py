@@ -1,0 +1,109 @@
+"""More hostile inputs, found by a fuzz audit of every command: each is refused with exit 2, a
+``file:line: field: message`` (with "did you mean" for a misspelt name) and no traceback, or
+bounded before it can hang.  The table of the earlier pass is tests/hostile_cases.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sim.cli import main
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from hostile_cases import EXPERIMENT, TINY  # noqa: E402
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project folder (the current directory) holding the tiny scenario as tiny.yaml."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    return tmp_path
+
+
+def parley(*args: str) -> Result:
+    """``parley ARGS``; bad input must end in exit 2 and never in a traceback."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    return result
+
+
+# --- a misspelt scenario name suggests the files next to it, not only the library's ---------
+
+
+@pytest.mark.parametrize("command", ["run", "show", "validate", "zopa", "forecast"])
+def test_a_misspelt_scenario_name_suggests_the_file_in_the_current_folder(
+    project: Path, command: str
+) -> None:
+    result = parley(command, "tiyn")
+    assert result.exit_code == 2
+    assert "tiyn: no scenario file 'tiyn'" in result.stderr
+    assert "did you mean 'tiny.yaml'?" in result.stderr
+
+
+def test_a_misspelt_library_name_still_suggests_the_library_scenario(project: Path) -> None:
+    result = parley("validate", "alaska-sumit")
+    assert result.exit_code == 2
+    assert "did you mean 'alaska-summit'?" in result.stderr
+
+
+def test_a_misspelt_base_scenario_suggests_the_file_next_to_the_child(project: Path) -> None:
+    (project / "sub").mkdir()
+    (project / "sub" / "base.yaml").write_text(TINY)
+    (project / "sub" / "child.yaml").write_text("name: child\nextends: bsae\n")
+    result = parley("run", "sub/child.yaml")
+    assert result.exit_code == 2
+    assert "sub/child.yaml:2: extends: base scenario 'bsae' not found" in result.stderr
+    assert "did you mean 'base.yaml'?" in result.stderr
+
+
+def test_a_base_scenario_with_no_close_name_gets_no_hint(project: Path) -> None:
+    (project / "child.yaml").write_text("name: child\nextends: zzzzqqqq\n")
+    result = parley("validate", "child.yaml")
+    assert result.exit_code == 2
+    assert "extends: base scenario 'zzzzqqqq' not found" in result.stderr
+    assert "did you mean" not in result.stderr
+
+
+@pytest.mark.parametrize("scenario", ["tiyn", "[tiny.yaml, tiyn]"])
+def test_a_misspelt_experiment_scenario_suggests_the_file_next_to_it(
+    project: Path, scenario: str
+) -> None:
+    (project / "e.yaml").write_text(EXPERIMENT.replace("tiny.yaml", scenario))
+    for args in (("validate", "e.yaml"), ("sweep", "e.yaml", "--workers", "1", "--out", "o")):
+        result = parley(*args)
+        assert result.exit_code == 2
+        assert "e.yaml:2: scenario" in result.stderr
+        assert "no scenario 'tiyn'" in result.stderr
+        # a bare name is looked up among the scenarios, so the hint is the file's path
+        assert "did you mean 'tiny.yaml'?" in result.stderr
+    assert not (project / "o").exists()
+
+
+# --- parley zopa: the round and the sample count are bounded ------------------------------
+
+
+def test_zopa_refuses_a_round_after_the_scenarios_last(project: Path) -> None:
+    result = parley("zopa", "tiny.yaml", "--round", "11", "--samples", "10")
+    assert result.exit_code == 2
+    assert "--round: 11 is after the last round of 'tiny' (protocol.max_rounds = 10)" in (
+        result.stderr
+    )
+    assert not (project / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--round", str(10**15)), ("--samples", str(10**10))]
+)
+def test_zopa_refuses_counts_that_would_run_for_hours(
+    project: Path, option: str, value: str
+) -> None:
+    result = parley("zopa", "tiny.yaml", option, value)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.stderr
+    assert "is not in the range" in result.stderr
