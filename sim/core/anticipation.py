@@ -266,21 +266,27 @@ def _ratifiers_best(
     warm: WarmStarts | None = None,
 ) -> FloatArray:
     """The composite's best package within every veto player's and the proposer's threshold;
-    NaN rows where the solver finds none.  Worlds are grouped by which actor proposed
-    (``warm``: the solver states of the worlds, when they all have the same proposer)."""
+    NaN rows where the solver finds none.  Worlds are grouped by who must accept: the veto
+    players and the actor that proposed (proposers that hold a veto share one group, solved in
+    one call: each world's solve is its own, whatever the others in the call; ``warm``: the
+    solver states of the worlds, when they all have the same proposer)."""
     n, _, n_issues = position.shape
     out = np.full((n, n_issues), np.nan)
+    groups: dict[bytes, tuple[BoolArray, list[int]]] = {}
     for j in np.unique(proposer):
-        rows = np.flatnonzero(proposer == j)
         veto = holders.copy()
         veto[j] = True
+        groups.setdefault(veto.tobytes(), (veto, []))[1].append(int(j))
+    for veto, members in groups.values():
+        rows = np.flatnonzero(np.isin(proposer, members))
+        every = rows.size == n  # (then no copies)
         offers = solve_offers(
-            position[rows],
-            salience[rows],
+            position if every else position[rows],
+            salience if every else salience[rows],
             linear,
             veto,
             np.full(rows.size, n_actors, dtype=np.int64),
-            threshold[rows],
+            threshold if every else threshold[rows],
             warm=warm,
         )
         ok = rows[offers.feasible]
