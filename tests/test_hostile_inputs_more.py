@@ -107,3 +107,54 @@ def test_zopa_refuses_counts_that_would_run_for_hours(
     assert result.exit_code == 2
     assert f"Invalid value for '{option}'" in result.stderr
     assert "is not in the range" in result.stderr
+
+
+# --- extends is read before overrides: a --set or a factor on it would silently do nothing ---
+
+
+@pytest.mark.parametrize("value", ["tiny", "/etc/passwd", "null"])
+def test_a_set_of_extends_is_refused(project: Path, value: str) -> None:
+    result = parley("run", "tiny.yaml", "--json", "--set", f"extends={value}")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("--set: extends: the base scenario is read before overrides")
+    assert "write a child scenario" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_factor_on_extends_is_refused_at_its_line(project: Path) -> None:
+    (project / "e.yaml").write_text(EXPERIMENT + "factors:\n  extends: [tiny, other]\n")
+    result = parley("validate", "e.yaml")
+    assert result.exit_code == 2
+    assert "e.yaml:8: factors.extends[0]: the base scenario is read before" in result.stderr
+
+
+# --- a misspelt choice of an option gets "did you mean", as misspelt commands and options do --
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("sweep", "e.yaml", "--design", "sbol"), "did you mean 'sobol'?"),
+        (("sweep", "e.yaml", "--backend", "dsak"), "did you mean 'dask'?"),
+        (("schema", "scenaro"), "did you mean 'scenario'?"),
+        (("plot", "out", "--kind", "agrement"), "did you mean 'agreement'?"),
+        (("plot", "out", "--format", "pgn"), "did you mean 'png'?"),
+        (("sensitivity", "out", "--method", "morriss"), "did you mean 'morris'?"),
+        (("zopa", "tiny.yaml", "--weights", "uniform2"), "did you mean 'uniform'?"),
+    ],
+)
+def test_a_misspelt_choice_suggests_the_closest(
+    project: Path, args: tuple[str, ...], hint: str
+) -> None:
+    result = parley(*args)
+    assert result.exit_code == 2
+    assert "is not one of" in result.stderr
+    assert f"; {hint}" in result.stderr
+    assert ".;" not in result.stderr
+
+
+def test_a_choice_with_nothing_close_lists_the_choices_only(project: Path) -> None:
+    result = parley("plot", "out", "--kind", "zzzzz")
+    assert result.exit_code == 2
+    assert "'zzzzz' is not one of 'agreement'" in result.stderr
+    assert "did you mean" not in result.stderr

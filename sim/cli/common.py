@@ -28,6 +28,22 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """One of a fixed list of words; a misspelt one is refused (exit 2) with "did you mean"."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The chosen word, or a usage error naming the closest choice."""
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as error:
+            from sim.errors import did_you_mean
+
+            hint = did_you_mean(value, self.choices)
+            if hint is None:
+                raise
+            self.fail(f"{error.message.rstrip('.')}; {hint}", param, ctx)
+
+
 def fail(message: str) -> NoReturn:
     """Print ``message`` on stderr and exit with status 2: bad input, never a traceback."""
     click.echo(message, err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli.analysis_io import cells_option, load_or_fail, results_argument
-from sim.cli.common import fail, out_option
+from sim.cli.common import Choice, fail, out_option
 from sim.output.figure_kinds import FIGURE_NAMES
 
 
@@ -17,7 +17,7 @@ from sim.output.figure_kinds import FIGURE_NAMES
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["png", "svg", "pdf"]),
+    type=Choice(["png", "svg", "pdf"]),
     default="png",
     help="Image format.",
 )
@@ -25,7 +25,7 @@ from sim.output.figure_kinds import FIGURE_NAMES
 @click.option(
     "--kind",
     "kinds",
-    type=click.Choice(FIGURE_NAMES),
+    type=Choice(FIGURE_NAMES),
     multiple=True,
     help="Draw only this figure (repeat for several); default: every figure that applies.",
 )

@@ -6,11 +6,13 @@ import json
 
 import click
 
+from sim.cli.common import Choice
+
 KINDS = ("scenario", "variant", "experiment")
 
 
 @click.command("schema")
-@click.argument("kind", type=click.Choice(KINDS), default="scenario")
+@click.argument("kind", type=Choice(KINDS), default="scenario")
 def command(kind: str) -> None:
     """Print the JSON Schema of a KIND file: scenario (a whole scenario), variant (a partial
     scenario with `extends`) or experiment, with a description for every field.

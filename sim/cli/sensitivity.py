@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sim.cli.analysis_io import cells_option, load_or_fail, results_argument, write_outputs
-from sim.cli.common import fail, out_option
+from sim.cli.common import Choice, fail, out_option
 
 
 @click.command("sensitivity")
@@ -23,7 +23,7 @@ from sim.cli.common import fail, out_option
 )
 @click.option(
     "--method",
-    type=click.Choice(["sobol", "morris", "pawn"]),
+    type=Choice(["sobol", "morris", "pawn"]),
     default=None,
     help="Sobol' indices (design: sobol), Morris screening (design: morris) or the "
     "distribution-free PAWN index (any sweep)  [default: follows the sweep's design]",

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from sim import interrupts
-from sim.cli.common import fail, out_option, whole_number_option
+from sim.cli.common import Choice, fail, out_option, whole_number_option
 from sim.cli.completion import complete_experiments
 from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
 
@@ -21,7 +21,7 @@ from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
 @whole_number_option("--runs", 1, MAX_RUNS, "Worlds per cell, instead of the file's 'runs'.")
 @click.option(
     "--design",
-    type=click.Choice(["monte-carlo", "latin", "sobol", "morris"]),
+    type=Choice(["monte-carlo", "latin", "sobol", "morris"]),
     default=None,
     help="How the worlds cover the priors, instead of the file's 'design' (sobol and morris "
     "are the designs of `parley sensitivity --method sobol|morris`).",
@@ -34,7 +34,7 @@ from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
 )
 @click.option(
     "--backend",
-    type=click.Choice(["local", "dask"]),
+    type=Choice(["local", "dask"]),
     default="local",
     help="local: a process pool on this machine; dask: dask.distributed (a LocalCluster, or "
     "the cluster at --scheduler).",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from sim.cli.common import fail, json_option, out_option, set_option
+from sim.cli.common import Choice, fail, json_option, out_option, set_option
 from sim.cli.completion import complete_scenarios
 from sim.scenario.limits import MAX_ROUNDS, MAX_ZOPA_SAMPLES
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--weights",
-    type=click.Choice(["capability", "uniform"]),
+    type=Choice(["capability", "uniform"]),
     default="capability",
     help="Nash bargaining weights of the veto players.",
 )

@@ -214,6 +214,12 @@ def _assign(
 ) -> Problem | None:
     path = assignment.path
     field = dotted(path)
+    if model is Scenario and path[:1] == ("extends",):
+        message = (
+            "the base scenario is read before overrides apply, so changing it here would change "
+            "nothing; write a child scenario that extends the base you want"
+        )
+        return Problem(SOURCE, None, field, message)
     node: Any = root
     for index, part in enumerate(path):
         last = index == len(path) - 1
