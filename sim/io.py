@@ -9,6 +9,7 @@ the folder is synced too, so the rename survives a crash.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -55,6 +56,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
+    if final.is_dir():  # refused before any work, under the name the user knows
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(final))
     handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(handle)
     temporary = Path(name)

@@ -158,3 +158,36 @@ def test_a_choice_with_nothing_close_lists_the_choices_only(project: Path) -> No
     assert result.exit_code == 2
     assert "'zzzzz' is not one of 'agreement'" in result.stderr
     assert "did you mean" not in result.stderr
+
+
+# --- parley run --out: a failure leaves the previous run's files, not a mix of two runs ------
+
+
+def test_a_folder_in_the_way_of_a_run_file_keeps_the_previous_run(project: Path) -> None:
+    assert parley("run", "tiny.yaml", "--out", "r").exit_code == 0
+    before = {
+        name: (project / "r" / name).read_bytes() for name in ("record.json", "trajectory.csv")
+    }
+    (project / "r" / "trajectory.png").unlink()
+    (project / "r" / "trajectory.png").mkdir()
+    result = parley("run", "tiny.yaml", "--out", "r", "--seed", "5")
+    assert result.exit_code == 2
+    # the path the user knows, not the temporary file's
+    assert result.stderr.startswith("parley: r/trajectory.png: Is a directory")
+    assert ".tmp" not in result.stderr
+    after = {name: (project / "r" / name).read_bytes() for name in before}
+    assert after == before
+    assert sorted(p.name for p in (project / "r").iterdir()) == [
+        "record.json",
+        "trajectory.csv",
+        "trajectory.png",
+    ]
+
+
+def test_a_run_removes_a_previous_runs_implementation_table(project: Path) -> None:
+    (project / "r").mkdir()
+    (project / "r" / "implementation.csv").write_text("period,stale\n1,1\n")
+    result = parley("run", "tiny.yaml", "--out", "r")
+    assert result.exit_code == 0
+    assert not (project / "r" / "implementation.csv").exists()
+    assert (project / "r" / "record.json").exists()
