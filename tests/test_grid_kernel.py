@@ -83,17 +83,19 @@ def test_settle_picks_as_numpy_argmax_does_first_nan_else_first_maximum() -> Non
     utility = np.array([[[0.4, 0.2, 0.0], [0.6, np.nan, 0.0], [0.6, 0.9, 0.0], [0.1, 0.9, 0.0]]])
     z = np.ones((1, 4, 3))  # exp of the exponents: P = 1 / (1 + 1)
     fallback, floor = np.zeros((1, 3)), np.full((1, 3), 0.1)  # EV = U / 2 must reach 0.1
-    t = np.arange(12.0).reshape(4, 3)
+    # The line U = c0 + t (c1 + t c2) with c0 = c2 = 0, c1 = 1 is U = t: the points are the utilities.
+    t = utility[0].copy()
+    c0, c1, c2 = np.zeros((1, 3)), np.ones((1, 3)), np.zeros((1, 3))
     best_t, found, best_value = np.zeros(3), np.zeros(3, dtype=bool), np.full(3, -np.inf)
     for settle in (grid_kernel.settle, grid_kernel.compiled_passes()[1]):
         best_t[:], found[:], best_value[:] = 0.0, False, -np.inf
-        settle(z, utility, fallback, floor, np.ones((1, 3), dtype=bool), np.zeros(3, dtype=np.int64),
-               t, best_t, found, best_value, False)  # fmt: skip
+        settle(z, c0, c1, c2, fallback, floor, np.ones((1, 3), dtype=bool),
+               np.zeros(3, dtype=np.int64), t, best_t, found, best_value, False)  # fmt: skip
         ev = utility[0] / 2
         value = np.where(ev < 0.1, -np.inf, ev)  # a NaN is not short: it stays
         pick = np.argmax(value, axis=0)
         assert pick.tolist() == [1, 1, 0]
         # World 1's NaN blocks any update, as top > best is False for NaN.
-        assert best_t.tolist() == [3.0, 0.0, 0.0]
+        assert best_t.tolist() == [0.6, 0.0, 0.0]
         assert best_value[0] == 0.3 and best_value[1] == -np.inf and best_value[2] == -np.inf
         assert found.tolist() == [True, True, False]

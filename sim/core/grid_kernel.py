@@ -9,11 +9,13 @@ two compiled loops (numba, ``njit(cache=True)``) do the same IEEE operations in 
 on the same contiguous (R, G, n) array as the reference: numba's ``exp`` differs from numpy's in
 the last bit, numpy's keeps every result the same bit for bit.
 
-``exponents`` writes the utilities along the lines, c0 + t (c1 + t c2) (quadratic utilities
-only), and the logistic's exponents (theta_r - U_r) / s_r (positive spreads only); ``settle``
-turns exp of those into approvals, P = prod_r 1 / (1 + e_r) multiplied in order, the expected
-values EV_i = P U_i + (1 - P) w_i, whether every needed signer reaches its floor, the proposer's
-value, and the best point as ``numpy.argmax`` picks it (the first NaN, else the first maximum).
+``exponents`` writes the logistic's exponents (theta_r - U_r) / s_r of the ratifiers' utilities
+along the lines, U = c0 + t (c1 + t c2) (quadratic utilities and positive spreads only);
+``settle`` turns exp of those into approvals, P = prod_r 1 / (1 + e_r) multiplied in order,
+evaluates the actors' utilities along the lines where it needs them (no (A, G, n) array), the
+expected values EV_i = P U_i + (1 - P) w_i, whether every needed signer reaches its floor, the
+proposer's value, and the best point as ``numpy.argmax`` picks it (the first NaN, else the
+first maximum).
 ``PARLEY_ENGINE=numpy`` runs the reference instead (:meth:`sim.core.line_search.Grid.evaluate`).
 """
 
@@ -112,14 +114,15 @@ class CompiledGrid:
         exponents, settle = compiled_passes()
         points, n = t.shape
         t = np.ascontiguousarray(t, dtype=np.float64)
-        utility = np.empty((self.actors, points, n))
         z = np.empty((self.theta.shape[0], points, n))
-        exponents(t, self.c0, self.c1, self.c2, self.theta, self.spread, utility, z)
+        exponents(t, self.c0, self.c1, self.c2, self.theta, self.spread, self.actors, z)
         with np.errstate(over="ignore"):
             np.exp(z, out=z)  # numpy's, on the reference's contiguous (R, G, n) array
         settle(
             z,
-            utility,
+            self.c0,
+            self.c1,
+            self.c2,
             self.fallback,
             self.floor,
             self.needed,
@@ -139,18 +142,12 @@ def exponents(
     c2: FloatArray,
     theta: FloatArray,
     spread: FloatArray,
-    utility: FloatArray,
+    actors: int,
     z: FloatArray,
 ) -> None:
-    """The actors' utilities (A, G, n) and the ratifiers' exponents (R, G, n) at t (G, n), into
-    ``utility`` and ``z``: c0 + t (c1 + t c2) as ((t c2) + c1) t + c0, then (theta - U) / s."""
-    actors = utility.shape[0]
+    """The ratifiers' exponents (R, G, n) at t (G, n) into ``z``: their utilities c0 + t (c1 +
+    t c2) as ((t c2) + c1) t + c0 (rows ``actors`` on of the coefficients), then (theta - U) / s."""
     points, n = t.shape
-    for m in range(actors):
-        for g in range(points):
-            for i in range(n):
-                tt = t[g, i]
-                utility[m, g, i] = (tt * c2[m, i] + c1[m, i]) * tt + c0[m, i]
     for r in range(z.shape[0]):
         m = actors + r
         s = spread[r]
@@ -162,7 +159,9 @@ def exponents(
 
 def settle(
     z: FloatArray,
-    utility: FloatArray,
+    c0: FloatArray,
+    c1: FloatArray,
+    c2: FloatArray,
     fallback: FloatArray,
     floor: FloatArray,
     needed: BoolArray,
@@ -173,10 +172,11 @@ def settle(
     best_value: FloatArray,
     start: bool,
 ) -> None:
-    """From z = exp of the exponents (R, G, n): each world's best signed point of the pass,
-    compared with the best so far (the reference's argmax, ``>`` and ``|=``), in place."""
+    """From z = exp of the exponents (R, G, n) and the actors' line coefficients (A, n): each
+    world's best signed point of the pass, compared with the best so far (the reference's
+    argmax, ``>`` and ``|=``), in place."""
     ratifiers, points, n = z.shape
-    actors = utility.shape[0]
+    actors = fallback.shape[0]
     pick = np.zeros(n, dtype=np.int64)
     top = np.zeros(n)
     any_ok = np.zeros(n, dtype=np.bool_)
@@ -193,7 +193,9 @@ def settle(
         ok[:] = True
         for a in range(actors):
             for i in range(n):
-                ev = p[i] * utility[a, g, i] + (1.0 - p[i]) * fallback[a, i]
+                tt = t[g, i]
+                utility = (tt * c2[a, i] + c1[a, i]) * tt + c0[a, i]  # as exponents computes U
+                ev = p[i] * utility + (1.0 - p[i]) * fallback[a, i]
                 ok[i] &= not (needed[a, i] and ev < floor[a, i])
                 value[i] = ev if proposer[i] == a else value[i]
         for i in range(n):
