@@ -191,3 +191,32 @@ def test_a_run_removes_a_previous_runs_implementation_table(project: Path) -> No
     assert result.exit_code == 0
     assert not (project / "r" / "implementation.csv").exists()
     assert (project / "r" / "record.json").exists()
+
+
+# --- a misspelt experiment file suggests the file in the current folder ---------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "message", "hint"),
+    [
+        ("ee.yaml", "ee.yaml: no such file", "did you mean 'e.yaml'?"),
+        ("e", "e: no experiment file 'e'", "did you mean 'e.yaml'?"),
+        ("veto-structur", "veto-structur: no experiment file", "did you mean 'veto-structure'?"),
+    ],
+)
+def test_a_misspelt_experiment_file_suggests_the_closest(
+    project: Path, given: str, message: str, hint: str
+) -> None:
+    (project / "e.yaml").write_text(EXPERIMENT)
+    result = parley("sweep", given, "--out", "o")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert hint in result.stderr
+    assert not (project / "o").exists()
+
+
+def test_a_scenario_under_another_suffix_is_suggested(project: Path) -> None:
+    (project / "tiny.yaml").rename(project / "t.yml")
+    result = parley("run", "t.yaml")
+    assert result.exit_code == 2
+    assert "did you mean 't.yml'?" in result.stderr

@@ -17,6 +17,7 @@ from sim.experiment.spec import Cell, Experiment, ExperimentError, ExperimentSpe
 from sim.scenario.discovery import (
     SCENARIO_SUFFIXES,
     library_dirs,
+    name_hint,
     outside_search_path,
     resolve_scenario_path,
     scenario_dirs,
@@ -44,8 +45,11 @@ def resolve_experiment_path(name_or_path: str | os.PathLike[str]) -> Path:
     Raises :class:`ExperimentError` with a "did you mean" hint if there is no such file.
     """
     given = Path(name_or_path)
-    if given.is_file() or len(given.parts) > 1 or given.suffix in SCENARIO_SUFFIXES:
-        return given
+    if given.is_file() or given.is_dir():
+        return given  # a folder is refused when it is read, as for any other path
+    if len(given.parts) > 1 or given.suffix in SCENARIO_SUFFIXES:
+        hint = name_hint(given.name, [], [given.parent])
+        raise ExperimentError([Problem(str(given), None, "", "no such file", hint)])
     names: list[str] = []
     for folder in experiment_dirs():
         for suffix in SCENARIO_SUFFIXES:
@@ -54,7 +58,8 @@ def resolve_experiment_path(name_or_path: str | os.PathLike[str]) -> Path:
         names += [p.stem for p in folder.iterdir() if p.suffix in SCENARIO_SUFFIXES]
     looked = ", ".join(display_path(d) for d in experiment_dirs()) or "nowhere"
     message = f"no experiment file '{given}' (looked in ., {looked})"
-    raise ExperimentError([Problem(str(given), None, "", message, did_you_mean(given, names))])
+    hint = name_hint(str(given), names, [Path.cwd()])
+    raise ExperimentError([Problem(str(given), None, "", message, hint)])
 
 
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:

@@ -106,9 +106,15 @@ def known_scenario_names() -> list[str]:
 
 
 def scenario_hint(name: str, near: Sequence[Path] = ()) -> str | None:
-    """The "did you mean" hint for a scenario name that finds no file: the closest of the library's
-    names and of the ``.yaml``/``.yml`` files directly inside the folders ``near`` (the current
-    folder, the folder of the file that gave the name), the latter suggested by file name."""
+    """The "did you mean" hint for a scenario name that finds no file (see :func:`name_hint`)."""
+    return name_hint(name, known_scenario_names(), near)
+
+
+def name_hint(name: str, library: Sequence[str], near: Sequence[Path] = ()) -> str | None:
+    """The "did you mean" hint for a name (of a scenario or an experiment) that finds no file:
+    the closest of the ``library`` names and of the ``.yaml``/``.yml`` files directly inside
+    the folders ``near`` (the current folder, the folder of the file that gave the name), the
+    latter suggested by file name."""
     given = Path(name)
     wanted = given.with_suffix("") if given.suffix in SCENARIO_SUFFIXES else given
     files: dict[str, str] = {}
@@ -120,7 +126,8 @@ def scenario_hint(name: str, near: Sequence[Path] = ()) -> str | None:
         for entry in entries:
             if entry.suffix in SCENARIO_SUFFIXES:
                 files.setdefault(entry.stem, entry.name)
-    library = known_scenario_names()
+    if files.get(wanted.as_posix(), name) != name:  # the file is there, under another suffix
+        return f"did you mean '{files[wanted.as_posix()]}'?"
     match = closest(wanted.as_posix(), [*library, *files])
     if match is None:
         return None
