@@ -205,6 +205,8 @@ def round_values(
     risky = p < SURE
     if not risky.any():
         return utility
+    if risky.all():  # the usual case with ratifiers: the same values without the masks
+        return expected_values(p, utility, fallback)
     result = utility.copy()
     result[risky] = expected_values(p[risky], utility[risky], fallback[risky])
     return result
