@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,9 +76,21 @@ def closest(word: object, options: Iterable[object]) -> str | None:
 
 
 def did_you_mean(word: object, options: Iterable[object]) -> str | None:
-    """``"did you mean 'X'?"`` for the option closest to ``word``, or None if none is close."""
+    """``"did you mean 'X'?"`` for the option closest to ``word``, or None if none is close.
+
+    When ``X`` is plain ASCII and ``word`` is not, the hint also names ``word``'s first unusual
+    character (a look-alike letter, a zero-width space), which the two would otherwise hide.
+    """
     match = closest(word, options)
-    return f"did you mean '{match}'?" if match is not None else None
+    if match is None:
+        return None
+    hint = f"did you mean '{match}'?"
+    unusual = [(i, c) for i, c in enumerate(str(word)) if not (c.isascii() and c.isprintable())]
+    if unusual and match.isascii() and match.isprintable():
+        index, character = unusual[0]
+        name = unicodedata.name(character, "") or "a control character"
+        hint += f" (yours has U+{ord(character):04X}, {name}, as character {index + 1})"
+    return hint
 
 
 def dotted(loc: Sequence[str | int]) -> str:

@@ -220,3 +220,59 @@ def test_a_scenario_under_another_suffix_is_suggested(project: Path) -> None:
     result = parley("run", "t.yaml")
     assert result.exit_code == 2
     assert "did you mean 't.yml'?" in result.stderr
+
+
+# --- characters that look like others: the hint names them ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "position: {land: 1.0}",
+            "position: {l\u0430nd: 1.0}",
+            "s.yaml:10: actors.a.position.l\u0430nd: unknown issue 'l\u0430nd'; did you mean "
+            "'land'? (yours has U+0430, CYRILLIC SMALL LETTER A, as character 2)",
+        ),
+        (
+            "war_cost: 0.05",
+            "war\u200bcost: 0.05",
+            "did you mean 'war_cost'? (yours has U+200B, ZERO WIDTH SPACE, as character 4)",
+        ),
+    ],
+)
+def test_a_look_alike_character_is_named_in_the_hint(
+    project: Path, old: str, new: str, expected: str
+) -> None:
+    (project / "s.yaml").write_text(TINY.replace(old, new, 1), encoding="utf-8")
+    result = parley("validate", "s.yaml")
+    assert result.exit_code == 2
+    assert expected in result.stderr
+
+
+def test_a_plain_misspelling_gets_no_character_note(project: Path) -> None:
+    (project / "s.yaml").write_text(TINY.replace("war_cost: 0.05", "war_cots: 0.05", 1))
+    result = parley("validate", "s.yaml")
+    assert "did you mean 'war_cost'?\n" in result.stderr
+    assert "yours has" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("indent", "named"), [("\t", "a tab"), ("\u00a0", "U+00A0, NO-BREAK SPACE")]
+)
+def test_a_syntax_error_names_an_indent_that_is_not_spaces(
+    project: Path, indent: str, named: str
+) -> None:
+    (project / "s.yaml").write_text(TINY.replace("  a:\n", f"{indent} a:\n"), encoding="utf-8")
+    result = parley("validate", "s.yaml")
+    assert result.exit_code == 2
+    assert "YAML syntax error" in result.stderr
+    assert f"line 8 is indented with {named}; indent with plain spaces" in result.stderr
+
+
+def test_a_utf16_file_is_told_to_be_saved_as_utf8(project: Path) -> None:
+    (project / "s.yaml").write_bytes(TINY.encode("utf-16"))
+    result = parley("run", "s.yaml")
+    assert result.exit_code == 2
+    assert "s.yaml: not UTF-8 text" in result.stderr
+    assert "it starts like UTF-16 text: save it as UTF-8" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -90,7 +91,7 @@ def read_yaml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Locator]:
         reader.allow_duplicate_keys = True
         document = reader.load(text)
     except YAMLError as error:
-        raise InputError([_yaml_problem(file, error)]) from None
+        raise InputError([_yaml_problem(file, error, text)]) from None
     except (ValueError, OverflowError) as error:  # a scalar the constructor cannot convert
         raise InputError([Problem(file, None, "", f"unreadable value: {error}")]) from None
 
@@ -135,18 +136,34 @@ def _read_text(path: str | os.PathLike[str], file: str) -> str:
         return payload.decode("utf-8")
     except UnicodeDecodeError as error:
         message = f"not UTF-8 text ({error.reason} at byte {error.start})"
-        raise InputError([Problem(file, None, "", message)]) from None
+        utf16 = payload.startswith((b"\xff\xfe", b"\xfe\xff"))
+        hint = "it starts like UTF-16 text: save it as UTF-8" if utf16 else None
+        raise InputError([Problem(file, None, "", message, hint)]) from None
 
 
-def _yaml_problem(file: str, error: YAMLError) -> Problem:
+def _yaml_problem(file: str, error: YAMLError, text: str) -> Problem:
     if isinstance(error, MarkedYAMLError):
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         message = f"YAML syntax error: {error.problem or error.context or 'unreadable'}"
         if error.context and error.problem and error.context_mark is not None:
             message += f" ({error.context} started on line {error.context_mark.line + 1})"
-        return Problem(file, line, "", message)
-    return Problem(file, None, "", f"YAML error: {error}")
+        return Problem(file, line, "", message, _indent_hint(text))
+    return Problem(file, None, "", f"YAML error: {error}", _indent_hint(text))
+
+
+def _indent_hint(text: str) -> str | None:
+    """Where the first line indented with something other than spaces is (a tab, a no-break
+    space: YAML reads neither as indentation, and both look like spaces), or None."""
+    for number, line in enumerate(text.splitlines(), 1):
+        indent = line[: len(line) - len(line.lstrip())]
+        unusual = [character for character in indent if character != " "]
+        if unusual:
+            character = unusual[0]
+            name = unicodedata.name(character, "") or "a control character"
+            what = "a tab" if character == "\t" else f"U+{ord(character):04X}, {name}"
+            return f"line {number} is indented with {what}; indent with plain spaces"
+    return None
 
 
 def _duplicate_keys(
