@@ -276,3 +276,35 @@ def test_a_utf16_file_is_told_to_be_saved_as_utf8(project: Path) -> None:
     assert result.exit_code == 2
     assert "s.yaml: not UTF-8 text" in result.stderr
     assert "it starts like UTF-16 text: save it as UTF-8" in result.stderr
+
+
+# --- a file of the other kind: one line saying so, not one per field -----------------------
+
+
+@pytest.mark.parametrize("command", ["run", "show", "diff", "zopa", "forecast"])
+def test_an_experiment_given_as_a_scenario_is_named_as_such(project: Path, command: str) -> None:
+    (project / "e.yaml").write_text(EXPERIMENT)
+    result = parley(command, "e.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "e.yaml:2: scenario: this is an experiment file (it has 'scenario:'), not a scenario; "
+        "use parley sweep e.yaml\n"
+    )
+
+
+def test_a_base_scenario_that_is_an_experiment_is_named_as_such(project: Path) -> None:
+    (project / "e.yaml").write_text(EXPERIMENT)
+    (project / "v.yaml").write_text("name: v\nextends: e.yaml\n")
+    result = parley("validate", "v.yaml")
+    assert result.exit_code == 2
+    assert "e.yaml:2: scenario: this is an experiment file" in result.stderr
+
+
+def test_a_scenario_given_as_an_experiment_is_named_as_such(project: Path) -> None:
+    result = parley("sweep", "tiny.yaml", "--out", "o")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "tiny.yaml:2: issues: this is a scenario file (it has 'issues:'), not an experiment; "
+        "use parley run tiny.yaml\n"
+    )
+    assert not (project / "o").exists()

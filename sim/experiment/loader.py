@@ -24,7 +24,7 @@ from sim.scenario.discovery import (
     scenario_hint,
 )
 from sim.scenario.limits import MAX_EXPERIMENT_SCENARIOS, MAX_PRIORS
-from sim.scenario.messages import problems_from_validation_error
+from sim.scenario.messages import problems_from_validation_error, wrong_kind_problem
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Locator, read_yaml
 
@@ -76,6 +76,9 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
         data, locator = read_yaml(file_path)
     except InputError as error:
         raise ExperimentError(error.problems) from None
+    wrong_kind = wrong_kind_problem(data, locator, "experiment")
+    if wrong_kind is not None:
+        raise ExperimentError([wrong_kind])
     problems, bad_priors = _spec_problems(data, locator)
 
     # Carry on past field problems where possible, so that one run reports every problem.

@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.errors import InputError, Loc, Problem, ScenarioError, display_path, dotted
 from sim.scenario.discovery import find_scenario, outside_search_path, scenario_hint
+from sim.scenario.messages import wrong_kind_problem
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import Locator, Origin, read_yaml
 
@@ -102,6 +103,9 @@ def _read_layers(
     path: Path, chain: tuple[Path, ...]
 ) -> tuple[dict[str, Any], dict[Loc, Origin], tuple[Path, ...]]:
     data, locator = read_yaml(path)
+    wrong_kind = wrong_kind_problem(data, locator, "scenario")
+    if wrong_kind is not None:
+        raise ScenarioError([wrong_kind])
     base_name = data.get("extends")
     if base_name is None:
         return data, dict(locator.origins), (path,)

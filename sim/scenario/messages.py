@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Mapping, Sequence
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -255,3 +255,33 @@ def _number(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# A file of the other kind
+# --------------------------------------------------------------------------------------------
+
+_KEYS_OF = {
+    "scenario": ("issues", "actors", "protocol"),
+    "experiment": ("scenario", "uncertainty", "runs", "factors"),
+}
+
+
+def wrong_kind_problem(
+    data: Mapping[str, Any], locator: Locator, wanted: Literal["scenario", "experiment"]
+) -> Problem | None:
+    """One problem for a file of the other kind (an experiment given where a scenario is
+    wanted, or the reverse) instead of one per field of it; None for any other file."""
+    other: Literal["scenario", "experiment"] = "experiment" if wanted == "scenario" else "scenario"
+    if any(key in data for key in _KEYS_OF[wanted]):
+        return None
+    key = next((key for key in _KEYS_OF[other] if key in data), None)
+    if key is None:
+        return None
+    command = "parley sweep" if other == "experiment" else "parley run"
+    article = {"scenario": "a scenario", "experiment": "an experiment"}
+    message = (
+        f"this is {article[other]} file (it has '{key}:'), not {article[wanted]}; "
+        f"use {command} {locator.file}"
+    )
+    return locator.problem((key,), message)
