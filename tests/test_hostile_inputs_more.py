@@ -308,3 +308,16 @@ def test_a_scenario_given_as_an_experiment_is_named_as_such(project: Path) -> No
         "use parley run tiny.yaml\n"
     )
     assert not (project / "o").exists()
+
+
+# --- validate --strict: a refused field is reported once, not again for its evidence ---------
+
+
+def test_strict_does_not_ask_evidence_for_a_refused_value(project: Path) -> None:
+    (project / "s.yaml").write_text(TINY.replace("war_cost: 0.05", "war_cost: 5", 1))
+    result = parley("validate", "--strict", "s.yaml")
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if "actors.a.war_cost" in line]
+    assert lines == ["s.yaml:12: actors.a.war_cost: must be at most 1, not 5"]
+    # the values that are fine still need their evidence
+    assert "s.yaml:17: actors.b.war_cost: no evidence for this value (--strict)" in result.stderr

@@ -39,7 +39,12 @@ def validate_scenario_data(
     for loc, message in cross_reference_problems(data):
         problems.append(locator.problem(loc, message, _cross_reference_hint(data, message)))
     problems.extend(evidence_problems(data, locator))
-    if strict:
-        problems.extend(unsupported_numbers(data, locator))
+    if strict:  # a field already refused needs fixing, not evidence: one problem for it
+        refused = {(problem.file, problem.field) for problem in problems}
+        problems.extend(
+            problem
+            for problem in unsupported_numbers(data, locator)
+            if (problem.file, problem.field) not in refused
+        )
     problems = sort_problems(problems)
     return (scenario if not problems else None), problems
