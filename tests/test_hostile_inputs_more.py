@@ -321,3 +321,23 @@ def test_strict_does_not_ask_evidence_for_a_refused_value(project: Path) -> None
     assert lines == ["s.yaml:12: actors.a.war_cost: must be at most 1, not 5"]
     # the values that are fine still need their evidence
     assert "s.yaml:17: actors.b.war_cost: no evidence for this value (--strict)" in result.stderr
+
+
+# --- parley diff: an actor only one side has shows what it sets, not "(absent) -> (absent)" --
+
+
+def test_diff_of_a_renamed_actor_lists_no_absent_to_absent_change(project: Path) -> None:
+    (project / "renamed.yaml").write_text(TINY.replace("  b:\n", "  c:\n"))
+    result = parley("diff", "renamed.yaml", "tiny.yaml")
+    assert result.exit_code == 0
+    assert "(absent) -> (absent)" not in result.stdout
+    assert "actors.c.war_cost: (absent) -> 0.05" in result.stdout
+    assert "actors.b.war_cost: 0.05 -> (absent)" in result.stdout
+
+
+def test_diff_of_a_list_field_against_a_missing_one(project: Path) -> None:
+    ordered = TINY.replace("max_rounds: 10", "max_rounds: 10\n  kind: alternating\n  order: [a, b]")
+    (project / "ordered.yaml").write_text(ordered)
+    result = parley("diff", "ordered.yaml", "tiny.yaml")
+    assert result.exit_code == 0
+    assert "protocol.order: (absent) -> ['a', 'b']" in result.stdout

@@ -75,7 +75,7 @@ def scenario_changes(variant: Scenario, base: Scenario) -> list[Change]:
     changes = []
     for path in [*values_v, *(p for p in values_b if p not in values_v)]:
         old, new = values_b.get(path, _MISSING), values_v.get(path, _MISSING)
-        if old == new:
+        if old == new or (_absent(old) and _absent(new)):
             continue
         changes.append(
             Change(
@@ -87,6 +87,11 @@ def scenario_changes(variant: Scenario, base: Scenario) -> list[Change]:
             )
         )
     return changes
+
+
+def _absent(value: Any) -> bool:
+    """Missing, or None (a field left unset, as it is when its whole entry is missing)."""
+    return value is None or value is _MISSING
 
 
 def format_changes(variant: str, base: str, changes: Sequence[Change]) -> str:
