@@ -47,6 +47,14 @@ def fsync_path(path: str | os.PathLike[str]) -> None:
         os.close(descriptor)
 
 
+def refuse_folders(*paths: str | os.PathLike[str]) -> None:
+    """Raise :class:`IsADirectoryError` naming the first of ``paths`` that is a folder: called
+    before a command writes several files, so that none is written if one cannot be."""
+    for path in paths:
+        if Path(path).is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one step.
@@ -56,8 +64,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
-    if final.is_dir():  # refused before any work, under the name the user knows
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(final))
+    refuse_folders(final)
     handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(handle)
     temporary = Path(name)

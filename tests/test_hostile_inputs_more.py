@@ -341,3 +341,16 @@ def test_diff_of_a_list_field_against_a_missing_one(project: Path) -> None:
     result = parley("diff", "ordered.yaml", "tiny.yaml")
     assert result.exit_code == 0
     assert "protocol.order: (absent) -> ['a', 'b']" in result.stdout
+
+
+# --- commands writing an analysis and its figure: a folder in the way writes neither ---------
+
+
+def test_compare_with_a_folder_in_the_way_writes_nothing(project: Path) -> None:
+    (project / "e.yaml").write_text(EXPERIMENT)
+    assert parley("sweep", "e.yaml", "--workers", "1", "--out", "res").exit_code == 0
+    (project / "f" / "compare-terms.png").mkdir(parents=True)
+    result = parley("compare", "res", "res", "--out", "f", "--resamples", "100")
+    assert result.exit_code == 2
+    assert "parley: f/compare-terms.png: Is a directory" in result.stderr
+    assert sorted(p.name for p in (project / "f").iterdir()) == ["compare-terms.png"]

@@ -50,8 +50,9 @@ def write_outputs(
     folder: Path, save: Callable[[Path], Path], figure: Figure, figure_name: str
 ) -> None:
     """Save the analysis (``save(folder)``) and its figure, and say where they went."""
-    from sim.io import save_figure
+    from sim.io import refuse_folders, save_figure
 
     folder.mkdir(parents=True, exist_ok=True)
+    refuse_folders(folder / figure_name)  # before the analysis is written beside it
     written = [save(folder), save_figure(figure, folder / figure_name)]
     click.echo("\nWrote " + ", ".join(str(p) for p in written))

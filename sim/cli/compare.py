@@ -69,7 +69,7 @@ def command(
     except ResultsError as error:
         fail(f"parley compare: --cell-b: {error}")
 
-    from sim.io import save_figure, write_text
+    from sim.io import refuse_folders, save_figure, write_text
 
     paired, warnings = sharing(side_a, side_b)
     if paired:
@@ -88,8 +88,9 @@ def command(
     click.echo(text if as_json else shown)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        write_text(out_dir / "comparison.json", text + "\n")
         figure_path = out_dir / "compare-terms.png"
+        refuse_folders(out_dir / "comparison.json", figure_path)
+        write_text(out_dir / "comparison.json", text + "\n")
         save_figure(comparison_figure(side_a, side_b), figure_path, dpi=150)
         if not as_json:
             click.echo(f"\nwrote {out_dir / 'comparison.json'} and {figure_path}")
