@@ -271,14 +271,34 @@ def test_an_ignored_issue_with_vanishing_multipliers_runs_warning_free() -> None
     np.testing.assert_allclose(factor @ factor.transpose(0, 2, 1), hessian, rtol=1e-12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect: the quadratic dual recovers no package on an ignored issue whose "
-    "multipliers vanish (no regularisation; see CHANGELOG)",
-)
-def test_an_ignored_issue_with_vanishing_multipliers_is_given_away() -> None:
+@pytest.mark.parametrize("engine", ["kernel", "numpy"])
+def test_an_ignored_issue_with_vanishing_multipliers_is_given_away(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The regularised dual (DualProblem.regularised) finds the package: the proposer keeps its
+    ideal 0.4 on issue 1 (U_0 = 1) and gives issue 0 away, as little as it must (actor 2, whose
+    threshold binds, gets exactly 0.86 at x_0 = 0.3887: the nearest to the proposer's 0.4)."""
+    monkeypatch.setenv("PARLEY_ENGINE", engine)
     offers = subnormal_offers()
     assert offers.feasible[0]
+    ours = exact_utilities(
+        offers.package[0], SUBNORMAL_POSITION, SUBNORMAL_SALIENCE, np.zeros(4, bool)
+    )
+    assert np.all(ours >= SUBNORMAL_THRESHOLD - FEASIBILITY_TOLERANCE)
+    assert ours[0] == pytest.approx(1.0, abs=OBJECTIVE_TOLERANCE)
+    assert ours[2] == pytest.approx(0.86, abs=1e-9)
+    # 1 - 0.9 x_0**2 - 0.1 (0.4 - 0.6)**2 = 0.86 on actor 2's side of 0.4
+    assert offers.package[0, 0] == pytest.approx(np.sqrt(0.136 / 0.9), abs=1e-7)
+
+
+@pytest.mark.parametrize(("m", "k"), [(1, 2), (2, 2), (3, 3), (6, 2)])
+def test_quadratic_with_an_ignored_issue_matches_slsqp(m: int, k: int) -> None:
+    """The proposer ignores issue 0 (salience 0) in every instance: the regularised dual still
+    finds a package wherever scipy does, worth as much to the proposer."""
+    instances = random_instances(500 + 10 * m + k, INSTANCES, m, k, [False] * (1 + m))
+    instances.salience[:, 0, 0] = 0.0
+    compared = check_against_scipy(instances, seed=7 * m + k)
+    assert compared >= INSTANCES * 3 // 4
 
 
 # --- quadratic structure --------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The dual of the proposer's problem for many worlds: smoothing continuation, projected Newton, bisection.
 
 See :mod:`sim.core.solver` for the method and its sources (Boyd & Vandenberghe 2004, ch. 5;
-Bertsekas 1982; Nesterov 2005).
+Bertsekas 1982; Nesterov 2005).  An issue the proposer ignores is regularised in the quadratic
+solve (:meth:`DualProblem.regularised`; Tikhonov & Arsenin 1977, Friedlander & Tseng 2007).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, HUBER_WIDTH)
 EXACT_MARGIN_FROM = 1e-4  # from this width on, the smoothed thresholds carry the margin
 BISECTIONS = 100
 BISECTION_WIDTH = 1e-9
+IGNORED_ISSUE_WEIGHT = HUBER_WIDTH
+"""The proposer's least salience on an issue in the quadratic solve (as the linear smoothing's)."""
 
 
 class DualProblem:
@@ -68,6 +71,27 @@ class DualProblem:
             self.threshold + margin,
             width,
             self.own,
+        )
+
+    def regularised(self) -> DualProblem:
+        """The problem with the proposer's salience raised to ``IGNORED_ISSUE_WEIGHT`` where lower.
+
+        On an issue the proposer ignores the inner problem's curvature is sum_i lam_i s_ik
+        alone: x_k depends only on the multipliers' ratios, the dual is not differentiable as
+        they approach 0 and Newton stalls there with subnormal multipliers, reporting no package
+        where one exists.  Raising s_0k to eps adds a proximal term R(x) = sum_k (eps - s_0k)+
+        (x_k - p_0k)**2 in [0, eps K] to the proposer's loss (Tikhonov regularisation, Tikhonov &
+        Arsenin 1977; of a convex programme, Friedlander & Tseng 2007): curvature 2 eps at
+        lam = 0, and of the packages that serve the others the one nearest the proposer's ideal
+        on that issue.  Its true utility loses at most eps K: the regularised optimum x_e and
+        any true optimum x* satisfy U_0(x_e) >= U_0(x_e) - R(x_e) >= U_0(x*) - R(x*).
+        Where none is raised, the problem itself (those worlds unchanged bit for bit)."""
+        if not (self.salience[:, 0, :] < IGNORED_ISSUE_WEIGHT).any():
+            return self
+        salience = self.salience.copy()
+        np.maximum(salience[:, 0, :], IGNORED_ISSUE_WEIGHT, out=salience[:, 0, :])
+        return DualProblem(
+            self.position, salience, self.linear, self.threshold, self.width, self.own
         )
 
     # -- the smoothed utility and the inner (per-issue) problem ------------------------------
@@ -285,9 +309,11 @@ class DualProblem:
         self, start: FloatArray, point: Point | None = None
     ) -> tuple[FloatArray, BoolArray, Point]:
         """Every utility quadratic: Newton from multipliers ``start``, or from ``point`` (the
-        last solve's) where it knows a world; returns packages, feasibility and the points
-        reached."""
-        package, _, _, reached = projected_newton(self, start, False, point, self.kernel())
+        last solve's) where it knows a world, on the :meth:`regularised` problem (the points it
+        reaches are that problem's, as are the warm starts they become); returns packages,
+        feasibility against the exact utilities and the points reached."""
+        regular = self.regularised()
+        package, _, _, reached = projected_newton(regular, start, False, point, regular.kernel())
         return package, self.feasible(package), reached
 
     def kernel(self) -> Kernel | None:
