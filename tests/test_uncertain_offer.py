@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.core.beliefs import Belief
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.uncertain_offer import (
     UncertainResponder,
     highest_accepting_value,
@@ -75,6 +76,34 @@ def take_it_or_leave_it(a: np.ndarray, b: np.ndarray, w: np.ndarray, linear: boo
     )
 
 
+def two_uncertain_responders(  # type: ignore[no-untyped-def]
+    position: np.ndarray,
+    salience: np.ndarray,
+    linear: np.ndarray,
+    lo: float,
+    hi: float,
+    w: float,
+):
+    """One world: proposer 0 (own threshold and failed round w), responders 1 and 2 veto
+    players whose reservations are uniform on (lo, hi] (every actor a veto player)."""
+    n = 1
+    low, high = np.array([lo]), np.array([hi])
+    responders = [
+        UncertainResponder(k, WIDE, low, high, np.zeros(n), np.zeros(n), np.ones(n)) for k in (1, 2)
+    ]
+    return risky_offers(
+        position,
+        salience,
+        linear,
+        np.ones(3, dtype=bool),
+        np.zeros(n, dtype=np.int64),
+        np.array([[w, np.nan, np.nan]]),
+        np.array([w]),
+        responders,
+        np.array([[False, True, True]]),
+    )
+
+
 def test_monopoly_pricing_offer_and_acceptance_probability() -> None:
     a, b, w = CASES.T
     offers = take_it_or_leave_it(a, b, w)
@@ -87,16 +116,12 @@ def test_monopoly_pricing_offer_and_acceptance_probability() -> None:
     np.testing.assert_allclose(offers.probability, expected_p, rtol=0, atol=CLOSED_FORM)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect of golden section kept for comparability (docs/model.md)",
-)
 def test_an_interior_optimum_above_what_the_proposers_ideal_already_buys() -> None:
     """a = -0.5, b = 0.3, w = 0: the proposer's ideal (nothing for the responder) is accepted
     with P = 0.625 already, so F is flat for alpha up to 0.625; the optimum lies above it
     (share 0.25, P = 0.9375).  A search that reads the flat stretch as a tie and moves towards
-    alpha = 0 misses it: golden section over [0, 1] does (linear utilities, several uncertain
-    responders; the first-order search starts at the stretch's end) until its fix lands."""
+    alpha = 0 misses it, as golden section over [0, 1] did (linear utilities): both searches
+    start at the stretch's end."""
     a, b, w = np.array([-0.5]), np.array([0.3]), np.array([0.0])
     offers = take_it_or_leave_it(a, b, w)
     offer, p = monopoly(a, b, w)
@@ -104,6 +129,78 @@ def test_an_interior_optimum_above_what_the_proposers_ideal_already_buys() -> No
     assert offers.feasible[0]
     assert 1.0 - offers.package[0, 0] == pytest.approx(offer[0], abs=CLOSED_FORM)
     assert offers.probability[0] == pytest.approx(p[0], abs=CLOSED_FORM)
+
+
+def test_an_interior_optimum_above_the_flat_stretch_of_two_uncertain_responders() -> None:
+    """Two responders on a linear one-issue pie (ideal 0 each), each reservation uniform on
+    (-0.7, 0.3], w = 0.3.  The proposer's ideal already buys each with P = 0.7 (F flat up to
+    alpha = 0.7, 0.49 * 0.7 = 0.343); along the common alpha both get r = alpha - 0.7, P = alpha**2
+    and F = alpha**2 (1.7 - w - alpha), whose optimum alpha* = 2 (1.7 - w) / 3 = 0.9333 beats
+    certain acceptance (0.4 against 0.4065).  Golden section over [0, 1] read the flat stretch as
+    a tie and settled on certain acceptance; started at the stretch's end, it finds alpha*."""
+    w = 0.3
+    position, salience, linear, _ = pie(1, actors=3)
+    offers = two_uncertain_responders(position, salience, linear, -0.7, 0.3, w)
+    best = 2.0 * (1.7 - w) / 3.0
+    assert offers.feasible[0]
+    # each responder's acceptance tolerance adds up to 2e-7 to its probability
+    assert 1.0 - offers.package[0, 0] == pytest.approx(best - 0.7, abs=CLOSED_FORM)
+    assert offers.probability[0] == pytest.approx(best**2, abs=1e-6)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    low=st.floats(-0.9, 0.2),
+    width=st.floats(0.2, 1.0),
+    linear=st.booleans(),
+)
+def test_f_is_flat_below_the_least_free_package_probability(
+    seed: int, low: float, width: float, linear: bool
+) -> None:
+    """Why golden section may start at min_k P_k(free package) with several uncertain
+    responders: below it the package, P and F are the floor's (four actors on two issues, two
+    uncertain responders, random ideals, saliences and known thresholds) -- to the acceptance
+    tolerance: P_k counts an offer within FEASIBILITY_TOLERANCE of a type's threshold as
+    accepted, while the solver meets the thresholds themselves, so where a responder's floor
+    threshold binds F moves by up to that much below start."""
+    from sim.core.proposer_groups import ProposerGroups
+    from sim.core.uncertain_offer import ALPHA_FLOOR, _Problem
+
+    rng = np.random.default_rng(seed)
+    n, actors = 6, 4
+    position = rng.uniform(size=(n, actors, 2))
+    salience = rng.dirichlet(np.ones(2), size=(n, actors))
+    flags, veto = np.full(actors, linear), np.ones(actors, dtype=bool)
+    threshold = rng.uniform(0.2, 0.6, size=(n, actors))
+    threshold[:, 1:3] = np.nan
+    lo, hi = np.full(n, low), np.full(n, low + width)
+    responders = [
+        UncertainResponder(k, WIDE, lo, hi, np.zeros(n), np.zeros(n), np.ones(n)) for k in (1, 2)
+    ]
+    uncertain = np.zeros((n, actors), dtype=bool)
+    uncertain[:, 1:3] = True
+    proposer = np.zeros(n, dtype=np.int64)
+    groups = ProposerGroups(position, salience, flags, veto, proposer)
+    problem = _Problem(
+        position, salience, flags, proposer, threshold, threshold[:, 0] - 0.1, responders,
+        uncertain, groups,
+    )  # fmt: skip
+    rows = np.arange(n)
+    floor = problem.evaluate(np.full(n, ALPHA_FLOOR), rows, False)
+    start = np.maximum(ALPHA_FLOOR, problem.weakest(floor.package, rows) * (1.0 - 1e-9))
+    assert np.all(start >= floor.probability * (1.0 - 1e-9))  # min_k P_k >= prod_k P_k
+    for share in (0.25, 0.5, 0.75, 1.0):
+        alpha = ALPHA_FLOOR + share * (start - ALPHA_FLOOR)
+        trial = problem.evaluate(alpha, rows, False)
+        np.testing.assert_array_equal(trial.feasible, floor.feasible)
+        live = floor.feasible
+        # each responder's tolerance moves its P by up to FEASIBILITY_TOLERANCE / width
+        slack = 4.0 * FEASIBILITY_TOLERANCE * (1.0 + 1.0 / width)
+        gap = np.abs(trial.value - floor.value)[live]
+        assert gap.max(initial=0.0) <= slack, (share, gap, start)
+        moved = np.abs(trial.probability - floor.probability)[live]
+        assert moved.max(initial=0.0) <= slack, (share, moved, start)
 
 
 def test_no_offer_when_no_type_is_worth_serving() -> None:
@@ -139,26 +236,10 @@ def test_two_uncertain_responders_get_their_alpha_types_thresholds(
     With both responders uncertain the proposer offers each the threshold of its alpha-type, so
     P = alpha**2; the chosen alpha beats every other alpha on a grid (the family's optimum).
     """
-    n = 1
     position = np.array([[[1.0, 1.0], [0.0, 0.5], [0.5, 0.5]]])
     salience = np.array([[[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]]])
-    linear, veto = np.zeros(3, dtype=bool), np.ones(3, dtype=bool)
-    lo, hi = np.array([low]), np.array([low + width])
-    responders = [
-        UncertainResponder(k, WIDE, lo, hi, np.zeros(n), np.zeros(n), np.ones(n)) for k in (1, 2)
-    ]
-    uncertain = np.array([[False, True, True]])
-    threshold = np.array([[w, np.nan, np.nan]])
-    offers = risky_offers(
-        position,
-        salience,
-        linear,
-        veto,
-        np.zeros(n, dtype=np.int64),
-        threshold,
-        np.array([w]),
-        responders,
-        uncertain,
+    offers = two_uncertain_responders(
+        position, salience, np.zeros(3, dtype=bool), low, low + width, w
     )
     assert offers.feasible[0]
     # (each responder's acceptance tolerance adds up to 2e-7 / width to its probability)
@@ -285,20 +366,8 @@ def test_the_floors_offer_is_kept_when_the_search_finds_nothing_better(
     position = np.array([[[1.0, 1.0], [0.0, 0.5], [0.5, 0.5]]])
     salience = np.array([[[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]]])
     low, width, w = 0.6, 0.35, 0.7
-    lo, hi, n = np.array([low]), np.array([low + width]), 1
-    responders = [
-        UncertainResponder(k, WIDE, lo, hi, np.zeros(n), np.zeros(n), np.ones(n)) for k in (1, 2)
-    ]
-    offers = risky_offers(
-        position,
-        salience,
-        np.zeros(3, dtype=bool),
-        np.ones(3, dtype=bool),
-        np.zeros(n, dtype=np.int64),
-        np.array([[w, np.nan, np.nan]]),
-        np.array([w]),
-        responders,
-        np.array([[False, True, True]]),
+    offers = two_uncertain_responders(
+        position, salience, np.zeros(3, dtype=bool), low, low + width, w
     )
     assert offers.feasible[0]
     # The floor's types (cut ~ low): b's 1 - x0**2 >= low, c's bound on x1 is above 1.

@@ -184,7 +184,7 @@ def golden_steps(rows: IntArray, start: FloatArray) -> Steps:
     f_right = trial.value
     _keep_better(best, trial)
     for _ in range(GOLDEN_ITERATIONS):
-        # Ties (both -inf: both points infeasible) move the bracket towards alpha = 0.
+        # Ties (both -inf: both points infeasible) move the bracket towards alpha = start.
         keep_left = f_left >= f_right
         high = np.where(keep_left, right, high)
         low = np.where(keep_left, low, left)

@@ -23,13 +23,15 @@ solver finds.  The objective F(alpha) = alpha * (h(alpha) - w) is unimodal when 
 log-concave (uniform, normal, beta with parameters >= 1, triangular, and their truncations) and
 h concave, so the root of its first-order condition, found with the solver's multipliers
 (envelope theorem; :mod:`sim.core.alpha_search`), is the optimum to solver precision; where the
-multipliers are unknown (linear utilities) golden-section search over [0, 1] (Kiefer 1953) finds
-it instead.  Either is compared with alpha = 1 (certain acceptance).  Worlds where even the
-smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no offer after
-one solve.  With several uncertain responders the same search runs over a common alpha (every
+multipliers are unknown (linear utilities) golden-section search (Kiefer 1953) finds it instead.
+Both start where F's flat stretch ends: below the probability that the floor's package already
+buys, no threshold binds.  Either is compared with alpha = 1 (certain acceptance).  Worlds where
+even the smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no
+offer after one solve.  With several uncertain responders the same search runs over a common alpha (every
 uncertain responder offered the threshold of its own alpha-type, P = prod_k P_k), by golden
-section: an approximation that is exact for one responder and feasible, but not always optimal,
-for more (F need not be unimodal along the common alpha).
+section from the least of their free-package probabilities: an approximation that is exact for
+one responder and feasible, but not always optimal, for more (F need not be unimodal along the
+common alpha).
 """
 
 from __future__ import annotations
@@ -200,6 +202,26 @@ class _Problem:
                 demanded[part, responder.actor] = responder.demand(alpha[part], at, known)
         return demanded
 
+    def weakest(self, package: FloatArray, rows: IntArray) -> FloatArray:
+        """The least probability that any one responder uncertain in a world of ``rows``
+        accepts its ``package`` (1 where none is uncertain)."""
+        utility = utilities(
+            package,
+            take_rows(self.position, rows),
+            take_rows(self.salience, rows),
+            take_rows(self.linear_rows, rows),
+        )
+        least = np.ones(rows.size)
+        for responder, (below_lo, below_hi), part in zip(
+            self.responders, self.masses, self.parts(rows), strict=True
+        ):
+            if part is not None:
+                at = rows[part]
+                known = (below_lo[at], below_hi[at])
+                accepts = responder.probability(utility[part, responder.actor], at, known)
+                least[part] = np.minimum(least[part], accepts)
+        return least
+
     def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool) -> Trial:
         """Solve at ``alpha`` in ``rows``: F, P, the package and (``signal``) the first-order
         signal K (H - w) - alpha sum_k lambda_k d_k'(alpha) (:mod:`sim.core.alpha_search`)."""
@@ -325,12 +347,19 @@ def risky_offers(
     floor = np.flatnonzero(informed & (low.signal <= 0.0))
     best.put(floor, low.take(floor))
     inside = np.flatnonzero(informed & (low.signal > 0.0) & (certain.signal < 0.0))
-    # Below the alpha at which the responder's threshold starts to bind (P of the free package,
-    # the one at the floor) the package and the signal do not change: the search starts there.
+    # Both searches start where F's flat stretch ends (inside it golden section would read a
+    # tie and lose an interior optimum).  Let x_f be the floor's ("free") package and
+    # P_k(x_f) the probability that uncertain responder k accepts it.  For alpha up to
+    # min_k P_k(x_f) every alpha-type's threshold d_k(alpha) <= d_k(P_k(x_f)) <= U_k(x_f) (d_k
+    # rises with alpha), so x_f still meets every threshold; the thresholds are at least the
+    # floor's, so no package does better for the proposer: x_f is the package, P and F do not
+    # move (where the solver's optimum is unique).  With one responder that is P(x_f) itself.
     start = np.maximum(low.alpha, low.probability * (1.0 - 1e-9))
+    several = np.flatnonzero(~single)
+    if several.size:
+        weakest = problem.weakest(low.package[several], live[several])
+        start[several] = np.maximum(low.alpha[several], weakest * (1.0 - 1e-9))
     # The root's worlds and golden section's side by side (one solve call a step for both).
-    # KNOWN DEFECT, kept for comparability (docs/model.md, "The proposer under uncertainty"):
-    # golden section over [0, 1] can read F's flat stretch as a tie.
     others = np.flatnonzero(~informed)
     searches = []
     if inside.size:
@@ -338,7 +367,7 @@ def risky_offers(
         bracket.alpha[:] = start[inside]
         searches.append(root_steps(live[inside], bracket, certain.take(inside)))
     if others.size:
-        searches.append(golden_steps(live[others], np.zeros(others.size)))
+        searches.append(golden_steps(live[others], start[others]))
     results = side_by_side(evaluate, searches)
     if others.size:
         best.put(others, results[-1])
@@ -347,7 +376,7 @@ def risky_offers(
         best.put(inside[done], found.take(np.flatnonzero(done)))
         failed = inside[~done]  # unconverged: golden section
         if failed.size:
-            steps = golden_steps(live[failed], np.zeros(failed.size))
+            steps = golden_steps(live[failed], start[failed])
             best.put(failed, side_by_side(evaluate, [steps])[0])
     take_certain = np.flatnonzero(certain.value >= best.value)  # wherever it does as well
     best.put(take_certain, certain.take(take_certain))
