@@ -19,8 +19,9 @@ WORLDS = np.arange(200)
     [
         # a lenient and a hawkish Congress: the hawkish one rejects more signed deals
         ("ratification.ratifiers.us_congress.threshold", 0.90, 0.99, "ratified"),
-        # reneging free or dear for Kyiv (who reneges as it rearms): a dear exit keeps more deals
-        ("implementation.reneging_cost.ukraine", 0.0, 0.3, "durable"),
+        # reneging free or dear for Moscow, the party that reneges in the baseline's worlds (Kyiv
+        # reneges in none of the first 1,000 at either cost): a dear exit keeps more deals
+        ("implementation.reneging_cost.russia", 0.0, 0.3, "durable"),
     ],
 )
 def test_a_per_world_value_equals_the_scenario_set_to_it_world_by_world(
@@ -32,11 +33,12 @@ def test_a_per_world_value_equals_the_scenario_set_to_it_world_by_world(
     rates = {}
     for value in (low, high):
         rows = values == value
-        alone = run_batch(load_scenario("alaska-summit", [f"{path}={value}"]), WORLDS[rows])
+        alone = run_batch(load_scenario("alaska-summit", [f"{path}={value}"]), WORLDS)
         for name, expected in alone.items():
-            np.testing.assert_array_equal(mixed[name][rows], expected, err_msg=name)
+            np.testing.assert_array_equal(mixed[name][rows], expected[rows], err_msg=name)
         rates[value] = float(np.mean(alone[column]))
-    # The field is read: the two values give different outcomes (in the expected direction).
+    # The field is read: the two values give different outcomes (in the expected direction),
+    # on the same worlds (common random numbers: 100 worlds a side were too few to tell).
     if column == "ratified":
         assert rates[low] > rates[high]
     else:

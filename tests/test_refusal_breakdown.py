@@ -173,7 +173,9 @@ def test_zero_refusal_breakdown_replays_the_talks_without_it() -> None:
             np.testing.assert_array_equal(left, right, err_msg=column)
         else:
             assert (left == right).all(), column
-    with_q = run_batch(scenario, worlds)
+    # q itself matters (in 5 of the first 100 worlds' end reasons; none of the first 24)
+    more = np.arange(100, dtype=np.int64)
+    with_q, plain = run_batch(scenario, more), run_batch(without, more)
     assert not np.array_equal(np.asarray(with_q["end_reason"]), np.asarray(plain["end_reason"]))
 
 
