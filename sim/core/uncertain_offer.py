@@ -27,11 +27,11 @@ multipliers are unknown (linear utilities) golden-section search (Kiefer 1953) f
 Both start where F's flat stretch ends: below the probability that the floor's package already
 buys, no threshold binds.  Either is compared with alpha = 1 (certain acceptance).  Worlds where
 even the smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no
-offer after one solve.  With several uncertain responders the same search runs over a common alpha (every
-uncertain responder offered the threshold of its own alpha-type, P = prod_k P_k), by golden
-section from the least of their free-package probabilities: an approximation that is exact for
-one responder and feasible, but not always optimal, for more (F need not be unimodal along the
-common alpha).
+offer after one solve.  With several uncertain responders the same search runs over a common
+alpha (every uncertain responder offered the threshold of its own alpha-type, P = prod_k P_k),
+by golden section from the least of their free-package probabilities: an approximation that is
+exact for one responder and feasible, but not always optimal, for more (F need not be unimodal
+along the common alpha).
 """
 
 from __future__ import annotations
