@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.optimize import brentq
 
 from sim.analysis.drivers import (
     first_order_share,
@@ -47,8 +48,10 @@ from sim.analysis.drivers import (
     paired_difference,
     regression_r2,
 )
+from sim.core.beliefs import VALID_RANGE
 from sim.core.fields import sampleable_fields
 from sim.core.runner import run_batch
+from sim.distributions.inversion import Distribution
 from sim.experiment.cells import apply_factors
 from sim.experiment.loader import load_experiment
 from sim.experiment.quantiles import sample_design
@@ -303,12 +306,39 @@ def variant(name: str) -> tuple[Callable[[Scenario], Scenario], Callable[[Sample
 
 
 def _widen_beliefs(factor: float) -> Callable[[dict[str, Any]], None]:
+    """Every normal belief's sd times ``factor``, its centre moved so that the believed mean
+    (of the normal truncated to the field's valid range) stays put: a mean-preserving spread
+    (Rothschild & Stiglitz 1970), so the row measures more uncertainty and not a belief that the
+    actor hurts more (a wider normal truncated at 0 has a higher mean: 0.077 against 0.062 for
+    Moscow's cost)."""
+
     def edit(data: dict[str, Any]) -> None:
         for actor in data["actors"].values():
-            if actor.get("private"):
-                actor["private"]["belief"]["sd"] *= factor
+            private = actor.get("private")
+            if not private or private["belief"].get("dist") != "normal":
+                continue
+            belief = private["belief"]
+            low, high = VALID_RANGE[private["field"]]
+            centre = belief.get("mean")
+            if centre is None:
+                centre = actor["war_cost" if private["field"] == "war_cost" else "reservation"]
+            sd = belief["sd"]
+            belief["mean"] = _same_mean_centre(low, high, centre, sd, sd * factor)
+            belief["sd"] = sd * factor
 
     return edit
+
+
+def _same_mean_centre(low: float, high: float, centre: float, sd: float, wide: float) -> float:
+    """The centre of a normal of sd ``wide`` truncated to [low, high] whose mean is that of the
+    normal (centre, sd) truncated alike (the truncated mean rises with the centre)."""
+    target = Distribution("normal", low, high, (centre, sd)).mean()
+
+    def gap(mean: float) -> float:
+        return Distribution("normal", low, high, (mean, wide)).mean() - target
+
+    result: float = brentq(gap, low - 5.0 * wide, high, xtol=1e-12)
+    return result
 
 
 def _no_private(data: dict[str, Any]) -> None:
@@ -425,7 +455,7 @@ def changes() -> list[Change]:
             *variant("severe-consequences"),
         ),
         Change(
-            "beliefs about Moscow and Kyiv twice as wide",
+            "beliefs about Moscow and Kyiv twice as wide (same believed mean)",
             _expect(-1, None, None),
             "more private information, more failed bargaining (Fearon 1995, risk-return)",
             scenario=edited(_widen_beliefs(2.0)),

@@ -119,6 +119,33 @@ def test_the_script_rewrites_only_its_block(tmp_path: Path) -> None:
         script.update(plain, "x")
 
 
+def test_wider_beliefs_keep_the_believed_mean() -> None:
+    """The comparative static 'beliefs twice as wide' is a mean-preserving spread: each private
+    normal belief's sd doubles and the mean of the truncated normal stays put (to 1e-9), which
+    a plain doubling of the sd would break by 0.016 for Moscow's cost (truncated at 0)."""
+    from sim.distributions.inversion import Distribution
+    from sim.scenario.loader import load_scenario
+
+    script = _script()
+    scenario = load_scenario("alaska-summit")
+    wide = script.edited(script._widen_beliefs(2.0))(scenario)
+    checked = 0
+    for key, actor in scenario.actors.items():
+        if actor.private is None:
+            continue
+        before, after = actor.private.belief, wide.actors[key].private.belief
+        assert after.sd == pytest.approx(2.0 * before.sd, abs=1e-15)
+        centre = actor.war_cost if before.mean is None else before.mean
+        old = Distribution("normal", 0.0, 1.0, (centre, before.sd)).mean()
+        new = Distribution("normal", 0.0, 1.0, (after.mean, after.sd)).mean()
+        plain = Distribution("normal", 0.0, 1.0, (centre, after.sd)).mean()
+        assert new == pytest.approx(old, abs=1e-9)
+        checked += 1
+        if key == "russia":
+            assert plain - old > 0.01
+    assert checked == 2
+
+
 def test_docs_model_holds_the_tables_the_script_writes() -> None:
     script = _script()
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
