@@ -243,3 +243,39 @@ def test_levers_join_the_uncertainties_when_cells_are_pooled(monte_carlo_results
     assert lever in pooled.prim.limits.index
     assert pooled.prim.limits.loc[lever, "low"] > 0.5
     assert lever in pooled.sentence
+
+
+@pytest.mark.parametrize(
+    ("command", "module", "function", "target"),
+    [
+        ("sensitivity", "sim.analysis.sensitivity_results", "analyse", "sensitivity.json"),
+        ("sensitivity", "sim.analysis.sensitivity_results", "analyse", "sensitivity.png"),
+        ("discover", "sim.analysis.discovery_results", "discover", "discovery.json"),
+        ("discover", "sim.analysis.discovery_results", "discover", "discovery.png"),
+    ],
+)
+def test_an_output_path_that_is_a_folder_stops_before_the_analysis(
+    command: str,
+    module: str,
+    function: str,
+    target: str,
+    monte_carlo_results: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the analysis ran although its output cannot be written")
+
+    monkeypatch.setattr(importlib.import_module(module), function, refuse)
+    out = tmp_path / "out"
+    (out / target).mkdir(parents=True)
+    arguments = [command, str(monte_carlo_results), "--out", str(out)]
+    if command == "discover":
+        arguments += ["--target", "agreed"]
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == 2, result.output
+    assert "folder, not a file" in result.output and target in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in out.iterdir()) == [target]

@@ -46,6 +46,14 @@ def load_or_fail(command: str, results: Path, cells: Sequence[int]) -> Results:
     return loaded
 
 
+def refuse_targets(folder: Path, *names: str) -> None:
+    """Stop (exit 2 through the CLI's file-error handling) before a long analysis if one of its
+    output files in ``folder`` is a folder, so that nothing is computed or written for nothing."""
+    from sim.io import refuse_folders
+
+    refuse_folders(*(folder / name for name in names))
+
+
 def write_outputs(
     folder: Path, save: Callable[[Path], Path], figure: Figure, figure_name: str
 ) -> None:

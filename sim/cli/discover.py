@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from sim.cli.analysis_io import cells_option, load_or_fail, results_argument, write_outputs
+from sim.cli.analysis_io import (
+    cells_option,
+    load_or_fail,
+    refuse_targets,
+    results_argument,
+    write_outputs,
+)
 from sim.cli.common import fail, out_option
 
 
@@ -56,11 +62,17 @@ def command(
     coverage/density trade-off and the box's limits).  Reads runs.parquet and manifest.json only.
     """
     from sim.analysis.discovery import DiscoveryInputError
-    from sim.analysis.discovery_results import discover, format_discovery, save_discovery
+    from sim.analysis.discovery_results import (
+        DISCOVERY_FILE,
+        discover,
+        format_discovery,
+        save_discovery,
+    )
     from sim.analysis.targets import TargetError
     from sim.output.figures.discovery import discovery_plot
 
     loaded = load_or_fail("discover", results, cells)
+    refuse_targets(out_dir or loaded.path, DISCOVERY_FILE, "discovery.png")
     try:
         report = discover(
             loaded, target, cells=list(cells), max_worlds=max_worlds, box=box, levers=levers

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from sim.cli.analysis_io import cells_option, load_or_fail, results_argument, write_outputs
+from sim.cli.analysis_io import (
+    cells_option,
+    load_or_fail,
+    refuse_targets,
+    results_argument,
+    write_outputs,
+)
 from sim.cli.common import Choice, fail, out_option
 
 
@@ -46,10 +52,16 @@ def command(
     Dirichlet is one input.  Reads runs.parquet and manifest.json only.
     """
     from sim.analysis.sensitivity import SensitivityInputError
-    from sim.analysis.sensitivity_results import analyse, format_sensitivity, save_sensitivity
+    from sim.analysis.sensitivity_results import (
+        SENSITIVITY_FILE,
+        analyse,
+        format_sensitivity,
+        save_sensitivity,
+    )
     from sim.output.figures.sensitivity import sensitivity_plot
 
     loaded = load_or_fail("sensitivity", results, cells)
+    refuse_targets(out_dir or loaded.path, SENSITIVITY_FILE, "sensitivity.png")
     try:
         report = analyse(loaded, outcomes, method=method, cells=list(cells))  # type: ignore[arg-type]
     except SensitivityInputError as error:
