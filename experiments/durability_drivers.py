@@ -151,7 +151,9 @@ def reneged(columns: Columns) -> str:
             counts[str(name)] = counts.get(str(name), 0) + 1
     total = max(int(ratified.sum()), 1)
     ordered = sorted(counts.items(), key=lambda item: -item[1])
-    return ", ".join(f"{name} {100 * count / total:.0f}%" for name, count in ordered) or "nobody"
+    shares = [(name, 100 * count / total) for name, count in ordered]
+    # A share that rounds to 0% is still someone who reneged: shown as "<1%".
+    return ", ".join(f"{n} {s:.0f}%" if s >= 0.5 else f"{n} <1%" for n, s in shares) or "nobody"
 
 
 def _pp(estimate: tuple[float, float, float]) -> str:

@@ -178,3 +178,11 @@ def test_the_script_tabulates_a_small_sweep() -> None:
     for shares in grouped.values():
         assert set(shares) == {group for group, _ in script.GROUPS}
         assert all(0.0 <= share <= 5.0 for share in shares.values())
+
+
+def test_who_reneged_names_a_share_below_half_a_percent() -> None:
+    script = _script("durability_drivers")
+    names = np.array(["russia"] * 80 + ["nato"] + [""] * 219 + ["ukraine"] * 5, dtype=object)
+    ratified = np.array([True] * 300 + [False] * 5)
+    assert script.reneged({"ratified": ratified, "reneged_by": names}) == "russia 27%, nato <1%"
+    assert script.reneged({"ratified": ratified[:0], "reneged_by": names[:0]}) == "nobody"
