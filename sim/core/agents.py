@@ -15,7 +15,6 @@ import numpy as np
 
 from sim.arrays import BoolArray, FloatArray
 from sim.core.mesa_compat import WeakModelIds
-from sim.core.status_quo import no_deal_values
 from sim.core.strategies import STRATEGIES
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
@@ -75,20 +74,10 @@ class Actor(mesa.Agent):  # type: ignore[misc]
     # -- what the actor does each round, in every open world -----------------------------------
     def reassess(self) -> None:
         """Value no deal at this round's status quo: the explicit reservation, or U(sq) - war cost
-        (while fighting: the war's discounted flow along its expected path)."""
+        (while fighting: the war's discounted flow along its expected path); the model values
+        every actor's at once (:meth:`~sim.core.model.NegotiationModel.no_deal_values`)."""
         now = self.model.open_round
-        batch, a = now.batch, self.index
-        fighting = self.model.structure.fighting
-        now.reservation[:, a] = no_deal_values(
-            now.status_quo,
-            batch.position[:, a : a + 1],
-            batch.salience[:, a : a + 1],
-            self._linear(now.size),
-            batch.war_cost[:, a : a + 1],
-            batch.reservation[:, a : a + 1],
-            drift=batch.drift if fighting else None,
-            discount=batch.discount[:, a : a + 1] if fighting else None,
-        )[:, 0]
+        now.reservation[:, self.index] = self.model.no_deal_values()[:, self.index]
 
     def set_threshold(self) -> None:
         """Set the utility it demands from a deal this round, by its strategy."""
