@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, reduce_short
-from sim.core.war_value_kernel import quadratic_moving_losses
+from sim.core.war_value_kernel import compiled_war_values, quadratic_moving_losses
 
 
 def war_values(
@@ -39,6 +39,11 @@ def war_values(
     status_quo, drift: (N, K) per round; position, salience: (N, A, K); linear: (N, A);
     discount, war_cost: (N, A) per round.
     """
+    compiled = compiled_war_values(
+        (status_quo, drift, position, salience, discount, war_cost), linear
+    )
+    if compiled is not None:  # sim.core.war_value_kernel: the same bits, one call
+        return compiled
     loss = discounted_losses(
         status_quo[:, None, :],
         drift[:, None, :],

@@ -11,19 +11,30 @@ sums the geometric tails and writes each cell's loss in place: the reference's I
 in its order (numba compiles without fast-math), so the values are the same bit for bit.
 Quadratic losses only (a linear one also needs the stretch before the path crosses the ideal
 point: the reference runs); ``PARLEY_ENGINE=numpy`` runs the reference.
+
+:func:`compiled_war_values` does the whole of :func:`sim.core.war_value.war_values` the same way
+(``spread``: |q - p| on every cell and the drifting cells' terms; numpy's powers; ``fold``: the
+series and the salience-weighted sum over the issues), one call a round for every actor.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import SHORT_AXIS, BoolArray, FloatArray, IntArray
 from sim.core.newton_kernel import engine, jit
 
 Kernel = Callable[..., None]
+Terms = tuple[NDArray[Any], ...]
+"""The moving cells' z0 = q - p, drift, discount d, 1 - d, steps m, |bound - p|, finite, patient
+and flat cell index (:func:`prepare`)."""
+Series = tuple[NDArray[Any], ...]
+""":func:`finish`'s arguments but the result: the terms with q^3, d^m and |bound - p|^2."""
 
 HORIZON = 1e9
 """As :data:`sim.core.war_value.HORIZON` (a later step counts as never)."""
@@ -48,16 +59,27 @@ def quadratic_moving_losses(
     if any(a.dtype != np.float64 for a in (result, *arrays)) or not result.flags.c_contiguous:
         return False
     prepare, finish = compiled_kernels()
-    count = int(np.count_nonzero(moving))
+    terms = _empty_terms(int(np.count_nonzero(moving)))
+    prepare(*arrays, moving, terms)
+    finish(*_series(terms), result.reshape(-1))
+    return True
+
+
+def _empty_terms(count: int) -> Terms:
+    """Room for ``count`` moving cells' terms."""
     z0, mu, d, q, m, absolute_end = (np.empty(count) for _ in range(6))
     finite, patient = np.empty(count, dtype=np.bool_), np.empty(count, dtype=np.bool_)
-    cells = np.empty(count, dtype=np.int64)
-    prepare(*arrays, moving, z0, mu, d, q, m, absolute_end, finite, patient, cells)
-    cube = q**3  # numpy's powers, as the reference takes them
+    return z0, mu, d, q, m, absolute_end, finite, patient, np.empty(count, dtype=np.int64)
+
+
+def _series(terms: Terms) -> Series:
+    """:func:`finish`'s arguments but the result: the terms and numpy's powers of them (q^3,
+    d^m, |bound - p|^2), taken as the reference takes them."""
+    z0, mu, d, q, m, absolute_end, finite, patient, cells = terms
+    cube = q**3
     lead = d**m
-    end_loss = absolute_end ** np.full(count, 2.0)
-    finish(z0, mu, d, q, cube, m, finite, lead, end_loss, patient, cells, result.reshape(-1))
-    return True
+    end_loss = absolute_end ** _twos(cells.size)
+    return z0, mu, d, q, cube, m, finite, lead, end_loss, patient, cells
 
 
 def prepare(
@@ -66,45 +88,52 @@ def prepare(
     ideal: FloatArray,
     delta: FloatArray,
     moving: BoolArray,
-    z0: FloatArray,
-    mu: FloatArray,
-    d: FloatArray,
-    q: FloatArray,
-    m: FloatArray,
-    absolute_end: FloatArray,
-    finite: BoolArray,
-    patient: BoolArray,
-    cells: IntArray,
+    terms: Terms,
 ) -> None:
     """Each moving cell's (C order) q - p, drift, discount (1/2 where patient: the Abel limit
     applies), 1 - discount, steps before the bound (0 where never), |bound - p|, flags and
-    where it sits in the flat (N, A, K) array."""
+    where it sits in the flat (N, A, K) array, into ``terms``."""
     n, actors, issues = moving.shape
     j = 0
     for i in range(n):
         for a in range(actors):
             for k in range(issues):
-                if not moving[i, a, k]:
-                    continue
-                s, step = start[i, a, k], drift[i, a, k]
-                bound = 1.0 if step > 0.0 else 0.0
-                room = (bound - s) / step
-                room = room if room >= 0.0 or np.isnan(room) else 0.0  # np.maximum(room, 0)
-                steps = np.floor(room) + 1.0
-                if steps > HORIZON:
-                    steps = np.inf
-                is_patient = delta[i, a, k] >= 1.0
-                discount = 0.5 if is_patient else delta[i, a, k]
-                z0[j] = s - ideal[i, a, k]
-                mu[j] = step
-                d[j] = discount
-                q[j] = 1.0 - discount
-                finite[j] = np.isfinite(steps)
-                m[j] = steps if finite[j] else 0.0
-                absolute_end[j] = abs(bound - ideal[i, a, k])
-                patient[j] = is_patient
-                cells[j] = (i * actors + a) * issues + k
-                j += 1
+                if moving[i, a, k]:
+                    cell = (i * actors + a) * issues + k
+                    _gather(
+                        start[i, a, k],
+                        drift[i, a, k],
+                        ideal[i, a, k],
+                        delta[i, a, k],
+                        j,
+                        cell,
+                        terms,
+                    )
+                    j += 1
+
+
+def _gather(
+    s: float, step: float, ideal: float, delta: float, j: int, cell: int, terms: Terms
+) -> None:
+    """One moving cell's terms (status quo s, drift, ideal point, discount) into slot j."""
+    z0, mu, d, q, m, absolute_end, finite, patient, cells = terms
+    bound = 1.0 if step > 0.0 else 0.0
+    room = (bound - s) / step
+    room = room if room >= 0.0 or np.isnan(room) else 0.0  # np.maximum(room, 0)
+    steps = np.floor(room) + 1.0
+    if steps > HORIZON:
+        steps = np.inf
+    is_patient = delta >= 1.0
+    discount = 0.5 if is_patient else delta
+    z0[j] = s - ideal
+    mu[j] = step
+    d[j] = discount
+    q[j] = 1.0 - discount
+    finite[j] = np.isfinite(steps)
+    m[j] = steps if finite[j] else 0.0
+    absolute_end[j] = abs(bound - ideal)
+    patient[j] = is_patient
+    cells[j] = cell
 
 
 def finish(
@@ -143,4 +172,108 @@ def finish(
 def compiled_kernels() -> tuple[Kernel, Kernel]:
     """``prepare`` and ``finish`` compiled (numba imported, the kernels compiled or loaded from
     the cache, on first use only)."""
+    _register_helpers()
     return jit(prepare), jit(finish)
+
+
+def compiled_war_values(arrays: tuple[FloatArray, ...], linear: BoolArray) -> FloatArray | None:
+    """W (N, A) as :func:`sim.core.war_value.war_values` computes it from (status quo, drift,
+    position, salience, discount, war cost), bit for bit: one compiled pass for |q - p| on
+    every cell and the drifting cells' terms, numpy's powers on them, one compiled pass for the
+    series and the salience-weighted fold over the issues (hand-written: some twenty numpy
+    passes a call before, measured faster, docs/model.md issue 17).  None where the reference
+    must run: ``PARLEY_ENGINE=numpy``, a linear loss, K >= 8 issues (numpy's sum is pairwise),
+    or arrays not (N, K), (N, K), (N, A, K), (N, A, K), (N, A), (N, A) float64."""
+    status_quo, drift, position, salience, discount, war_cost = arrays
+    if position.ndim != 3 or engine() != "kernel" or linear.any():
+        return None
+    n, actors, issues = position.shape
+    shapes = [(n, issues)] * 2 + [(n, actors, issues)] * 2 + [(n, actors)] * 2
+    if not 1 <= issues < SHORT_AXIS or any(
+        a.shape != shape or a.dtype != np.float64 for a, shape in zip(arrays, shapes, strict=True)
+    ):
+        return None
+    spread, fold = compiled_war_kernels()
+    terms = _empty_terms(int(np.count_nonzero(drift)) * actors)
+    distance = np.empty((n, actors, issues))
+    spread(status_quo, drift, position, discount, distance, terms)
+    loss = distance.reshape(-1) ** _twos(distance.size)  # numpy's power, as the reference's
+    result = np.empty((n, actors))
+    fold(_series(terms), loss, salience, war_cost, result)
+    return result
+
+
+def spread(
+    status_quo: FloatArray,
+    drift: FloatArray,
+    position: FloatArray,
+    discount: FloatArray,
+    distance: FloatArray,
+    terms: Terms,
+) -> None:
+    """|q - p| on every (N, A, K) cell into ``distance``, and each drifting cell's terms as
+    :func:`prepare` gathers them (status quo and drift (N, K), discount (N, A))."""
+    n, actors, issues = position.shape
+    j = 0
+    for i in range(n):
+        for a in range(actors):
+            for k in range(issues):
+                s, ideal = status_quo[i, k], position[i, a, k]
+                distance[i, a, k] = abs(s - ideal)
+                if drift[i, k] != 0.0:
+                    cell = (i * actors + a) * issues + k
+                    _gather(s, drift[i, k], ideal, discount[i, a], j, cell, terms)
+                    j += 1
+
+
+def fold(
+    series: Series,
+    loss: FloatArray,
+    salience: FloatArray,
+    war_cost: FloatArray,
+    result: FloatArray,
+) -> None:
+    """The drifting cells' series (:func:`finish`'s arguments) into the flat ``loss``, then
+    W = 1 - sum_k s_k loss_k - c into ``result`` (N, A), the issues added left to right as
+    :func:`sim.arrays.reduce_short` adds them."""
+    z0, mu, d, q, cube, m, finite, lead, end_loss, patient, cells = series
+    finish(z0, mu, d, q, cube, m, finite, lead, end_loss, patient, cells, loss)
+    n, actors, issues = salience.shape
+    for i in range(n):
+        for a in range(actors):
+            first = (i * actors + a) * issues
+            total = salience[i, a, 0] * loss[first]
+            for k in range(1, issues):
+                total = total + salience[i, a, k] * loss[first + k]
+            result[i, a] = 1.0 - total - war_cost[i, a]
+
+
+_TWOS: list[FloatArray] = [np.full(0, 2.0)]
+"""A buffer of exponents 2.0, kept between calls (numpy's power with an array exponent is what
+the reference computes |q - p|^rho with; the constant array need not be refilled every call)."""
+
+
+def _twos(size: int) -> FloatArray:
+    """``size`` exponents 2.0: a prefix of the buffer, grown when too short."""
+    if _TWOS[0].size < size:
+        _TWOS[0] = np.full(size, 2.0)
+        _TWOS[0].flags.writeable = False
+    return _TWOS[0][:size]
+
+
+@cache
+def compiled_war_kernels() -> tuple[Kernel, Kernel]:
+    """``spread`` and ``fold`` compiled (numba imported, the kernels compiled or loaded from the
+    cache, on first use only)."""
+    _register_helpers()
+    return jit(spread), jit(fold)
+
+
+@cache
+def _register_helpers() -> None:
+    """Make ``_gather`` and ``finish`` callable from the compiled loops (once; unchanged in
+    Python)."""
+    from numba.extending import register_jitable
+
+    register_jitable(_gather)
+    register_jitable(finish)
