@@ -11,13 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
-from sim.arrays import BoolArray, FloatArray
+from sim.arrays import FloatArray
 from sim.core.mesa_compat import WeakModelIds
 from sim.core.strategies import STRATEGIES
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
-from sim.core.utility import utilities
 
 if TYPE_CHECKING:
     from sim.core.model import NegotiationModel
@@ -86,20 +84,10 @@ class Actor(mesa.Agent):  # type: ignore[misc]
         now.threshold[:, self.index] = self.strategy(now.inputs, self.index)
 
     def respond(self) -> None:
-        """Accept the proposer's offer where it is worth at least the threshold (solver precision)."""
-        now = self.model.open_round
-        batch, a = now.batch, self.index
-        offered = utilities(
-            now.package,
-            batch.position[:, a : a + 1],
-            batch.salience[:, a : a + 1],
-            self._linear(now.size),
-        )[:, 0]
+        """Accept the proposer's offer where it is worth at least the threshold (solver precision);
+        the model values the offer for every actor at once
+        (:meth:`~sim.core.model.NegotiationModel.offer_utilities`)."""
+        now, a = self.model.open_round, self.index
+        offered = self.model.offer_utilities()[:, a]
         now.offered[:, a] = offered
         now.accepts[:, a] = offered >= now.threshold[:, a] - FEASIBILITY_TOLERANCE
-
-    def _linear(self, n: int) -> BoolArray:
-        """Whether its utility is linear, as an (n, 1) column for the utility functions."""
-        linear = self.model.structure.linear[self.index : self.index + 1]
-        result: BoolArray = np.broadcast_to(linear, (n, 1))
-        return result
