@@ -99,3 +99,28 @@ def test_settle_picks_as_numpy_argmax_does_first_nan_else_first_maximum() -> Non
         assert best_t.tolist() == [0.6, 0.0, 0.0]
         assert best_value[0] == 0.3 and best_value[1] == -np.inf and best_value[2] == -np.inf
         assert found.tolist() == [True, True, False]
+
+
+def test_the_refining_points_are_numpys_clip_bit_for_bit() -> None:
+    """refine_exponents' points and step are np.clip(best + step fine, low, 1) and step 2 / 8,
+    NaNs and points beyond either end included, plain and compiled alike."""
+    rng = np.random.default_rng(11)
+    n, ratifiers, actors = 300, 2, 3
+    best_t = rng.uniform(-1.5, 1.5, n)
+    best_t[::17] = np.nan
+    low = -rng.random(n)
+    low[5] = np.nan
+    step = rng.random(n)
+    fine = np.delete(np.linspace(-1.0, 1.0, 9), 4)
+    c0, c1, c2 = (rng.random((actors + ratifiers, n)) for _ in range(3))
+    theta, spread = rng.random((ratifiers, n)), np.array([0.05, 0.1])
+    expected_t = np.clip(best_t + step * fine[:, None], low, 1.0)
+    expected_z = np.empty((ratifiers, fine.size, n))
+    grid_kernel.exponents(expected_t, c0, c1, c2, theta, spread, actors, expected_z)
+    kernels = (grid_kernel.refine_exponents, grid_kernel.compiled_passes()[2])
+    for refine in kernels:
+        t, z, shrunk = np.empty((fine.size, n)), np.empty((ratifiers, fine.size, n)), step.copy()
+        refine(best_t, low, shrunk, fine, t, c0, c1, c2, theta, spread, actors, z)
+        assert np.array_equal(t, expected_t, equal_nan=True)
+        assert np.array_equal(z, expected_z, equal_nan=True)
+        assert np.array_equal(shrunk, step * 2.0 / 8)

@@ -82,10 +82,13 @@ class Segment:
         # The refining grid's middle point is the best point itself, whose value is known (and
         # cannot beat itself), so it is left out.
         fine = np.delete(np.linspace(-1.0, 1.0, REFINE_POINTS), REFINE_POINTS // 2)[:, None]
-        for t in [coarse, *([None] * REFINEMENTS)]:
-            if t is None:
-                t = np.clip(best.t + step * fine, low, 1.0)
-                step = step * 2.0 / (REFINE_POINTS - 1)
+        grid.search_pass(coarse, best)
+        for _ in range(REFINEMENTS):
+            if grid.compiled is not None:  # the same points, in the compiled pass
+                grid.compiled.refine(best, low, step, fine[:, 0])
+                continue
+            t = np.clip(best.t + step * fine, low, 1.0)
+            step = step * 2.0 / (REFINE_POINTS - 1)
             grid.search_pass(t, best)
         return best.t, best.found, best.value
 
