@@ -120,7 +120,7 @@ def test_the_refining_points_are_numpys_clip_bit_for_bit() -> None:
     kernels = (grid_kernel.refine_exponents, grid_kernel.compiled_passes()[2])
     for refine in kernels:
         t, z, shrunk = np.empty((fine.size, n)), np.empty((ratifiers, fine.size, n)), step.copy()
-        refine(best_t, low, shrunk, fine, t, c0, c1, c2, theta, spread, actors, z)
+        refine(best_t, low, shrunk, fine, t, (c0, c1, c2, theta, spread, actors), z)
         assert np.array_equal(t, expected_t, equal_nan=True)
         assert np.array_equal(z, expected_z, equal_nan=True)
         assert np.array_equal(shrunk, step * 2.0 / 8)

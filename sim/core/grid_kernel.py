@@ -127,8 +127,8 @@ class CompiledGrid:
         n = best.t.size
         t = np.empty((fine.size, n))
         z = np.empty((self.theta.shape[0], fine.size, n))
-        coefficients = (self.c0, self.c1, self.c2, self.theta, self.spread, self.actors)
-        refine_exponents(best.t, low, step, fine, t, *coefficients, z)
+        lines = (self.c0, self.c1, self.c2, self.theta, self.spread, self.actors)
+        refine_exponents(best.t, low, step, fine, t, lines, z)
         self._settle(t, z, best, False)
 
     def _settle(self, t: FloatArray, z: FloatArray, best: Best, start: bool) -> None:
@@ -240,17 +240,14 @@ def refine_exponents(
     step: FloatArray,
     fine: FloatArray,
     t: FloatArray,
-    c0: FloatArray,
-    c1: FloatArray,
-    c2: FloatArray,
-    theta: FloatArray,
-    spread: FloatArray,
-    actors: int,
+    lines: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int],
     z: FloatArray,
 ) -> None:
     """A refining grid's points t (G, n) = clip(best_t + step fine_g, low, 1), numpy's clip's
     order and NaNs (max with low, then min with 1, a NaN point kept), their exponents into z
-    (:func:`exponents`), then step = step 2 / G in place, as numpy computes it."""
+    (:func:`exponents`, ``lines`` its c0, c1, c2, theta, spread, actors), then step = step 2 /
+    G in place, as numpy computes it."""
+    c0, c1, c2, theta, spread, actors = lines
     points, n = t.shape
     for g in range(points):
         for i in range(n):
