@@ -1,7 +1,8 @@
 """``parley app`` in a real browser: headless Chromium, driven by Playwright, on a loopback port.
 
 The server runs as ``python -m sim app`` in a subprocess; the test moves a control and checks the
-page shows the P(agreement) the library computes for the same settings, refuses bad values next
+page shows first the provisional P(agreement) of the batch's first slice, then the one the library
+computes for the whole batch of the same settings, refuses bad values next
 to the control and keeps serving, exports a scenario the loader accepts, steps the talks, loads
 nothing from outside this machine, and renders a screenshot that is not blank.
 """
@@ -27,7 +28,7 @@ if find_spec("solara") is None or find_spec("altair") is None:  # the server run
 sync_api = pytest.importorskip("playwright.sync_api")
 
 from sim.app.catalogue import AFTER_SIGNING_GROUP  # noqa: E402
-from sim.app.odds import batch_odds  # noqa: E402
+from sim.app.odds import BATCH_WORLDS, FIRST_SLICE, batch_odds, progressive_odds  # noqa: E402
 from sim.app.settings import Settings  # noqa: E402
 from sim.app.state import OneNegotiation  # noqa: E402
 from sim.scenario.loader import load_resolved  # noqa: E402
@@ -119,6 +120,31 @@ def wait_for_text(page: object, selector: str, expected: str) -> None:
     )
 
 
+def watch_headlines(page: object) -> None:
+    """Record every text ``.parley-p-agreement`` shows from now on (in ``window.parleySeen``),
+    and the provisional note's last text (in ``window.parleyNote``)."""
+    page.evaluate(  # type: ignore[attr-defined]
+        """() => {
+        window.parleySeen = [];
+        window.parleyNote = '';
+        const note = () => {
+            const provisional = document.querySelector('.parley-provisional');
+            if (provisional) { window.parleyNote = provisional.innerText.trim(); }
+            const shown = document.querySelector('.parley-p-agreement')?.innerText.trim();
+            if (shown && shown !== window.parleySeen[window.parleySeen.length - 1]) {
+                window.parleySeen.push(shown);
+            }
+        };
+        new MutationObserver(note).observe(
+            document.body, {subtree: true, childList: true, characterData: true});
+    }"""
+    )
+
+
+def seen_headlines(page: object) -> list[str]:
+    return list(page.evaluate("() => window.parleySeen"))  # type: ignore[attr-defined]
+
+
 def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_path: Path) -> None:
     from PIL import Image
 
@@ -139,15 +165,26 @@ def test_the_page_in_chromium(server: tuple[str, Path], browser: object, tmp_pat
     baseline = Settings.load("alaska-summit")
     wait_for_text(page, ".parley-p-agreement", batch_odds(baseline.current).headline)
 
-    # A control moves: the page shows what the library computes for the same settings.
+    # A control moves: the page shows what the library computes for the same settings, first
+    # for the batch's first slice of worlds (marked provisional), then for the whole batch.
     changed = baseline.with_typed(BREAKDOWN.replace("-", "."), "0.05")
     expected = batch_odds(changed.current).headline
+    provisional = next(progressive_odds(changed.current))
+    assert provisional.provisional
     assert expected != p_agreement_text(page)
     page.locator(".parley-gains").wait_for(timeout=UPDATE_TIMEOUT_MS)
     gains_before = page.locator(".parley-gains").get_attribute("src")
     page.get_by_text("Protocol", exact=True).click()
+    watch_headlines(page)
     type_into(page, BREAKDOWN, "0.05")
     wait_for_text(page, ".parley-p-agreement", expected)
+    seen = seen_headlines(page)
+    assert seen[-2:] == [provisional.headline, expected], seen
+    assert f"(provisional: {FIRST_SLICE:,} of {BATCH_WORLDS:,} worlds)" in provisional.headline
+    assert page.evaluate("() => window.parleyNote").startswith(
+        f"Provisional: the first {FIRST_SLICE:,} of the {BATCH_WORLDS:,} worlds"
+    )
+    assert page.locator(".parley-provisional").count() == 0  # the whole batch is not provisional
     # ... and the odds figures are redrawn for the new batch.
     page.wait_for_function(
         "before => document.querySelector('.parley-gains')?.getAttribute('src') !== before",

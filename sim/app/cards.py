@@ -1,4 +1,4 @@
-"""The page's cards (Solara components): scenario, judgement calls, one negotiation, odds, export.
+"""The page's cards (Solara components): scenario, judgement calls, one negotiation, export.
 
 Each card lays out what a library function computed; none decides anything itself.  Text is
 escaped and drawn as plain HTML (no Markdown: Solara's Markdown loads a maths renderer from the
@@ -9,38 +9,20 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import solara
-import solara.lab
 
 from sim.app import state
 from sim.app.controls import Control
 from sim.app.export import default_export_name, export_yaml
-from sim.app.odds import BATCH_WORLDS, Odds, OddsCache, OddsPool, shared_pool
 from sim.app.rounds import proposer_name, round_view
 from sim.app.settings import Settings, changed_fields, library_names
 from sim.core.records import END_REASON_NAMES
-from sim.output.figures.gains import gains_plot
-from sim.output.figures.terms import terms_plot
 from sim.output.figures.trajectory import trajectory_figure
 from sim.output.report import figure_png_base64
 from sim.scenario.schema import Scenario
-
-ODDS_WORKERS = min(2, os.cpu_count() or 1)
-"""Processes the page's batch is split over (the machine's two cores)."""
-
-
-ODDS_CACHE = OddsCache()
-"""The server's last batches (shared by its sessions: a batch depends only on its settings)."""
-
-
-def odds_pool() -> OddsPool | None:
-    """The page's worker processes (none on a one-core machine: the batch runs in the server)."""
-    return shared_pool(ODDS_WORKERS) if ODDS_WORKERS > 1 else None
-
 
 ERROR_STYLE = "color: #b00020; font-size: 0.85em; margin: 0 0 6px 0"
 
@@ -241,7 +223,7 @@ def ExportCard(settings: Settings) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# One negotiation and the odds
+# One negotiation
 
 
 @solara.component
@@ -297,83 +279,3 @@ def RoundCard(model: state.OneNegotiation, counter: int) -> None:
 
 def _end(model: state.OneNegotiation) -> str:
     return END_REASON_NAMES[int(model.end[0])]
-
-
-@solara.component
-def OddsCard(scenario: Scenario) -> None:
-    """P(agreement), the agreed terms and each actor's gain over a live batch of worlds.
-
-    The numbers show as soon as the batch is done; the figures follow in their own task, so
-    drawing them never delays the numbers.  While a new batch runs the last one stays shown.
-    """
-    session = solara.get_session_id()
-    task = solara.lab.use_task(
-        lambda: ODDS_CACHE.odds(scenario, pool=odds_pool(), session=session),
-        dependencies=[scenario],
-        prefer_threaded=True,
-    )
-    with solara.Card(f"The odds: {BATCH_WORLDS:,} worlds of these settings", margin=0):
-        if task.error:
-            text(f"The batch could not run: {task.exception}", style=ERROR_STYLE)
-            return
-        solara.ProgressLinear(task.pending)
-        odds: Odds | None = task.latest
-        if odds is None:
-            return
-        summary = odds.summary
-        text(odds.headline, cls="parley-p-agreement", style="font-size: 1.5em; font-weight: bold")
-        reasons = ", ".join(
-            f"{reason} {100 * share:.1f}%" for reason, share in summary["end_reasons"].items()
-        )
-        text(f"95% interval in brackets. How talks ended: {reasons}.", style="font-size: 0.9em")
-        if odds.funnel:
-            with solara.Row(classes=["parley-funnel"], style={"gap": "18px", "flex-wrap": "wrap"}):
-                for stage, shown in odds.funnel:
-                    text(shown, cls=f"parley-p-{stage}", style="font-weight: bold")
-            text(
-                "A deal is signed at the table, ratified at home by every ratifier, and durable "
-                "if no one reneges through the implementation phase.",
-                style="font-size: 0.85em",
-            )
-        table(
-            ["issue", "agreed: median", "5–95%"],
-            [
-                [issue, _optional(t["median"]), f"{_optional(t['p05'])}–{_optional(t['p95'])}"]
-                for issue, t in summary["terms"].items()
-            ],
-            "parley-odds-terms",
-        )
-        table(
-            ["actor", "mean gain", "mean gain if agreed"],
-            [
-                [actor, _optional(g["mean"], "+.3f"), _optional(g["mean_if_agreed"], "+.3f")]
-                for actor, g in summary["gains"].items()
-            ],
-            "parley-odds-gains",
-        )
-        OddsFigures(odds)
-
-
-def _optional(value: float | None, spec: str = ".2f") -> str:
-    return "–" if value is None else format(value, spec)
-
-
-@solara.component
-def OddsFigures(odds: Odds) -> None:
-    """The agreed-terms and gains figures of ``parley plot``, drawn for the live batch."""
-    task = solara.lab.use_task(lambda: _odds_pngs(odds), dependencies=[odds], prefer_threaded=True)
-    images = task.latest
-    if images is None:
-        return
-    style = "opacity: 0.5" if task.pending else ""
-    with solara.Column(style=style):
-        for cls, png in images:
-            image(png, cls)
-
-
-def _odds_pngs(odds: Odds) -> list[tuple[str, str]]:
-    figures = []
-    if odds.summary["agreed"]:
-        figures.append(("parley-terms", terms_plot(odds.records, odds.scenario, name="live batch")))
-    figures.append(("parley-gains", gains_plot(odds.records, odds.scenario, name="live batch")))
-    return [(cls, figure_png_base64(figure, dpi=72)) for cls, figure in figures]

@@ -5,6 +5,11 @@ The batched model (:func:`sim.core.runner.run_batch`) runs every world at once; 
 interval, the agreed terms' median and 5-95% range, each actor's mean gain, and how talks ended.
 World ``w`` of the batch is world ``w`` of any sweep or ``parley run --world w`` with the same
 seed, so what the page shows can be reproduced from the exported scenario.
+
+The page shows the batch progressively (:func:`progressive_odds`): first the odds of worlds
+``0 .. FIRST_SLICE-1``, marked provisional with their own (wider) interval, then those of the whole
+batch.  A world's fate depends only on (seed, world), so the slices together are the same
+records as the batch run at once.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,14 +35,38 @@ from sim.scenario.schema import Scenario
 BATCH_WORLDS = 5_000
 """Worlds in the page's live batch."""
 
+FIRST_SLICE = 500
+"""Worlds of the page's first, provisional update (chosen by ``benchmarks/bench_app.py
+--first``: a slice's time is mostly a fixed cost per round, so a smaller one is barely faster,
+and every further slice pays that cost again)."""
+
 
 @dataclass(frozen=True, eq=False)
 class Odds:
-    """Outcome records of a batch of worlds and their summary (equal only to itself)."""
+    """Outcome records of worlds ``0 .. n-1`` of a batch of ``batch_worlds`` worlds and their
+    summary (equal only to itself); provisional while ``n < batch_worlds``."""
 
     scenario: Scenario
     records: pd.DataFrame
     summary: CellSummary
+    batch_worlds: int
+
+    @property
+    def worlds(self) -> int:
+        """The worlds these odds summarise (a prefix of the batch)."""
+        return len(self.records)
+
+    @property
+    def provisional(self) -> bool:
+        """Whether these are the odds of a first slice of the batch, not of all its worlds."""
+        return self.worlds < self.batch_worlds
+
+    @property
+    def coverage(self) -> str:
+        """``provisional: 500 of 5,000 worlds`` (empty for a complete batch)."""
+        if not self.provisional:
+            return ""
+        return f"provisional: {self.worlds:,} of {self.batch_worlds:,} worlds"
 
     @property
     def p_agreement(self) -> float:
@@ -46,8 +76,10 @@ class Odds:
 
     @property
     def headline(self) -> str:
-        """``P(agreement) = 48.2% [46.8, 49.6]`` (95% Wilson interval, N worlds)."""
-        return f"P(agreement) = {format_p_agreement(self.summary)}"
+        """``P(agreement) = 48.2% [46.8, 49.6]`` (95% Wilson interval), with ``(provisional:
+        500 of 5,000 worlds)`` after it for a first slice."""
+        shown = f"P(agreement) = {format_p_agreement(self.summary)}"
+        return f"{shown} ({self.coverage})" if self.provisional else shown
 
     @property
     def funnel(self) -> list[tuple[str, str]]:
@@ -77,19 +109,64 @@ def batch_odds(
     the same as with one.  On a ``pool``, a newer batch of the same ``session`` cancels this
     one, which then raises :class:`BatchCancelled`.
     """
+    *_, odds = progressive_odds(
+        scenario, worlds, first=worlds, seed=seed, workers=workers, pool=pool, session=session
+    )
+    return odds
+
+
+def progressive_odds(
+    scenario: Scenario,
+    worlds: int = BATCH_WORLDS,
+    *,
+    first: int = FIRST_SLICE,
+    seed: int | None = None,
+    workers: int = 1,
+    pool: OddsPool | None = None,
+    session: str = "",
+) -> Iterator[Odds]:
+    """The odds of worlds ``0 .. first-1`` (provisional), then of all ``worlds``: the batch of
+    :func:`batch_odds` in two slices, its first summarised as soon as it is done.
+
+    On a ``pool`` every slice is queued at once (the workers go on to the rest while the first
+    is summarised), and a newer batch of the same ``session`` cancels the remaining slices
+    between rounds: the next step then raises :class:`BatchCancelled`.
+    """
     if worlds < 1:
         raise ValueError(f"need at least one world, got {worlds}")
     if workers < 1:
         raise ValueError(f"need at least one worker, got {workers}")
+    if first < 1:
+        raise ValueError(f"need at least one world in the first slice, got {first}")
     if pool is None and workers > 1:
         pool = shared_pool(workers)
+    slices = [np.arange(0, min(first, worlds))]
+    if first < worlds:
+        slices.append(np.arange(first, worlds))
+    parts: list[Columns] = []
     if pool is None:
-        columns = run_batch(scenario, np.arange(worlds), seed=seed)
-    else:
-        columns = pool.run(scenario, worlds, seed=seed, session=session)
-    records = pd.DataFrame(columns)
+        for chunk in slices:
+            parts.append(run_batch(scenario, chunk, seed=seed))
+            yield _odds_of(scenario, parts, worlds)
+        return
+    ticket = pool.begin(session)
+    queued = [pool.submit(scenario, chunk, seed, ticket) for chunk in slices]
+    for futures in queued:
+        parts.append(pool.gather(futures, ticket))
+        yield _odds_of(scenario, parts, worlds)
+
+
+def _odds_of(scenario: Scenario, parts: Sequence[Columns], batch_worlds: int) -> Odds:
+    """The odds of the worlds in ``parts`` (consecutive slices from world 0, in order)."""
+    records = pd.DataFrame(_concatenated(parts))
     summary = summarize(records, scenario.issue_names, scenario.actor_names)[0]
-    return Odds(scenario=scenario, records=records, summary=summary)
+    return Odds(scenario=scenario, records=records, summary=summary, batch_worlds=batch_worlds)
+
+
+def _concatenated(parts: Sequence[Columns]) -> Columns:
+    if len(parts) == 1:
+        return parts[0]
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 CACHED_BATCHES = 16
@@ -113,17 +190,38 @@ class OddsCache:
         session: str = "",
     ) -> Odds:
         """:func:`batch_odds` of these settings, run again only if not among the kept ones."""
+        *_, odds = self.progressive(scenario, worlds, first=worlds, pool=pool, session=session)
+        return odds
+
+    def progressive(
+        self,
+        scenario: Scenario,
+        worlds: int = BATCH_WORLDS,
+        *,
+        first: int = FIRST_SLICE,
+        pool: OddsPool | None = None,
+        session: str = "",
+    ) -> Iterator[Odds]:
+        """:func:`progressive_odds` of these settings; a kept batch comes at once, complete
+        (and, on a ``pool``, cancels the session's stale batch as a new one would)."""
         key = (scenario.model_dump_json(), worlds)
         with self._lock:
-            if key in self._odds:
+            kept = self._odds.get(key)
+            if kept is not None:
                 self._odds.move_to_end(key)
-                return self._odds[key]
-        odds = batch_odds(scenario, worlds, pool=pool, session=session)
+        if kept is not None:
+            if pool is not None:
+                pool.begin(session)
+            yield kept
+            return
+        odds: Odds | None = None
+        for odds in progressive_odds(scenario, worlds, first=first, pool=pool, session=session):
+            yield odds
+        assert odds is not None
         with self._lock:
             self._odds[key] = odds
             while len(self._odds) > self.size:
                 self._odds.popitem(last=False)
-        return odds
 
 
 class BatchCancelled(Exception):
@@ -164,9 +262,10 @@ def _ready() -> bool:
 class OddsPool:
     """Worker processes kept for the life of the page, splitting each batch between them.
 
-    Spawned (safe next to the server's threads).  A batch is cut into one chunk per worker; each
-    worker stops its chunk between rounds once a newer batch of the same session has begun, so
-    a stale batch never holds up the one the page now wants.
+    Spawned (safe next to the server's threads).  Each slice of a batch is cut into one chunk
+    per worker; a worker stops its chunk between rounds once a newer batch of the same session
+    has begun, so a stale batch (and its later slices) never holds up the one the page now
+    wants.
     """
 
     def __init__(self, workers: int) -> None:
@@ -187,23 +286,30 @@ class OddsPool:
         for future in [self._executor.submit(_ready) for _ in range(self.workers)]:
             future.result()
 
-    def run(self, scenario: Scenario, worlds: int, *, seed: int | None, session: str) -> Columns:
-        """Worlds ``0 .. worlds-1`` as record columns; raises :class:`BatchCancelled` if a
-        newer batch of ``session`` started meanwhile."""
+    def begin(self, session: str) -> tuple[int, int]:
+        """Start a new batch of ``session`` (cancelling its previous one): its ticket."""
         with self._lock:
             slot = self._slots.setdefault(session, len(self._slots) % SESSION_SLOTS)
             self._latest[slot] += 1
-            number = int(self._latest[slot])
-        chunks = np.array_split(np.arange(worlds), min(self.workers, worlds))
-        futures = [
-            self._executor.submit(_run_part, scenario, chunk, seed, slot, number)
-            for chunk in chunks
+            return slot, int(self._latest[slot])
+
+    def submit(
+        self, scenario: Scenario, worlds: IntArray, seed: int | None, ticket: tuple[int, int]
+    ) -> list[Future[Columns | None]]:
+        """Queue ``worlds`` of the batch ``ticket``, one consecutive chunk per worker."""
+        chunks = np.array_split(worlds, min(self.workers, len(worlds)))
+        return [
+            self._executor.submit(_run_part, scenario, chunk, seed, *ticket) for chunk in chunks
         ]
+
+    def gather(self, futures: Sequence[Future[Columns | None]], ticket: tuple[int, int]) -> Columns:
+        """The record columns of queued chunks, in order; raises :class:`BatchCancelled` if a
+        newer batch of the session started meanwhile."""
         parts = [future.result() for future in futures]
-        if any(part is None for part in parts):
-            raise BatchCancelled(f"batch {number} of session slot {slot} was superseded")
         done = [part for part in parts if part is not None]
-        return {name: np.concatenate([part[name] for part in done]) for name in done[0]}
+        if len(done) < len(parts) or int(self._latest[ticket[0]]) != ticket[1]:
+            raise BatchCancelled(f"batch {ticket[1]} of session slot {ticket[0]} was superseded")
+        return _concatenated(done)
 
 
 _POOLS: dict[int, OddsPool] = {}

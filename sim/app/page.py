@@ -1,4 +1,5 @@
-"""The Solara page of ``parley app``: Mesa's ``SolaraViz`` and the cards of :mod:`sim.app.cards`.
+"""The Solara page of ``parley app``: Mesa's ``SolaraViz`` and the cards of :mod:`sim.app.cards`
+and :mod:`sim.app.odds_card`.
 
 ``SolaraViz`` (in the sidebar) steps one negotiation (one world) with its Reset / Play / Step
 controller; the main area shows the scenario and its evidence, the judgement calls, that
@@ -16,17 +17,10 @@ from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.app import state
-from sim.app.cards import (
-    ControlsPanel,
-    ExportCard,
-    OddsCard,
-    RoundCard,
-    ScenarioCard,
-    odds_pool,
-    text,
-)
+from sim.app.cards import ControlsPanel, ExportCard, RoundCard, ScenarioCard, text
 from sim.app.deal_cards import AfterSigningCard
 from sim.app.odds import BATCH_WORLDS
+from sim.app.odds_card import OddsCard, odds_pool
 
 _pool = odds_pool()
 if _pool is not None:  # the workers start with the page, not with its first batch

@@ -1,0 +1,101 @@
+"""The page's progressive odds: a first slice of worlds, marked provisional, then the whole batch.
+
+The slices together must be the batch :func:`sim.app.odds.batch_odds` runs at once (a world's
+fate depends only on (seed, world)), the first a prefix of its worlds with its own interval,
+and a newer batch of the same page must stop the later slices of a stale one.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.statistics import wilson_interval
+from sim.app.odds import BatchCancelled, Odds, OddsCache, batch_odds, progressive_odds, shared_pool
+from sim.app.settings import Settings
+from sim.scenario.schema import Scenario
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Scenario:
+    return Settings.load("alaska-summit").current
+
+
+def same_summary(a: Odds, b: Odds) -> None:
+    assert json.dumps(a.summary, sort_keys=True) == json.dumps(b.summary, sort_keys=True)
+
+
+def test_the_slices_are_the_batch(baseline: Scenario) -> None:
+    steps = list(progressive_odds(baseline, 400, first=120))
+    assert [step.worlds for step in steps] == [120, 400]
+    first, complete = steps
+    whole = batch_odds(baseline, 400)
+    pd.testing.assert_frame_equal(complete.records, whole.records)
+    same_summary(complete, whole)
+    assert complete.headline == whole.headline
+    assert not complete.provisional and complete.coverage == ""
+
+    # The first slice is worlds 0..119 of the batch, marked provisional, with its own interval.
+    pd.testing.assert_frame_equal(first.records, whole.records.iloc[:120])
+    same_summary(first, batch_odds(baseline, 120))
+    assert first.provisional and first.batch_worlds == 400
+    agreed = int(first.records["agreed"].sum())
+    low, high = wilson_interval(agreed, 120)
+    assert first.summary["ci95"] == pytest.approx([low, high])
+    assert first.headline.endswith(" (provisional: 120 of 400 worlds)")
+    assert first.headline.startswith(f"P(agreement) = {100 * agreed / 120:.1f}% [{100 * low:.1f}, ")
+    first_width = np.subtract(*reversed(first.summary["ci95"]))
+    assert first_width > np.subtract(*reversed(complete.summary["ci95"]))
+
+
+def test_a_first_slice_as_large_as_the_batch_is_the_batch(baseline: Scenario) -> None:
+    (only,) = progressive_odds(baseline, 50, first=80)
+    assert not only.provisional
+    pd.testing.assert_frame_equal(only.records, batch_odds(baseline, 50).records)
+    with pytest.raises(ValueError, match="first slice"):
+        next(progressive_odds(baseline, 50, first=0))
+
+
+def test_the_slices_in_worker_processes_are_the_batch(baseline: Scenario) -> None:
+    pool = shared_pool(2)
+    steps = list(progressive_odds(baseline, 300, first=90, pool=pool, session="same"))
+    alone = batch_odds(baseline, 300)
+    pd.testing.assert_frame_equal(steps[-1].records, alone.records)
+    same_summary(steps[-1], alone)
+    pd.testing.assert_frame_equal(steps[0].records, alone.records.iloc[:90])
+
+
+def test_a_newer_batch_stops_the_later_slices(baseline: Scenario) -> None:
+    pool = shared_pool(2)
+    steps = progressive_odds(baseline, 3_000, first=60, pool=pool, session="page")
+    assert next(steps).provisional
+    pool.begin("page")  # the page's next change
+    with pytest.raises(BatchCancelled):
+        next(steps)
+    # A chunk of a superseded batch stops before its first round; other pages are untouched.
+    stale = pool.begin("page")
+    pool.begin("page")
+    assert [f.result() for f in pool.submit(baseline, np.arange(40), None, stale)] == [None] * 2
+    other = list(progressive_odds(baseline, 40, first=20, pool=pool, session="other page"))
+    assert other[-1].worlds == 40
+
+
+def test_a_kept_batch_comes_complete_and_cancels_the_stale_one(baseline: Scenario) -> None:
+    pool = shared_pool(2)
+    cache = OddsCache()
+    moved = baseline.model_copy(
+        update={"protocol": baseline.protocol.model_copy(update={"breakdown_probability": 0.05})}
+    )
+    (kept,) = cache.progressive(moved, 200, first=200, pool=pool, session="page")
+    steps = cache.progressive(baseline, 3_000, first=60, pool=pool, session="page")
+    assert next(steps).provisional
+    assert list(cache.progressive(moved, 200, pool=pool, session="page")) == [kept]
+    with pytest.raises(BatchCancelled):
+        next(steps)
+    # A completed progressive batch is kept whole, and cache.odds is the same batch.
+    done = list(cache.progressive(baseline, 200, first=50))
+    assert cache.odds(baseline, 200) is done[-1]
+    assert list(cache.progressive(baseline, 200, first=50)) == [done[-1]]
