@@ -80,7 +80,7 @@ def clock_cut(
     cut = np.where(beyond, capped, cap)
     solve = ~beyond & (gap > 0.0) & (rate > 0.0)
     if solve.any():
-        cut[solve] = _newton_from_right(
+        cut[solve] = newton_from_right(
             cap[solve], base[solve], rate[solve], exponent[solve], gap[solve]
         )
     cut = np.where(gap <= 0.0, -np.inf, cut)
@@ -88,7 +88,7 @@ def clock_cut(
     return result
 
 
-def _newton_from_right(
+def newton_from_right(
     start: FloatArray, base: FloatArray, rate: FloatArray, exponent: FloatArray, gap: FloatArray
 ) -> FloatArray:
     """The root of ln(1 - base + c) + e ln(k c) = ln(gap) on (0, start], start right of it.

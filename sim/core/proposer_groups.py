@@ -16,10 +16,90 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
+from sim.arrays import SHORT_AXIS, BoolArray, FloatArray, IntArray, take_rows
 from sim.core.dual import DualProblem
+from sim.core.group_kernel import compiled_group
 from sim.core.newton import Point
+from sim.core.newton_kernel import compiled_newton, engine
 from sim.core.solver import WarmStarts, solve_group_from
+
+
+class _Compiled:
+    """A quadratic group's warm points as flat arrays (zeros and unknown until its first
+    solve) and its regularised saliences, for the compiled bookkeeping
+    (:mod:`sim.core.group_kernel`) around the compiled Newton."""
+
+    def __init__(self, problem: DualProblem) -> None:
+        n, involved, n_issues = problem.position.shape
+        m = involved - 1
+        self.regular = problem.regularised().salience
+        self.factored = m > n_issues
+        columns = n_issues if self.factored else m
+        self.state = (
+            np.zeros((n, m)),
+            np.zeros((n, n_issues)),
+            np.zeros((n, involved)),
+            np.zeros((n, m, columns)),
+            np.zeros(n, dtype=bool),
+        )
+        self.has_state = False
+
+    @staticmethod
+    def covers(problem: DualProblem) -> bool:
+        """Quadratic, on the compiled engine, with fewer than eight actors and issues (numpy's
+        sums are pairwise from eight)."""
+        _, involved, n_issues = problem.position.shape
+        return (
+            engine() == "kernel"
+            and not problem.any_linear
+            and 2 <= involved < SHORT_AXIS
+            and 1 <= n_issues < SHORT_AXIS
+            and problem.position.dtype == np.float64
+        )
+
+    def solve(
+        self,
+        group: _Group,
+        mine: IntArray,
+        at: IntArray,
+        demanded: FloatArray,
+        out: tuple[FloatArray, BoolArray, FloatArray],
+    ) -> None:
+        """The group rows ``mine``, solved against ``demanded``'s rows ``at``, into ``out``
+        (packages, feasibility, multipliers), as :func:`sim.core.solver.solve_group_from`."""
+        gather, scatter = compiled_group()
+        q, m, n_issues = mine.size, group.others.shape[1], group.position.shape[2]
+        threshold, masked = np.empty((q, m)), np.empty((q, m))
+        todo, known, batch_known = np.empty(q, dtype=np.int64), np.empty(q, bool), np.empty(q, bool)
+        columns = self.state[3].shape[2]
+        batch = (
+            np.empty((q, m + 1, n_issues)),
+            np.empty((q, m + 1, n_issues)),
+            np.empty((q, m)),
+            np.empty((q, m)),
+            np.empty((q, n_issues)),
+            np.empty((q, m + 1)),
+            np.empty((q, m, columns)),
+        )
+        count = gather(
+            demanded, at, mine, group.others, group.position, self.regular, group.attainable,
+            self.state, self.has_state, threshold, todo, masked, known, batch, batch_known,
+        )  # fmt: skip
+        position, salience, bound, lam, package, utility, curvature = (
+            values[:count] for values in batch
+        )
+        if count:
+            own = np.full(count, -np.inf)  # not imposed: the caller checks it
+            compiled_newton()(
+                position, salience, bound, own, lam, package, utility, curvature,
+                batch_known[:count], self.factored,
+            )  # fmt: skip
+        reached = (lam, package, utility, curvature)
+        scatter(
+            at, mine, group.others, group.position, group.salience, threshold, todo, masked,
+            known, self.has_state, reached, self.state, *out,
+        )  # fmt: skip
+        self.has_state = self.has_state or count > 0
 
 
 @dataclass(frozen=True)
@@ -35,6 +115,7 @@ class _Group:
     flags: BoolArray
     warm: WarmStarts
     attainable: FloatArray | None
+    compiled: _Compiled | None
 
 
 class ProposerGroups:
@@ -67,12 +148,15 @@ class ProposerGroups:
             pick = (rows[:, None], index)
             flag = np.array(flags, dtype=bool)
             ours, theirs = position[pick], salience[pick]
-            attainable = None
+            attainable, compiled = None, None
             if len(flags) > 1 and not flag.any():  # the quadratic solve's certificate
                 free = np.zeros((rows.size, len(flags) - 1))
-                attainable = DualProblem(ours, theirs, flag, free).attainable()
+                problem = DualProblem(ours, theirs, flag, free)
+                attainable = problem.attainable()
+                compiled = _Compiled(problem) if _Compiled.covers(problem) else None
             others = np.ascontiguousarray(index[:, 1:])
-            group = _Group(rows, others, ours, theirs, flag, WarmStarts(rows.size), attainable)
+            warm = WarmStarts(rows.size)
+            group = _Group(rows, others, ours, theirs, flag, warm, attainable, compiled)
             self.groups.append(group)
         self.n_actors = n_actors
         self.where = np.full(n, -1)
@@ -92,6 +176,9 @@ class ProposerGroups:
             if mine.size == 0:
                 continue
             at = where[group.rows[mine]]
+            if group.compiled is not None:
+                group.compiled.solve(group, mine, at, demanded, (package, feasible, multiplier))
+                continue
             whole = mine.size == group.rows.size
             others = group.others if whole else take_rows(group.others, mine)
             bound = group.attainable

@@ -45,6 +45,7 @@ from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
 from sim.core.alpha_search import Trial, golden_steps, root_steps, side_by_side
 from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
+from sim.core.offer_compiled import CompiledEvaluation
 from sim.core.proposer_groups import ProposerGroups
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
@@ -179,6 +180,7 @@ class _Problem:
         # The bounds do not move within a round: their prior masses are computed once.
         self.masses = [r.belief.masses_below(r.lo, r.hi) for r in self.responders]
         self.marks = [np.ascontiguousarray(self.uncertain[:, r.actor]) for r in self.responders]
+        self.compiled = CompiledEvaluation.of(self)
 
     def parts(self, rows: IntArray) -> list[IntArray | slice | None]:
         """Per responder, where in ``rows`` it is uncertain: nowhere (None), everywhere (a
@@ -224,7 +226,10 @@ class _Problem:
 
     def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool) -> Trial:
         """Solve at ``alpha`` in ``rows``: F, P, the package and (``signal``) the first-order
-        signal K (H - w) - alpha sum_k lambda_k d_k'(alpha) (:mod:`sim.core.alpha_search`)."""
+        signal K (H - w) - alpha sum_k lambda_k d_k'(alpha) (:mod:`sim.core.alpha_search`);
+        by the compiled loops where they cover the round (:mod:`sim.core.offer_compiled`)."""
+        if self.compiled is not None:
+            return self.compiled.evaluate(alpha, rows, signal)
         demanded = take_rows(self.threshold, rows)
         parts = self.parts(rows)
         # Each responder's rows taken once; with the signal its demands at alpha and at
