@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray
-from sim.core.newton_kernel import engine, jit
+from sim.core.kernel_jit import vector_jit, vector_jitable
+from sim.core.newton_kernel import engine
 
 Kernel = Callable[..., None]
 
@@ -263,7 +264,11 @@ def refine_exponents(
 def compiled_passes() -> tuple[Kernel, Kernel, Kernel]:
     """``exponents``, ``settle`` and ``refine_exponents`` compiled (numba imported, the kernels
     compiled or loaded from the cache, on first use only)."""
-    from numba.extending import register_jitable
+    _register_helpers()
+    return vector_jit(exponents), vector_jit(settle), vector_jit(refine_exponents)
 
-    register_jitable(exponents)  # callable from refine_exponents, unchanged in Python
-    return jit(exponents), jit(settle), jit(refine_exponents)
+
+@cache
+def _register_helpers() -> None:
+    """Make ``exponents`` callable from ``refine_exponents`` (once)."""
+    vector_jitable(exponents)

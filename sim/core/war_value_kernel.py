@@ -27,7 +27,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.arrays import SHORT_AXIS, BoolArray, FloatArray, IntArray
-from sim.core.newton_kernel import engine, jit
+from sim.core.kernel_jit import vector_jit, vector_jitable
+from sim.core.newton_kernel import engine
 
 Kernel = Callable[..., None]
 Terms = tuple[NDArray[Any], ...]
@@ -173,7 +174,7 @@ def compiled_kernels() -> tuple[Kernel, Kernel]:
     """``prepare`` and ``finish`` compiled (numba imported, the kernels compiled or loaded from
     the cache, on first use only)."""
     _register_helpers()
-    return jit(prepare), jit(finish)
+    return vector_jit(prepare), vector_jit(finish)
 
 
 def compiled_war_values(arrays: tuple[FloatArray, ...], linear: BoolArray) -> FloatArray | None:
@@ -266,14 +267,12 @@ def compiled_war_kernels() -> tuple[Kernel, Kernel]:
     """``spread`` and ``fold`` compiled (numba imported, the kernels compiled or loaded from the
     cache, on first use only)."""
     _register_helpers()
-    return jit(spread), jit(fold)
+    return vector_jit(spread), vector_jit(fold)
 
 
 @cache
 def _register_helpers() -> None:
     """Make ``_gather`` and ``finish`` callable from the compiled loops (once; unchanged in
     Python)."""
-    from numba.extending import register_jitable
-
-    register_jitable(_gather)
-    register_jitable(finish)
+    vector_jitable(_gather)
+    vector_jitable(finish)
