@@ -9,13 +9,20 @@ from sim.core.alpha_search import Trial, golden_steps, root_steps, side_by_side
 PEAKS = np.array([0.2, 0.35, 0.5, 0.61, 0.8, 0.93])
 """F(alpha) = alpha (1 - alpha**2 / (3 peak**2)) in world w peaks at alpha = PEAKS[w]."""
 
+SIGNALLED: set[int] = set()
+"""The worlds whose evaluations asked for the signal."""
 
-def evaluate(alpha: np.ndarray, rows: np.ndarray, signal: bool, calls: list[int]) -> Trial:
-    """A concave F with its first-order signal (the derivative), counting the calls."""
+
+def evaluate(
+    alpha: np.ndarray, rows: np.ndarray, signal: bool | np.ndarray, calls: list[int]
+) -> Trial:
+    """A concave F with its first-order signal (the derivative) where asked, counting the
+    calls and the rows that asked."""
     calls.append(rows.size)
+    SIGNALLED.update(rows[np.broadcast_to(signal, rows.shape)].tolist())
     peak = PEAKS[rows]
     value = alpha * (1.0 - alpha**2 / (3.0 * peak**2))
-    slope = 1.0 - (alpha / peak) ** 2 if signal else np.full(rows.size, np.nan)
+    slope = np.where(signal, 1.0 - (alpha / peak) ** 2, np.nan)
     ones = np.ones(rows.size)
     return Trial(alpha, value, ones, ones > 0, alpha[:, None].copy(), slope)
 
@@ -41,7 +48,9 @@ def test_side_by_side_is_each_search_alone_in_fewer_calls() -> None:
         alone.append(side_by_side(lambda a, r, s, c=calls: evaluate(a, r, s, c), [search])[0])
         alone_calls.append(len(calls))
     together_calls: list[int] = []
+    SIGNALLED.clear()
     together = side_by_side(lambda a, r, s: evaluate(a, r, s, together_calls), searches())
+    assert set(root_rows.tolist()) == SIGNALLED  # golden section's worlds never ask
     (found, converged), best = together
     assert converged.all()
     for mine, theirs in ((found, alone[0][0]), (best, alone[1])):

@@ -10,7 +10,7 @@ import pytest
 from sim.core import offer_compiled, proposer_groups
 from sim.core.beliefs import Belief
 from sim.core.proposer_groups import ProposerGroups
-from sim.core.uncertain_offer import UncertainResponder, risky_offers
+from sim.core.uncertain_offer import UncertainResponder, _Problem, risky_offers
 from sim.distributions.inversion import Distribution
 
 WAR_COST = Belief("war_cost", Distribution("normal", 0.0, 1.0, (0.1, 0.04)))
@@ -107,6 +107,38 @@ def test_the_compiled_offers_are_the_references(seed: int, monkeypatch: pytest.M
     for field in dataclasses.fields(fast):
         assert same(getattr(fast, field.name), getattr(slow, field.name)), field.name
     assert 0 < fast.feasible.sum() < fast.feasible.size  # offers made and not made
+
+
+def test_each_evaluation_is_the_references(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evaluations at random alphas on random rows, the signal everywhere, nowhere or in some
+    rows only (NaN elsewhere), one after the other (warm starts): every field the same bits."""
+    (position, salience, linear, veto, proposer, threshold, failed), responders, uncertain = (
+        problem(5)
+    )
+    n = position.shape[0]
+
+    def built() -> _Problem:
+        groups = ProposerGroups(position, salience, linear, veto, proposer)
+        given = (position, salience, linear, proposer, threshold, failed, responders, uncertain)
+        return _Problem(*given, groups)
+
+    fast = built()
+    assert fast.compiled is not None
+    reference(monkeypatch)
+    slow = built()
+    assert slow.compiled is None
+    rng = np.random.default_rng(11)
+    for step in range(9):
+        rows = np.sort(rng.choice(n, size=rng.integers(1, n), replace=False))
+        alpha = rng.uniform(0.0, 1.0, size=rows.size)
+        alpha[: rows.size // 8] = 1.0
+        signal = [True, False, rng.uniform(size=rows.size) < 0.5][step % 3]
+        got, want = fast.evaluate(alpha, rows, signal), slow.evaluate(alpha, rows, signal)
+        for field in dataclasses.fields(got):
+            assert same(getattr(got, field.name), getattr(want, field.name)), (step, field.name)
+        if step % 3 == 2:
+            assert np.isnan(got.signal[~signal]).all()
+            assert not np.isnan(got.signal[signal]).all()
 
 
 def test_the_compiled_group_solves_are_the_references(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -80,8 +80,9 @@ class Trial:
 
 _FIELDS = tuple(item.name for item in fields(Trial))
 
-Evaluate = Callable[[FloatArray, IntArray, bool], Trial]
-"""(alpha (r,), world rows (r,), whether to compute the signal) -> the trial at those alphas."""
+Evaluate = Callable[[FloatArray, IntArray, bool | BoolArray], Trial]
+"""(alpha (r,), world rows (r,), whether to compute the signal: everywhere, or per row (NaN
+where not)) -> the trial at those alphas."""
 
 
 Steps = Generator[tuple[FloatArray, IntArray, bool], Trial, Any]
@@ -95,7 +96,7 @@ def side_by_side(evaluate: Evaluate, searches: Sequence[Steps]) -> list[Any]:
     alphas in one call (rows concatenated), so the sequential solves are the longest search's,
     not their sum.  Each world sees the same alphas, in the same order, as alone, so its result
     is the same bit for bit (the solves treat rows independently; the first-order signal is
-    computed for every row, and ignored where a search does not need it).
+    computed only for the rows of the searches that need it).
 
     Hand-written because the searches' cost is their count of sequential solves (numpy call
     overhead, measured on the private-values baseline), not their rows.
@@ -112,7 +113,11 @@ def side_by_side(evaluate: Evaluate, searches: Sequence[Steps]) -> list[Any]:
         sizes = np.cumsum([0, *(pending[number][1].size for number in order)])
         alpha = np.concatenate([pending[number][0] for number in order])
         rows = np.concatenate([pending[number][1] for number in order])
-        trial = evaluate(alpha, rows, any(pending[number][2] for number in order))
+        wanted = [pending[number][2] for number in order]
+        signal: bool | BoolArray = wanted[0]
+        if len(set(wanted)) > 1:  # the signal only where a search needs it
+            signal = np.repeat(np.array(wanted), np.diff(sizes))
+        trial = evaluate(alpha, rows, signal)
         pending = {}
         for number, begin, end in zip(order, sizes[:-1], sizes[1:], strict=True):
             part = trial if len(order) == 1 else trial.take(np.arange(begin, end))

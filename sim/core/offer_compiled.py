@@ -115,19 +115,20 @@ class CompiledEvaluation:
             problem.proposers.solve,
         )
 
-    def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool) -> Trial:
-        """F, P, feasibility, the package and (``signal``) the first-order signal at ``alpha``
-        in ``rows`` (:meth:`sim.core.uncertain_offer._Problem.evaluate`)."""
+    def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool | BoolArray) -> Trial:
+        """F, P, feasibility, the package and (where ``signal``) the first-order signal at
+        ``alpha`` in ``rows`` (:meth:`sim.core.uncertain_offer._Problem.evaluate`)."""
         levels_of, place, cuts, trials = compiled_offer()
         n_resp, r = self.marks.shape[0], rows.size
-        shape = (n_resp, r, 3 if signal else 1)
+        wanted = np.ascontiguousarray(np.broadcast_to(signal, rows.shape), dtype=bool)
+        shape = (n_resp, r, 3 if wanted.any() else 1)
         no_deal, affine, tau, exponent = (np.empty(shape) for _ in range(4))
         marks, bounds, clock, params = self.marks, self.bounds, self.clock, self.params
-        levels_of(alpha, rows, marks, bounds, clock, params, no_deal, affine, tau, exponent)
+        levels_of(alpha, rows, wanted, marks, bounds, clock, params, no_deal, affine, tau, exponent)
         powered = np.power(tau, exponent)  # numpy's (SIMD) power, as the reference's
         demanded = take_rows(self.threshold, rows)
         rate = np.empty((n_resp, r))
-        place(alpha, rows, marks, clock, params, no_deal, affine, powered, demanded, rate)
+        place(alpha, rows, wanted, marks, clock, params, no_deal, affine, powered, demanded, rate)
         package, solved, multiplier = self.solve(demanded, rows)
         own, margin = np.empty(r), np.empty(r)
         cut, newton = np.empty((n_resp, r)), np.empty((n_resp, r, 5))
@@ -169,7 +170,7 @@ class CompiledEvaluation:
             own,
             margin,
             self.failed,
-            signal,
+            wanted,
             value,
             probability,
             feasible,

@@ -69,6 +69,7 @@ def _clip(x: float, low: float, high: float) -> float:
 def demand_levels(
     alpha: FloatArray,
     rows: Any,
+    wanted: Any,
     marks: Any,
     bounds: FloatArray,
     clock: FloatArray,
@@ -78,7 +79,7 @@ def demand_levels(
     tau: FloatArray,
     exponent: FloatArray,
 ) -> None:
-    """Each uncertain responder's alpha-type (and alpha +- RATE_STEP when the last axis has 3):
+    """Each uncertain responder's alpha-type (and alpha +- RATE_STEP in the ``wanted`` rows):
     its no-deal value, affine threshold, clock tau and exponent, (R, r, L) (zeros elsewhere).
 
     ``bounds`` (R, 7, N): lo, hi, base, a, s and the masses below lo and hi; ``clock`` (R, 2,
@@ -103,7 +104,7 @@ def demand_levels(
             mass = below_hi - below_lo
             refuted = mass <= REFUTED_MASS
             rate = clock[j, 0, w]
-            for c in range(levels):
+            for c in range(levels if wanted[i] else 1):
                 level = alpha[i]
                 if c == 1:
                     level = _minimum(alpha[i] + RATE_STEP, 1.0)
@@ -132,6 +133,7 @@ def demand_levels(
 def place_demands(
     alpha: FloatArray,
     rows: Any,
+    wanted: Any,
     marks: Any,
     clock: FloatArray,
     params: FloatArray,
@@ -142,7 +144,8 @@ def place_demands(
     rate: FloatArray,
 ) -> None:
     """The demands (the clock's threshold on the cost clock, else the affine one) into
-    ``demanded`` (r, A) and their rates d'(alpha) (R, r) by central difference."""
+    ``demanded`` (r, A) and their rates d'(alpha) (R, r) by central difference (the ``wanted``
+    rows)."""
     n_resp, n_rows, levels = no_deal.shape
     for j in range(n_resp):
         actor = int(params[j, 10])
@@ -151,14 +154,15 @@ def place_demands(
             if not marks[j, w]:
                 continue
             on_cost = clock[j, 0, w] == clock[j, 0, w]
-            for c in range(levels):
+            count = levels if wanted[i] else 1
+            for c in range(count):
                 if on_cost:
                     b = no_deal[j, i, c]
                     no_deal[j, i, c] = b + (1.0 - b) * (1.0 - powered[j, i, c])
                 else:
                     no_deal[j, i, c] = affine[j, i, c]
             demanded[i, actor] = no_deal[j, i, 0]
-            if levels == 1:
+            if count == 1:
                 rate[j, i] = no_deal[j, i, 0]
             else:
                 up = _minimum(alpha[i] + RATE_STEP, 1.0)
@@ -259,14 +263,15 @@ def trial_rows(
     own: FloatArray,
     margin: FloatArray,
     failed: FloatArray,
-    signal: bool,
+    wanted: Any,
     value: FloatArray,
     probability: FloatArray,
     feasible: Any,
     first: FloatArray,
 ) -> None:
     """Each row's P (the product of the acceptance probabilities at the cuts), F, feasibility
-    and (``signal``) the first-order signal, as :meth:`_Problem.evaluate` computes them."""
+    and (the ``wanted`` rows, NaN elsewhere) the first-order signal, as
+    :meth:`_Problem.evaluate` computes them."""
     n_resp, n_rows = cut.shape
     for i in range(n_rows):
         w = rows[i]
@@ -299,7 +304,7 @@ def trial_rows(
                 p_k = uniform if refuted else below
             p_k = _clip(p_k, 0.0, 1.0)
             product *= p_k
-            if signal:
+            if wanted[i]:
                 lam = multiplier[i, int(params[j, 10])]
                 slope += lam * rate[j, i]
                 speed += rate[j, i]
@@ -312,7 +317,7 @@ def trial_rows(
         probability[i] = product
         gain = own[i] - failed[w]
         value[i] = product * gain if made else -np.inf
-        if not signal:
+        if not wanted[i]:
             first[i] = np.nan
             continue
         found = _maximum(binding, 1.0) * gain - alpha[i] * slope

@@ -224,12 +224,14 @@ class _Problem:
                 least[part] = np.minimum(least[part], accepts)
         return least
 
-    def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool) -> Trial:
-        """Solve at ``alpha`` in ``rows``: F, P, the package and (``signal``) the first-order
-        signal K (H - w) - alpha sum_k lambda_k d_k'(alpha) (:mod:`sim.core.alpha_search`);
-        by the compiled loops where they cover the round (:mod:`sim.core.offer_compiled`)."""
+    def evaluate(self, alpha: FloatArray, rows: IntArray, wanted: bool | BoolArray) -> Trial:
+        """Solve at ``alpha`` in ``rows``: F, P, the package and (where ``wanted``) the
+        first-order signal K (H - w) - alpha sum_k lambda_k d_k'(alpha) (NaN elsewhere;
+        :mod:`sim.core.alpha_search`); by the compiled loops where they cover the round
+        (:mod:`sim.core.offer_compiled`)."""
         if self.compiled is not None:
-            return self.compiled.evaluate(alpha, rows, signal)
+            return self.compiled.evaluate(alpha, rows, wanted)
+        signal = bool(np.any(wanted))
         demanded = take_rows(self.threshold, rows)
         parts = self.parts(rows)
         # Each responder's rows taken once; with the signal its demands at alpha and at
@@ -299,6 +301,7 @@ class _Problem:
         first = np.where(scale > 0.0, first / np.where(scale > 0.0, scale, 1.0), first)
         informed = np.where(loose & (binding > 0), np.nan, informed)
         first = informed * np.where(solved, np.minimum(first, margin), -np.inf)
+        first = first if isinstance(wanted, bool) else np.where(wanted, first, np.nan)
         return Trial(alpha, value, probability, feasible, package, first)
 
 
