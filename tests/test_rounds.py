@@ -18,7 +18,10 @@ from sim.core.round_histograms import (
     QUANTILES,
     UNIT_RANGE,
     UTILITY_RANGE,
+    _bins,
     bin_index,
+    compiled_count,
+    count_rows,
     histogram_quantiles,
     histogram_width,
 )
@@ -120,3 +123,24 @@ def test_rounds_file_counts_the_open_worlds_of_every_cell_and_round(
     assert manifest["rounds"]["bin_width"] == BIN_WIDTH
     metadata = pq.read_schema(out / "rounds.parquet").metadata
     assert metadata[b"parley.experiment"] == experiment.name.encode()
+
+
+def test_the_compiled_counts_are_the_numpy_references() -> None:
+    """count_rows adds every column's bins as bin_index and bincount count them: values below,
+    inside, on the edges of and above each range, NaN and infinities; plain and compiled."""
+    rng = np.random.default_rng(3)
+    for low, high in (UTILITY_RANGE, UNIT_RANGE):
+        values = rng.uniform(low - 0.3, high + 0.3, (500, 4))
+        values[::11, 0] = high
+        values[::13, 1] = low
+        values[::17, 2] = np.nan
+        values[5, 3], values[6, 3], values[7, 3] = np.inf, -np.inf, -0.0
+        values[8:40, 3] = low + 0.01 * rng.integers(0, _bins(low, high), 32)  # bin edges
+        width = histogram_width(UTILITY_RANGE)
+        expected = np.zeros((4, width), dtype=np.int64)
+        for q in range(4):
+            expected[q] += np.bincount(bin_index(values[:, q], (low, high)), minlength=width)
+        for count in (count_rows, compiled_count()):
+            counts = np.zeros((4, width), dtype=np.int64)
+            count(values, low, high, _bins(low, high), counts)
+            assert np.array_equal(counts, expected)

@@ -13,12 +13,16 @@ bounded: a talk longer than :data:`ROUND_SLOTS` rounds shares each slot between 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
 from sim.arrays import FloatArray, IntArray
+from sim.core.kernel_jit import vector_jit
+from sim.core.newton_kernel import engine
 from sim.core.records import RESERVATION, STATUS_QUO, THRESHOLD
 
 if TYPE_CHECKING:
@@ -98,6 +102,32 @@ def bin_index(values: FloatArray, value_range: tuple[float, float]) -> IntArray:
     return index
 
 
+def count_rows(values: FloatArray, low: float, high: float, bins: int, counts: IntArray) -> None:
+    """Add each column of ``values`` (n, Q) to its row of ``counts`` (Q, width), each value in
+    :func:`bin_index`'s bin, computed as it computes it (hand-written: some ten numpy calls
+    and a bincount per quantity a round before, measured faster; the same integer counts)."""
+    n, quantities = values.shape
+    for i in range(n):
+        for q in range(quantities):
+            v = values[i, q]
+            scaled = np.floor((v - low) / BIN_WIDTH)
+            if v == high:
+                index = bins
+            elif np.isnan(scaled):
+                index = bins + 1
+            else:  # np.clip(scaled, -1, bins) + 1
+                index = int(min(max(scaled, -1.0), float(bins)) + 1.0)
+            counts[q, index] += 1
+
+
+@cache
+def compiled_count() -> Callable[[FloatArray, float, float, int, IntArray], None]:
+    """``count_rows`` compiled (numba imported, the kernel compiled or loaded from the cache, on
+    first use only)."""
+    kernel: Callable[[FloatArray, float, float, int, IntArray], None] = vector_jit(count_rows)
+    return kernel
+
+
 @dataclass(frozen=True)
 class RoundHistograms:
     """A batch's round-by-round histograms: counts of shape (slots, quantities, width)."""
@@ -117,6 +147,16 @@ class RoundHistograms:
             return
         layout = self.layout
         slot = (now.number - 1) // layout.rounds_per_slot
+        if engine() == "kernel":  # the same counts, one compiled pass per table
+            count, first = compiled_count(), 0
+            tables = (now.threshold, now.reservation, now.status_quo)
+            ranges = (UTILITY_RANGE, UTILITY_RANGE, UNIT_RANGE)  # as value_range gives them
+            for table, (low, high) in zip(tables, ranges, strict=True):
+                last = first + table.shape[1]
+                values = np.asarray(table, dtype=np.float64)
+                count(values, low, high, _bins(low, high), self.counts[slot, first:last])
+                first = last
+            return
         columns = [*now.threshold.T, *now.reservation.T, *now.status_quo.T]
         for q, (quantity, values) in enumerate(zip(layout.quantities, columns, strict=True)):
             index = bin_index(values, layout.value_range(quantity))
