@@ -52,9 +52,9 @@ def gather_rows(
     """The group rows ``mine``' thresholds (from ``demanded``'s rows ``at``), their masked warm
     starts and, for the rows the certificate does not rule out (``todo``: their place in the
     batch, -1 for the others), the Newton's batch; returns the batch's size."""
-    lam_s, package_s, utility_s, curvature_s, known_s = state
+    lam_s, known_s = state[0], state[4]
     positions, saliences, thresholds, lam_t, package_t, utility_t, curvature_t = batch
-    m = others.shape[1]
+    m, n_issues = others.shape[1], position.shape[2]
     count = 0
     for q in range(mine.shape[0]):
         g, row = mine[q], at[q]
@@ -79,17 +79,30 @@ def gather_rows(
             todo[q] = -1
             continue
         todo[q] = count
-        positions[count] = position[g]
-        saliences[count] = regular[g]
-        thresholds[count] = threshold[q]
-        lam_t[count] = masked[q]
+        for a in range(m + 1):
+            for k in range(n_issues):
+                positions[count, a, k] = position[g, a, k]
+                saliences[count, a, k] = regular[g, a, k]
+        for c in range(m):
+            thresholds[count, c] = threshold[q, c]
+            lam_t[count, c] = masked[q, c]
         if has_state:
-            package_t[count] = package_s[g]
-            utility_t[count] = utility_s[g]
-            curvature_t[count] = curvature_s[g]
+            _copy_point(state, g, (lam_t, package_t, utility_t, curvature_t), count)
         batch_known[count] = warm
         count += 1
     return count
+
+
+def _copy_point(source: tuple[Any, ...], g: int, target: tuple[Any, ...], t: int) -> None:
+    """Row g of a point's package, utilities and curvature into row t of another's, element
+    by element (a row view costs reference counting)."""
+    for k in range(source[1].shape[1]):
+        target[1][t, k] = source[1][g, k]
+    for a in range(source[2].shape[1]):
+        target[2][t, a] = source[2][g, a]
+    for c in range(source[3].shape[1]):
+        for d in range(source[3].shape[2]):
+            target[3][t, c, d] = source[3][g, c, d]
 
 
 def scatter_rows(
@@ -111,22 +124,24 @@ def scatter_rows(
 ) -> None:
     """Packages, feasibility (the exact utilities against the thresholds) and multipliers into
     the solve's rows ``at``, the group's warm points kept, as the reference leaves them."""
-    lam_t, package_t, utility_t, curvature_t = reached
-    lam_s, package_s, utility_s, curvature_s, known_s = state
+    lam_t, package_t = reached[0], reached[1]
+    lam_s, known_s = state[0], state[4]
     m, n_issues = others.shape[1], position.shape[2]
     stored = has_state or (todo >= 0).any()
     for q in range(mine.shape[0]):
         g, row, t = mine[q], at[q], todo[q]
         if t < 0:
-            package[row] = position[g, 0]
+            for k in range(n_issues):
+                package[row, k] = position[g, 0, k]
             feasible[row] = False
             if stored:  # the masked start (zeros where the group had no point yet)
-                lam_s[g] = masked[q]
                 known_s[g] = known[q]
                 for c in range(m):
+                    lam_s[g, c] = masked[q, c]
                     multiplier[row, others[g, c]] = masked[q, c]
             continue
-        package[row] = package_t[t]
+        for k in range(n_issues):
+            package[row, k] = package_t[t, k]
         meets = True
         for a in range(m + 1):
             total = 0.0
@@ -140,12 +155,10 @@ def scatter_rows(
             elif not exact >= threshold[q, a - 1] - FEASIBILITY_TOLERANCE:
                 meets = False
         feasible[row] = meets
-        lam_s[g] = lam_t[t]
-        package_s[g] = package_t[t]
-        utility_s[g] = utility_t[t]
-        curvature_s[g] = curvature_t[t]
+        _copy_point(reached, t, state, g)
         known_s[g] = True
         for c in range(m):
+            lam_s[g, c] = lam_t[t, c]
             multiplier[row, others[g, c]] = lam_t[t, c]
 
 
@@ -155,6 +168,9 @@ Kernels = tuple[Callable[..., int], Callable[..., None]]
 @cache
 def compiled_group() -> Kernels:
     """The two loops compiled (numba imported, compiled or loaded from the cache, on first use)."""
+    from numba.extending import register_jitable
+
+    register_jitable(_copy_point)
     gather: Callable[..., int] = jit(gather_rows)
     scatter: Callable[..., None] = jit(scatter_rows)
     return gather, scatter

@@ -122,10 +122,13 @@ class CompiledEvaluation:
         n_resp, r = self.marks.shape[0], rows.size
         wanted = np.ascontiguousarray(np.broadcast_to(signal, rows.shape), dtype=bool)
         shape = (n_resp, r, 3 if wanted.any() else 1)
-        no_deal, affine, tau, exponent = (np.empty(shape) for _ in range(4))
+        no_deal, affine = np.empty(shape), np.empty(shape)
+        tau, exponent = np.empty(no_deal.size), np.empty(no_deal.size)
         marks, bounds, clock, params = self.marks, self.bounds, self.clock, self.params
-        levels_of(alpha, rows, wanted, marks, bounds, clock, params, no_deal, affine, tau, exponent)
-        powered = np.power(tau, exponent)  # numpy's (SIMD) power, as the reference's
+        got = levels_of(
+            alpha, rows, wanted, marks, bounds, clock, params, no_deal, affine, tau, exponent
+        )
+        powered = np.power(tau[:got], exponent[:got])  # numpy's (SIMD) power, as the reference's
         demanded = take_rows(self.threshold, rows)
         rate = np.empty((n_resp, r))
         place(alpha, rows, wanted, marks, clock, params, no_deal, affine, powered, demanded, rate)
