@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
+from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short, take_rows
 from sim.core.decision import best_offers
 from sim.core.line_search import Segment, lowest_t
 from sim.core.ratification import (
@@ -150,8 +150,9 @@ def anticipate(
     n_actors = table.position.shape[1]
     # The ratifiers' composite as an extra actor A that proposes, with every veto player
     # (the real proposer included) held to its threshold.
-    pos = np.concatenate([table.position[rows], target_position[:, None, :]], axis=1)
-    sal = np.concatenate([table.salience[rows], target_salience[:, None, :]], axis=1)
+    position, salience = take_rows(table.position, rows), take_rows(table.salience, rows)
+    pos = np.concatenate([position, target_position[:, None, :]], axis=1)
+    sal = np.concatenate([salience, target_salience[:, None, :]], axis=1)
     lin = np.append(table.linear, bool(ratifiers.linear.all()))
     theta = np.concatenate([threshold, np.ones((rows.size, 1))], axis=1)
     proposer = table.proposer[rows]
@@ -169,8 +170,8 @@ def anticipate(
         np.concatenate([start, x0]),
         x1[twice],
         np.concatenate([lowest_t(start, x1), np.zeros(m)]),
-        table.position[rows][twice],
-        table.salience[rows][twice],
+        take_rows(position, twice),
+        take_rows(salience, twice),
         np.broadcast_to(table.linear, (2 * m, n_actors)),
         table.veto,
         proposer[twice],

@@ -177,9 +177,11 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
     def war_goes_on(self, rows: IntArray, round_: int) -> None:
         """Move the status quo of the open worlds by drift and shocks; open the round there."""
         batch = self.batch
+        sub = batch if rows.size == batch.size else batch.take(rows)
+        status_quo = self.status_quo[rows]
         if round_ > 1 and self._moving:
-            volatility, issues = batch.volatility[rows], len(self.structure.issues)
-            moved = self.status_quo[rows] + batch.drift[rows]
+            volatility, issues = sub.volatility, len(self.structure.issues)
+            moved = status_quo + sub.drift
             # An issue without volatility in any open world takes no shock: adding 0 * shock
             # leaves every value as it is (but a -0, hence the check), so its draws are skipped.
             zero = (moved == 0.0) & np.signbit(moved)
@@ -191,9 +193,9 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
                     self.seed, batch.worlds[rows], round_, Purpose.DYNAMICS, issues, only
                 )
                 moved[:, lanes] += volatility[:, lanes] * shocks
-            self.status_quo[rows] = np.clip(moved, 0.0, 1.0)
-        sub = batch if rows.size == batch.size else batch.take(rows)
-        self.open_round = OpenRound.start(round_, rows, sub, self.status_quo[rows])
+            status_quo = np.clip(moved, 0.0, 1.0)
+            self.status_quo[rows] = status_quo
+        self.open_round = OpenRound.start(round_, rows, sub, status_quo)
         self._no_deal = self._offered = None
 
     def no_deal_values(self) -> FloatArray:
