@@ -19,7 +19,7 @@ from scipy import special
 from sim.arrays import SHORT_AXIS, BoolArray, FloatArray, IntArray, take_rows
 from sim.core.alpha_search import Trial
 from sim.core.beliefs import Belief, Masses
-from sim.core.cost_clock import newton_from_right
+from sim.core.cost_clock import NEWTON_ITERATIONS, NEWTON_TOLERANCE
 from sim.core.newton_kernel import engine
 from sim.core.offer_kernel import PARAMETERS, compiled_offer
 
@@ -50,6 +50,27 @@ def _parameters(belief: Belief, actor: int) -> list[float]:
         float(special.ndtr((dist.high - mean) / sd)),
         float(actor),
     ]
+
+
+def _clock_cuts(given: FloatArray) -> FloatArray:
+    """:func:`sim.core.cost_clock.newton_from_right` of the rows of ``given`` (start, base,
+    rate, exponent, gap), the same bits: numpy's (SIMD) exp and log, as the reference's, and
+    each step's arithmetic and packing in one compiled call instead of ten numpy calls."""
+    step = compiled_offer()[4]
+    start, base, rate, exponent, gap = given
+    x = np.log(start)
+    moving = np.stack([1.0 - base, exponent, np.log(gap) - exponent * np.log(rate)])
+    current, index, active = x.copy(), np.arange(x.size), x.size
+    for _ in range(NEWTON_ITERATIONS):
+        exp_x = np.exp(current[:active])
+        shifted = moving[0, :active] + exp_x
+        active = step(current, moving, index, exp_x, shifted, np.log(shifted), NEWTON_TOLERANCE, x)
+        if active == 0:
+            break
+    else:
+        x[index[:active]] = current[:active]
+    result: FloatArray = np.exp(x)
+    return result
 
 
 class CompiledEvaluation:
@@ -118,7 +139,7 @@ class CompiledEvaluation:
     def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool | BoolArray) -> Trial:
         """F, P, feasibility, the package and (where ``signal``) the first-order signal at
         ``alpha`` in ``rows`` (:meth:`sim.core.uncertain_offer._Problem.evaluate`)."""
-        levels_of, place, cuts, trials = compiled_offer()
+        levels_of, place, cuts, trials, _ = compiled_offer()
         n_resp, r = self.marks.shape[0], rows.size
         wanted = np.ascontiguousarray(np.broadcast_to(signal, rows.shape), dtype=bool)
         shape = (n_resp, r, 3 if wanted.any() else 1)
@@ -155,9 +176,8 @@ class CompiledEvaluation:
         )
         start = newton.reshape(-1, 5)
         solving = np.flatnonzero(~np.isnan(start[:, 0]))
-        if solving.size:  # numpy's (SIMD) exp and log, as the reference's
-            inputs = start[solving].T.copy()
-            cut.reshape(-1)[solving] = newton_from_right(*inputs)
+        if solving.size:
+            cut.reshape(-1)[solving] = _clock_cuts(start[solving].T.copy())
         value, probability, first = np.empty(r), np.empty(r), np.empty(r)
         feasible = np.empty(r, dtype=bool)
         trials(

@@ -340,12 +340,44 @@ def trial_rows(
         first[i] = informed * (_minimum(found, margin[i]) if solved[i] else -np.inf)
 
 
-Kernels = tuple[Callable[..., None], Callable[..., None], Callable[..., None], Callable[..., None]]
+def clock_newton_step(
+    x: FloatArray,
+    moving: FloatArray,
+    index: Any,
+    exp_x: FloatArray,
+    shifted: FloatArray,
+    log_shifted: FloatArray,
+    tolerance: float,
+    final: FloatArray,
+) -> int:
+    """One Newton step of the cost clock's cut (:func:`sim.core.cost_clock.newton_from_right`)
+    on the first ``len(exp_x)`` moving elements, given numpy's exp(x) and log(rest + exp(x)):
+    ``moving`` (3, n) holds rest, the exponent and the target; an element whose step is at
+    most ``tolerance`` is done (its x into ``final`` at its ``index``), the others packed to the
+    front in order.  Returns how many still move."""
+    kept = 0
+    for k in range(exp_x.shape[0]):
+        c = exp_x[k]
+        f = log_shifted[k] + moving[1, k] * x[k] - moving[2, k]
+        step = f / (c / shifted[k] + moving[1, k])
+        value = x[k] - step
+        if abs(step) > tolerance:
+            x[kept] = value
+            for row in range(3):
+                moving[row, kept] = moving[row, k]
+            index[kept] = index[k]
+            kept += 1
+        else:
+            final[index[k]] = value
+    return kept
+
+
+Kernels = tuple[Callable[..., Any], ...]
 
 
 @cache
 def compiled_offer() -> Kernels:
-    """The four loops compiled (numba imported, scipy's ``ndtri``/``ndtr`` linked by name and
+    """The loops compiled (numba imported, scipy's ``ndtri``/``ndtr`` linked by name and
     the kernels compiled, or loaded from the cache, on first use only)."""
     import llvmlite.binding as llvm
     from numba import types
@@ -360,7 +392,5 @@ def compiled_offer() -> Kernels:
     signature = types.float64(types.float64, types.intc)  # (x, skip_dispatch)
     _NDTRI = types.ExternalFunction("parley_scipy_ndtri", signature)
     _NDTR = types.ExternalFunction("parley_scipy_ndtr", signature)
-    levels, place, cuts, trials = (
-        jit(f) for f in (demand_levels, place_demands, cut_rows, trial_rows)
-    )
-    return levels, place, cuts, trials
+    kernels = (demand_levels, place_demands, cut_rows, trial_rows, clock_newton_step)
+    return tuple(jit(f) for f in kernels)
