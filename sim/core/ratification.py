@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
+from sim.core.logistic_kernel import compiled_approvals
 from sim.core.rng import Purpose, uniforms
 from sim.core.utility import utilities
 from sim.scenario.schema import Scenario
@@ -84,8 +85,11 @@ def approval_probabilities(ratifiers: Ratifiers, package: FloatArray) -> FloatAr
     position = np.broadcast_to(ratifiers.position, (n, *ratifiers.position.shape))
     salience = np.broadcast_to(ratifiers.salience, (n, *ratifiers.salience.shape))
     linear = np.broadcast_to(ratifiers.linear, (n, ratifiers.size))
-    margin = utilities(package, position, salience, linear) - ratifiers.threshold
-    return logistic(margin, ratifiers.spread)
+    utility = utilities(package, position, salience, linear)
+    compiled = compiled_approvals(utility, ratifiers.threshold, ratifiers.spread)
+    if compiled is not None:  # sim.core.logistic_kernel: the same bits
+        return compiled
+    return logistic(utility - ratifiers.threshold, ratifiers.spread)
 
 
 def ratification_probability(ratifiers: Ratifiers, package: FloatArray) -> FloatArray:
