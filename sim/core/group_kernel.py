@@ -52,7 +52,7 @@ def gather_rows(
     """The group rows ``mine``' thresholds (from ``demanded``'s rows ``at``), their masked warm
     starts and, for the rows the certificate does not rule out (``todo``: their place in the
     batch, -1 for the others), the Newton's batch; returns the batch's size."""
-    lam_s, known_s = state[0], state[4]
+    lam_s, package_s, utility_s, curvature_s, known_s = state
     positions, saliences, thresholds, lam_t, package_t, utility_t, curvature_t = batch
     m, n_issues = others.shape[1], position.shape[2]
     count = 0
@@ -87,22 +87,33 @@ def gather_rows(
             thresholds[count, c] = threshold[q, c]
             lam_t[count, c] = masked[q, c]
         if has_state:
-            _copy_point(state, g, (lam_t, package_t, utility_t, curvature_t), count)
+            _copy_point(
+                package_s, utility_s, curvature_s, g, package_t, utility_t, curvature_t, count
+            )
         batch_known[count] = warm
         count += 1
     return count
 
 
-def _copy_point(source: tuple[Any, ...], g: int, target: tuple[Any, ...], t: int) -> None:
+def _copy_point(
+    package: FloatArray,
+    utility: FloatArray,
+    curvature: FloatArray,
+    g: int,
+    package_to: FloatArray,
+    utility_to: FloatArray,
+    curvature_to: FloatArray,
+    t: int,
+) -> None:
     """Row g of a point's package, utilities and curvature into row t of another's, element
-    by element (a row view costs reference counting)."""
-    for k in range(source[1].shape[1]):
-        target[1][t, k] = source[1][g, k]
-    for a in range(source[2].shape[1]):
-        target[2][t, a] = source[2][g, a]
-    for c in range(source[3].shape[1]):
-        for d in range(source[3].shape[2]):
-            target[3][t, c, d] = source[3][g, c, d]
+    by element (row views and tuples built in a loop cost reference counting)."""
+    for k in range(package.shape[1]):
+        package_to[t, k] = package[g, k]
+    for a in range(utility.shape[1]):
+        utility_to[t, a] = utility[g, a]
+    for c in range(curvature.shape[1]):
+        for d in range(curvature.shape[2]):
+            curvature_to[t, c, d] = curvature[g, c, d]
 
 
 def scatter_rows(
@@ -124,8 +135,8 @@ def scatter_rows(
 ) -> None:
     """Packages, feasibility (the exact utilities against the thresholds) and multipliers into
     the solve's rows ``at``, the group's warm points kept, as the reference leaves them."""
-    lam_t, package_t = reached[0], reached[1]
-    lam_s, known_s = state[0], state[4]
+    lam_t, package_t, utility_t, curvature_t = reached
+    lam_s, package_s, utility_s, curvature_s, known_s = state
     m, n_issues = others.shape[1], position.shape[2]
     stored = has_state or (todo >= 0).any()
     for q in range(mine.shape[0]):
@@ -155,7 +166,7 @@ def scatter_rows(
             elif not exact >= threshold[q, a - 1] - FEASIBILITY_TOLERANCE:
                 meets = False
         feasible[row] = meets
-        _copy_point(reached, t, state, g)
+        _copy_point(package_t, utility_t, curvature_t, t, package_s, utility_s, curvature_s, g)
         known_s[g] = True
         for c in range(m):
             lam_s[g, c] = lam_t[t, c]
