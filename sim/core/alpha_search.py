@@ -68,6 +68,11 @@ class Trial:
         """The trial of the given worlds only."""
         return Trial(*(take_rows(getattr(self, name), rows) for name in _FIELDS))
 
+    def between(self, begin: int, end: int) -> Trial:
+        """The trial of worlds ``begin`` to ``end`` (views: the searches never write into a
+        trial they are sent)."""
+        return Trial(*(getattr(self, name)[begin:end] for name in _FIELDS))
+
     def put(self, rows: IntArray, part: Trial) -> None:
         """Overwrite the given worlds with ``part`` (in place)."""
         for name in _FIELDS:
@@ -120,7 +125,7 @@ def side_by_side(evaluate: Evaluate, searches: Sequence[Steps]) -> list[Any]:
         trial = evaluate(alpha, rows, signal)
         pending = {}
         for number, begin, end in zip(order, sizes[:-1], sizes[1:], strict=True):
-            part = trial if len(order) == 1 else trial.take(np.arange(begin, end))
+            part = trial if len(order) == 1 else trial.between(begin, end)
             try:
                 pending[number] = searches[number].send(part)
             except StopIteration as stop:
