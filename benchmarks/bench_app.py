@@ -3,13 +3,20 @@
     python benchmarks/bench_app.py              # 12 changes of the baseline's breakdown risk
     python benchmarks/bench_app.py --changes 30
     python benchmarks/bench_app.py --changes 2 --screenshot results/showcase/app/page.png
+    python benchmarks/bench_app.py --first-slices 250,500,1000   # the library alone, no browser
 
 Workload: ``parley app alaska-summit`` on a free loopback port, driven by headless Chromium
 (Playwright, Debian's ``chromium``).  Each change types a new breakdown risk (a value not used
-before, so no batch comes from the page's cache) into its box and presses Enter; the clock runs from the key press until the page shows the P(agreement) the
-library computes for the new settings (5,000 worlds), and until the odds figures (agreed terms,
-gains) have been redrawn.  The same process also times the library call alone
-(:func:`sim.app.odds.batch_odds`), so the page's overhead reads as a ratio to it.
+before, so no batch comes from the page's cache) into its box and presses Enter; the clock runs
+from the key press until the page shows the provisional P(agreement) of the batch's first slice
+(the first update), until it shows the P(agreement) the library computes for the whole batch of
+the new settings (5,000 worlds), and until the odds figures (agreed terms, gains) have been
+redrawn.  The same process also times the library alone (:func:`sim.app.odds.progressive_odds`
+in one process), so the page's overhead reads as a ratio to it.
+
+``--first-slices`` times :func:`sim.app.odds.progressive_odds` on the page's pool of two worker
+processes for each first-slice size instead (to its first step, and to the whole batch): how
+:data:`sim.app.odds.FIRST_SLICE` was chosen.
 
 Target (issue #14): a control change updates the page in under 1 s for a 5,000-world batch of
 the baseline, on 2 cores.
@@ -68,9 +75,56 @@ def screenshot(page: Any, path: Path) -> None:
     page.screenshot(path=str(path))
 
 
+def breakdown_values(changes: int) -> list[str]:
+    """``changes`` breakdown risks, all different and different from the baseline's 0.02: the
+    page keeps its last batches, so a value met before would be shown without running one."""
+    return [f"{0.021 + 0.003 * i:.3f}" for i in range(1, changes + 1)]
+
+
+def first_slices(sizes: list[int], changes: int) -> None:
+    """Time the library's progressive odds on a pool of two workers for each first slice."""
+    from sim.app.odds import BATCH_WORLDS, OddsPool, progressive_odds
+    from sim.app.settings import Settings
+
+    baseline = Settings.load("alaska-summit")
+    pool = OddsPool(2)
+    pool.warm_up()
+    list(progressive_odds(baseline.current, 200, first=100, pool=pool))  # compile, import
+    print(f"{changes} changes of protocol.breakdown_probability, {BATCH_WORLDS:,} worlds each,")
+    print("the library's progressive odds on the page's pool of 2 worker processes")
+    for size in sizes:
+        first, complete = [], []
+        for value in breakdown_values(changes):
+            scenario = baseline.with_typed("protocol.breakdown_probability", value).current
+            start = time.perf_counter()
+            steps = progressive_odds(scenario, first=size, pool=pool)
+            next(steps)
+            first.append(time.perf_counter() - start)
+            for _ in steps:
+                pass
+            complete.append(time.perf_counter() - start)
+        print(
+            f"first slice {size:>5,}: first update median {statistics.median(first):.2f} s "
+            f"(max {max(first):.2f}), whole batch median {statistics.median(complete):.2f} s "
+            f"(max {max(complete):.2f})",
+            flush=True,
+        )
+    print(f"{os.cpu_count()} cores, load average {load_average()}")
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=12)
+    parser.add_argument(
+        "--first-slices",
+        type=lambda text: [int(size) for size in text.split(",")],
+        default=None,
+        help="time only the library's progressive odds for these first-slice sizes",
+    )
     parser.add_argument(
         "--screenshot",
         type=Path,
@@ -78,24 +132,26 @@ def main() -> None:
         help="also save the page (after the changes and the talks played to the end) as this PNG",
     )
     args = parser.parse_args()
+    if args.first_slices:
+        first_slices(args.first_slices, args.changes)
+        return
 
     from playwright.sync_api import sync_playwright
 
-    from sim.app.odds import batch_odds
+    from sim.app.odds import progressive_odds
     from sim.app.settings import Settings
 
-    # Every value different (and different from the baseline's 0.02): the page keeps its last
-    # batches, so a value met before would be shown without running the batch.
-    values = [f"{0.021 + 0.003 * i:.3f}" for i in range(1, args.changes + 1)]
+    values = breakdown_values(args.changes)
     baseline = Settings.load("alaska-summit")
-    expected, library = [], []
+    provisional, expected, library_first, library = [], [], [], []
     for value in values:
         start = time.perf_counter()
-        expected.append(
-            batch_odds(
-                baseline.with_typed("protocol.breakdown_probability", value).current
-            ).headline
+        steps = progressive_odds(
+            baseline.with_typed("protocol.breakdown_probability", value).current
         )
+        provisional.append(next(steps).headline)
+        library_first.append(time.perf_counter() - start)
+        expected.append([*steps][-1].headline)
         library.append(time.perf_counter() - start)
 
     port = free_port()
@@ -122,13 +178,19 @@ def main() -> None:
                     time.sleep(0.2)
             page.locator(".parley-p-agreement").wait_for(timeout=120_000)
             page.get_by_text("Protocol", exact=True).click()
-            text_times, figure_times, server_cpu = [], [], []
-            for value, headline in zip(values, expected, strict=True):
+            first_times, text_times, figure_times, server_cpu = [], [], [], []
+            for value, first, headline in zip(values, provisional, expected, strict=True):
                 before = page.locator(".parley-gains").get_attribute("src")
                 box = page.locator(BOX)
                 box.fill(value)
                 start, cpu = time.perf_counter(), cpu_seconds(server.pid)
                 box.press("Enter")
+                until(
+                    page,
+                    "ts => ts.includes(document.querySelector('.parley-p-agreement')?.innerText.trim())",
+                    [first, headline],
+                )
+                first_times.append(time.perf_counter() - start)
                 until(
                     page,
                     "t => document.querySelector('.parley-p-agreement')?.innerText.trim() === t",
@@ -149,19 +211,21 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    def line(name: str, times: list[float]) -> str:
+    def line(name: str, times: list[float], library_times: list[float]) -> str:
+        ratio = statistics.median(times) / statistics.median(library_times)
         return (
-            f"{name:<38} median {statistics.median(times):.3f} s   max {max(times):.3f} s   "
-            f"({statistics.median(times) / statistics.median(library):.1f}x the library call)"
+            f"{name:<44} median {statistics.median(times):.3f} s   max {max(times):.3f} s   "
+            f"({ratio:.1f}x the library in one process)"
         )
 
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"{len(values)} changes of protocol.breakdown_probability, 5,000 worlds each")
-    print(f"{os.cpu_count()} cores, load average {load} (wall times grow with the load)")
-    print(line("library batch_odds (same process)", library))
-    print(line("page: P(agreement) shown", text_times))
-    print(line("page: odds figures redrawn", figure_times))
-    print(line("server CPU until P(agreement) shown", server_cpu))
+    print(f"{os.cpu_count()} cores, load average {load_average()} (wall times grow with the load)")
+    print(line("library, one process: first slice", library_first, library_first))
+    print(line("library, one process: whole batch", library, library))
+    print(line("page: first update (provisional) shown", first_times, library_first))
+    print(line("page: whole batch's P(agreement) shown", text_times, library))
+    print(line("page: odds figures redrawn", figure_times, library))
+    print(line("server CPU until the whole batch shown", server_cpu, library))
 
 
 if __name__ == "__main__":

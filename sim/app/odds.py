@@ -36,9 +36,9 @@ BATCH_WORLDS = 5_000
 """Worlds in the page's live batch."""
 
 FIRST_SLICE = 500
-"""Worlds of the page's first, provisional update (chosen by ``benchmarks/bench_app.py
---first``: a slice's time is mostly a fixed cost per round, so a smaller one is barely faster,
-and every further slice pays that cost again)."""
+"""Worlds of the page's first, provisional update (chosen with ``benchmarks/bench_app.py
+--first-slices``: a slice's time is mostly a cost per round that does not shrink with its
+worlds, so a smaller first slice is barely faster, and every further slice pays it again)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -71,12 +71,13 @@ def OddsCard(scenario: Scenario) -> None:
             shown = early
         if shown is None:
             return
-        _numbers(shown)
+        OddsNumbers(shown)  # a component of its own: the figures keep their place (and task)
         if complete is not None:
             OddsFigures(complete, stale=shown is not complete or task.pending)
 
 
-def _numbers(odds: Odds) -> None:
+@solara.component
+def OddsNumbers(odds: Odds) -> None:
     """The headline, the funnel, how talks ended, the agreed terms and the gains of ``odds``."""
     summary = odds.summary
     headline_style = "font-size: 1.5em; font-weight: bold"
