@@ -60,3 +60,48 @@ def test_side_by_side_is_each_search_alone_in_fewer_calls() -> None:
     np.testing.assert_allclose(best.alpha, PEAKS[golden_rows], atol=1e-6)
     assert len(together_calls) == max(alone_calls) < sum(alone_calls)
     assert min(alone_calls) > 3  # both searches take several steps
+
+
+def test_the_compiled_root_steps_are_the_references(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The root's bracket steps compiled (sim.core.search_kernel) and in numpy: the same
+    alphas asked, the same answers, bit for bit, on a signal with flat, infinite and unknown
+    (NaN) stretches and worlds that never converge."""
+    rng = np.random.default_rng(2)
+    n = 200
+    peaks = rng.uniform(0.05, 0.95, size=n)
+    kind = rng.integers(0, 5, size=n)
+
+    def signal_at(alpha: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        s = np.tanh(5.0 * (peaks[rows] - alpha))
+        s = np.where(kind[rows] == 4, np.exp(30.0 * (peaks[rows] - alpha)) - 1.0, s)  # skewed
+        s = np.where(kind[rows] == 1, np.round(s, 1), s)  # flat stretches and exact zeros
+        s = np.where((kind[rows] == 2) & (alpha > peaks[rows]), -np.inf, s)
+        return np.where((kind[rows] == 3) & (alpha > 0.9), np.nan, s)
+
+    def run() -> tuple[list[np.ndarray], Trial, np.ndarray]:
+        asked: list[np.ndarray] = []
+
+        def trial(alpha: np.ndarray, rows: np.ndarray, signal: bool) -> Trial:
+            asked.append(alpha.copy())
+            ones = np.ones(rows.size)
+            return Trial(
+                alpha, -alpha, ones, ones > 0, alpha[:, None].copy(), signal_at(alpha, rows)
+            )
+
+        rows = np.arange(n)
+        low, high = trial(np.full(n, 1e-7), rows, True), trial(np.ones(n), rows, True)
+        ((found, converged),) = side_by_side(trial, [root_steps(rows, low, high)])
+        return asked, found, converged
+
+    compiled = run()
+    monkeypatch.setenv("PARLEY_ENGINE", "numpy")
+    reference = run()
+    assert len(compiled[0]) == len(reference[0]) > 5
+    for mine, theirs in zip(compiled[0], reference[0], strict=True):
+        assert np.array_equal(mine, theirs)
+    for name in ("alpha", "value", "signal", "package"):
+        assert np.array_equal(
+            getattr(compiled[1], name), getattr(reference[1], name), equal_nan=True
+        )
+    assert np.array_equal(compiled[2], reference[2])
+    assert 0 < compiled[2].sum() < n  # some converge, some do not

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
+from sim.core.newton_kernel import engine
+from sim.core.search_kernel import compiled_search
 
 GOLDEN_ITERATIONS = 30
 """Golden-section steps: the bracket on alpha shrinks to 0.618**30 ~ 5e-7 (the answer, its middle,
@@ -141,6 +143,8 @@ def root_steps(rows: IntArray, low: Trial, high: Trial) -> Steps:
     A world whose signal turns NaN (unknown there) leaves unconverged.  Returns the trial at the
     bracket's lower end per world and whether the world converged.
     """
+    if engine() == "kernel":
+        return (yield from _compiled_root_steps(rows, low, high))
     r = rows.size
     a, b = low.alpha.copy(), np.ones(r)
     # The secant through the last two points (order 1.6), kept inside the bracket, and a
@@ -175,6 +179,34 @@ def root_steps(rows: IntArray, low: Trial, high: Trial) -> Steps:
         done = (b[active] - a[active] <= ROOT_TOLERANCE) | (f == 0.0) | lost
         converged[active[done & ~lost]] = True
         active = active[~done]
+    return left, converged
+
+
+def _compiled_root_steps(rows: IntArray, low: Trial, high: Trial) -> Steps:
+    """:func:`root_steps` with each step's bracket arithmetic in two compiled loops
+    (:mod:`sim.core.search_kernel`): the same alphas bit for bit."""
+    propose, settle = compiled_search()
+    r = rows.size
+    bracket = np.empty((7, r))
+    bracket[0], bracket[1] = low.alpha, 1.0
+    bracket[2], bracket[3], bracket[4], bracket[5] = low.alpha, low.signal, 1.0, high.signal
+    bracket[6] = np.inf
+    spans = np.full(r, np.inf)
+    left = low.copy()
+    converged = np.zeros(r, dtype=bool)
+    active, count = np.arange(r), r
+    for _ in range(ROOT_ITERATIONS):
+        if count == 0:
+            break
+        x, span = np.empty(count), np.empty(count)
+        propose(bracket, active, count, ROOT_TOLERANCE, x, span)
+        at = active[:count].copy()
+        trial = yield x, rows[at], True
+        positive = np.flatnonzero(trial.signal > 0.0)
+        left.put(at[positive], trial.take(positive))
+        count = settle(
+            bracket, spans, active, count, ROOT_TOLERANCE, x, trial.signal, span, converged
+        )
     return left, converged
 
 
