@@ -12,7 +12,9 @@ from the key press until the page shows the provisional P(agreement) of the batc
 (the first update), until it shows the P(agreement) the library computes for the whole batch of
 the new settings (5,000 worlds), and until the odds figures (agreed terms, gains) have been
 redrawn.  The same process also times the library alone (:func:`sim.app.odds.progressive_odds`
-in one process), so the page's overhead reads as a ratio to it.
+in one process), so the page's overhead reads as a ratio to it.  On a shared machine the wall
+times grow with the load; the busiest of the page's worker processes' CPU time until each update
+is printed too (about what the wall time would be on two idle cores).
 
 ``--first-slices`` times :func:`sim.app.odds.progressive_odds` on the page's pool of two worker
 processes for each first-slice size instead (to its first step, and to the whole batch): how
@@ -81,8 +83,24 @@ def breakdown_values(changes: int) -> list[str]:
     return [f"{0.021 + 0.003 * i:.3f}" for i in range(1, changes + 1)]
 
 
+def pool_workers(pid: int) -> list[int]:
+    """Process ids of process ``pid``'s spawned pool workers (not multiprocessing's tracker)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child)
+        for child in children
+        if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def busiest(workers: list[int], before: list[float]) -> float:
+    """The most CPU time any of ``workers`` used since ``before`` (their CPU times then)."""
+    return max(cpu_seconds(pid) - cpu for pid, cpu in zip(workers, before, strict=True))
+
+
 def first_slices(sizes: list[int], changes: int) -> None:
-    """Time the library's progressive odds on a pool of two workers for each first slice."""
+    """Time the library's progressive odds on a pool of two workers for each first slice: the
+    wall time, and the busiest worker's CPU time (what the wall time is on two idle cores)."""
     from sim.app.odds import BATCH_WORLDS, OddsPool, progressive_odds
     from sim.app.settings import Settings
 
@@ -90,23 +108,31 @@ def first_slices(sizes: list[int], changes: int) -> None:
     pool = OddsPool(2)
     pool.warm_up()
     list(progressive_odds(baseline.current, 200, first=100, pool=pool))  # compile, import
+    workers = pool_workers(os.getpid())
+
     print(f"{changes} changes of protocol.breakdown_probability, {BATCH_WORLDS:,} worlds each,")
-    print("the library's progressive odds on the page's pool of 2 worker processes")
+    print(f"the library's progressive odds on the page's pool of {len(workers)} worker processes")
+    print(
+        "(wall time; in brackets the busiest worker's CPU time, about the wall time on idle cores)"
+    )
     for size in sizes:
-        first, complete = [], []
+        first, complete, first_cpu, complete_cpu = [], [], [], []
         for value in breakdown_values(changes):
             scenario = baseline.with_typed("protocol.breakdown_probability", value).current
+            before = [cpu_seconds(pid) for pid in workers]
             start = time.perf_counter()
             steps = progressive_odds(scenario, first=size, pool=pool)
             next(steps)
             first.append(time.perf_counter() - start)
+            first_cpu.append(busiest(workers, before))
             for _ in steps:
                 pass
             complete.append(time.perf_counter() - start)
+            complete_cpu.append(busiest(workers, before))
         print(
             f"first slice {size:>5,}: first update median {statistics.median(first):.2f} s "
-            f"(max {max(first):.2f}), whole batch median {statistics.median(complete):.2f} s "
-            f"(max {max(complete):.2f})",
+            f"({statistics.median(first_cpu):.2f} s CPU), whole batch median "
+            f"{statistics.median(complete):.2f} s ({statistics.median(complete_cpu):.2f} s CPU)",
             flush=True,
         )
     print(f"{os.cpu_count()} cores, load average {load_average()}")
@@ -179,11 +205,14 @@ def main() -> None:
             page.locator(".parley-p-agreement").wait_for(timeout=120_000)
             page.get_by_text("Protocol", exact=True).click()
             first_times, text_times, figure_times, server_cpu = [], [], [], []
+            workers = pool_workers(server.pid)
+            first_cpu, complete_cpu = [], []
             for value, first, headline in zip(values, provisional, expected, strict=True):
                 before = page.locator(".parley-gains").get_attribute("src")
                 box = page.locator(BOX)
                 box.fill(value)
                 start, cpu = time.perf_counter(), cpu_seconds(server.pid)
+                worker_cpu = [cpu_seconds(pid) for pid in workers]
                 box.press("Enter")
                 until(
                     page,
@@ -191,6 +220,7 @@ def main() -> None:
                     [first, headline],
                 )
                 first_times.append(time.perf_counter() - start)
+                first_cpu.append(busiest(workers, worker_cpu))
                 until(
                     page,
                     "t => document.querySelector('.parley-p-agreement')?.innerText.trim() === t",
@@ -198,6 +228,7 @@ def main() -> None:
                 )
                 text_times.append(time.perf_counter() - start)
                 server_cpu.append(cpu_seconds(server.pid) - cpu)
+                complete_cpu.append(busiest(workers, worker_cpu))
                 until(
                     page,
                     "s => document.querySelector('.parley-gains')?.getAttribute('src') !== s",
@@ -226,6 +257,8 @@ def main() -> None:
     print(line("page: whole batch's P(agreement) shown", text_times, library))
     print(line("page: odds figures redrawn", figure_times, library))
     print(line("server CPU until the whole batch shown", server_cpu, library))
+    print(line("busiest worker's CPU until the first update", first_cpu, library_first))
+    print(line("busiest worker's CPU until the whole batch", complete_cpu, library))
 
 
 if __name__ == "__main__":
