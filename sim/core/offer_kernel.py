@@ -5,7 +5,7 @@ uncertain responder's demand at alpha (the truncated belief's quantile, the thre
 cost clock's threshold) before the solve, and after it the utilities, the proposer's margin,
 each responder's cut and acceptance probability (Fearon 1995's risk-return trade-off), the
 product P, F and the first-order signal.  numpy spends some hundred small calls an evaluation
-on these; here four compiled loops over the rows (numba, ``njit(cache=True)``) do the same
+on these; here compiled loops over the rows (numba, ``njit(cache=True)``) do the same
 IEEE operations in the same order.  Hand-written, measured faster (``benchmarks/bench_private.py``,
 docs/model.md "The proposer under uncertainty", *Cost*) and needed to batch the rows.
 
