@@ -166,3 +166,17 @@ def test_the_numpy_engine_runs_the_reference(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("PARLEY_ENGINE", "numpy")
     groups = ProposerGroups(position, salience, linear, veto, proposer)
     assert all(group.compiled is None for group in groups.groups)
+
+
+def test_scipy_is_linked_only_as_the_loops_call_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scipy's ndtri and ndtr of a double are found with the signature the loops call; a scipy
+    exporting them otherwise makes the round run the reference."""
+    from sim.core import scipy_link
+
+    assert scipy_link.scipy_linkable()
+    scipy_link.scipy_linkable.cache_clear()
+    monkeypatch.setattr(scipy_link, "SIGNATURE", "double complex (double complex)")
+    try:
+        assert not scipy_link.scipy_linkable()
+    finally:
+        scipy_link.scipy_linkable.cache_clear()

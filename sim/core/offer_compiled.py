@@ -22,6 +22,7 @@ from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import NEWTON_ITERATIONS, NEWTON_TOLERANCE
 from sim.core.newton_kernel import engine
 from sim.core.offer_kernel import PARAMETERS, compiled_offer
+from sim.core.scipy_link import scipy_linkable
 
 if TYPE_CHECKING:
     from sim.core.uncertain_offer import UncertainResponder, _Problem
@@ -110,7 +111,8 @@ class CompiledEvaluation:
     def of(cls, problem: _Problem) -> CompiledEvaluation | None:
         """The round's compiled evaluations where the loops reproduce the reference: the
         compiled engine, float64 arrays, fewer than eight issues (numpy's sums are pairwise
-        from eight) and normal beliefs; else None."""
+        from eight), normal beliefs and scipy's ``ndtri``/``ndtr`` as the loops call them; else
+        None."""
         position, linear, responders = problem.position, problem.linear, problem.responders
         covered = (
             bool(responders)
@@ -120,6 +122,7 @@ class CompiledEvaluation:
             and linear.ndim == 1
             and 1 <= position.shape[2] < SHORT_AXIS
             and all(r.belief.distribution.kind == "normal" for r in responders)
+            and scipy_linkable()
         )
         if not covered:
             return None

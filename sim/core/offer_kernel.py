@@ -379,18 +379,13 @@ Kernels = tuple[Callable[..., Any], ...]
 def compiled_offer() -> Kernels:
     """The loops compiled (numba imported, scipy's ``ndtri``/``ndtr`` linked by name and
     the kernels compiled, or loaded from the cache, on first use only)."""
-    import llvmlite.binding as llvm
-    from numba import types
-    from numba.extending import get_cython_function_address, register_jitable
+    from numba.extending import register_jitable
 
-    for name, symbol in (("ndtri", "ndtri"), ("ndtr", "__pyx_fuse_1ndtr")):
-        address = get_cython_function_address("scipy.special.cython_special", symbol)
-        llvm.add_symbol(f"parley_scipy_{name}", address)
+    from sim.core.scipy_link import scipy_functions
+
     for helper in (_maximum, _minimum, _clip, _utility):
         register_jitable(helper)
     global _NDTRI, _NDTR
-    signature = types.float64(types.float64, types.intc)  # (x, skip_dispatch)
-    _NDTRI = types.ExternalFunction("parley_scipy_ndtri", signature)
-    _NDTR = types.ExternalFunction("parley_scipy_ndtr", signature)
+    _NDTRI, _NDTR = scipy_functions()
     kernels = (demand_levels, place_demands, cut_rows, trial_rows, clock_newton_step)
     return tuple(jit(f) for f in kernels)
