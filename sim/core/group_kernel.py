@@ -35,8 +35,6 @@ def gather_rows(
     at: Any,
     mine: Any,
     others: Any,
-    position: FloatArray,
-    regular: FloatArray,
     attainable: FloatArray,
     state: tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray],
     has_state: bool,
@@ -44,17 +42,17 @@ def gather_rows(
     todo: Any,
     masked: FloatArray,
     known: BoolArray,
-    batch: tuple[
-        FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray
-    ],
+    source: Any,
+    batch: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
     batch_known: BoolArray,
 ) -> int:
     """The group rows ``mine``' thresholds (from ``demanded``'s rows ``at``), their masked warm
     starts and, for the rows the certificate does not rule out (``todo``: their place in the
-    batch, -1 for the others), the Newton's batch; returns the batch's size."""
+    batch, -1 for the others), the Newton's batch (``source``: each batch row's group row, whose
+    ideal points and saliences the Newton reads in place); returns the batch's size."""
     lam_s, package_s, utility_s, curvature_s, known_s = state
-    positions, saliences, thresholds, lam_t, package_t, utility_t, curvature_t = batch
-    m, n_issues = others.shape[1], position.shape[2]
+    thresholds, lam_t, package_t, utility_t, curvature_t = batch
+    m = others.shape[1]
     count = 0
     for q in range(mine.shape[0]):
         g, row = mine[q], at[q]
@@ -79,10 +77,7 @@ def gather_rows(
             todo[q] = -1
             continue
         todo[q] = count
-        for a in range(m + 1):
-            for k in range(n_issues):
-                positions[count, a, k] = position[g, a, k]
-                saliences[count, a, k] = regular[g, a, k]
+        source[count] = g
         for c in range(m):
             thresholds[count, c] = threshold[q, c]
             lam_t[count, c] = masked[q, c]

@@ -73,6 +73,7 @@ Compiled = Callable[
     [
         FloatArray,
         FloatArray,
+        IntArray,
         FloatArray,
         FloatArray,
         FloatArray,
@@ -109,6 +110,7 @@ def kernel_newton(
     compiled_newton()(
         np.ascontiguousarray(problem.position, dtype=np.float64),
         np.ascontiguousarray(problem.salience, dtype=np.float64),
+        np.arange(n),
         np.ascontiguousarray(problem.threshold, dtype=np.float64),
         np.ascontiguousarray(problem.own, dtype=np.float64),
         multipliers,
@@ -156,6 +158,7 @@ def compiled_newton() -> Compiled:
 def _newton_worlds(
     position: FloatArray,
     salience: FloatArray,
+    rows: IntArray,
     threshold: FloatArray,
     own: FloatArray,
     multipliers: FloatArray,
@@ -166,8 +169,10 @@ def _newton_worlds(
     factored: bool,
 ) -> None:
     """Every world's projected Newton, in place: ``multipliers`` hold the start and the point
-    arrays the evaluation there where ``known``; on return all four hold the final point."""
-    n, n_involved, n_issues = position.shape
+    arrays the evaluation there where ``known``; on return all four hold the final point.
+    World w's ideal points and saliences are row ``rows[w]`` of ``position`` and ``salience``
+    (read in place: a caller solving some of a group's worlds need not gather them)."""
+    n, n_involved, n_issues = threshold.shape[0], position.shape[1], position.shape[2]
     m = n_involved - 1
     trial = np.empty(m)
     gradient = np.empty(m)
@@ -184,7 +189,7 @@ def _newton_worlds(
     curvature_t = np.empty(curvature.shape[1:])
     work = np.empty(n_issues)
     for w in range(n):
-        p, s, theta = position[w], salience[w], threshold[w]
+        p, s, theta = position[rows[w]], salience[rows[w]], threshold[w]
         lam, x, u, c = multipliers[w], package[w], utility[w], curvature[w]
         if not known[w]:
             _evaluate(p, s, lam, factored, x, u, c, work)

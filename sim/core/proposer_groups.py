@@ -32,7 +32,7 @@ class _Compiled:
     def __init__(self, problem: DualProblem) -> None:
         n, involved, n_issues = problem.position.shape
         m = involved - 1
-        self.regular = problem.regularised().salience
+        self.regular = np.ascontiguousarray(problem.regularised().salience)
         self.factored = m > n_issues
         columns = n_issues if self.factored else m
         self.state = (
@@ -72,9 +72,8 @@ class _Compiled:
         threshold, masked = np.empty((q, m)), np.empty((q, m))
         todo, known, batch_known = np.empty(q, dtype=np.int64), np.empty(q, bool), np.empty(q, bool)
         columns = self.state[3].shape[2]
+        source = np.empty(q, dtype=np.int64)
         batch = (
-            np.empty((q, m + 1, n_issues)),
-            np.empty((q, m + 1, n_issues)),
             np.empty((q, m)),
             np.empty((q, m)),
             np.empty((q, n_issues)),
@@ -82,17 +81,15 @@ class _Compiled:
             np.empty((q, m, columns)),
         )
         count = gather(
-            demanded, at, mine, group.others, group.position, self.regular, group.attainable,
-            self.state, self.has_state, threshold, todo, masked, known, batch, batch_known,
+            demanded, at, mine, group.others, group.attainable, self.state, self.has_state,
+            threshold, todo, masked, known, source, batch, batch_known,
         )  # fmt: skip
-        position, salience, bound, lam, package, utility, curvature = (
-            values[:count] for values in batch
-        )
+        bound, lam, package, utility, curvature = (values[:count] for values in batch)
         if count:
             own = np.full(count, -np.inf)  # not imposed: the caller checks it
             compiled_newton()(
-                position, salience, bound, own, lam, package, utility, curvature,
-                batch_known[:count], self.factored,
+                group.position, self.regular, source[:count], bound, own, lam, package,
+                utility, curvature, batch_known[:count], self.factored,
             )  # fmt: skip
         reached = (lam, package, utility, curvature)
         scatter(
