@@ -28,7 +28,7 @@ import numpy as np
 
 from sim.arrays import FloatArray
 from sim.core.beliefs import REFUTED_MASS
-from sim.core.newton_kernel import jit
+from sim.core.kernel_jit import vector_jit, vector_jitable
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 RATE_STEP = 1e-6
@@ -378,14 +378,16 @@ Kernels = tuple[Callable[..., Any], ...]
 @cache
 def compiled_offer() -> Kernels:
     """The loops compiled (numba imported, scipy's ``ndtri``/``ndtr`` linked by name and
-    the kernels compiled, or loaded from the cache, on first use only)."""
-    from numba.extending import register_jitable
-
+    the kernels compiled, or loaded from the cache, on first use only), with numpy's error
+    model (:mod:`sim.core.kernel_jit`): every divisor is nonzero (a spread ``up - down`` of
+    2e-6 or alpha's, ``s`` and ``rate`` where positive, ``width`` and ``scale`` where positive,
+    a belief's sd, the masses' difference above ``REFUTED_MASS``) or divides as numpy's
+    reference does (the CDF's ``c_hi - c_lo``, the clock cut's Newton step)."""
     from sim.core.scipy_link import scipy_functions
 
     for helper in (_maximum, _minimum, _clip, _utility):
-        register_jitable(helper)
+        vector_jitable(helper)
     global _NDTRI, _NDTR
     _NDTRI, _NDTR = scipy_functions()
     kernels = (demand_levels, place_demands, cut_rows, trial_rows, clock_newton_step)
-    return tuple(jit(f) for f in kernels)
+    return tuple(vector_jit(f) for f in kernels)
