@@ -105,3 +105,45 @@ def test_the_compiled_root_steps_are_the_references(monkeypatch) -> None:  # typ
         )
     assert np.array_equal(compiled[2], reference[2])
     assert 0 < compiled[2].sum() < n  # some converge, some do not
+
+
+def test_the_compiled_golden_steps_are_the_references(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Golden section's steps and best-so-far compiled (sim.core.search_kernel) and in numpy:
+    the same alphas asked, the same best trial, bit for bit, on an F with flat stretches (ties),
+    infeasible (-inf) and unknown (NaN) values and two peaks."""
+    rng = np.random.default_rng(3)
+    n = 200
+    peaks = rng.uniform(0.05, 0.95, size=n)
+    kind = rng.integers(0, 5, size=n)
+
+    def value_at(alpha: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        f = alpha * (1.0 - alpha**2 / (3.0 * peaks[rows] ** 2))
+        f = np.where(kind[rows] == 1, np.round(f, 1), f)  # flat stretches: ties
+        f = np.where((kind[rows] == 2) & (alpha > peaks[rows]), -np.inf, f)
+        f = np.where((kind[rows] == 3) & (alpha > 0.9), np.nan, f)
+        return np.where(kind[rows] == 4, np.sin(12.0 * alpha) * alpha, f)  # several peaks
+
+    def run() -> tuple[list[np.ndarray], Trial]:
+        asked: list[np.ndarray] = []
+
+        def trial(alpha: np.ndarray, rows: np.ndarray, signal: bool) -> Trial:
+            asked.append(alpha.copy())
+            f = value_at(alpha, rows)
+            return Trial(alpha, f, 1.0 - alpha, f > 0.1, np.stack([alpha, -alpha], 1), -f)
+
+        start = np.where(kind == 0, 0.0, rng.uniform(0.0, 0.3, size=n))
+        (best,) = side_by_side(trial, [golden_steps(np.arange(n), start)])
+        return asked, best
+
+    state = rng.bit_generator.state
+    compiled = run()
+    monkeypatch.setenv("PARLEY_ENGINE", "numpy")
+    rng.bit_generator.state = state
+    reference = run()
+    assert len(compiled[0]) == len(reference[0]) > 30
+    for mine, theirs in zip(compiled[0], reference[0], strict=True):
+        assert np.array_equal(mine, theirs)
+    for name in ("alpha", "value", "probability", "feasible", "package", "signal"):
+        assert np.array_equal(
+            getattr(compiled[1], name), getattr(reference[1], name), equal_nan=True
+        )

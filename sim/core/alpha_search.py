@@ -185,7 +185,7 @@ def root_steps(rows: IntArray, low: Trial, high: Trial) -> Steps:
 def _compiled_root_steps(rows: IntArray, low: Trial, high: Trial) -> Steps:
     """:func:`root_steps` with each step's bracket arithmetic in two compiled loops
     (:mod:`sim.core.search_kernel`): the same alphas bit for bit."""
-    propose, settle = compiled_search()
+    propose, settle = compiled_search()[:2]
     r = rows.size
     bracket = np.empty((7, r))
     bracket[0], bracket[1] = low.alpha, 1.0
@@ -216,6 +216,8 @@ def golden_steps(rows: IntArray, start: FloatArray) -> Steps:
     optimum against the edge of the feasible alphas leaves the middle, but not every probe,
     infeasible).  Below ``start`` F must be flat (no threshold of an uncertain responder
     binds): a flat stretch inside the bracket would read as a tie and lose the optimum."""
+    if engine() == "kernel":
+        return (yield from _compiled_golden_steps(rows, start))
     n = rows.size
     low, high = start.copy(), np.ones(n)
     left = high - _INVERSE_GOLDEN * (high - low)
@@ -242,6 +244,40 @@ def golden_steps(rows: IntArray, start: FloatArray) -> Steps:
         left, right = new_left, new_right
     _keep_better(best, (yield 0.5 * (low + high), rows, False))
     return best
+
+
+def _compiled_golden_steps(rows: IntArray, start: FloatArray) -> Steps:
+    """:func:`golden_steps` with each step's bracket and best-so-far bookkeeping in compiled
+    loops (:mod:`sim.core.search_kernel`): the same alphas and answer bit for bit."""
+    _, _, move, settle, keep_better = compiled_search()
+    n = rows.size
+    bounds = np.empty((4, n))  # low, high, left, right
+    bounds[0], bounds[1] = start, 1.0
+    bounds[2] = bounds[1] - _INVERSE_GOLDEN * (bounds[1] - bounds[0])
+    bounds[3] = bounds[0] + _INVERSE_GOLDEN * (bounds[1] - bounds[0])
+    values = np.empty((2, n))  # F at left and right
+    trial = yield bounds[2].copy(), rows, False
+    best = trial.copy()
+    values[0] = trial.value
+    trial = yield bounds[3].copy(), rows, False
+    values[1] = trial.value
+    kept = _columns(best)
+    keep_better(kept, _columns(trial))
+    keep = np.empty(n, dtype=bool)
+    for _ in range(GOLDEN_ITERATIONS):
+        probe = np.empty(n)
+        move(bounds, values, _INVERSE_GOLDEN, keep, probe)
+        trial = yield probe, rows, False
+        keep_better(kept, _columns(trial))
+        settle(values, keep, trial.value)
+    trial = yield 0.5 * (bounds[0] + bounds[1]), rows, False
+    keep_better(kept, _columns(trial))
+    return best
+
+
+def _columns(trial: Trial) -> tuple[Any, ...]:
+    """A trial's arrays, in field order (for the compiled loops)."""
+    return tuple(getattr(trial, name) for name in _FIELDS)
 
 
 def _keep_better(best: Trial, trial: Trial) -> None:

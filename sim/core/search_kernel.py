@@ -74,10 +74,58 @@ def settle(
     return kept
 
 
-@cache
-def compiled_search() -> tuple[Callable[..., None], Callable[..., int]]:
-    """The two loops compiled (numba imported, compiled or loaded from the cache, on first use)."""
-    from sim.core.newton_kernel import jit
+def golden_move(
+    bounds: FloatArray, values: FloatArray, inverse: float, keep: Any, probe: FloatArray
+) -> None:
+    """One golden-section step (:func:`sim.core.alpha_search.golden_steps`) of every world:
+    ``bounds`` (4, r) holds low, high, left and right, ``values`` (2, r) F at left and right;
+    moves the bracket towards the better probe (``keep``: the left one, ties included) and
+    writes the next alpha to try into ``probe``."""
+    for i in range(probe.shape[0]):
+        low, high, left, right = bounds[0, i], bounds[1, i], bounds[2, i], bounds[3, i]
+        kept = values[0, i] >= values[1, i]
+        keep[i] = kept
+        if kept:
+            high = right
+            left, right = high - inverse * (high - low), left
+            probe[i] = left
+        else:
+            low = left
+            left, right = right, low + inverse * (high - low)
+            probe[i] = right
+        bounds[0, i], bounds[1, i], bounds[2, i], bounds[3, i] = low, high, left, right
 
-    compiled: tuple[Any, Any] = (jit(propose), jit(settle))
+
+def golden_settle(values: FloatArray, keep: Any, found: FloatArray) -> None:
+    """F at the new left and right probes after :func:`golden_move`, ``found`` F at its probe."""
+    for i in range(found.shape[0]):
+        if keep[i]:
+            values[0, i], values[1, i] = found[i], values[0, i]
+        else:
+            values[0, i], values[1, i] = values[1, i], found[i]
+
+
+def keep_better(best: tuple[Any, ...], trial: tuple[Any, ...]) -> None:
+    """Where the trial's F is at least the best's, the trial's row into the best's (in place;
+    each a :class:`sim.core.alpha_search.Trial`'s alpha, F, P, feasibility, package and
+    signal), as :func:`sim.core.alpha_search._keep_better`."""
+    alpha, value, probability, feasible, package, signal = best
+    alpha_t, value_t, probability_t, feasible_t, package_t, signal_t = trial
+    for i in range(value.shape[0]):
+        if value_t[i] >= value[i]:
+            alpha[i], value[i], probability[i] = alpha_t[i], value_t[i], probability_t[i]
+            feasible[i], signal[i] = feasible_t[i], signal_t[i]
+            for k in range(package.shape[1]):
+                package[i, k] = package_t[i, k]
+
+
+@cache
+def compiled_search() -> tuple[Callable[..., Any], ...]:
+    """The loops compiled (numba imported, compiled or loaded from the cache, on first use),
+    with numpy's error model (:mod:`sim.core.kernel_jit`): the secant's only divisor is
+    ``g1 - g0`` where the two differ, else 1."""
+    from sim.core.kernel_jit import vector_jit
+
+    loops = (propose, settle, golden_move, golden_settle, keep_better)
+    compiled: tuple[Any, ...] = tuple(vector_jit(loop) for loop in loops)
     return compiled
