@@ -128,8 +128,8 @@ def progressive_odds(
     """The odds of worlds ``0 .. first-1`` (provisional), then of all ``worlds``: the batch of
     :func:`batch_odds` in two slices, its first summarised as soon as it is done.
 
-    On a ``pool`` every slice is queued at once (the workers go on to the rest while the first
-    is summarised), and a newer batch of the same ``session`` cancels the remaining slices
+    On a ``pool`` every slice is queued at once, when this is called (the workers go on to the
+    rest while the first is summarised), and a newer batch of the same ``session`` cancels the remaining slices
     between rounds: the next step then raises :class:`BatchCancelled`.
     """
     if worlds < 1:
@@ -143,17 +143,33 @@ def progressive_odds(
     slices = [np.arange(0, min(first, worlds))]
     if first < worlds:
         slices.append(np.arange(first, worlds))
-    parts: list[Columns] = []
     if pool is None:
-        for chunk in slices:
-            parts.append(run_batch(scenario, chunk, seed=seed))
-            yield _odds_of(scenario, parts, worlds)
-        return
-    ticket = pool.begin(session)
+        return _run_here(scenario, slices, seed, worlds)
+    ticket = pool.begin(session)  # queued now, not at the first step: the page starts it early
     queued = [pool.submit(scenario, chunk, seed, ticket) for chunk in slices]
+    return _gathered(scenario, pool, ticket, queued, worlds)
+
+
+def _run_here(
+    scenario: Scenario, slices: Sequence[IntArray], seed: int | None, batch_worlds: int
+) -> Iterator[Odds]:
+    parts: list[Columns] = []
+    for chunk in slices:
+        parts.append(run_batch(scenario, chunk, seed=seed))
+        yield _odds_of(scenario, parts, batch_worlds)
+
+
+def _gathered(
+    scenario: Scenario,
+    pool: OddsPool,
+    ticket: tuple[int, int],
+    queued: Sequence[Sequence[Future[Columns | None]]],
+    batch_worlds: int,
+) -> Iterator[Odds]:
+    parts: list[Columns] = []
     for futures in queued:
         parts.append(pool.gather(futures, ticket))
-        yield _odds_of(scenario, parts, worlds)
+        yield _odds_of(scenario, parts, batch_worlds)
 
 
 def _odds_of(scenario: Scenario, parts: Sequence[Columns], batch_worlds: int) -> Odds:
@@ -203,7 +219,8 @@ class OddsCache:
         session: str = "",
     ) -> Iterator[Odds]:
         """:func:`progressive_odds` of these settings; a kept batch comes at once, complete
-        (and, on a ``pool``, cancels the session's stale batch as a new one would)."""
+        (and, on a ``pool``, cancels the session's stale batch as a new one would, when this is
+        called)."""
         key = (scenario.model_dump_json(), worlds)
         with self._lock:
             kept = self._odds.get(key)
@@ -212,10 +229,13 @@ class OddsCache:
         if kept is not None:
             if pool is not None:
                 pool.begin(session)
-            yield kept
-            return
+            return iter([kept])
+        steps = progressive_odds(scenario, worlds, first=first, pool=pool, session=session)
+        return self._keeping(key, steps)
+
+    def _keeping(self, key: tuple[str, int], steps: Iterator[Odds]) -> Iterator[Odds]:
         odds: Odds | None = None
-        for odds in progressive_odds(scenario, worlds, first=first, pool=pool, session=session):
+        for odds in steps:
             yield odds
         assert odds is not None
         with self._lock:

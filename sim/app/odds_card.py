@@ -9,29 +9,23 @@ browser test looks for.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 
 import solara
 import solara.lab
 
 from sim.app.cards import ERROR_STYLE, image, table, text
-from sim.app.odds import BATCH_WORLDS, Odds, OddsCache, OddsPool, shared_pool
+from sim.app.live import ODDS_CACHE, ODDS_WORKERS, odds_pool, take_batch
+from sim.app.odds import BATCH_WORLDS, BatchCancelled, Odds
 from sim.output.figures.gains import gains_plot
 from sim.output.figures.terms import terms_plot
 from sim.output.report import figure_png_base64
 from sim.scenario.schema import Scenario
 
-ODDS_WORKERS = min(2, os.cpu_count() or 1)
-"""Processes the page's batch is split over (the machine's two cores)."""
+__all__ = ["ODDS_CACHE", "ODDS_WORKERS", "OddsCard", "OddsFigures", "OddsNumbers", "odds_pool"]
 
-
-ODDS_CACHE = OddsCache()
-"""The server's last batches (shared by its sessions: a batch depends only on its settings)."""
-
-
-def odds_pool() -> OddsPool | None:
-    """The page's worker processes (none on a one-core machine: the batch runs in the server)."""
-    return shared_pool(ODDS_WORKERS) if ODDS_WORKERS > 1 else None
+RESTARTS = 3
+"""Times a task whose batch was cancelled by a racing start (not by newer settings) restarts it."""
 
 
 PROVISIONAL_STYLE = "color: #6d6d6d"
@@ -50,7 +44,20 @@ def OddsCard(scenario: Scenario) -> None:
     first_slice: solara.Reactive[Odds | None] = solara.use_reactive(None)
 
     def run() -> Odds:
-        steps = ODDS_CACHE.progressive(scenario, pool=odds_pool(), session=page)
+        steps = take_batch(scenario, page)  # started by the change handler, before this render
+        if steps is None:
+            steps = ODDS_CACHE.progressive(scenario, pool=odds_pool(), session=page)
+        for _ in range(RESTARTS):
+            try:
+                return shown_steps(steps)
+            except BatchCancelled:
+                if not task.is_current():
+                    raise  # newer settings' task supersedes this one (its error is not shown)
+            # a stale task's start cancelled this batch: this page still wants it
+            steps = ODDS_CACHE.progressive(scenario, pool=odds_pool(), session=page)
+        return shown_steps(steps)
+
+    def shown_steps(steps: Iterator[Odds]) -> Odds:
         odds = next(steps)
         while odds.provisional:
             if task.is_current():  # a stale task's slice must not replace a newer one

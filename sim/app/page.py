@@ -19,8 +19,9 @@ from mesa.visualization.utils import update_counter
 from sim.app import state
 from sim.app.cards import ControlsPanel, ExportCard, RoundCard, ScenarioCard, text
 from sim.app.deal_cards import AfterSigningCard
+from sim.app.live import odds_pool
 from sim.app.odds import BATCH_WORLDS
-from sim.app.odds_card import OddsCard, odds_pool
+from sim.app.odds_card import OddsCard
 
 _pool = odds_pool()
 if _pool is not None:  # the workers start with the page, not with its first batch

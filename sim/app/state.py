@@ -2,7 +2,8 @@
 
 The settings, the refusal shown next to each control and the message
 of a scenario that failed to load.  Changes go through :func:`apply_change`, which keeps the
-settings as they were and records the refusal when a library check refuses a value.
+settings as they were and records the refusal when a library check refuses a value, and
+starts the new settings' batch of worlds before the page re-renders (:mod:`sim.app.live`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 import solara
 
 from sim.app.controls import ValueRefused
+from sim.app.live import start_early
 from sim.app.rounds import Implementation, Signing, implementation_view, signing_view
 from sim.app.server import SCENARIO_VARIABLE
 from sim.app.settings import Settings
@@ -99,7 +101,11 @@ def load(source: str) -> None:
 def apply_change(change: Callable[[Settings], Settings], path: str) -> None:
     """Apply ``change`` to the settings, or record why it was refused next to ``path``."""
     try:
-        settings_state.value = change(settings())
+        before = settings()
+        after = change(before)
+        if after.current != before.current:  # the batch starts now, before the page re-renders
+            start_early(after.current)
+        settings_state.value = after
     except ValueRefused as error:
         refusals.value = {**refusals.value, path: str(error)}
         return

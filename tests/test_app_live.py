@@ -1,0 +1,116 @@
+"""The page's batch started by the change handler, before the page re-renders (issue 14).
+
+A change queues the new settings' batch on the workers at once (cancelling the stale one); the
+odds card's task, started after the re-render, takes that batch instead of starting another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from sim.app import live, state
+from sim.app.odds import BatchCancelled, Odds, batch_odds, progressive_odds, shared_pool
+from sim.app.settings import Settings
+from sim.scenario.schema import Scenario
+
+pytest.importorskip("solara")
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Scenario:
+    return Settings.load("alaska-summit").current
+
+
+def moved(scenario: Scenario, risk: float) -> Scenario:
+    protocol = scenario.protocol.model_copy(update={"breakdown_probability": risk})
+    return scenario.model_copy(update={"protocol": protocol})
+
+
+def test_a_batch_is_queued_when_started_not_at_its_first_step(baseline: Scenario) -> None:
+    pool = shared_pool(2)
+    stale = progressive_odds(baseline, 300, first=100, pool=pool, session="starting")
+    newer = progressive_odds(moved(baseline, 0.05), 300, first=100, pool=pool, session="starting")
+    # The stale batch was never stepped: the newer one, started meanwhile, still cancels it.
+    with pytest.raises(BatchCancelled):
+        next(stale)
+    steps = list(newer)
+    assert [step.worlds for step in steps] == [100, 300]
+    whole = batch_odds(moved(baseline, 0.05), 300)
+    assert json.dumps(steps[-1].summary, sort_keys=True) == json.dumps(
+        whole.summary, sort_keys=True
+    )
+
+
+def test_the_card_takes_the_started_batch_of_its_settings(baseline: Scenario) -> None:
+    scenario = moved(baseline, 0.031)
+    started = live.start_batch(scenario, "taking", 200, first=50)
+    assert live.take_batch(scenario, "taking") is started
+    assert [step.worlds for step in started] == [50, 200]
+    assert live.take_batch(scenario, "taking") is None  # taken once only
+    live.start_batch(moved(baseline, 0.032), "taking", 200, first=50)
+    assert live.take_batch(scenario, "taking") is None  # other settings': the card starts its own
+
+
+def test_a_change_starts_its_batch_before_the_page_re_renders(
+    baseline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state.load("alaska-summit")
+    seen: list[tuple[Scenario, Scenario | None]] = []
+
+    def start(scenario: Scenario, session: str) -> Iterator[Odds]:
+        shown = state.settings_state.value
+        seen.append((scenario, None if shown is None else shown.current))
+        assert session == "a page"
+        return iter([])
+
+    monkeypatch.setattr(live.solara, "get_kernel_id", lambda: "a page")
+    monkeypatch.setattr(live, "start_batch", start)
+    state.apply_change(
+        lambda s: s.with_typed("protocol.breakdown_probability", "0.04"),
+        "protocol.breakdown_probability",
+    )
+    # Started with the new settings while the page's state (what renders) was still the old.
+    assert seen == [(moved(baseline, 0.04), baseline)]
+    assert state.settings().current == moved(baseline, 0.04)
+    # The same settings again, or a refused value: no batch (the running one is the page's).
+    state.apply_change(
+        lambda s: s.with_typed("protocol.breakdown_probability", "0.04"),
+        "protocol.breakdown_probability",
+    )
+    state.apply_change(
+        lambda s: s.with_typed("protocol.breakdown_probability", "-1"),
+        "protocol.breakdown_probability",
+    )
+    assert len(seen) == 1
+
+
+def test_a_failed_early_start_is_logged_and_the_change_applied(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    state.load("alaska-summit")
+
+    def broken(scenario: Scenario, session: str) -> Iterator[Odds]:
+        raise RuntimeError("no workers")
+
+    monkeypatch.setattr(live.solara, "get_kernel_id", lambda: "a page")
+    monkeypatch.setattr(live, "start_batch", broken)
+    state.apply_change(
+        lambda s: s.with_typed("protocol.breakdown_probability", "0.04"),
+        "protocol.breakdown_probability",
+    )
+    assert "starting the batch early failed" in caplog.text
+    assert state.settings().changes == {"protocol.breakdown_probability": 0.04}
+    assert state.refusals.value == {}
+
+
+def test_outside_a_page_a_change_starts_no_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    state.load("alaska-summit")
+    monkeypatch.setattr(live, "start_batch", lambda *args: pytest.fail("started"))
+    state.apply_change(
+        lambda s: s.with_typed("protocol.breakdown_probability", "0.04"),
+        "protocol.breakdown_probability",
+    )
+    assert state.settings().changes == {"protocol.breakdown_probability": 0.04}
