@@ -12,8 +12,8 @@ sampled parameters), one ``run_batch`` as a sweep's chunk runs them.
     what a million worlds would take on 2 cores at the private rate against issue 8's 60 s.
 (2) One more, instrumented run counts the work: world-rounds with an uncertain veto responder,
     the proposer's evaluations of F(alpha) per world by search (the bracket's ends, the
-    first-order root, golden section) and the calls that make them (``evaluation_calls``: the
-    root and golden section share theirs, side by side), the solves and the Newton iterations under them (dual
+    first-order root, Brent's search) and the calls that make them (``evaluation_calls``: the
+    root and Brent's search share theirs, side by side), the solves and the Newton iterations under them (dual
     evaluations, :meth:`sim.core.dual.DualProblem.at`), and how many of those run on five rows or
     fewer: a few slow worlds keep a vectorised loop going at full numpy call overhead.  The
     counts are deterministic, so a change to the search shows in them whatever the machine's
@@ -134,7 +134,7 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
     os.environ[ENGINE_VARIABLE] = "numpy"
     with (
         patched(uncertain_offer, "root_steps", search("root")),
-        patched(uncertain_offer, "golden_steps", search("golden")),
+        patched(uncertain_offer, "brent_steps", search("brent")),
         patched(uncertain_offer._Problem, "evaluate", evaluations),
         patched(model, "risky_offers", risky),
         patched(dual.DualProblem, "at", newton_steps),
@@ -145,7 +145,7 @@ def counted_run(scenario: Any, index: np.ndarray, overrides: Any, seed: int) -> 
         del os.environ[ENGINE_VARIABLE]
     else:
         os.environ[ENGINE_VARIABLE] = engine
-    ends = counts["evaluations.all"] - counts["evaluations.root"] - counts["evaluations.golden"]
+    ends = counts["evaluations.all"] - counts["evaluations.root"] - counts["evaluations.brent"]
     counts["evaluations.bracket_ends"] = ends
     return counts
 

@@ -86,8 +86,8 @@ def same(a: np.ndarray, b: np.ndarray) -> bool:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_the_compiled_offers_are_the_references(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """risky_offers end to end (floor, certain acceptance, the first-order root, golden
-    section for two responders): every field the same bits."""
+    """risky_offers end to end (floor, certain acceptance, the first-order root, Brent's
+    search for two responders): every field the same bits."""
     (position, salience, linear, veto, proposer, threshold, failed), responders, uncertain = (
         problem(seed)
     )

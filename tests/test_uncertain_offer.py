@@ -158,7 +158,7 @@ def test_an_interior_optimum_above_the_flat_stretch_of_two_uncertain_responders(
 def test_f_is_flat_below_the_least_free_package_probability(
     seed: int, low: float, width: float, linear: bool
 ) -> None:
-    """Why golden section may start at min_k P_k(free package) with several uncertain
+    """Why Brent's search may start at min_k P_k(free package) with several uncertain
     responders: below it the package, P and F are the floor's (four actors on two issues, two
     uncertain responders, random ideals, saliences and known thresholds) -- to the acceptance
     tolerance: P_k counts an offer within FEASIBILITY_TOLERANCE of a type's threshold as
@@ -279,14 +279,14 @@ def test_quadratic_pricing_by_the_first_order_condition(
     a: float, b: float, w: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With quadratic utilities the solver's multipliers drive the search over alpha (the root
-    of the first-order condition, :mod:`sim.core.alpha_search`; golden section is not needed):
+    of the first-order condition, :mod:`sim.core.alpha_search`; Brent's search is not needed):
     the responder's utility and P(acceptance) match an independent scalar optimisation to 1e-6."""
     import sim.core.uncertain_offer as module
 
-    def no_golden(rows, start):  # type: ignore[no-untyped-def]
-        raise AssertionError(f"golden section ran in {rows.size} worlds")
+    def no_brent(rows, start):  # type: ignore[no-untyped-def]
+        raise AssertionError(f"Brent's search ran in {rows.size} worlds")
 
-    monkeypatch.setattr(module, "golden_steps", no_golden)
+    monkeypatch.setattr(module, "brent_steps", no_brent)
     offers = take_it_or_leave_it(np.array([a]), np.array([b]), np.array([w]), linear=False)
     expected = quadratic_pricing(a, b, w)
     assert offers.feasible[0]
@@ -298,12 +298,12 @@ def test_quadratic_pricing_by_the_first_order_condition(
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("width", [0.1, 0.2, 0.35])
-def test_the_first_order_root_matches_golden_section(
+def test_the_first_order_root_matches_brents_search(
     seed: int, width: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Four quadratic actors on three issues, one uncertain responder (its reservation reaching
     the top of the range, so that many optima are interior): the first-order search does at least as
-    well as golden section over the same problem (to 1e-7), world by world."""
+    well as Brent's search over the same problem (to 1e-7), world by world."""
     import sim.core.uncertain_offer as module
 
     rng = np.random.default_rng(seed)
@@ -322,12 +322,12 @@ def test_the_first_order_root_matches_golden_section(
     fast = risky_offers(*args, w, [responder], uncertain)
     searched = []
 
-    def golden_only(rows, low, high):  # type: ignore[no-untyped-def]
+    def brent_only(rows, low, high):  # type: ignore[no-untyped-def]
         searched.append(rows.size)
-        return low, np.zeros(rows.size, dtype=bool)  # hand every world to golden section
+        return low, np.zeros(rows.size, dtype=bool)  # hand every world to Brent's search
         yield  # a search that needs no alpha
 
-    monkeypatch.setattr(module, "root_steps", golden_only)
+    monkeypatch.setattr(module, "root_steps", brent_only)
     slow = risky_offers(*args, w, [responder], uncertain)
     utility = 1.0 - (salience[:, 0] * (fast.package - position[:, 0]) ** 2).sum(axis=1)
     value_fast = np.where(fast.feasible, fast.probability * (utility - w), -np.inf)
@@ -341,10 +341,10 @@ def test_the_first_order_root_matches_golden_section(
 def test_the_floors_offer_is_kept_when_the_search_finds_nothing_better(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Golden section's probes can all miss a sliver of feasible alphas above the floor; the
+    """Brent's probes can all miss a sliver of feasible alphas above the floor; the
     floor's package, feasible, is then still offered (not "no offer").
 
-    Two uncertain responders (the golden-section path) whose top types cannot both be served
+    Two uncertain responders (the path of Brent's search) whose top types cannot both be served
     above the proposer's own threshold w = 0.7 (alpha = 1 infeasible), while the floor's types
     can; the search is replaced by one whose every probe came back infeasible."""
     import sim.core.uncertain_offer as module
@@ -362,7 +362,7 @@ def test_the_floors_offer_is_kept_when_the_search_finds_nothing_better(
         )
         yield  # a generator that asks for no alpha
 
-    monkeypatch.setattr(module, "golden_steps", missed_everything)
+    monkeypatch.setattr(module, "brent_steps", missed_everything)
     position = np.array([[[1.0, 1.0], [0.0, 0.5], [0.5, 0.5]]])
     salience = np.array([[[0.5, 0.5], [1.0, 0.0], [0.0, 1.0]]])
     low, width, w = 0.6, 0.35, 0.7

@@ -21,9 +21,10 @@ each a generator of the alphas it needs (:func:`side_by_side` runs them in the s
   + to -, and a bracketing root finder converges to the optimum: the Illinois variant of regula
   falsi (Dowell & Jarratt 1971; superlinear, order about 1.44), bisecting while an end of the
   bracket is infeasible (s = -inf).  It needs the multipliers (quadratic utilities; the solver's
-  dual Newton returns them) and typically five to eight solves instead of golden section's 32.
-* :func:`golden_steps` (Kiefer 1953) needs only F: the fallback where the multipliers are not
-  known (linear utilities solved by the simplex) or the root finder did not converge.
+  dual Newton returns them) and typically five to eight solves.
+* :func:`brent_steps` (Brent 1973, ch. 5: golden section (Kiefer 1953) with parabolic
+  interpolation) needs only F: where the multipliers are not known (linear utilities solved by
+  the simplex), with several uncertain responders, or where the root finder did not converge.
 """
 
 from __future__ import annotations
@@ -38,13 +39,9 @@ from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
 from sim.core.newton_kernel import engine
 from sim.core.search_kernel import compiled_search
 
-GOLDEN_ITERATIONS = 30
-"""Golden-section steps: the bracket on alpha shrinks to 0.618**30 ~ 5e-7 (the answer, its middle,
-is within 3e-7 of the optimum: below the 1e-6 the closed-form tests ask)."""
-
 ROOT_ITERATIONS = 40
 """At most this many solves in :func:`root_steps` (bisection alone would reach 1e-12); a
-world still unconverged then is handed to :func:`golden_steps`."""
+world still unconverged then is handed to :func:`brent_steps`."""
 
 ROOT_TOLERANCE = 1e-9
 """:func:`root_steps` stops when the bracket on alpha is narrower than this; its answer is
@@ -210,77 +207,134 @@ def _compiled_root_steps(rows: IntArray, low: Trial, high: Trial) -> Steps:
     return left, converged
 
 
-def golden_steps(rows: IntArray, start: FloatArray) -> Steps:
-    """The best alpha in (start, 1) by golden-section search in the given worlds (ties move
-    towards alpha = start): the best trial among the probes and the bracket's middle (an
-    optimum against the edge of the feasible alphas leaves the middle, but not every probe,
-    infeasible).  Below ``start`` F must be flat (no threshold of an uncertain responder
-    binds): a flat stretch inside the bracket would read as a tie and lose the optimum."""
-    if engine() == "kernel":
-        return (yield from _compiled_golden_steps(rows, start))
-    n = rows.size
-    low, high = start.copy(), np.ones(n)
-    left = high - _INVERSE_GOLDEN * (high - low)
-    right = low + _INVERSE_GOLDEN * (high - low)
-    trial = yield left, rows, False
-    best, f_left = trial.copy(), trial.value
-    trial = yield right, rows, False
-    f_right = trial.value
-    _keep_better(best, trial)
-    for _ in range(GOLDEN_ITERATIONS):
-        # Ties (both -inf: both points infeasible) move the bracket towards alpha = start.
-        keep_left = f_left >= f_right
-        high = np.where(keep_left, right, high)
-        low = np.where(keep_left, low, left)
-        new_left = np.where(keep_left, high - _INVERSE_GOLDEN * (high - low), right)
-        new_right = np.where(keep_left, left, low + _INVERSE_GOLDEN * (high - low))
-        probe = np.where(keep_left, new_left, new_right)
-        trial = yield probe, rows, False
-        _keep_better(best, trial)
-        f_left, f_right = (
-            np.where(keep_left, trial.value, f_right),
-            np.where(keep_left, f_left, trial.value),
-        )
-        left, right = new_left, new_right
-    _keep_better(best, (yield 0.5 * (low + high), rows, False))
-    return best
-
-
-def _compiled_golden_steps(rows: IntArray, start: FloatArray) -> Steps:
-    """:func:`golden_steps` with each step's bracket and best-so-far bookkeeping in compiled
-    loops (:mod:`sim.core.search_kernel`): the same alphas and answer bit for bit."""
-    _, _, move, settle, keep_better = compiled_search()
-    n = rows.size
-    bounds = np.empty((4, n))  # low, high, left, right
-    bounds[0], bounds[1] = start, 1.0
-    bounds[2] = bounds[1] - _INVERSE_GOLDEN * (bounds[1] - bounds[0])
-    bounds[3] = bounds[0] + _INVERSE_GOLDEN * (bounds[1] - bounds[0])
-    values = np.empty((2, n))  # F at left and right
-    trial = yield bounds[2].copy(), rows, False
-    best = trial.copy()
-    values[0] = trial.value
-    trial = yield bounds[3].copy(), rows, False
-    values[1] = trial.value
-    kept = _columns(best)
-    keep_better(kept, _columns(trial))
-    keep = np.empty(n, dtype=bool)
-    for _ in range(GOLDEN_ITERATIONS):
-        probe = np.empty(n)
-        move(bounds, values, _INVERSE_GOLDEN, keep, probe)
-        trial = yield probe, rows, False
-        keep_better(kept, _columns(trial))
-        settle(values, keep, trial.value)
-    trial = yield 0.5 * (bounds[0] + bounds[1]), rows, False
-    keep_better(kept, _columns(trial))
-    return best
-
-
 def _columns(trial: Trial) -> tuple[Any, ...]:
     """A trial's arrays, in field order (for the compiled loops)."""
     return tuple(getattr(trial, name) for name in _FIELDS)
 
 
-def _keep_better(best: Trial, trial: Trial) -> None:
-    """Where ``trial`` does at least as well as ``best``, keep it instead (in place)."""
-    better = np.flatnonzero(trial.value >= best.value)
-    best.put(better, trial.take(better))
+BRENT_ITERATIONS = 100
+"""At most this many probes after the first (golden section alone would reach 1e-20)."""
+
+BRENT_TOLERANCE = 3e-7
+"""Brent's absolute tolerance on alpha: the best alpha found is within about this of the
+optimum, as golden section's 30 steps were (0.618**30 ~ 5e-7 of bracket)."""
+
+DESCENT = 0.9
+"""While no probe has been feasible, the next probe is a + (1 - DESCENT)(x - a): a tenth of
+the way from the bracket's start to the lowest infeasible alpha."""
+
+_GOLDEN_SHARE = 1.0 - _INVERSE_GOLDEN  # 0.381966...
+_SQRT_EPSILON = float(np.sqrt(np.finfo(float).eps))
+_THIRD = BRENT_TOLERANCE / 3.0
+
+
+def brent_steps(rows: IntArray, start: FloatArray) -> Steps:
+    """The best alpha in (start, 1) by Brent's (1973, ch. 5) minimisation without derivatives
+    of -F: golden section made superlinear by successive parabolic interpolation where F is
+    smooth, stopping when the bracket around the best alpha is within ``BRENT_TOLERANCE``.
+
+    Two changes for this F.  An infeasible alpha (F = -inf) is worse than any feasible one and
+    of two equally bad alphas the smaller is kept; the parabola is fitted only through three
+    finite values.  And feasibility is monotone (the demands rise with alpha): while every probe
+    was infeasible the feasible alphas lie below the lowest, often in a sliver just above
+    ``start``, so the next probe closes in ten-fold (``DESCENT``) instead of by the golden
+    ratio.  Returns the best trial among the probes.  Ties move towards alpha = start; below
+    ``start`` F must be flat (a flat stretch would read as a tie and lose the optimum).
+    """
+    if engine() == "kernel":
+        return (yield from _compiled_brent_steps(rows, start))
+    n = rows.size
+    a, b = start.copy(), np.ones(n)
+    x = a + _GOLDEN_SHARE * (b - a)
+    trial = yield x, rows, False
+    best = trial.copy()
+    fx = -trial.value
+    w, v, fw, fv = x.copy(), x.copy(), fx.copy(), fx.copy()
+    d, e = np.zeros(n), np.zeros(n)
+    active = np.arange(n)
+    for _ in range(BRENT_ITERATIONS):
+        xa, aa, ba = x[active], a[active], b[active]
+        middle = 0.5 * (aa + ba)
+        tol1 = _SQRT_EPSILON * np.abs(xa) + _THIRD
+        tol2 = 2.0 * tol1
+        going = (np.abs(xa - middle) > tol2 - 0.5 * (ba - aa)) & (ba - aa > 2.0 * tol2)
+        if not going.any():
+            break
+        active, xa, aa, ba, middle, tol1, tol2 = (
+            item[going] for item in (active, xa, aa, ba, middle, tol1, tol2)
+        )
+        wa, va, fxa, fwa, fva = w[active], v[active], fx[active], fw[active], fv[active]
+        da, ea = d[active], e[active]
+        # The parabola through (v, fv), (w, fw) and (x, fx), used where all three are finite.
+        with np.errstate(invalid="ignore"):
+            r = (xa - wa) * (fxa - fva)
+            q = (xa - va) * (fxa - fwa)
+            p = (xa - va) * q - (xa - wa) * r
+            q = 2.0 * (q - r)
+        p = np.where(q > 0.0, -p, p)
+        q = np.abs(q)
+        parabolic = (
+            np.isfinite(fxa)
+            & np.isfinite(fwa)
+            & np.isfinite(fva)
+            & (np.abs(ea) > tol1)
+            & (np.abs(p) < np.abs(0.5 * q * ea))
+            & (p > q * (aa - xa))
+            & (p < q * (ba - xa))
+        )
+        step = np.where(parabolic, p / np.where(parabolic, q, 1.0), 0.0)
+        near_end = parabolic & ((xa + step - aa < tol2) | (ba - (xa + step) < tol2))
+        step = np.where(near_end, np.where(middle - xa >= 0.0, tol1, -tol1), step)
+        lost = np.isposinf(fxa)  # nothing feasible yet: descend towards start
+        section = np.where(lost | (xa >= middle), aa - xa, ba - xa)
+        step = np.where(parabolic, step, np.where(lost, DESCENT, _GOLDEN_SHARE) * section)
+        e[active] = np.where(parabolic, da, section)
+        d[active] = step
+        small = np.abs(step) < tol1
+        u = xa + np.where(small, np.where(step >= 0.0, tol1, -tol1), step)
+        trial = yield u, rows[active], False
+        better_rows = np.flatnonzero(trial.value >= best.value[active])
+        best.put(active[better_rows], trial.take(better_rows))
+        fu = -trial.value
+        better = (fu < fxa) | ((fu == fxa) & (u < xa))
+        above = u >= xa
+        # The bracket keeps the best alpha inside it.
+        a[active] = np.where(better == above, np.where(better, xa, u), aa)
+        b[active] = np.where(better != above, np.where(better, xa, u), ba)
+        second = ~better & ((fu <= fwa) | (wa == xa))
+        third = ~better & ~second & ((fu <= fva) | (va == xa) | (va == wa))
+        v[active] = np.where(better | second, wa, np.where(third, u, va))
+        fv[active] = np.where(better | second, fwa, np.where(third, fu, fva))
+        w[active] = np.where(better, xa, np.where(second, u, wa))
+        fw[active] = np.where(better, fxa, np.where(second, fu, fwa))
+        x[active] = np.where(better, u, xa)
+        fx[active] = np.where(better, fu, fxa)
+    return best
+
+
+def _compiled_brent_steps(rows: IntArray, start: FloatArray) -> Steps:
+    """:func:`brent_steps` with each step's bookkeeping in compiled loops
+    (:mod:`sim.core.search_kernel`): the same alphas and answer bit for bit."""
+    _, _, propose, settle, keep_better = compiled_search()
+    n = rows.size
+    state = np.zeros((10, n))  # a, b, x, w, v, -F at x, w, v, d, e
+    state[0], state[1] = start, 1.0
+    state[2] = state[0] + _GOLDEN_SHARE * (state[1] - state[0])
+    state[3], state[4] = state[2], state[2]
+    trial = yield state[2].copy(), rows, False
+    best = trial.copy()
+    kept = _columns(best)
+    state[5] = -trial.value
+    state[6], state[7] = state[5], state[5]
+    constants = np.array([_THIRD, _SQRT_EPSILON, _GOLDEN_SHARE, DESCENT])
+    active, count = np.arange(n), n
+    for _ in range(BRENT_ITERATIONS):
+        probe = np.empty(count)
+        count = propose(state, active, count, constants, probe)
+        if count == 0:
+            break
+        at, probe = active[:count].copy(), probe[:count]
+        trial = yield probe, rows[at], False
+        keep_better(kept, at, _columns(trial))
+        settle(state, at, count, probe, trial.value)
+    return best

@@ -1,10 +1,10 @@
-"""The first-order root's bracket steps (:func:`sim.core.alpha_search.root_steps`), compiled.
+"""The searches' steps (:mod:`sim.core.alpha_search`), compiled.
 
-Each step of the safeguarded secant (Dekker 1969; Brent 1973, ch. 4) proposes every active
-world's next alpha and, given the signal there, moves the bracket: some thirty numpy calls over
-the active worlds a step in the reference, two compiled loops here (numba, ``njit(cache=True)``)
-doing the same IEEE operations in the same order, so every alpha is the reference's bit for
-bit.  Hand-written, measured faster (docs/model.md, "The proposer under uncertainty", *Cost*).
+Each step of the safeguarded secant (Dekker 1969; Brent 1973, ch. 4) and of Brent's (1973,
+ch. 5) minimisation proposes every active world's next alpha and, given the signal or F there,
+moves its state: some thirty to sixty numpy calls over the active worlds a step in the
+references, two compiled loops here (numba, ``njit(cache=True)``) doing the same IEEE
+operations in the same order, so every alpha is the reference's bit for bit.  Hand-written, measured faster (docs/model.md, "The proposer under uncertainty", *Cost*).
 """
 
 from __future__ import annotations
@@ -74,58 +74,103 @@ def settle(
     return kept
 
 
-def golden_move(
-    bounds: FloatArray, values: FloatArray, inverse: float, keep: Any, probe: FloatArray
-) -> None:
-    """One golden-section step (:func:`sim.core.alpha_search.golden_steps`) of every world:
-    ``bounds`` (4, r) holds low, high, left and right, ``values`` (2, r) F at left and right;
-    moves the bracket towards the better probe (``keep``: the left one, ties included) and
-    writes the next alpha to try into ``probe``."""
-    for i in range(probe.shape[0]):
-        low, high, left, right = bounds[0, i], bounds[1, i], bounds[2, i], bounds[3, i]
-        kept = values[0, i] >= values[1, i]
-        keep[i] = kept
-        if kept:
-            high = right
-            left, right = high - inverse * (high - low), left
-            probe[i] = left
+def brent_propose(
+    state: FloatArray, active: Any, count: int, constants: FloatArray, probe: FloatArray
+) -> int:
+    """The next probe of every searching world of Brent's minimisation
+    (:func:`sim.core.alpha_search.brent_steps`): ``state`` (10, r) holds a, b, x, w, v, -F at
+    x, w and v, d and e; ``constants`` the tolerance's absolute third, sqrt(eps), the golden
+    share and the descent.  Drops the converged worlds from the first ``count`` of ``active``,
+    writes the others' probes into ``probe`` (stores their d and e) and returns how many."""
+    third, sqrt_eps, share, descent = constants[0], constants[1], constants[2], constants[3]
+    kept = 0
+    for k in range(count):
+        i = active[k]
+        a, b, x = state[0, i], state[1, i], state[2, i]
+        w, v, fx, fw, fv = state[3, i], state[4, i], state[5, i], state[6, i], state[7, i]
+        middle = 0.5 * (a + b)
+        tol1 = sqrt_eps * abs(x) + third
+        tol2 = 2.0 * tol1
+        if not (abs(x - middle) > tol2 - 0.5 * (b - a) and b - a > 2.0 * tol2):
+            continue
+        r = (x - w) * (fx - fv)
+        q = (x - v) * (fx - fw)
+        p = (x - v) * q - (x - w) * r
+        q = 2.0 * (q - r)
+        if q > 0.0:
+            p = -p
+        q = abs(q)
+        e = state[9, i]
+        finite = abs(fx) < float("inf") and abs(fw) < float("inf") and abs(fv) < float("inf")
+        parabolic = (
+            finite and abs(e) > tol1 and abs(p) < abs(0.5 * q * e) and p > q * (a - x)
+        ) and p < q * (b - x)
+        if parabolic:
+            step = p / q
+            if x + step - a < tol2 or b - (x + step) < tol2:
+                step = tol1 if middle - x >= 0.0 else -tol1
+            state[9, i] = state[8, i]
         else:
-            low = left
-            left, right = right, low + inverse * (high - low)
-            probe[i] = right
-        bounds[0, i], bounds[1, i], bounds[2, i], bounds[3, i] = low, high, left, right
+            lost = fx == float("inf")
+            section = a - x if lost or x >= middle else b - x
+            step = (descent if lost else share) * section
+            state[9, i] = section
+        state[8, i] = step
+        if abs(step) < tol1:
+            step = tol1 if step >= 0.0 else -tol1
+        active[kept] = i
+        probe[kept] = x + step
+        kept += 1
+    return kept
 
 
-def golden_settle(values: FloatArray, keep: Any, found: FloatArray) -> None:
-    """F at the new left and right probes after :func:`golden_move`, ``found`` F at its probe."""
-    for i in range(found.shape[0]):
-        if keep[i]:
-            values[0, i], values[1, i] = found[i], values[0, i]
+def brent_settle(state: FloatArray, active: Any, count: int, u: FloatArray, f: FloatArray) -> None:
+    """Move the first ``count`` ``active`` worlds' Brent state to F = ``f`` at their probes
+    ``u``: the better of x and u (the smaller alpha in a tie) becomes x, the bracket keeps it
+    inside, and w and v follow Brent's rules."""
+    for k in range(count):
+        i = active[k]
+        x = state[2, i]
+        w, v, fx, fw, fv = state[3, i], state[4, i], state[5, i], state[6, i], state[7, i]
+        fu = -f[k]
+        better = fu < fx or (fu == fx and u[k] < x)
+        if better == (u[k] >= x):
+            state[0, i] = x if better else u[k]
         else:
-            values[0, i], values[1, i] = values[1, i], found[i]
+            state[1, i] = x if better else u[k]
+        if better:
+            state[4, i], state[7, i] = w, fw
+            state[3, i], state[6, i] = x, fx
+            state[2, i], state[5, i] = u[k], fu
+        elif fu <= fw or w == x:
+            state[4, i], state[7, i] = w, fw
+            state[3, i], state[6, i] = u[k], fu
+        elif fu <= fv or v == x or v == w:  # noqa: SIM109 (compiled: no tuple search)
+            state[4, i], state[7, i] = u[k], fu
 
 
-def keep_better(best: tuple[Any, ...], trial: tuple[Any, ...]) -> None:
-    """Where the trial's F is at least the best's, the trial's row into the best's (in place;
-    each a :class:`sim.core.alpha_search.Trial`'s alpha, F, P, feasibility, package and
-    signal), as :func:`sim.core.alpha_search._keep_better`."""
+def keep_better(best: tuple[Any, ...], at: Any, trial: tuple[Any, ...]) -> None:
+    """Where the trial's F is at least the best's in its world ``at``, the trial's row into the
+    best's (in place; each a :class:`sim.core.alpha_search.Trial`'s alpha, F, P, feasibility,
+    package and signal)."""
     alpha, value, probability, feasible, package, signal = best
     alpha_t, value_t, probability_t, feasible_t, package_t, signal_t = trial
-    for i in range(value.shape[0]):
-        if value_t[i] >= value[i]:
-            alpha[i], value[i], probability[i] = alpha_t[i], value_t[i], probability_t[i]
-            feasible[i], signal[i] = feasible_t[i], signal_t[i]
+    for j in range(value_t.shape[0]):
+        i = at[j]
+        if value_t[j] >= value[i]:
+            alpha[i], value[i], probability[i] = alpha_t[j], value_t[j], probability_t[j]
+            feasible[i], signal[i] = feasible_t[j], signal_t[j]
             for k in range(package.shape[1]):
-                package[i, k] = package_t[i, k]
+                package[i, k] = package_t[j, k]
 
 
 @cache
 def compiled_search() -> tuple[Callable[..., Any], ...]:
     """The loops compiled (numba imported, compiled or loaded from the cache, on first use),
     with numpy's error model (:mod:`sim.core.kernel_jit`): the secant's only divisor is
-    ``g1 - g0`` where the two differ, else 1."""
+    ``g1 - g0`` where the two differ, else 1, and the parabola's is q > 0."""
     from sim.core.kernel_jit import vector_jit
 
-    loops = (propose, settle, golden_move, golden_settle, keep_better)
+    loops = (propose, settle, brent_propose, brent_settle, keep_better)
     compiled: tuple[Any, ...] = tuple(vector_jit(loop) for loop in loops)
     return compiled

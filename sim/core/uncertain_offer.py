@@ -23,13 +23,13 @@ solver finds.  The objective F(alpha) = alpha * (h(alpha) - w) is unimodal when 
 log-concave (uniform, normal, beta with parameters >= 1, triangular, and their truncations) and
 h concave, so the root of its first-order condition, found with the solver's multipliers
 (envelope theorem; :mod:`sim.core.alpha_search`), is the optimum to solver precision; where the
-multipliers are unknown (linear utilities) golden-section search (Kiefer 1953) finds it instead.
+multipliers are unknown (linear utilities) Brent's (1973) minimisation without derivatives finds it.
 Both start where F's flat stretch ends: below the probability that the floor's package already
 buys, no threshold binds.  Either is compared with alpha = 1 (certain acceptance).  Worlds where
 even the smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no
 offer after one solve.  With several uncertain responders the same search runs over a common
 alpha (every uncertain responder offered the threshold of its own alpha-type, P = prod_k P_k),
-by golden section from the least of their free-package probabilities: an approximation that is
+by Brent's search from the least of their free-package probabilities: an approximation that is
 exact for one responder and feasible, but not always optimal, for more (F need not be unimodal
 along the common alpha).
 """
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
-from sim.core.alpha_search import Trial, golden_steps, root_steps, side_by_side
+from sim.core.alpha_search import Trial, brent_steps, root_steps, side_by_side
 from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
 from sim.core.offer_compiled import CompiledEvaluation
@@ -51,7 +51,7 @@ from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
 
 ALPHA_FLOOR = 1e-7
-"""The least acceptance probability a proposer considers (golden section's resolution): an offer
+"""The least acceptance probability a proposer considers (below the searches' resolution): an offer
 believed to succeed less often than this is no better than none."""
 
 RATE_STEP = 1e-6
@@ -347,15 +347,15 @@ def risky_offers(
     certain = evaluate(np.ones(live.size), live, True)
     best = certain.copy()
     # By unimodality: s(floor) <= 0, the floor is best; s(1) >= 0, certain acceptance is;
-    # otherwise the root lies inside (where the multipliers are known, else golden section).
+    # otherwise the root lies inside (where the multipliers are known, else Brent's search).
     # With several uncertain responders F need not be unimodal along the common alpha (one
-    # served for free may lose its certainty before its own threshold binds): golden section.
+    # served for free may lose its certainty before its own threshold binds): Brent's search.
     single = uncertain[live].sum(axis=1) == 1
     informed = single & ~np.isnan(low.signal) & ~np.isnan(certain.signal)
     floor = np.flatnonzero(informed & (low.signal <= 0.0))
     best.put(floor, low.take(floor))
     inside = np.flatnonzero(informed & (low.signal > 0.0) & (certain.signal < 0.0))
-    # Both searches start where F's flat stretch ends (inside it golden section would read a
+    # Both searches start where F's flat stretch ends (inside it Brent's search would read a
     # tie and lose an interior optimum).  Let x_f be the floor's ("free") package and
     # P_k(x_f) the probability that uncertain responder k accepts it.  For alpha up to
     # min_k P_k(x_f) every alpha-type's threshold d_k(alpha) <= d_k(P_k(x_f)) <= U_k(x_f) (d_k
@@ -367,7 +367,7 @@ def risky_offers(
     if several.size:
         weakest = problem.weakest(low.package[several], live[several])
         start[several] = np.maximum(low.alpha[several], weakest * (1.0 - 1e-9))
-    # The root's worlds and golden section's side by side (one solve call a step for both).
+    # The root's worlds and Brent's side by side (one solve call a step for both).
     others = np.flatnonzero(~informed)
     searches = []
     if inside.size:
@@ -375,21 +375,21 @@ def risky_offers(
         bracket.alpha[:] = start[inside]
         searches.append(root_steps(live[inside], bracket, certain.take(inside)))
     if others.size:
-        searches.append(golden_steps(live[others], start[others]))
+        searches.append(brent_steps(live[others], start[others]))
     results = side_by_side(evaluate, searches)
     if others.size:
         best.put(others, results[-1])
     if inside.size:
         found, done = results[0]
         best.put(inside[done], found.take(np.flatnonzero(done)))
-        failed = inside[~done]  # unconverged: golden section
+        failed = inside[~done]  # unconverged: Brent's search
         if failed.size:
-            steps = golden_steps(live[failed], start[failed])
+            steps = brent_steps(live[failed], start[failed])
             best.put(failed, side_by_side(evaluate, [steps])[0])
     take_certain = np.flatnonzero(certain.value >= best.value)  # wherever it does as well
     best.put(take_certain, certain.take(take_certain))
     # The floor's package is a feasible offer too: kept where the search found nothing better
-    # (golden section's probes can all miss a sliver of feasible alphas above the floor).
+    # (Brent's probes can all miss a sliver of feasible alphas above the floor).
     take_floor = np.flatnonzero(low.value > best.value)
     best.put(take_floor, low.take(take_floor))
     result.put(live, best)
