@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+import solara
 
 from sim.app import live, state
 from sim.app.odds import BatchCancelled, Odds, batch_odds, progressive_odds, shared_pool
@@ -114,3 +115,32 @@ def test_outside_a_page_a_change_starts_no_batch(monkeypatch: pytest.MonkeyPatch
         "protocol.breakdown_probability",
     )
     assert state.settings().changes == {"protocol.breakdown_probability": 0.04}
+
+
+def test_a_closed_page_drops_and_cancels_its_started_batch(
+    baseline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch a change handler started for a page that then closed is neither kept (it was
+    kept forever before) nor run on: Solara's kernel shutdown ends the session."""
+    monkeypatch.setattr(solara, "get_kernel_id", lambda: "closing")
+    cleanup = live.page_opened()
+    scenario = moved(baseline, 0.033)
+    started = live.start_batch(scenario, "closing", 300, first=100)
+    assert "closing" in live._started
+    cleanup()  # the tab disconnected
+    assert "closing" not in live._started
+    assert live.take_batch(scenario, "closing") is None
+    with pytest.raises(BatchCancelled):  # its queued slices stop between rounds
+        next(started)
+
+
+def test_a_closed_pages_slot_is_reused_without_colliding() -> None:
+    """Slots (the workers' cancellation counters) of closed pages go to new pages first; a
+    new page never shares the slot of an open one."""
+    pool = shared_pool(2)
+    first, second = pool.begin("slot-a"), pool.begin("slot-b")
+    pool.end("slot-a")
+    third = pool.begin("slot-c")
+    assert third[0] == first[0] != second[0]
+    assert pool.begin("slot-b")[0] == second[0]  # the open page keeps its own
+    pool.end("slot-never-opened")  # ending an unknown session does nothing

@@ -13,11 +13,20 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import solara
+import solara.lab
 
-from sim.app.odds import BATCH_WORLDS, FIRST_SLICE, Odds, OddsCache, OddsPool, shared_pool
+from sim.app.odds import (
+    BATCH_WORLDS,
+    FIRST_SLICE,
+    Odds,
+    OddsCache,
+    OddsPool,
+    existing_pool,
+    shared_pool,
+)
 from sim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
@@ -70,3 +79,23 @@ def take_batch(scenario: Scenario, session: str) -> Iterator[Odds] | None:
     if started is not None and started[0] == scenario:
         return started[1]
     return None
+
+
+def end_session(session: str) -> None:
+    """Page ``session`` closed: drop the batch started for it and not taken, cancel what its
+    workers still run for it and free its slot (:meth:`sim.app.odds.OddsPool.end`)."""
+    with _lock:
+        _started.pop(session, None)
+    pool = existing_pool(ODDS_WORKERS) if ODDS_WORKERS > 1 else None
+    if pool is not None:
+        pool.end(session)
+
+
+def page_opened() -> Callable[[], None]:
+    """A page's session started: the cleanup that ends it when its browser tab disconnects
+    (Solara calls it at the virtual kernel's shutdown)."""
+    session = solara.get_kernel_id()
+    return lambda: end_session(session)
+
+
+solara.lab.on_kernel_start(page_opened)

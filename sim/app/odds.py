@@ -293,6 +293,7 @@ class OddsPool:
         self.workers = workers
         self._latest = context.RawArray("q", SESSION_SLOTS)
         self._slots: dict[str, int] = {}
+        self._free: list[int] = []  # slots of closed pages, reused first
         self._lock = threading.Lock()
         self._executor = ProcessPoolExecutor(
             max_workers=workers,
@@ -309,9 +310,20 @@ class OddsPool:
     def begin(self, session: str) -> tuple[int, int]:
         """Start a new batch of ``session`` (cancelling its previous one): its ticket."""
         with self._lock:
-            slot = self._slots.setdefault(session, len(self._slots) % SESSION_SLOTS)
+            if session not in self._slots:
+                taken = len(self._slots) + len(self._free)
+                self._slots[session] = self._free.pop() if self._free else taken % SESSION_SLOTS
+            slot = self._slots[session]
             self._latest[slot] += 1
             return slot, int(self._latest[slot])
+
+    def end(self, session: str) -> None:
+        """A page closed: cancel its batch (its workers stop between rounds) and free its slot."""
+        with self._lock:
+            slot = self._slots.pop(session, None)
+            if slot is not None:
+                self._latest[slot] += 1
+                self._free.append(slot)
 
     def submit(
         self, scenario: Scenario, worlds: IntArray, seed: int | None, ticket: tuple[int, int]
@@ -333,6 +345,11 @@ class OddsPool:
 
 
 _POOLS: dict[int, OddsPool] = {}
+
+
+def existing_pool(workers: int) -> OddsPool | None:
+    """The process's pool of ``workers`` worker processes if it has started, else None."""
+    return _POOLS.get(workers)
 
 
 def shared_pool(workers: int) -> OddsPool:
