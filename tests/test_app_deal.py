@@ -86,7 +86,7 @@ def test_the_stepped_world_shows_who_ratified_and_who_reneged(baseline: Settings
     for actor in baseline.base.actors:  # no cost of reneging: some deals collapse
         fragile = fragile.with_typed(f"implementation.reneging_cost.{actor}", "0")
     for settings in (baseline, fragile):
-        # On 0.4.3 world 31 signs a deal rejected at home and world 20 one that collapses.
+        # On 0.4.3 and 0.4.4 world 31 signs a deal rejected at home and world 20 one that collapses.
         for world in range(40):
             if found["rejected"] and found["durable" if settings is baseline else "collapsed"]:
                 break
