@@ -54,6 +54,10 @@ ALPHA_FLOOR = 1e-7
 """The least acceptance probability a proposer considers (below the searches' resolution): an offer
 believed to succeed less often than this is no better than none."""
 
+CERTAINTY_MARGIN = 1e-6
+"""A risky offer must beat certain acceptance by more than this in F (gains below it are the
+acceptance tolerance's, not the belief's: :func:`risky_offers`)."""
+
 RATE_STEP = 1e-6
 """The step in alpha of the central difference for d'(alpha), the rate at which an uncertain
 responder's demand rises with alpha (error ~1e-10: far below what the root finder needs)."""
@@ -386,7 +390,12 @@ def risky_offers(
         if failed.size:
             steps = brent_steps(live[failed], start[failed])
             best.put(failed, side_by_side(evaluate, [steps])[0])
-    take_certain = np.flatnonzero(certain.value >= best.value)  # wherever it does as well
+    # Certain acceptance wherever it does as well, or within CERTAINTY_MARGIN: a package short
+    # of the top type's threshold by up to the acceptance tolerance (FEASIBILITY_TOLERANCE) is
+    # counted as accepted by every type, so just below alpha = 1 it can look better than
+    # meeting the threshold, by the tolerance's worth (the proposer's utility of 2e-7 of a
+    # responder's); offered, its refusal would leave a sliver of believed types.
+    take_certain = np.flatnonzero(certain.value >= best.value - CERTAINTY_MARGIN)
     best.put(take_certain, certain.take(take_certain))
     # The floor's package is a feasible offer too: kept where the search found nothing better
     # (Brent's probes can all miss a sliver of feasible alphas above the floor).
