@@ -23,15 +23,12 @@ solver finds.  The objective F(alpha) = alpha * (h(alpha) - w) is unimodal when 
 log-concave (uniform, normal, beta with parameters >= 1, triangular, and their truncations) and
 h concave, so the root of its first-order condition, found with the solver's multipliers
 (envelope theorem; :mod:`sim.core.alpha_search`), is the optimum to solver precision; where the
-multipliers are unknown (linear utilities) Brent's (1973) minimisation without derivatives finds it.
-Both start where F's flat stretch ends: below the probability that the floor's package already
-buys, no threshold binds.  Either is compared with alpha = 1 (certain acceptance).  Worlds where
-even the smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no
-offer after one solve.  With several uncertain responders the same search runs over a common
-alpha (every uncertain responder offered the threshold of its own alpha-type, P = prod_k P_k),
-by Brent's search from the least of their free-package probabilities: an approximation that is
-exact for one responder and feasible, but not always optimal, for more (F need not be unimodal
-along the common alpha).
+multipliers are unknown (linear utilities) Brent's (1973) search finds it.  Both start where F's
+flat stretch ends and are compared with alpha = 1 (certain acceptance).  Worlds where even the
+smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no offer after
+one solve.  With several uncertain responders Brent's search runs over a common alpha (each
+offered the threshold of its own alpha-type, P = prod_k P_k): exact for one responder, feasible
+but not always optimal for more (F need not be unimodal along the common alpha).
 """
 
 from __future__ import annotations
@@ -55,8 +52,9 @@ ALPHA_FLOOR = 1e-7
 believed to succeed less often than this is no better than none."""
 
 CERTAINTY_MARGIN = 1e-6
-"""A risky offer must beat certain acceptance by more than this in F (gains below it are the
-acceptance tolerance's, not the belief's: :func:`risky_offers`)."""
+"""A risky offer must beat certain acceptance by more than this in F: below alpha = 1 a package
+short of the top type's threshold by FEASIBILITY_TOLERANCE counts as accepted by every type and
+looks better by the tolerance's worth (refused, it would leave a sliver of believed types)."""
 
 RATE_STEP = 1e-6
 """The step in alpha of the central difference for d'(alpha), the rate at which an uncertain
@@ -350,22 +348,19 @@ def risky_offers(
     result.alpha[:] = 1.0  # where there is no offer, as if certain acceptance were asked
     certain = evaluate(np.ones(live.size), live, True)
     best = certain.copy()
-    # By unimodality: s(floor) <= 0, the floor is best; s(1) >= 0, certain acceptance is;
-    # otherwise the root lies inside (where the multipliers are known, else Brent's search).
-    # With several uncertain responders F need not be unimodal along the common alpha (one
-    # served for free may lose its certainty before its own threshold binds): Brent's search.
+    # By unimodality: s(floor) <= 0, the floor is best; s(1) >= 0, certain acceptance is; else
+    # the root lies inside (where the multipliers are known).  Several uncertain responders (F
+    # need not be unimodal along the common alpha) or unknown multipliers: Brent's search.
     single = uncertain[live].sum(axis=1) == 1
     informed = single & ~np.isnan(low.signal) & ~np.isnan(certain.signal)
     floor = np.flatnonzero(informed & (low.signal <= 0.0))
     best.put(floor, low.take(floor))
     inside = np.flatnonzero(informed & (low.signal > 0.0) & (certain.signal < 0.0))
-    # Both searches start where F's flat stretch ends (inside it Brent's search would read a
-    # tie and lose an interior optimum).  Let x_f be the floor's ("free") package and
-    # P_k(x_f) the probability that uncertain responder k accepts it.  For alpha up to
-    # min_k P_k(x_f) every alpha-type's threshold d_k(alpha) <= d_k(P_k(x_f)) <= U_k(x_f) (d_k
-    # rises with alpha), so x_f still meets every threshold; the thresholds are at least the
-    # floor's, so no package does better for the proposer: x_f is the package, P and F do not
-    # move (where the solver's optimum is unique).  With one responder that is P(x_f) itself.
+    # Both searches start where F's flat stretch ends (inside it a search would read a tie
+    # and lose an interior optimum): up to alpha = min_k P_k(x_f), x_f the floor's ("free")
+    # package, every alpha-type's threshold d_k(alpha) <= d_k(P_k(x_f)) <= U_k(x_f), so x_f still
+    # meets every threshold and no package does better: P and F do not move (where the solver's
+    # optimum is unique).  With one responder that is P(x_f) itself.
     start = np.maximum(low.alpha, low.probability * (1.0 - 1e-9))
     several = np.flatnonzero(~single)
     if several.size:
@@ -390,11 +385,7 @@ def risky_offers(
         if failed.size:
             steps = brent_steps(live[failed], start[failed])
             best.put(failed, side_by_side(evaluate, [steps])[0])
-    # Certain acceptance wherever it does as well, or within CERTAINTY_MARGIN: a package short
-    # of the top type's threshold by up to the acceptance tolerance (FEASIBILITY_TOLERANCE) is
-    # counted as accepted by every type, so just below alpha = 1 it can look better than
-    # meeting the threshold, by the tolerance's worth (the proposer's utility of 2e-7 of a
-    # responder's); offered, its refusal would leave a sliver of believed types.
+    # Certain acceptance wherever it does as well (within CERTAINTY_MARGIN).
     take_certain = np.flatnonzero(certain.value >= best.value - CERTAINTY_MARGIN)
     best.put(take_certain, certain.take(take_certain))
     # The floor's package is a feasible offer too: kept where the search found nothing better
