@@ -67,10 +67,11 @@ class AfterSigning:
         """The round's packages (and whether there is one) once everybody weighs the risk of
         rejection at home (after the proposer's offer, before the answers).  ``propose=False``
         (the mediator's single text): the package stays, only the answers will weigh the risk."""
-        if self.ratifiers is None:
+        bodies = now.batch.structure.ratifiers  # the ratifiers and any anticipated-only bodies
+        if bodies is None:
             return
         fallback = now.threshold if self.resumes else now.reservation
-        ratifiers = self.ratifiers.for_worlds(now.batch.ratifier_threshold)
+        ratifiers = bodies.for_worlds(now.batch.ratifier_threshold)
         self._round = (ratifiers, fallback)
         if not propose:
             return
@@ -111,11 +112,12 @@ class AfterSigning:
     def stakes(self, now: OpenRound, going_on: BoolArray) -> Stakes | None:
         """What the parties of the round's worlds ``going_on`` weigh the mediator's text by: the
         ratifiers and each party's gain U_i(x) - w_i from a ratified text (None without them)."""
-        if self.ratifiers is None:
+        bodies = now.batch.structure.ratifiers
+        if bodies is None:
             return None
         fallback = now.threshold if self.resumes else now.reservation
         return Stakes(
-            self.ratifiers.for_worlds(now.batch.ratifier_threshold[going_on]),
+            bodies.for_worlds(now.batch.ratifier_threshold[going_on]),
             now.offered[going_on] - fallback[going_on],
         )
 
@@ -125,10 +127,12 @@ class AfterSigning:
         rows = now.rows
         self.signed[rows[signed]] = True
         ratified = signed.copy()
-        if self.ratifiers is not None and signed.any():
+        bodies = now.batch.structure.ratifiers
+        if self.ratifiers is not None and bodies is not None and signed.any():
             chosen = np.flatnonzero(signed)
             batch = now.batch
-            ratifiers = self.ratifiers.for_worlds(batch.ratifier_threshold[chosen])
+            # Only the real bodies vote (verdicts leaves the anticipated-only ones out).
+            ratifiers = bodies.for_worlds(batch.ratifier_threshold[chosen])
             passed, rejected = verdicts(
                 ratifiers,
                 now.package[chosen],

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.core.anticipated_reneging import keeping_thresholds, table_ratifiers
 from sim.core.clock import Clock
 from sim.core.decision import quota_share
 from sim.core.fields import ACTOR_FIELDS, DYNAMICS_FIELDS, PROTOCOL_FIELDS
@@ -45,6 +46,7 @@ class Structure:
     fighting: bool = False  # a round without a deal yields the war's flow payoff
     private: tuple[PrivateValue, ...] = ()  # private no-deal values and the others' beliefs
     ratifiers: Ratifiers | None = None  # domestic ratifiers (thresholds: the batch's, per world)
+    # and, with implementation.anticipated, the table's anticipated-only bodies after them
 
     @classmethod
     def of(cls, scenario: Scenario) -> Structure:
@@ -76,7 +78,7 @@ class Structure:
             ),
             fighting=scenario.protocol.fighting,
             private=private_values_of(scenario),
-            ratifiers=Ratifiers.of(scenario),
+            ratifiers=table_ratifiers(scenario),
         )
 
     @property
@@ -223,6 +225,17 @@ def build_batch(
         apply(batch, scenario, path, np.asarray(values, dtype=np.float64))
     _normalise_recognition(batch, scenario)
     _per_round(batch)
+    if structure.ratifiers is not None and structure.ratifiers.anticipated:
+        keeping = keeping_thresholds(
+            scenario,
+            batch.status_quo,
+            batch.position,
+            batch.salience,
+            batch.war_cost,
+            batch.reservation,
+            batch.reneging_cost,
+        )
+        batch.ratifier_threshold = np.concatenate([batch.ratifier_threshold, keeping], axis=1)
     return batch
 
 

@@ -43,6 +43,7 @@ class Ratifiers:
     threshold: FloatArray  # (R,), or (n, R) per world
     spread: FloatArray  # (R,)
     resume: bool  # a rejection lets the talks go on (else they end `not-ratified`)
+    anticipated: int = 0  # the last bodies only the table anticipates (never draw a verdict)
 
     @classmethod
     def of(cls, scenario: Scenario) -> Ratifiers | None:
@@ -71,6 +72,23 @@ class Ratifiers:
     def for_worlds(self, threshold: FloatArray) -> Ratifiers:
         """The same bodies with each world's thresholds ``threshold`` (n, R)."""
         return replace(self, threshold=threshold)
+
+    def real(self) -> Ratifiers:
+        """The bodies that draw verdicts: all but the last ``anticipated`` ones
+        (:mod:`sim.core.anticipated_reneging`)."""
+        if not self.anticipated:
+            return self
+        size = self.size - self.anticipated
+        return Ratifiers(
+            names=self.names[:size],
+            actor=self.actor[:size],
+            position=self.position[:size],
+            salience=self.salience[:size],
+            linear=self.linear[:size],
+            threshold=self.threshold[..., :size],
+            spread=self.spread[:size],
+            resume=self.resume,
+        )
 
     def take(self, rows: IntArray | slice) -> Ratifiers:
         """The ratifiers of some worlds (the same bodies when the thresholds are shared)."""
@@ -107,7 +125,11 @@ def verdicts(
     approvals: FloatArray | None = None,
 ) -> tuple[BoolArray, BoolArray]:
     """Each world's draw: whether the package is ratified (N,) and which bodies rejected (N, R)
-    (``approvals``: :func:`approval_probabilities` of the packages if already known)."""
+    (``approvals``: :func:`approval_probabilities` of the packages if already known).  Only the
+    real bodies vote (:meth:`Ratifiers.real`): ``rejected`` has one column per real body."""
+    if ratifiers.anticipated:
+        ratifiers = ratifiers.real()
+        approvals = None if approvals is None else approvals[:, : ratifiers.size]
     draw = uniforms(seed, worlds, round_, Purpose.RATIFICATION, ratifiers.size)
     if approvals is None:
         approvals = approval_probabilities(ratifiers, package)

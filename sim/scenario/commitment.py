@@ -94,6 +94,13 @@ class Implementation(Frozen):
         default_factory=dict,
         description="actor -> {term: slope}: extra reneging cost per unit of an agreed term",
     )
+    anticipated: bool = Field(
+        default=False,
+        description=(
+            "the table weighs each party's chance of keeping the deal through the phase, as an "
+            "anticipated-only ratifier (Walter 1997); needs quadratic utilities"
+        ),
+    )
     evidence: dict[str, str] = Field(default_factory=dict)
 
 
@@ -113,6 +120,8 @@ def commitment_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]]:
     implementation = raw.get("implementation")
     if isinstance(implementation, Mapping):
         yield from _implementation_problems(implementation, issue_names, actor_names)
+        if implementation.get("anticipated") is True and isinstance(actors, Mapping):
+            yield from _anticipation_problems(implementation, actors)
 
 
 def _ratifier_problems(
@@ -169,6 +178,33 @@ def _implementation_problems(
         if isinstance(nested, Mapping):
             for key in nested:
                 yield from _named_keys(nested, (key,), "issue", issue_names, actor_names, table)
+
+
+def _anticipation_problems(
+    implementation: Mapping[str, Any], actors: Mapping[str, Any]
+) -> Iterator[tuple[Loc, str]]:
+    """The table anticipates reneging with an actor's utility as a ratifier's: quadratic, and a
+    term cost only on issues the actor weighs (:mod:`sim.core.anticipated_reneging`)."""
+    for name, actor in actors.items():
+        if isinstance(actor, Mapping) and actor.get("utility") == "linear":
+            yield (
+                ("implementation", "anticipated"),
+                f"needs quadratic utilities, but actor '{name}' is linear",
+            )
+    costs = implementation.get("term_cost")
+    if not isinstance(costs, Mapping):
+        return
+    for name, slopes in costs.items():
+        actor = actors.get(name)
+        salience = actor.get("salience") if isinstance(actor, Mapping) else None
+        if not isinstance(slopes, Mapping) or not isinstance(salience, Mapping):
+            continue
+        for issue, slope in slopes.items():
+            if _is_number(slope) and slope != 0 and salience.get(issue, 0.0) == 0:
+                yield (
+                    ("implementation", "term_cost", name, issue),
+                    f"with anticipated: true a term cost needs '{name}' to weigh '{issue}'",
+                )
 
 
 def _named_keys(
