@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from test_implementation import two_issues
 
 from sim.cli.validate import command as validate_command
-from sim.core.anticipated_reneging import PREFIX, fold, table_ratifiers
+from sim.core.anticipated_reneging import PREFIX, table_ratifiers
 from sim.core.batch import build_batch
 from sim.core.ratification import Ratifiers, approval_probabilities, verdicts
 from sim.core.runner import run_batch
@@ -21,7 +21,8 @@ from sim.scenario.schema import Scenario
 
 
 def truce(anticipated: bool = True, war_cost: float = 0.1, cost: float = 0.02) -> Scenario:
-    """a and b over two issues, with a four-period phase; a's reneging cost rises with land."""
+    """a and b over two issues, with a four-period phase; a's reneging cost rises with land, and
+    the arms balance moves toward the agreed arms."""
     return two_issues(
         {
             "periods": 4,
@@ -30,6 +31,7 @@ def truce(anticipated: bool = True, war_cost: float = 0.1, cost: float = 0.02) -
             "war_cost_drift": {"a": -0.01},
             "reneging_cost": {"a": cost, "b": cost},
             "term_cost": {"a": {"land": 0.1}},
+            "term_drift": {"arms": {"arms": 0.05}},
             "anticipated": anticipated,
         },
         war_cost,
@@ -91,29 +93,40 @@ def test_keeping_probability_matches_the_hand_computed_formula() -> None:
     table = table_ratifiers(scenario)
     assert table is not None
     bodies = table.for_worlds(batch.ratifier_threshold)
-    x = np.array([[0.7, 0.6]])
-    keep = approval_probabilities(bodies, x)[0]
-    # a: Vhat = U_a(bhat) - max(0, 0.1 - 4 x 0.01), bhat = (0.5 - 4 x 0.01, 0.5).
-    v_a = 1 - 0.6 * 0.54**2 - 0.4 * 0.5**2 - 0.06
+    keep = approval_probabilities(bodies, np.array([[0.7, 0.6]]))[0]
+    # The expected end balance: land 0.5 - 4 x 0.01, arms 0.5 + 4 x 0.05 x 0.6 (the terms').
+    # a: war cost max(0, 0.1 - 4 x 0.01); reneging cost 0.02 + 0.1 x land.
+    v_a = 1 - 0.6 * 0.54**2 - 0.4 * 0.38**2 - 0.06
     u_a = 1 - 0.6 * 0.3**2 - 0.4 * 0.4**2
     c_a = 0.02 + 0.1 * 0.7
-    s_a = math.sqrt(4) * 0.6 * 0.03
+    # Scale: sqrt(3) / pi x sqrt(T) x 2 s_land |a_land - p| sigma_land (arms has no shocks).
+    s_a = math.sqrt(3) / math.pi * math.sqrt(4) * 2 * 0.6 * 0.54 * 0.03
     assert abs(keep[0] - 1 / (1 + math.exp(-(u_a + c_a - v_a) / s_a))) < 1e-12
     # b: no war-cost drift, no term cost.
-    v_b = 1 - 0.6 * 0.46**2 - 0.4 * 0.5**2 - 0.1
+    v_b = 1 - 0.6 * 0.46**2 - 0.4 * 0.62**2 - 0.1
     u_b = 1 - 0.6 * 0.7**2 - 0.4 * 0.6**2
-    assert abs(keep[1] - 1 / (1 + math.exp(-(u_b + 0.02 - v_b) / s_a))) < 1e-12
+    s_b = math.sqrt(3) / math.pi * math.sqrt(4) * 2 * 0.6 * 0.46 * 0.03
+    assert abs(keep[1] - 1 / (1 + math.exp(-(u_b + 0.02 - v_b) / s_b))) < 1e-12
 
 
-def test_the_fold_is_exact_for_quadratic_utilities() -> None:
+def test_the_bodies_reproduce_the_keeping_margin_exactly() -> None:
+    # With a term drift on the issue's own balance the fold is exact: U_body(x) - threshold is
+    # U_j(x) + c_j(x) - Vhat_j(x) for every package.
+    scenario = truce()
+    batch = build_batch(scenario, np.arange(1))
+    table = table_ratifiers(scenario)
+    assert table is not None
+    bodies = table.for_worlds(batch.ratifier_threshold)
     rng = np.random.default_rng(3)
-    position, salience = rng.uniform(size=(3, 4)), rng.dirichlet(np.ones(4), size=3)
-    term_cost = rng.uniform(-0.3, 0.3, size=(3, 4))
-    shifted, constant = fold(position, salience, term_cost)
-    for x in rng.uniform(size=(20, 4)):
-        left = 1 - (salience * (x - position) ** 2).sum(axis=1) + term_cost @ x
-        right = 1 - (salience * (x - shifted) ** 2).sum(axis=1) + constant
-        assert np.allclose(left, right, atol=1e-12, rtol=0)
+    x = rng.uniform(size=(50, 2))
+    end = np.column_stack([np.full(50, 0.46), 0.5 + 0.2 * x[:, 1]])
+    ideal, weight = np.array([[1.0, 1.0], [0.0, 0.0]]), np.array([0.6, 0.4])
+    for j, (war, cost) in enumerate(((0.06, 0.02 + 0.1 * x[:, 0]), (0.1, 0.02))):
+        deal = 1 - ((x - ideal[j]) ** 2 * weight).sum(axis=1)
+        value = 1 - ((end - ideal[j]) ** 2 * weight).sum(axis=1) - war
+        body = 1 - ((x - bodies.position[j]) ** 2 * bodies.salience[j]).sum(axis=1)
+        margin = body - bodies.threshold[0, j]
+        assert np.allclose(margin, deal + cost - value, atol=1e-12, rtol=0)
 
 
 def test_a_deal_nobody_is_tempted_to_break_is_kept_for_sure() -> None:
@@ -125,19 +138,14 @@ def test_a_deal_nobody_is_tempted_to_break_is_kept_for_sure() -> None:
     assert np.abs(keep - 1.0).max() < 1e-9
 
 
-def test_anticipation_needs_quadratic_utilities_and_weighed_term_costs(tmp_path: Path) -> None:
+def test_anticipation_needs_quadratic_utilities(tmp_path: Path) -> None:
     data = truce().model_dump(mode="json", exclude_none=True)
     data["actors"]["b"]["utility"] = "linear"
-    data["implementation"]["term_cost"]["a"] = {"land": 0.1, "arms": 0.1}
-    data["actors"]["a"]["salience"] = {"land": 1.0, "arms": 0.0}
     path = tmp_path / "truce.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     result = CliRunner().invoke(validate_command, [str(path)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "implementation.anticipated: needs quadratic utilities, but actor 'b' is linear" in (
-        result.stderr
-    )
-    assert "implementation.term_cost.a.arms: with anticipated: true a term cost needs 'a'" in (
         result.stderr
     )

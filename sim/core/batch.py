@@ -227,13 +227,7 @@ def build_batch(
     _per_round(batch)
     if structure.ratifiers is not None and structure.ratifiers.anticipated:
         keeping = keeping_thresholds(
-            scenario,
-            batch.status_quo,
-            batch.position,
-            batch.salience,
-            batch.war_cost,
-            batch.reservation,
-            batch.reneging_cost,
+            scenario, batch.war_cost, batch.reservation, batch.reneging_cost
         )
         batch.ratifier_threshold = np.concatenate([batch.ratifier_threshold, keeping], axis=1)
     return batch

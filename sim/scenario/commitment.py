@@ -121,7 +121,7 @@ def commitment_problems(raw: Mapping[str, Any]) -> Iterator[tuple[Loc, str]]:
     if isinstance(implementation, Mapping):
         yield from _implementation_problems(implementation, issue_names, actor_names)
         if implementation.get("anticipated") is True and isinstance(actors, Mapping):
-            yield from _anticipation_problems(implementation, actors)
+            yield from _anticipation_problems(actors)
 
 
 def _ratifier_problems(
@@ -180,31 +180,15 @@ def _implementation_problems(
                 yield from _named_keys(nested, (key,), "issue", issue_names, actor_names, table)
 
 
-def _anticipation_problems(
-    implementation: Mapping[str, Any], actors: Mapping[str, Any]
-) -> Iterator[tuple[Loc, str]]:
-    """The table anticipates reneging with an actor's utility as a ratifier's: quadratic, and a
-    term cost only on issues the actor weighs (:mod:`sim.core.anticipated_reneging`)."""
+def _anticipation_problems(actors: Mapping[str, Any]) -> Iterator[tuple[Loc, str]]:
+    """The table anticipates reneging with an actor's utility as a ratifier's: quadratic
+    (:mod:`sim.core.anticipated_reneging`)."""
     for name, actor in actors.items():
         if isinstance(actor, Mapping) and actor.get("utility") == "linear":
             yield (
                 ("implementation", "anticipated"),
                 f"needs quadratic utilities, but actor '{name}' is linear",
             )
-    costs = implementation.get("term_cost")
-    if not isinstance(costs, Mapping):
-        return
-    for name, slopes in costs.items():
-        actor = actors.get(name)
-        salience = actor.get("salience") if isinstance(actor, Mapping) else None
-        if not isinstance(slopes, Mapping) or not isinstance(salience, Mapping):
-            continue
-        for issue, slope in slopes.items():
-            if _is_number(slope) and slope != 0 and salience.get(issue, 0.0) == 0:
-                yield (
-                    ("implementation", "term_cost", name, issue),
-                    f"with anticipated: true a term cost needs '{name}' to weigh '{issue}'",
-                )
 
 
 def _named_keys(
