@@ -112,21 +112,21 @@ def test_a_deterministic_power_shift_collapses_the_deal_exactly_when_it_crosses(
 
 
 def test_a_collapse_returns_the_world_to_war() -> None:
-    baseline = load_scenario("alaska-summit")
-    section = baseline.implementation
-    assert section is not None
-    # The phase as the table does not foresee it (sim.core.anticipated_reneging off).
-    scenario = baseline.model_copy(
-        update={"implementation": section.model_copy(update={"anticipated": False})}
-    )
+    scenario = load_scenario("alaska-summit")
+    section = scenario.implementation
+    assert section is not None and not section.anticipated
     columns = run_batch(scenario, np.arange(1_000))
     collapsed = columns["ratified"] & ~columns["durable"]
     # Moscow's commitment problem (docs/model.md, "The baseline and its variants"): sanctions
     # relief and a pause let it rebuild, so a clear share of the ratified deals collapses (30%
     # of worlds 0..1,499) and Moscow is the main reneger (90% of the collapses there).
     assert collapsed.sum() > 0.15 * columns["ratified"].sum()
-    # A table that foresees the phase signs fewer of the deals Moscow would break.
-    foreseen = run_batch(baseline, np.arange(1_000))
+    # A table that foresees the phase (sim.core.anticipated_reneging) signs fewer of the deals
+    # Moscow would break.
+    foresight = section.model_copy(update={"anticipated": True})
+    foreseen = run_batch(
+        scenario.model_copy(update={"implementation": foresight}), np.arange(1_000)
+    )
     share = (foreseen["ratified"] & ~foreseen["durable"]).sum() / foreseen["ratified"].sum()
     assert share < collapsed.sum() / columns["ratified"].sum()
     assert (columns["reneged_by"][collapsed] == "russia").mean() > 0.6
