@@ -17,17 +17,18 @@ The end of the expected path is where the temptation peaks when the drifts run o
 the logistic scale (sd sqrt(3) / pi) of the shocks' effect on Vhat_j, linearised at a:
 sd_j = sqrt(T) sqrt(sum_k (2 s_jk |a_k - p_jk| sigma_k)^2) (0: a step).
 
-With quadratic utilities M_j is a quadratic in x: -x'Q x + L . x + const with Q = S - B'SB (S =
-diag(s_j)) and L = 2 S p + 2 B'S(a - p) + C_j.  Dropping Q's off-diagonal terms (a term moving
-another issue's balance, small in the baseline: 0.0005 of the weights) it is a ratifier's utility
-1 - sum_k q_k (x_k - p'_k)^2 with p' = L / (2 q) (q floored at ``MIN_WEIGHT``), and S_j is an
-*anticipated-only* body with weights q, ideal p' and threshold 1 - p'Qp' + p'Sp - (a-p)'S(a-p) -
-c_j - what_j (without term drifts: p' = p + C / (2 s), threshold Vhat_j - c_j - sum_k s_k(p'_k^2 -
-p_k^2)).  An actor with an explicit no-deal value r_j has Vhat_j = r_j.  These bodies join the
-ratifiers the table anticipates (P(x) is then the product over both), never the verdicts: actual
-reneging stays what the implementation phase simulates.  A deal that collapses is worth about
-the no-deal value, the fallback w_i that EV_i already uses when a rejection ends the talks.  The
-bodies' weights and ideals are the scenario's (shared by all worlds); their thresholds are per
+With quadratic utilities M_j is a quadratic in x: -x'Q x + L . x + const with Q = S - B'SB
+(S = diag(s_j)) and L = 2 S p + 2 B'S(a - p) + C_j.  Dropping Q's off-diagonal terms (a term
+moving another issue's balance: at most 0.0014 in the baseline, against weights of 0.1-0.3) it
+is a ratifier's utility 1 - sum_k q_k (x_k - p'_k)^2 with p' = L / (2 q) (q floored at
+``MIN_WEIGHT``), and S_j is an *anticipated-only* body with weights q, ideal p' and threshold
+1 - sum_k q_k p'_k^2 + sum_k s_k p_k^2 - sum_k s_k (a_k - p_k)^2 - c_j - what_j (without term
+drifts: p' = p + C / (2 s), threshold Vhat_j - c_j - sum_k s_k (p'_k^2 - p_k^2)).  An actor
+with an explicit no-deal value r_j has Vhat_j = r_j.  These bodies join the ratifiers the table
+anticipates (P(x) is then the product over both), never the verdicts: actual reneging stays
+what the implementation phase simulates.  A deal that collapses is worth about the no-deal
+value, the fallback w_i that EV_i already uses when a rejection ends the talks.  The bodies'
+weights and ideals are the scenario's (shared by all worlds); their thresholds are per
 world in the war costs and reneging costs, which a sweep may vary (a sampled status quo, ideal
 or salience is not followed).
 """
