@@ -98,7 +98,9 @@ class Implementation(Frozen):
         default=False,
         description=(
             "the table weighs each party's chance of keeping the deal through the phase, as an "
-            "anticipated-only ratifier (Walter 1997); needs quadratic utilities"
+            "anticipated-only ratifier (Walter 1997); needs quadratic utilities; uses the "
+            "scenario's ideals and saliences (a sweep's sampled war and reneging costs, not its "
+            "sampled saliences)"
         ),
     )
     evidence: dict[str, str] = Field(default_factory=dict)
