@@ -33,6 +33,23 @@ def trial_at(alpha: np.ndarray, rows: np.ndarray) -> Trial:
     return evaluate(alpha, rows, True, [])
 
 
+def assert_same_search(
+    compiled: tuple[list[np.ndarray], Trial],
+    reference: tuple[list[np.ndarray], Trial],
+    names: tuple[str, ...],
+    steps: int,
+) -> None:
+    """The compiled search asked the reference's alphas (more than ``steps`` calls), bit for
+    bit, and found the same trial (the given fields, NaN-aware)."""
+    assert len(compiled[0]) == len(reference[0]) > steps
+    for mine, theirs in zip(compiled[0], reference[0], strict=True):
+        assert np.array_equal(mine, theirs)
+    for name in names:
+        assert np.array_equal(
+            getattr(compiled[1], name), getattr(reference[1], name), equal_nan=True
+        )
+
+
 def test_side_by_side_is_each_search_alone_in_fewer_calls() -> None:
     """Root and Brent's search over disjoint worlds: the same trials as alone, bit for bit, and
     as many evaluation calls as the longer of the two, not their sum."""
@@ -97,13 +114,7 @@ def test_the_compiled_root_steps_are_the_references(monkeypatch) -> None:  # typ
     compiled = run()
     monkeypatch.setenv("PARLEY_ENGINE", "numpy")
     reference = run()
-    assert len(compiled[0]) == len(reference[0]) > 5
-    for mine, theirs in zip(compiled[0], reference[0], strict=True):
-        assert np.array_equal(mine, theirs)
-    for name in ("alpha", "value", "signal", "package"):
-        assert np.array_equal(
-            getattr(compiled[1], name), getattr(reference[1], name), equal_nan=True
-        )
+    assert_same_search(compiled[:2], reference[:2], ("alpha", "value", "signal", "package"), 5)
     assert np.array_equal(compiled[2], reference[2])
     assert 0 < compiled[2].sum() < n  # some converge, some do not
 
@@ -140,13 +151,8 @@ def test_the_compiled_brent_steps_are_the_references(monkeypatch) -> None:  # ty
     compiled = run()
     monkeypatch.setenv("PARLEY_ENGINE", "numpy")
     reference = run()
-    assert len(compiled[0]) == len(reference[0]) > 10
-    for mine, theirs in zip(compiled[0], reference[0], strict=True):
-        assert np.array_equal(mine, theirs)
-    for name in ("alpha", "value", "probability", "feasible", "package", "signal"):
-        assert np.array_equal(
-            getattr(compiled[1], name), getattr(reference[1], name), equal_nan=True
-        )
+    names = ("alpha", "value", "probability", "feasible", "package", "signal")
+    assert_same_search(compiled, reference, names, 10)
 
 
 @pytest.mark.parametrize("engine", ["kernel", "numpy"])

@@ -38,6 +38,15 @@ def truce(anticipated: bool = True, war_cost: float = 0.1, cost: float = 0.02) -
     )
 
 
+def truce_bodies() -> Ratifiers:
+    """The truce's table bodies (its keepers) with world 0's thresholds."""
+    scenario = truce()
+    batch = build_batch(scenario, np.arange(1))
+    table = table_ratifiers(scenario)
+    assert table is not None
+    return table.for_worlds(batch.ratifier_threshold)
+
+
 def test_off_the_table_weighs_exactly_the_ratifiers() -> None:
     scenario = load_scenario("alaska-summit")
     section = scenario.implementation
@@ -88,11 +97,7 @@ def test_anticipated_only_bodies_never_vote() -> None:
 
 
 def test_keeping_probability_matches_the_hand_computed_formula() -> None:
-    scenario = truce()
-    batch = build_batch(scenario, np.arange(1))
-    table = table_ratifiers(scenario)
-    assert table is not None
-    bodies = table.for_worlds(batch.ratifier_threshold)
+    bodies = truce_bodies()
     keep = approval_probabilities(bodies, np.array([[0.7, 0.6]]))[0]
     # The expected end balance: land 0.5 - 4 x 0.01, arms 0.5 + 4 x 0.05 x 0.6 (the terms').
     # a: war cost max(0, 0.1 - 4 x 0.01); reneging cost 0.02 + 0.1 x land.
@@ -112,11 +117,7 @@ def test_keeping_probability_matches_the_hand_computed_formula() -> None:
 def test_the_bodies_reproduce_the_keeping_margin_exactly() -> None:
     # With a term drift on the issue's own balance the fold is exact: U_body(x) - threshold is
     # U_j(x) + c_j(x) - Vhat_j(x) for every package.
-    scenario = truce()
-    batch = build_batch(scenario, np.arange(1))
-    table = table_ratifiers(scenario)
-    assert table is not None
-    bodies = table.for_worlds(batch.ratifier_threshold)
+    bodies = truce_bodies()
     rng = np.random.default_rng(3)
     x = rng.uniform(size=(50, 2))
     end = np.column_stack([np.full(50, 0.46), 0.5 + 0.2 * x[:, 1]])
