@@ -521,10 +521,17 @@ def changes() -> list[Change]:
             *variant("referendum"),
         ),
         Change(
-            "security guarantees on the table (security-guarantees)",
-            _expect(None, +1, None),
-            "a guarantee raises the price of reneging (Fortna 2003; Walter 1997)",
+            "security guarantees given by the West (security-guarantees)",
+            _expect(0, +1, 0),
+            "a guarantee raises the price of reneging (Fortna 2003; Walter 1997); given outside "
+            "the talks, it leaves them as they were",
             *variant("security-guarantees"),
+        ),
+        Change(
+            "security guarantees on the table (guarantees-on-the-table)",
+            _expect(None, None, None),
+            "a sixth issue Moscow opposes: harder to sign, sturdier once signed (Walter 1997)",
+            *variant("guarantees-on-the-table"),
         ),
         Change(
             "bare ceasefire (fragile-truce)",
