@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import gc
 import io
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,19 +162,23 @@ def run_chunk_to_bytes(task: ChunkTask) -> bytes:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     del table
-    release_freed_memory()
+    collect_cycles()
     return sink.getvalue()
 
 
-def release_freed_memory() -> None:
-    """Hand the memory a finished chunk freed back to the operating system.
+def collect_cycles() -> None:
+    """Free a finished chunk's model: it and its agents refer to each other, so only the cyclic
+    garbage collector frees them (without it a worker's resident size grew chunk after chunk:
+    350, 474, 617 MB after three chunks of 25,000 worlds).
 
-    The model and its agents form reference cycles, which only the cyclic garbage collector
-    frees, and glibc keeps freed blocks in the process heap; without this a worker's resident
-    size grows chunk after chunk (measured: 350, 474, 617 MB after three chunks of 25,000
-    worlds; with it, about 365 MB throughout).
+    The freed memory stays in the process heap for the next chunk, which needs as much: handing
+    it back to the operating system after every chunk (glibc's ``malloc_trim``, as before 0.4.5)
+    made the next chunk fault every page in again.  Measured on the complete-information
+    baseline (one process, six chunks each, 2026-12-02): with the trim 57 us of user and 9 us of
+    system CPU per world, without it 52 and 1.3; the worker's peak resident size is the same
+    (603 and 617 MB: a chunk's own peak), only its size between chunks differs (281 against
+    616 MB).  A 1,000,000-world sweep on 2 workers ran in 33.5 and 34.5 s against 37.5 s with the
+    trim, alternating, with the whole process tree's peak at 940-944 MB summed PSS against 973
+    (benchmarks/bench_sweep.py --complete-information).
     """
-    gc.collect()  # a finished model and its agents refer to each other: only gc frees them
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl): nothing to trim
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
+    gc.collect()
