@@ -33,6 +33,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
+from sim.core.newton_kernel import engine
+from sim.core.simplex_kernel import INFEASIBLE, OPTIMAL, UNFINISHED, compiled_simplex
 from sim.core.tolerances import FEASIBILITY_TOLERANCE
 
 PRIMAL_TOLERANCE = 1e-12
@@ -80,7 +82,7 @@ class Solution:
     basis: Basis
 
 
-OPTIMAL, INFEASIBLE, UNFINISHED = 0, 1, 2
+__all__ = ["INFEASIBLE", "OPTIMAL", "UNFINISHED", "Basis", "Solution", "solve_linear"]
 
 
 class _Programme:
@@ -90,14 +92,27 @@ class _Programme:
     def __init__(self, position: FloatArray, salience: FloatArray, threshold: FloatArray) -> None:
         n, n_involved, n_issues = position.shape
         m = n_involved - 1
+        n_segments = (n_involved + 1) * n_issues
+        self.shape = (n, m, n_segments, n_issues)
+        self.offset = reduce_short(np.add, salience[:, 0] * position[:, 0], 1)
+        self.rhs = 1.0 - threshold - reduce_short(np.add, salience[:, 1:] * position[:, 1:], 2)
+        if engine() == "kernel" and position.dtype == salience.dtype == np.float64:
+            self.matrix = np.empty((n, m, n_segments + m))
+            self.cost, self.upper = np.empty((n, n_segments + m)), np.empty((n, n_segments + m))
+            compiled_simplex()[1](
+                np.ascontiguousarray(position),
+                np.ascontiguousarray(salience),
+                self.matrix,
+                self.cost,
+                self.upper,
+            )
+            return
         ends = np.broadcast_to(np.array([0.0, 1.0])[None, :, None], (n, 2, n_issues))
         points = np.sort(np.concatenate([ends, np.clip(position, 0.0, 1.0)], axis=1), axis=1)
         left = points[:, :-1, :]  # (n, S, K): S = m + 2 segments per issue
         length = points[:, 1:, :] - left
         # s_ak * sigma_ajk: +s above the ideal point (where left - p >= +0), -s below it
         slope = np.copysign(salience[:, :, None, :], left[:, None, :, :] - position[:, :, None, :])
-        n_segments = length.shape[1] * n_issues
-        self.shape = (n, m, n_segments, n_issues)
         self.matrix = np.concatenate(
             [slope[:, 1:].reshape(n, m, n_segments), np.broadcast_to(np.eye(m), (n, m, m))],
             axis=2,
@@ -106,8 +121,6 @@ class _Programme:
         self.upper = np.concatenate(
             [length.reshape(n, n_segments), np.full((n, m), np.inf)], axis=1
         )
-        self.offset = reduce_short(np.add, salience[:, 0] * position[:, 0], 1)
-        self.rhs = 1.0 - threshold - reduce_short(np.add, salience[:, 1:] * position[:, 1:], 2)
 
     def ideal_basis(self) -> Basis:
         """Slacks basic, segments filled up to the proposer's ideal point (dual feasible)."""
@@ -141,6 +154,9 @@ def solve_linear(
     n_columns = n_segments + m
     cap = max_iterations if max_iterations is not None else 20 * n_columns
     basis = lp.ideal_basis()
+    own_floor = np.full(n, -np.inf) if own is None else own - FEASIBILITY_TOLERANCE
+    if engine() == "kernel" and start is None:
+        return _pivot_compiled(lp, None, basis, own_floor, cap)
     if start is not None:
         known = (start.basic[:, 0] >= 0)[:, None]
         basis = Basis(
@@ -155,10 +171,11 @@ def solve_linear(
             basis = Basis(basis.basic.copy(), basis.at_upper.copy())
             basis[stale] = ideal[stale]
             tableau, reduced, values = _factorise(lp, basis)
+    if engine() == "kernel":
+        return _pivot_compiled(lp, (tableau, reduced, values), basis, own_floor, cap)
     basic, at_upper = basis.basic.copy(), basis.at_upper.copy()
     is_basic = np.zeros((n, n_columns), dtype=bool)
     np.put_along_axis(is_basic, basic, True, axis=1)
-    own_floor = np.full(n, -np.inf) if own is None else own - FEASIBILITY_TOLERANCE
 
     package = np.empty((n, position.shape[2]))
     status = np.full(n, UNFINISHED, dtype=np.int8)
@@ -243,6 +260,44 @@ def solve_linear(
         tableau -= column[:, :, None] * pivot_row[:, None, :]
         tableau[lanes, row] = pivot_row
     return Solution(package, status, Basis(final_basic, final_upper))
+
+
+def _pivot_compiled(
+    lp: _Programme,
+    factored: tuple[FloatArray, FloatArray, FloatArray] | None,
+    basis: Basis,
+    own_floor: FloatArray,
+    cap: int,
+) -> Solution:
+    """The pivots of :func:`solve_linear`'s loop, one world at a time in a compiled loop
+    (:mod:`sim.core.simplex_kernel`): the same walk, the packages to rounding.  ``factored``
+    None: every world starts at the proposer's ideal (``basis``), factorised in the loop too,
+    and the tableau is the programme's matrix itself."""
+    basic = np.ascontiguousarray(basis.basic, dtype=np.int64).copy()
+    at_upper = np.ascontiguousarray(basis.at_upper, dtype=np.bool_).copy()
+    if factored is None:
+        tableau = np.ascontiguousarray(lp.matrix, dtype=np.float64)
+        reduced, values = np.empty(at_upper.shape), np.empty(at_upper.shape)
+        rhs = np.ascontiguousarray(lp.rhs, dtype=np.float64)
+        compiled_simplex()[2](tableau, lp.cost, lp.upper, rhs, at_upper, values, reduced)
+    else:
+        tableau, reduced, values = (np.ascontiguousarray(a, dtype=np.float64) for a in factored)
+    status = np.empty(basic.shape[0], dtype=np.int8)
+    compiled_simplex()[0](
+        tableau,
+        reduced,
+        values,
+        basic,
+        at_upper,
+        np.ascontiguousarray(lp.cost),
+        np.ascontiguousarray(lp.upper),
+        np.ascontiguousarray(lp.offset, dtype=np.float64),
+        np.ascontiguousarray(own_floor, dtype=np.float64),
+        np.array([PRIMAL_TOLERANCE, PIVOT_TOLERANCE]),
+        cap,
+        status,
+    )
+    return Solution(lp.package(values), status, Basis(basic, at_upper))
 
 
 def _dual_infeasible(lp: _Programme, basis: Basis, reduced: FloatArray) -> BoolArray:
