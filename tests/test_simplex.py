@@ -145,7 +145,9 @@ def test_the_compiled_pivots_walk_as_the_numpy_reference(
     assert (statuses == OPTIMAL).sum() >= 30 and (statuses == INFEASIBLE).sum() >= 30
 
 
-def test_the_compiled_programme_is_the_numpy_one_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_compiled_programme_is_the_numpy_one_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The LP's arrays built in one compiled pass per world equal numpy's, on random ideal
     points and on degenerate ones (shared, on the ends, outside [0, 1]; saliences of zero)."""
     base = random_instances(88, 200, 4, 3, [True] * 5)
