@@ -152,6 +152,19 @@ def test_format_summary_shows_rates_intervals_terms_and_gains() -> None:
         assert word in text
 
 
+def test_an_issue_a_cells_scenario_lacks_is_not_shown_as_no_deals() -> None:
+    """A sweep over scenarios with different issues (the durability experiment's
+    guarantees-on-the-table has a sixth): a cell whose scenario lacks one has deals, not none."""
+    records = hand_records()
+    records.loc[records["cell"] == 0, "term.sanctions"] = np.nan
+    summaries = summarize(records, ISSUES, ACTORS, labels={0: "baseline", 1: "hawks"})
+    assert summaries[0]["agreed"] > 0 and summaries[1]["agreed"] == 0
+    terms = format_summary(summaries).split("Agreed terms")[1].split("\n\n")[0]
+    cells = {row.split()[0]: row for row in terms.splitlines()[1:]}
+    assert "not its issue" in cells["baseline"] and "no deals" not in cells["baseline"]
+    assert "no deals" in cells["hawks"] and "not its issue" not in cells["hawks"]
+
+
 # --------------------------------------------------------------------------------------------
 # Drivers
 

@@ -63,7 +63,7 @@ def test_report_states_the_question_and_the_summary_numbers(results: Results, ht
         assert format_p_agreement(summary) in html
         assert f"{summary['n']:,}" in html
         for term in summary["terms"].values():
-            assert format_term(term) in html
+            assert format_term(term, summary["agreed"] > 0) in html
         assert f"{summary['gains']['russia']['mean']:+.3f}" in html
     # and the rate really is the records' rate
     rate = results.runs.groupby("cell")["agreed"].mean().to_numpy()

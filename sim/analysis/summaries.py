@@ -211,10 +211,12 @@ def format_p_agreement(summary: CellSummary) -> str:
     return f"{_percent(summary['p_agreement'])} [{100 * low:.1f}, {100 * high:.1f}]"
 
 
-def format_term(term: TermSummary) -> str:
-    """``0.412 [0.210, 0.705]``: the median agreed term and its 5–95% range."""
+def format_term(term: TermSummary, deals: bool = False) -> str:
+    """``0.412 [0.210, 0.705]``: the median agreed term and its 5–95% range.  Without one: "no
+    deals", or, where the cell has ``deals`` (a sweep whose scenarios differ in their issues),
+    "not its issue"."""
     if term["median"] is None:
-        return "no deals"
+        return "not its issue" if deals else "no deals"
     return f"{_fmt(term['median'])} [{_fmt(term['p05'])}, {_fmt(term['p95'])}]"
 
 
@@ -277,7 +279,7 @@ def format_summary(summaries: Sequence[CellSummary]) -> str:
     issues = list(summaries[0]["terms"])
     if issues:
         term_rows = [
-            [label, *[format_term(s["terms"][i]) for i in issues]]
+            [label, *[format_term(s["terms"][i], s["agreed"] > 0) for i in issues]]
             for label, s in zip(labels, summaries, strict=True)
         ]
         parts += ["", "Agreed terms: median [5%, 95%]", _table(["cell", *issues], term_rows)]

@@ -68,7 +68,10 @@ def _summary_section(summaries: Sequence[CellSummary]) -> str:
     terms = _table(
         ["cell", *issues],
         (
-            [escape(s["label"]), *[escape(format_term(s["terms"][i])) for i in issues]]
+            [
+                escape(s["label"]),
+                *[escape(format_term(s["terms"][i], s["agreed"] > 0)) for i in issues],
+            ]
             for s in summaries
         ),
         numeric=range(1, 1 + len(issues)),
