@@ -7,8 +7,9 @@ C = K (m + 2) + m columns); here each world pivots on its own in one compiled lo
 choice of leaving row (the first largest violation), of entering column (the stable order of
 the ratios) and of flips, the same updates.  Two sums run in a different order from numpy's (the
 proposer's loss, numpy's pairwise sum; the basic values after the flips, ``einsum``), so the
-packages agree with the reference to rounding (~1e-15), not bit for bit; ``PARLEY_ENGINE=numpy``
-runs the reference, and the tests compare the two on random instances.  Hand-written, measured
+packages agree with the reference to rounding (within 6e-15 on the tests' random instances),
+not bit for bit; ``PARLEY_ENGINE=numpy`` runs the reference, and the tests compare the two.
+The programme's arrays are numpy's bit for bit.  Hand-written, measured
 faster (docs/model.md, "The proposer's problem"): the per-world loop is allowed because it is
 compiled.
 """
