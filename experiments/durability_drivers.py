@@ -204,17 +204,21 @@ def variant_rows(runs: int, workers: int) -> list[str]:
             continue
         sign, evidence = EXPECTED[name]
         delta = paired_difference(base["durable"], columns["durable"])
-        low, high = delta[1], delta[2]
-        verdict = "✓" if (sign > 0 and low > 0) or (sign < 0 and high < 0) else "✗"
-        if low <= 0 <= high:
-            verdict = "≈ 0"
-        if sign == 0:
-            verdict = "—"
         rows.append(
             f"| {name} | {' | '.join(funnel(columns))} | {lasting(columns)} | {_pp(delta)} | "
-            f"{SIGNS[sign]}: {evidence} | {verdict} |"
+            f"{SIGNS[sign]}: {evidence} | {_verdict(sign, delta[1], delta[2])} |"
         )
     return rows
+
+
+def _verdict(sign: int, low: float, high: float) -> str:
+    """— where no direction is argued, ≈ 0 where the interval covers 0, else ✓ when it lies on
+    the argued side and ✗ when on the other."""
+    if sign == 0:
+        return "—"
+    if low <= 0 <= high:
+        return "≈ 0"
+    return "✓" if (low > 0) == (sign > 0) else "✗"
 
 
 def case_rows(runs: int, workers: int) -> list[str]:
