@@ -15,6 +15,7 @@ import pytest
 
 from sim.analysis.statistics import wilson_interval
 from sim.app.odds import BatchCancelled, Odds, OddsCache, batch_odds, progressive_odds, shared_pool
+from sim.app.split import FIXED_COST_WORLDS, worker_chunks
 from sim.app.settings import Settings
 from sim.scenario.schema import Scenario
 
@@ -99,3 +100,31 @@ def test_a_kept_batch_comes_complete_and_cancels_the_stale_one(baseline: Scenari
     done = list(cache.progressive(baseline, 200, first=50))
     assert cache.odds(baseline, 200) is done[-1]
     assert list(cache.progressive(baseline, 200, first=50)) == [done[-1]]
+
+
+@pytest.mark.parametrize(
+    ("first", "worlds", "workers"),
+    [(500, 5_000, 2), (500, 5_000, 4), (90, 300, 2), (60, 3_000, 3), (20, 40, 2), (500, 5_000, 1)],
+)
+def test_the_workers_chunks_are_the_batch_in_order_and_end_together(
+    first: int, worlds: int, workers: int
+) -> None:
+    slices = worker_chunks(first, worlds, workers, fixed=FIXED_COST_WORLDS)
+    assert [len(chunks) for chunks in slices][0] == 1  # the first slice whole, on one worker
+    np.testing.assert_array_equal(slices[0][0], np.arange(first))
+    everything = np.concatenate([chunk for chunks in slices for chunk in chunks])
+    np.testing.assert_array_equal(everything, np.arange(worlds))
+    rest = slices[1]
+    if workers == 1 or len(rest) < workers:
+        return  # one worker, or too few worlds to give the first slice's worker more
+    # Costs in worlds, a chunk costing FIXED_COST_WORLDS more than its size: the first slice's
+    # worker runs it and the last chunk, every other worker one of the others.
+    first_worker = 2 * FIXED_COST_WORLDS + first + rest[-1].size
+    others = [FIXED_COST_WORLDS + chunk.size for chunk in rest[:-1]]
+    assert max(others) - min(others) <= 1
+    assert abs(first_worker - others[0]) <= workers
+
+
+def test_a_batch_without_a_first_slice_is_cut_evenly() -> None:
+    (chunks,) = worker_chunks(5_000, 5_000, 2)
+    assert [chunk.size for chunk in chunks] == [2_500, 2_500]

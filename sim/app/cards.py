@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import solara
+from solara.alias import rv
 
 from sim.app import state
 from sim.app.controls import Control
@@ -132,6 +133,33 @@ def _snapped(control: Control, value: Any, new: Any) -> bool:
 
 
 @solara.component
+def ControlGroup(
+    group: str,
+    expand: bool,
+    controls: tuple[Control, ...],
+    values: tuple[Any, ...],
+    changed: tuple[bool, ...],
+    messages: tuple[str | None, ...],
+) -> None:
+    """One actor's (or the protocol's) controls, folded under its name (open at first if
+    ``expand``).  A folded group draws no rows: every change re-renders the panel, and each
+    row drawn costs the server and the browser time then (measured with
+    ``benchmarks/bench_app.py``: the page's whole-batch update waited on that time)."""
+    opened, set_opened = solara.use_state(expand)
+
+    def on_v_model(v_model: int | None) -> None:
+        set_opened(v_model == 0)
+
+    panels = rv.ExpansionPanels(v_model=0 if opened else None, on_v_model=on_v_model)
+    with panels, rv.ExpansionPanel():
+        rv.ExpansionPanelHeader(children=[group])
+        with rv.ExpansionPanelContent():
+            if opened:
+                for row in zip(controls, values, changed, messages, strict=True):
+                    ControlRow(*row)
+
+
+@solara.component
 def ControlsPanel(settings: Settings, refusals: dict[str, str]) -> None:
     """Every judgement call of the scenario, grouped by actor, then the protocol."""
     groups: dict[str, list[Control]] = {}
@@ -147,14 +175,14 @@ def ControlsPanel(settings: Settings, refusals: dict[str, str]) -> None:
         if message:
             text(message, cls="parley-refusal", style=ERROR_STYLE)
         for index, (group, controls) in enumerate(groups.items()):
-            with solara.Details(group, expand=index == 0):
-                for control in controls:
-                    ControlRow(
-                        control,
-                        settings.value(control.path),
-                        control.path in settings.changes,
-                        refusals.get(control.path),
-                    )
+            ControlGroup(
+                group,
+                index == 0,
+                tuple(controls),
+                tuple(settings.value(control.path) for control in controls),
+                tuple(control.path in settings.changes for control in controls),
+                tuple(refusals.get(control.path) for control in controls),
+            )
         solara.Button(
             "Undo every change",
             on_click=lambda: state.apply_change(lambda s: s.reset(), ""),

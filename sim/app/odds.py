@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.summaries import CellSummary, format_p_agreement, format_stage, summarize
+from sim.app.split import worker_chunks
 from sim.arrays import IntArray
 from sim.core.model import NegotiationModel
 from sim.core.records import FUNNEL, Columns
@@ -140,13 +141,16 @@ def progressive_odds(
         raise ValueError(f"need at least one world in the first slice, got {first}")
     if pool is None and workers > 1:
         pool = shared_pool(workers)
-    slices = [np.arange(0, min(first, worlds))]
-    if first < worlds:
-        slices.append(np.arange(first, worlds))
     if pool is None:
+        slices = [np.arange(0, min(first, worlds))]
+        if first < worlds:
+            slices.append(np.arange(first, worlds))
         return _run_here(scenario, slices, seed, worlds)
     ticket = pool.begin(session)  # queued now, not at the first step: the page starts it early
-    queued = [pool.submit(scenario, chunk, seed, ticket) for chunk in slices]
+    queued = [
+        pool.submit_chunks(scenario, chunks, seed, ticket)
+        for chunks in worker_chunks(first, worlds, pool.workers)
+    ]
     return _gathered(scenario, pool, ticket, queued, worlds)
 
 
@@ -330,6 +334,16 @@ class OddsPool:
     ) -> list[Future[Columns | None]]:
         """Queue ``worlds`` of the batch ``ticket``, one consecutive chunk per worker."""
         chunks = np.array_split(worlds, min(self.workers, len(worlds)))
+        return self.submit_chunks(scenario, chunks, seed, ticket)
+
+    def submit_chunks(
+        self,
+        scenario: Scenario,
+        chunks: Sequence[IntArray],
+        seed: int | None,
+        ticket: tuple[int, int],
+    ) -> list[Future[Columns | None]]:
+        """Queue the given chunks of worlds of the batch ``ticket``, in order."""
         return [
             self._executor.submit(_run_part, scenario, chunk, seed, *ticket) for chunk in chunks
         ]

@@ -70,7 +70,13 @@ def OddsCard(scenario: Scenario) -> None:
         if task.error:
             text(f"The batch could not run: {task.exception}", style=ERROR_STYLE)
             return
-        solara.ProgressLinear(task.pending)
+        # A still line, not an animated bar: the animation kept the browser busy (about 0.2 s
+        # of CPU a change, measured with benchmarks/bench_app.py) on the cores the batch needs.
+        text(
+            f"Running {BATCH_WORLDS:,} worlds of these settings…" if task.pending else "",
+            cls="parley-running",
+            style="font-size: 0.85em; min-height: 1.3em; " + PROVISIONAL_STYLE,
+        )
         complete: Odds | None = task.latest
         early = first_slice.value
         shown = complete
