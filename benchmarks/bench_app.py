@@ -20,6 +20,10 @@ is printed too (about what the wall time would be on two idle cores).
 processes for each first-slice size instead (to its first step, and to the whole batch): how
 :data:`sim.app.odds.FIRST_SLICE` was chosen.
 
+``--provisional`` sets the page's first-slice policy (``parley app --provisional``): ``auto``,
+the default and what users get, shows the first slice only while whole batches are slow
+(:mod:`sim.app.provisional`); ``always`` shows it on every change.
+
 Target (issue #14): a control change updates the page in under 1 s for a 5,000-world batch of
 the baseline, on 2 cores.
 """
@@ -152,6 +156,12 @@ def main() -> None:
         help="time only the library's progressive odds for these first-slice sizes",
     )
     parser.add_argument(
+        "--provisional",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="the page's first-slice policy (parley app --provisional; auto is what users get)",
+    )
+    parser.add_argument(
         "--screenshot",
         type=Path,
         default=None,
@@ -184,7 +194,17 @@ def main() -> None:
     server_log = Path(os.environ.get("TMPDIR", "/tmp")) / f"parley-app-bench-{port}.log"
     print(f"server log: {server_log}", flush=True)
     server = subprocess.Popen(
-        [sys.executable, "-m", "sim", "app", "alaska-summit", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "app",
+            "alaska-summit",
+            "--port",
+            str(port),
+            "--provisional",
+            args.provisional,
+        ],  # fmt: skip
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL,
@@ -253,7 +273,12 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, load average {load_average()} (wall times grow with the load)")
     print(line("library, one process: first slice", library_first, library_first))
     print(line("library, one process: whole batch", library, library))
-    print(line("page: first update (provisional) shown", first_times, library_first))
+    early = sum(first < whole - 0.01 for first, whole in zip(first_times, text_times, strict=True))
+    print(
+        f"--provisional {args.provisional}: a provisional first slice came before the whole "
+        f"batch in {early} of {len(first_times)} changes"
+    )
+    print(line("page: first update (provisional or whole) shown", first_times, library_first))
     print(line("page: whole batch's P(agreement) shown", text_times, library))
     print(line("page: odds figures redrawn", figure_times, library))
     print(line("server CPU until the whole batch shown", server_cpu, library))

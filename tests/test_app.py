@@ -266,15 +266,23 @@ def test_parley_app_refuses_a_bad_scenario_and_a_busy_port() -> None:
 def test_the_readme_shows_what_parley_app_prints(monkeypatch: pytest.MonkeyPatch) -> None:
     import sim.app.server
 
-    served: list[tuple[str, str, int]] = []
+    served: list[tuple[str, str, int, str]] = []
     monkeypatch.setattr(sim.app.server, "port_free", lambda host, port: True)
     monkeypatch.setattr(sim.app.server, "missing_offline_assets", lambda: [])
     monkeypatch.setattr(
-        sim.app.server, "serve", lambda scenario, host, port: served.append((scenario, host, port))
+        sim.app.server,
+        "serve",
+        lambda scenario, host, port, provisional: served.append(
+            (scenario, host, port, provisional)
+        ),
     )
     result = CliRunner().invoke(main, ["app", "alaska-summit"])
     assert result.exit_code == 0, result.output
-    assert served == [("alaska-summit", "127.0.0.1", 8765)]
+    assert served == [("alaska-summit", "127.0.0.1", 8765, "auto")]
+    CliRunner().invoke(main, ["app", "alaska-summit", "--provisional", "always"])
+    assert served[-1][3] == "always"
+    refused = CliRunner().invoke(main, ["app", "alaska-summit", "--provisional", "sometimes"])
+    assert refused.exit_code == 2 and "sometimes" in refused.output
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"$ pip install -e '.[app]' && parley app alaska-summit\n{result.output}" in readme
 

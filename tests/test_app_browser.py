@@ -71,7 +71,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sim", "app", "alaska-summit", "--port", str(port)],
+            # Always a provisional first slice: the test checks the page shows it, then the
+            # whole batch (``auto`` shows one only where batches are slow).
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "app",
+                "alaska-summit",
+                "--port",
+                str(port),
+                "--provisional",
+                "always",
+            ],  # fmt: skip
             cwd=REPOSITORY,
             env=environment,
             stdout=sink,

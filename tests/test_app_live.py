@@ -12,8 +12,10 @@ from collections.abc import Iterator
 import pytest
 import solara
 
+import sim.app.provisional
 from sim.app import live, state
 from sim.app.odds import BatchCancelled, Odds, batch_odds, progressive_odds, shared_pool
+from sim.app.provisional import Provisional
 from sim.app.settings import Settings
 from sim.scenario.schema import Scenario
 
@@ -45,14 +47,34 @@ def test_a_batch_is_queued_when_started_not_at_its_first_step(baseline: Scenario
     )
 
 
-def test_the_card_takes_the_started_batch_of_its_settings(baseline: Scenario) -> None:
+def test_the_card_takes_the_started_batch_of_its_settings(
+    baseline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "PROVISIONAL", Provisional("always"))
     scenario = moved(baseline, 0.031)
-    started = live.start_batch(scenario, "taking", 200, first=50)
+    started = live.start_batch(scenario, "taking", 200, first_slice=50)
     assert live.take_batch(scenario, "taking") is started
     assert [step.worlds for step in started] == [50, 200]
     assert live.take_batch(scenario, "taking") is None  # taken once only
-    live.start_batch(moved(baseline, 0.032), "taking", 200, first=50)
+    live.start_batch(moved(baseline, 0.032), "taking", 200, first_slice=50)
     assert live.take_batch(scenario, "taking") is None  # other settings': the card starts its own
+
+
+def test_the_page_times_its_batches_for_the_first_slice(
+    baseline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provisional = Provisional()
+    monkeypatch.setattr(live, "PROVISIONAL", provisional)
+    monkeypatch.setattr(sim.app.provisional, "SLOW_BATCH_SECONDS", 0.0)  # every batch is slow
+    scenario = moved(baseline, 0.033)
+    assert [step.worlds for step in live.page_batch(scenario, "timing", 120, 40)] == [120]
+    assert provisional.on  # that batch was slow: the next shows a first slice
+    steps = live.page_batch(moved(baseline, 0.034), "timing", 120, 40)
+    assert [step.worlds for step in steps] == [40, 120]
+    # A batch the page had kept comes at once and is not timed.
+    monkeypatch.setattr(sim.app.provisional, "SLOW_BATCH_SECONDS", 1e9)
+    assert [step.worlds for step in live.page_batch(scenario, "timing", 120, 40)] == [120]
+    assert provisional.on
 
 
 def test_a_change_starts_its_batch_before_the_page_re_renders(
@@ -125,7 +147,7 @@ def test_a_closed_page_drops_and_cancels_its_started_batch(
     monkeypatch.setattr(solara, "get_kernel_id", lambda: "closing")
     cleanup = live.page_opened()
     scenario = moved(baseline, 0.033)
-    started = live.start_batch(scenario, "closing", 300, first=100)
+    started = live.start_batch(scenario, "closing", 300, first_slice=100)
     assert "closing" in live._started
     cleanup()  # the tab disconnected
     assert "closing" not in live._started

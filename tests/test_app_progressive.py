@@ -15,8 +15,9 @@ import pytest
 
 from sim.analysis.statistics import wilson_interval
 from sim.app.odds import BatchCancelled, Odds, OddsCache, batch_odds, progressive_odds, shared_pool
-from sim.app.split import FIXED_COST_WORLDS, worker_chunks
+from sim.app.provisional import PROVISIONAL_VARIABLE, SLOW_BATCH_SECONDS, Provisional
 from sim.app.settings import Settings
+from sim.app.split import FIXED_COST_WORLDS, worker_chunks
 from sim.scenario.schema import Scenario
 
 
@@ -128,3 +129,36 @@ def test_the_workers_chunks_are_the_batch_in_order_and_end_together(
 def test_a_batch_without_a_first_slice_is_cut_evenly() -> None:
     (chunks,) = worker_chunks(5_000, 5_000, 2)
     assert [chunk.size for chunk in chunks] == [2_500, 2_500]
+
+
+def test_auto_shows_a_first_slice_only_while_whole_batches_are_slow() -> None:
+    auto = Provisional()
+    assert auto.first(500, 5_000) == 5_000  # no first slice to begin with
+    auto.record(SLOW_BATCH_SECONDS / 2, provisional=False)
+    assert not auto.on
+    auto.record(SLOW_BATCH_SECONDS * 2, provisional=False)  # slow: a first slice next time
+    assert auto.on and auto.first(500, 5_000) == 500
+    auto.record(SLOW_BATCH_SECONDS * 1.1, provisional=True)  # still slow with it: kept
+    assert auto.on
+    auto.record(SLOW_BATCH_SECONDS * 0.9, provisional=True)  # fast even with it: off again
+    assert not auto.on
+
+
+@pytest.mark.parametrize(("mode", "on"), [("always", True), ("never", False)])
+def test_a_fixed_choice_ignores_the_times(mode: str, on: bool) -> None:
+    fixed = Provisional(mode)
+    for seconds, provisional in [(9.0, False), (0.1, True), (0.1, False), (9.0, True)]:
+        fixed.record(seconds, provisional)
+        assert fixed.on is on
+
+
+def test_an_unknown_mode_is_named() -> None:
+    with pytest.raises(ValueError, match="did you mean 'always'"):
+        Provisional("alway")
+
+
+def test_the_page_reads_its_mode_from_parley_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PROVISIONAL_VARIABLE, "never")
+    assert Provisional.from_environment().mode == "never"
+    monkeypatch.delenv(PROVISIONAL_VARIABLE)
+    assert Provisional.from_environment().mode == "auto"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import solara
@@ -27,6 +28,7 @@ from sim.app.odds import (
     existing_pool,
     shared_pool,
 )
+from sim.app.provisional import Provisional
 from sim.scenario.schema import Scenario
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,9 @@ ODDS_WORKERS = min(2, os.cpu_count() or 1)
 ODDS_CACHE = OddsCache()
 """The server's last batches (shared by its sessions: a batch depends only on its settings)."""
 
+PROVISIONAL = Provisional.from_environment()
+"""Whether the page's batches show a provisional first slice (``parley app --provisional``)."""
+
 _started: dict[str, tuple[Scenario, Iterator[Odds]]] = {}
 _lock = threading.Lock()
 
@@ -46,12 +51,33 @@ def odds_pool() -> OddsPool | None:
     return shared_pool(ODDS_WORKERS) if ODDS_WORKERS > 1 else None
 
 
-def start_batch(
-    scenario: Scenario, session: str, worlds: int = BATCH_WORLDS, first: int = FIRST_SLICE
+def page_batch(
+    scenario: Scenario, session: str, worlds: int = BATCH_WORLDS, first_slice: int = FIRST_SLICE
 ) -> Iterator[Odds]:
-    """Start the progressive batch of ``scenario`` for page ``session`` now (queued on the
-    workers, cancelling the session's stale batch) and keep it for :func:`take_batch`."""
+    """The odds of a batch of ``scenario`` for page ``session``, started now on the workers
+    (cancelling the session's stale batch): a provisional first slice first where
+    :data:`PROVISIONAL` says so, and the batch's time (from now to its whole odds) recorded for
+    it unless the page had kept the batch."""
+    first = PROVISIONAL.first(first_slice, worlds)
+    kept = ODDS_CACHE.has(scenario, worlds)
     steps = ODDS_CACHE.progressive(scenario, worlds, first=first, pool=odds_pool(), session=session)
+    return steps if kept else _timed(steps, first < worlds)
+
+
+def _timed(steps: Iterator[Odds], provisional: bool) -> Iterator[Odds]:
+    started = time.perf_counter()
+    for odds in steps:
+        if not odds.provisional:
+            PROVISIONAL.record(time.perf_counter() - started, provisional)
+        yield odds
+
+
+def start_batch(
+    scenario: Scenario, session: str, worlds: int = BATCH_WORLDS, first_slice: int = FIRST_SLICE
+) -> Iterator[Odds]:
+    """Start the batch of ``scenario`` for page ``session`` now (:func:`page_batch`) and keep
+    it for :func:`take_batch`."""
+    steps = page_batch(scenario, session, worlds, first_slice)
     with _lock:
         _started[session] = (scenario, steps)
     return steps

@@ -213,6 +213,11 @@ class OddsCache:
         *_, odds = self.progressive(scenario, worlds, first=worlds, pool=pool, session=session)
         return odds
 
+    def has(self, scenario: Scenario, worlds: int = BATCH_WORLDS) -> bool:
+        """Whether the batch of these settings is among the kept ones."""
+        with self._lock:
+            return (scenario.model_dump_json(), worlds) in self._odds
+
     def progressive(
         self,
         scenario: Scenario,

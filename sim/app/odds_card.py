@@ -15,7 +15,7 @@ import solara
 import solara.lab
 
 from sim.app.cards import ERROR_STYLE, image, table, text
-from sim.app.live import ODDS_CACHE, ODDS_WORKERS, odds_pool, take_batch
+from sim.app.live import ODDS_CACHE, ODDS_WORKERS, odds_pool, page_batch, take_batch
 from sim.app.odds import BATCH_WORLDS, BatchCancelled, Odds
 from sim.output.figures.gains import gains_plot
 from sim.output.figures.terms import terms_plot
@@ -46,7 +46,7 @@ def OddsCard(scenario: Scenario) -> None:
     def run() -> Odds:
         steps = take_batch(scenario, page)  # started by the change handler, before this render
         if steps is None:
-            steps = ODDS_CACHE.progressive(scenario, pool=odds_pool(), session=page)
+            steps = page_batch(scenario, page)
         for _ in range(RESTARTS):
             try:
                 return shown_steps(steps)
@@ -54,7 +54,7 @@ def OddsCard(scenario: Scenario) -> None:
                 if not task.is_current():
                     raise  # newer settings' task supersedes this one (its error is not shown)
             # a stale task's start cancelled this batch: this page still wants it
-            steps = ODDS_CACHE.progressive(scenario, pool=odds_pool(), session=page)
+            steps = page_batch(scenario, page)
         return shown_steps(steps)
 
     def shown_steps(steps: Iterator[Odds]) -> Odds:

@@ -15,6 +15,8 @@ import socket
 import warnings
 from pathlib import Path
 
+from sim.app.provisional import PROVISIONAL_VARIABLE
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 PAGE_MODULE = "sim.app.page"
@@ -29,10 +31,11 @@ _SOLARA_ENVIRONMENT = {
 }
 
 
-def configure(scenario: str) -> None:
+def configure(scenario: str, provisional: str = "auto") -> None:
     """Set the environment the page and Solara's settings read (before Solara is imported)."""
     os.environ.update(_SOLARA_ENVIRONMENT)
     os.environ[SCENARIO_VARIABLE] = scenario
+    os.environ[PROVISIONAL_VARIABLE] = provisional
 
 
 def missing_offline_assets() -> list[str]:
@@ -67,9 +70,17 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def serve(scenario: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Serve the page for ``scenario`` on ``host:port`` until interrupted (Ctrl+C)."""
-    configure(scenario)
+def serve(
+    scenario: str,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    provisional: str = "auto",
+) -> None:
+    """Serve the page for ``scenario`` on ``host:port`` until interrupted (Ctrl+C); the page
+    shows a provisional first slice of its batches as ``provisional`` says
+    (:mod:`sim.app.provisional`)."""
+    configure(scenario, provisional)
     import solara.server.settings
     import uvicorn
 

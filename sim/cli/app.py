@@ -26,7 +26,15 @@ APP_PACKAGES = ("solara", "altair", "networkx")  # what mesa.visualization and t
     show_default=True,
     help="Interface to listen on; the default lets only this machine connect.",
 )
-def command(scenario: str, port: int, host: str) -> None:
+@click.option(
+    "--provisional",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Show the odds of the batch's first 500 worlds before the whole batch's: always, "
+    "never, or (auto) only while whole batches take longer than 1.25 s.",
+)
+def command(scenario: str, port: int, host: str, provisional: str) -> None:
     """Open an interactive page for SCENARIO (a YAML file or a name in scenarios/).
 
     Move a judgement call (war costs, concession speed, patience, capability, vetoes,
@@ -58,4 +66,4 @@ def command(scenario: str, port: int, host: str) -> None:
             err=True,
         )
     click.echo(f"Parley app for '{scenario}': http://{host}:{port}/  (Ctrl+C to stop)")
-    serve(scenario, host=host, port=port)
+    serve(scenario, host=host, port=port, provisional=provisional)
