@@ -66,6 +66,8 @@ def test_the_page_times_its_batches_for_the_first_slice(
     provisional = Provisional()
     monkeypatch.setattr(live, "PROVISIONAL", provisional)
     monkeypatch.setattr(sim.app.provisional, "SLOW_BATCH_SECONDS", 0.0)  # every batch is slow
+    assert [step.worlds for step in live.page_batch(baseline, "timing", 120, 40)] == [120]
+    assert not provisional.on  # the first batch is the workers' start-up: not timed
     scenario = moved(baseline, 0.033)
     assert [step.worlds for step in live.page_batch(scenario, "timing", 120, 40)] == [120]
     assert provisional.on  # that batch was slow: the next shows a first slice

@@ -134,6 +134,8 @@ def test_a_batch_without_a_first_slice_is_cut_evenly() -> None:
 def test_auto_shows_a_first_slice_only_while_whole_batches_are_slow() -> None:
     auto = Provisional()
     assert auto.first(500, 5_000) == 5_000  # no first slice to begin with
+    auto.record(SLOW_BATCH_SECONDS * 10, provisional=False)  # the first: the workers' start-up
+    assert not auto.on
     auto.record(SLOW_BATCH_SECONDS / 2, provisional=False)
     assert not auto.on
     auto.record(SLOW_BATCH_SECONDS * 2, provisional=False)  # slow: a first slice next time

@@ -17,10 +17,10 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,8 @@ from sim.core.model import NegotiationModel
 from sim.core.records import FUNNEL, Columns
 from sim.core.runner import columns_of, run_batch
 from sim.scenario.schema import Scenario
+
+T = TypeVar("T")
 
 BATCH_WORLDS = 5_000
 """Worlds in the page's live batch."""
@@ -285,6 +287,11 @@ def _run_part(
 
 
 def _ready() -> bool:
+    """Import what the workers draw the odds figures with (:mod:`sim.app.odds_figures`)."""
+    import sim.output.figures.gains
+    import sim.output.figures.terms
+    import sim.output.report  # noqa: F401
+
     return True
 
 
@@ -352,6 +359,10 @@ class OddsPool:
         return [
             self._executor.submit(_run_part, scenario, chunk, seed, *ticket) for chunk in chunks
         ]
+
+    def run(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue ``function(*args)`` on a worker (a module-level function: it is pickled)."""
+        return self._executor.submit(function, *args)
 
     def gather(self, futures: Sequence[Future[Columns | None]], ticket: tuple[int, int]) -> Columns:
         """The record columns of queued chunks, in order; raises :class:`BatchCancelled` if a

@@ -17,9 +17,7 @@ import solara.lab
 from sim.app.cards import ERROR_STYLE, image, table, text
 from sim.app.live import ODDS_CACHE, ODDS_WORKERS, odds_pool, page_batch, take_batch
 from sim.app.odds import BATCH_WORLDS, BatchCancelled, Odds
-from sim.output.figures.gains import gains_plot
-from sim.output.figures.terms import terms_plot
-from sim.output.report import figure_png_base64
+from sim.app.odds_figures import odds_pngs
 from sim.scenario.schema import Scenario
 
 __all__ = ["ODDS_CACHE", "ODDS_WORKERS", "OddsCard", "OddsFigures", "OddsNumbers", "odds_pool"]
@@ -143,7 +141,9 @@ def _optional(value: float | None, spec: str = ".2f") -> str:
 def OddsFigures(odds: Odds, stale: bool = False) -> None:
     """The agreed-terms and gains figures of ``parley plot``, drawn for a whole batch (faded
     while ``stale``: the numbers above are of newer settings or of a first slice)."""
-    task = solara.lab.use_task(lambda: _odds_pngs(odds), dependencies=[odds], prefer_threaded=True)
+    task = solara.lab.use_task(
+        lambda: odds_pngs(odds, odds_pool()), dependencies=[odds], prefer_threaded=True
+    )
     images = task.latest
     if images is None:
         return
@@ -151,11 +151,3 @@ def OddsFigures(odds: Odds, stale: bool = False) -> None:
     with solara.Column(style=style):
         for cls, png in images:
             image(png, cls)
-
-
-def _odds_pngs(odds: Odds) -> list[tuple[str, str]]:
-    figures = []
-    if odds.summary["agreed"]:
-        figures.append(("parley-terms", terms_plot(odds.records, odds.scenario, name="live batch")))
-    figures.append(("parley-gains", gains_plot(odds.records, odds.scenario, name="live batch")))
-    return [(cls, figure_png_base64(figure, dpi=72)) for cls, figure in figures]

@@ -15,7 +15,8 @@ shown after 0.84 s without a first slice and after 1.06 s with one (its first sl
   where a batch without it would take more than about a second.
 
 ``always`` and ``never`` fix the choice (``parley app --provisional``).  Batches the page had
-kept (:class:`sim.app.odds.OddsCache`) come at once and are not timed.
+kept (:class:`sim.app.odds.OddsCache`) come at once and are not timed, nor is the server's first
+batch (its workers were still starting: importing the model and loading its compiled kernels).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Provisional:
             )
         self.mode = mode
         self._on = mode == "always"
+        self._first = True
         self._lock = threading.Lock()
 
     @classmethod
@@ -68,7 +70,9 @@ class Provisional:
         if self.mode != "auto":
             return
         with self._lock:
-            if provisional:
+            if self._first:  # the workers' start-up, not the batch
+                self._first = False
+            elif provisional:
                 self._on = seconds > SLOW_BATCH_SECONDS
             elif seconds > SLOW_BATCH_SECONDS:
                 self._on = True

@@ -1,0 +1,27 @@
+"""The odds card's figures: drawn in the page's worker processes, the same PNGs as drawn here."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from sim.app.odds import batch_odds, shared_pool
+from sim.app.odds_figures import figure_png, odds_pngs
+from sim.app.settings import Settings
+
+
+def test_the_workers_draw_the_figures_the_server_would() -> None:
+    odds = batch_odds(Settings.load("alaska-summit").current, 300)
+    assert odds.summary["agreed"]  # so the terms figure is drawn too
+    drawn = odds_pngs(odds, shared_pool(2))
+    assert [cls for cls, _ in drawn] == ["parley-terms", "parley-gains"]
+    assert drawn == odds_pngs(odds, None)
+    for _, png in drawn:
+        assert base64.b64decode(png).startswith(b"\x89PNG")
+
+
+def test_an_unknown_figure_is_refused() -> None:
+    odds = batch_odds(Settings.load("alaska-summit").current, 20)
+    with pytest.raises(KeyError):
+        figure_png("joint", odds.records, odds.scenario)
