@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from sim.app.odds import batch_odds, shared_pool
-from sim.app.odds_figures import figure_png, odds_pngs
+from sim.app.odds import BatchCancelled, batch_odds, shared_pool
+from sim.app.odds_figures import _drawn_unless_superseded, figure_png, odds_pngs
 from sim.app.settings import Settings
 
 
@@ -25,3 +25,23 @@ def test_an_unknown_figure_is_refused() -> None:
     odds = batch_odds(Settings.load("alaska-summit").current, 20)
     with pytest.raises(KeyError):
         figure_png("joint", odds.records, odds.scenario)
+
+
+def test_a_newer_batch_of_the_page_cancels_figures_not_yet_drawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    odds = batch_odds(Settings.load("alaska-summit").current, 60)
+    pool = shared_pool(2)
+    stale = pool.begin("figures page")
+    pool.begin("figures page")  # the page's next change
+    assert (
+        pool.run(_drawn_unless_superseded, stale, "gains", odds.records, odds.scenario).result()
+        is None
+    )
+    monkeypatch.setattr(pool, "ticket", lambda session: stale)
+    with pytest.raises(BatchCancelled):
+        odds_pngs(odds, pool, "figures page")
+    monkeypatch.undo()
+    assert pool.ticket("figures page") == (stale[0], stale[1] + 1)
+    assert pool.ticket("a page that never ran a batch") is None
+    assert [cls for cls, _ in odds_pngs(odds, pool, "figures page")][-1] == "parley-gains"

@@ -271,6 +271,11 @@ def _start_worker(latest: Any) -> None:
     _LATEST = latest
 
 
+def superseded(slot: int, number: int) -> bool:
+    """In a worker: whether a newer batch than batch ``number`` of session ``slot`` has begun."""
+    return _LATEST is not None and _LATEST[slot] != number
+
+
 def _run_part(
     scenario: Scenario, worlds: IntArray, seed: int | None, slot: int, number: int
 ) -> Columns | None:
@@ -280,7 +285,7 @@ def _run_part(
     """
     model = NegotiationModel(scenario, worlds, seed=seed)
     while model.running:
-        if _LATEST is not None and _LATEST[slot] != number:
+        if superseded(slot, number):
             return None
         model.step()
     return columns_of(model)
@@ -332,6 +337,12 @@ class OddsPool:
             slot = self._slots[session]
             self._latest[slot] += 1
             return slot, int(self._latest[slot])
+
+    def ticket(self, session: str) -> tuple[int, int] | None:
+        """The ticket of ``session``'s latest batch (None before its first)."""
+        with self._lock:
+            slot = self._slots.get(session)
+            return None if slot is None else (slot, int(self._latest[slot]))
 
     def end(self, session: str) -> None:
         """A page closed: cancel its batch (its workers stop between rounds) and free its slot."""

@@ -141,8 +141,11 @@ def _optional(value: float | None, spec: str = ".2f") -> str:
 def OddsFigures(odds: Odds, stale: bool = False) -> None:
     """The agreed-terms and gains figures of ``parley plot``, drawn for a whole batch (faded
     while ``stale``: the numbers above are of newer settings or of a first slice)."""
+    page = solara.get_kernel_id()
+    # A newer batch of the page that began first cancels the drawing (the task's error), and
+    # the figures shown stay (its latest value), faded.
     task = solara.lab.use_task(
-        lambda: odds_pngs(odds, odds_pool()), dependencies=[odds], prefer_threaded=True
+        lambda: odds_pngs(odds, odds_pool(), page), dependencies=[odds], prefer_threaded=True
     )
     images = task.latest
     if images is None:
