@@ -6,10 +6,10 @@ interval, the agreed terms' median and 5-95% range, each actor's mean gain, and 
 World ``w`` of the batch is world ``w`` of any sweep or ``parley run --world w`` with the same
 seed, so what the page shows can be reproduced from the exported scenario.
 
-The page shows the batch progressively (:func:`progressive_odds`): first the odds of worlds
-``0 .. FIRST_SLICE-1``, marked provisional with their own (wider) interval, then those of the whole
-batch.  A world's fate depends only on (seed, world), so the slices together are the same
-records as the batch run at once.
+The page can show the batch progressively (:func:`progressive_odds`): first the odds of worlds
+``0 .. FIRST_SLICE-1``, marked provisional with their own (wider) interval, then those of the
+whole batch (where whole batches are slow: :mod:`sim.app.provisional`).  A world's fate depends
+only on (seed, world), so the slices together are the same records as the batch run at once.
 """
 
 from __future__ import annotations
@@ -303,10 +303,11 @@ def _ready() -> bool:
 class OddsPool:
     """Worker processes kept for the life of the page, splitting each batch between them.
 
-    Spawned (safe next to the server's threads).  Each slice of a batch is cut into one chunk
-    per worker; a worker stops its chunk between rounds once a newer batch of the same session
-    has begun, so a stale batch (and its later slices) never holds up the one the page now
-    wants.
+    Spawned (safe next to the server's threads).  A batch's slices are cut into chunks so that
+    the workers end together (:func:`sim.app.split.worker_chunks`); a worker stops its chunk
+    between rounds once a newer batch of the same session has begun, so a stale batch (and its
+    later slices) never holds up the one the page now wants.  The workers also draw the odds
+    figures (:mod:`sim.app.odds_figures`).
     """
 
     def __init__(self, workers: int) -> None:
