@@ -36,7 +36,6 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -175,6 +174,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from sim.app.odds import progressive_odds
+    from sim.app.server import serve_command
     from sim.app.settings import Settings
 
     values = breakdown_values(args.changes)
@@ -194,17 +194,7 @@ def main() -> None:
     server_log = Path(os.environ.get("TMPDIR", "/tmp")) / f"parley-app-bench-{port}.log"
     print(f"server log: {server_log}", flush=True)
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "app",
-            "alaska-summit",
-            "--port",
-            str(port),
-            "--provisional",
-            args.provisional,
-        ],  # fmt: skip
+        serve_command("alaska-summit", port, args.provisional),
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL,

@@ -14,7 +14,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from importlib.util import find_spec
@@ -29,6 +28,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 from sim.app.catalogue import AFTER_SIGNING_GROUP  # noqa: E402
 from sim.app.odds import BATCH_WORLDS, FIRST_SLICE, batch_odds, progressive_odds  # noqa: E402
+from sim.app.server import serve_command  # noqa: E402
 from sim.app.settings import Settings  # noqa: E402
 from sim.app.state import OneNegotiation  # noqa: E402
 from sim.scenario.loader import load_resolved  # noqa: E402
@@ -73,17 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         process = subprocess.Popen(
             # Always a provisional first slice: the test checks the page shows it, then the
             # whole batch (``auto`` shows one only where batches are slow).
-            [
-                sys.executable,
-                "-m",
-                "sim",
-                "app",
-                "alaska-summit",
-                "--port",
-                str(port),
-                "--provisional",
-                "always",
-            ],  # fmt: skip
+            serve_command("alaska-summit", port, provisional="always"),
             cwd=REPOSITORY,
             env=environment,
             stdout=sink,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import warnings
 from pathlib import Path
 
@@ -29,6 +30,13 @@ _SOLARA_ENVIRONMENT = {
     "SOLARA_ASSETS_PROXY": "True",
     "SOLARA_CHECK_HOOKS": "off",  # Mesa's SolaraViz trips Solara's hook linter on import
 }
+
+
+def serve_command(scenario: str, port: int, provisional: str = "auto") -> list[str]:
+    """The command line that serves the page for ``scenario`` on ``port`` in a new process (the
+    browser test and ``benchmarks/bench_app.py`` start it so)."""
+    command = ["-m", "sim", "app", scenario, "--port", str(port), "--provisional", provisional]
+    return [sys.executable, *command]
 
 
 def configure(scenario: str, provisional: str = "auto") -> None:
