@@ -217,8 +217,7 @@ class OddsCache:
 
     def has(self, scenario: Scenario, worlds: int = BATCH_WORLDS) -> bool:
         """Whether the batch of these settings is among the kept ones."""
-        with self._lock:
-            return (scenario.model_dump_json(), worlds) in self._odds
+        return (scenario.model_dump_json(), worlds) in self._odds  # a dict lookup: atomic
 
     def progressive(
         self,
@@ -293,8 +292,8 @@ def _run_part(
 
 def _ready() -> bool:
     """Import what the workers draw the odds figures with (:mod:`sim.app.odds_figures`)."""
-    import sim.output.figures.gains
-    import sim.output.figures.terms
+    import sim.output.figures.gains  # noqa: F401
+    import sim.output.figures.terms  # noqa: F401
     import sim.output.report  # noqa: F401
 
     return True
@@ -303,11 +302,10 @@ def _ready() -> bool:
 class OddsPool:
     """Worker processes kept for the life of the page, splitting each batch between them.
 
-    Spawned (safe next to the server's threads).  A batch's slices are cut into chunks so that
-    the workers end together (:func:`sim.app.split.worker_chunks`); a worker stops its chunk
-    between rounds once a newer batch of the same session has begun, so a stale batch (and its
-    later slices) never holds up the one the page now wants.  The workers also draw the odds
-    figures (:mod:`sim.app.odds_figures`).
+    Spawned (safe next to the server's threads).  A batch is cut so that the workers end
+    together (:func:`sim.app.split.worker_chunks`); a worker stops its chunk between rounds once
+    a newer batch of the same session has begun, so a stale batch never holds up the one the
+    page now wants.  The workers also draw the odds figures (:mod:`sim.app.odds_figures`).
     """
 
     def __init__(self, workers: int) -> None:

@@ -15,6 +15,9 @@ from concurrent.futures import Future
 import pandas as pd
 
 from sim.app.odds import BatchCancelled, Odds, OddsPool, superseded
+from sim.output.figures.gains import gains_plot
+from sim.output.figures.terms import terms_plot
+from sim.output.report import figure_png_base64
 from sim.scenario.schema import Scenario
 
 FIGURE_DPI = 72
@@ -23,10 +26,6 @@ FIGURE_DPI = 72
 
 def figure_png(kind: str, records: pd.DataFrame, scenario: Scenario) -> str:
     """The ``terms`` or ``gains`` figure of ``parley plot`` of a live batch, as a base64 PNG."""
-    from sim.output.figures.gains import gains_plot
-    from sim.output.figures.terms import terms_plot
-    from sim.output.report import figure_png_base64
-
     plot = {"terms": terms_plot, "gains": gains_plot}[kind]
     return figure_png_base64(plot(records, scenario, name="live batch"), dpi=FIGURE_DPI)
 
