@@ -104,7 +104,8 @@ def busiest(workers: list[int], before: list[float]) -> float:
 def first_slices(sizes: list[int], changes: int) -> None:
     """Time the library's progressive odds on a pool of two workers for each first slice: the
     wall time, and the busiest worker's CPU time (what the wall time is on two idle cores)."""
-    from sim.app.odds import BATCH_WORLDS, OddsPool, progressive_odds
+    from sim.app.odds import BATCH_WORLDS, progressive_odds
+    from sim.app.pool import OddsPool
     from sim.app.settings import Settings
 
     baseline = Settings.load("alaska-summit")

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.app.odds import BatchCancelled, OddsCache, OddsPool, batch_odds
+from sim.app.odds import OddsCache, batch_odds
+from sim.app.pool import BatchCancelled, OddsPool
 from sim.app.settings import Settings
 from sim.app.state import OneNegotiation
 from sim.core.records import DURABLE, RATIFIED, RENEGED_BY, SIGNED

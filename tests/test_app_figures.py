@@ -6,8 +6,9 @@ import base64
 
 import pytest
 
-from sim.app.odds import BatchCancelled, batch_odds, shared_pool
+from sim.app.odds import batch_odds
 from sim.app.odds_figures import _drawn_unless_superseded, figure_png, odds_pngs
+from sim.app.pool import BatchCancelled, shared_pool
 from sim.app.settings import Settings
 
 

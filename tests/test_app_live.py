@@ -14,7 +14,8 @@ import solara
 
 import sim.app.provisional
 from sim.app import live, state
-from sim.app.odds import BatchCancelled, Odds, batch_odds, progressive_odds, shared_pool
+from sim.app.odds import Odds, batch_odds, progressive_odds
+from sim.app.pool import BatchCancelled, shared_pool
 from sim.app.provisional import Provisional
 from sim.app.settings import Settings
 from sim.scenario.schema import Scenario

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from sim.analysis.statistics import wilson_interval
-from sim.app.odds import BatchCancelled, Odds, OddsCache, batch_odds, progressive_odds, shared_pool
+from sim.app.odds import Odds, OddsCache, batch_odds, progressive_odds
+from sim.app.pool import BatchCancelled, shared_pool
 from sim.app.provisional import PROVISIONAL_VARIABLE, SLOW_BATCH_SECONDS, Provisional
 from sim.app.settings import Settings
 from sim.app.split import FIXED_COST_WORLDS, worker_chunks

@@ -19,15 +19,8 @@ from collections.abc import Callable, Iterator
 import solara
 import solara.lab
 
-from sim.app.odds import (
-    BATCH_WORLDS,
-    FIRST_SLICE,
-    Odds,
-    OddsCache,
-    OddsPool,
-    existing_pool,
-    shared_pool,
-)
+from sim.app.odds import BATCH_WORLDS, FIRST_SLICE, Odds, OddsCache
+from sim.app.pool import OddsPool, existing_pool, shared_pool
 from sim.app.provisional import Provisional
 from sim.scenario.schema import Scenario
 
@@ -109,7 +102,7 @@ def take_batch(scenario: Scenario, session: str) -> Iterator[Odds] | None:
 
 def end_session(session: str) -> None:
     """Page ``session`` closed: drop the batch started for it and not taken, cancel what its
-    workers still run for it and free its slot (:meth:`sim.app.odds.OddsPool.end`)."""
+    workers still run for it and free its slot (:meth:`sim.app.pool.OddsPool.end`)."""
     with _lock:
         _started.pop(session, None)
     pool = existing_pool(ODDS_WORKERS) if ODDS_WORKERS > 1 else None

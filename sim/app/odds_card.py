@@ -16,8 +16,9 @@ import solara.lab
 
 from sim.app.cards import ERROR_STYLE, image, table, text
 from sim.app.live import ODDS_CACHE, ODDS_WORKERS, odds_pool, page_batch, take_batch
-from sim.app.odds import BATCH_WORLDS, BatchCancelled, Odds
+from sim.app.odds import BATCH_WORLDS, Odds
 from sim.app.odds_figures import odds_pngs
+from sim.app.pool import BatchCancelled
 from sim.scenario.schema import Scenario
 
 __all__ = ["ODDS_CACHE", "ODDS_WORKERS", "OddsCard", "OddsFigures", "OddsNumbers", "odds_pool"]

@@ -14,7 +14,8 @@ from concurrent.futures import Future
 
 import pandas as pd
 
-from sim.app.odds import BatchCancelled, Odds, OddsPool, superseded
+from sim.app.odds import Odds
+from sim.app.pool import BatchCancelled, OddsPool, superseded
 from sim.output.figures.gains import gains_plot
 from sim.output.figures.terms import terms_plot
 from sim.output.report import figure_png_base64
@@ -42,7 +43,7 @@ def _drawn_unless_superseded(
 def odds_pngs(odds: Odds, pool: OddsPool | None, session: str = "") -> list[tuple[str, str]]:
     """``(CSS class, base64 PNG)`` of the batch's figures: the agreed terms (where any world
     agreed) and the gains, drawn on ``pool``'s workers at once (here without one).  Raises
-    :class:`~sim.app.odds.BatchCancelled` if page ``session`` started a newer batch before the
+    :class:`~sim.app.pool.BatchCancelled` if page ``session`` started a newer batch before the
     workers began them."""
     kinds = (["terms"] if odds.summary["agreed"] else []) + ["gains"]
     if pool is None:
