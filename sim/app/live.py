@@ -54,11 +54,12 @@ def page_batch(
     first = PROVISIONAL.first(first_slice, worlds)
     kept = ODDS_CACHE.has(scenario, worlds)
     steps = ODDS_CACHE.progressive(scenario, worlds, first=first, pool=odds_pool(), session=session)
-    return steps if kept else _timed(steps, first < worlds)
+    return steps if kept else _timed(steps, first < worlds, time.perf_counter())
 
 
-def _timed(steps: Iterator[Odds], provisional: bool) -> Iterator[Odds]:
-    started = time.perf_counter()
+def _timed(steps: Iterator[Odds], provisional: bool, started: float) -> Iterator[Odds]:
+    """``steps``, recording the whole batch's time from ``started`` (the batch's start: a
+    generator's body runs only at its first step, when the card takes it after a render)."""
     for odds in steps:
         if not odds.provisional:
             PROVISIONAL.record(time.perf_counter() - started, provisional)
