@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import elementary
 from sim.arrays import FloatArray
 
 
@@ -54,14 +55,14 @@ class Clock:
         """Per-round discount factors from weekly ones."""
         if self.round_weeks == 1.0:
             return weekly
-        result: FloatArray = np.power(weekly, self.round_weeks)
+        result: FloatArray = elementary.power(weekly, self.round_weeks)
         return result
 
     def breakdown(self, weekly: FloatArray) -> FloatArray:
         """Per-round probabilities that failed talks collapse, from a weekly hazard."""
         if self.round_weeks == 1.0:
             return weekly
-        result: FloatArray = -np.expm1(self.round_weeks * np.log1p(-weekly))
+        result: FloatArray = -elementary.expm1(self.round_weeks * elementary.log1p(-weekly))
         return result
 
     def drift(self, weekly: FloatArray) -> FloatArray:

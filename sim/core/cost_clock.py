@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import elementary
 from sim.arrays import FloatArray
 
 NEWTON_ITERATIONS = 60
@@ -43,7 +44,7 @@ def clock_threshold(
     clocked = rate if every else np.where(on_cost, rate, 0.0)
     tau = np.minimum(clocked * np.maximum(cost, 0.0), 1.0)
     no_deal = base - cost
-    result: FloatArray = no_deal + (1.0 - no_deal) * (1.0 - np.power(tau, exponent))
+    result: FloatArray = no_deal + (1.0 - no_deal) * (1.0 - elementary.power(tau, exponent))
     if otherwise is not None and not every:
         result = np.where(on_cost, result, otherwise)
     return result
@@ -96,17 +97,17 @@ def newton_from_right(
     In x = ln c the left side is increasing and convex (base <= 1), so Newton's method from the
     right stays right of the root and converges to it monotonically.
     """
-    x = np.log(start)
+    x = elementary.log(start)
     rest = 1.0 - base
-    target = np.log(gap) - exponent * np.log(rate)
+    target = elementary.log(gap) - exponent * elementary.log(rate)
     active = np.arange(x.size)
     # Each element stops on its own convergence, so a world's cut never depends on its batch;
     # the moving elements' numbers stay packed, gathered again only when some stop.
     xa, ra, ea, ta = x, rest, exponent, target
     for _ in range(NEWTON_ITERATIONS):
-        c = np.exp(xa)
+        c = elementary.exp(xa)
         shifted = ra + c
-        f = np.log(shifted) + ea * xa - ta
+        f = elementary.log(shifted) + ea * xa - ta
         step = f / (c / shifted + ea)
         xa = xa - step
         moving = np.abs(step) > NEWTON_TOLERANCE
@@ -120,5 +121,5 @@ def newton_from_right(
         xa, ra, ea, ta = xa[keep], ra[keep], ea[keep], ta[keep]
     else:
         x[active] = xa
-    result: FloatArray = np.exp(x)
+    result: FloatArray = elementary.exp(x)
     return result

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from sim import elementary
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.kernel_jit import vector_jit, vector_jitable
 from sim.core.newton_kernel import engine
@@ -133,10 +134,10 @@ class CompiledGrid:
         self._settle(t, z, best, False)
 
     def _settle(self, t: FloatArray, z: FloatArray, best: Best, start: bool) -> None:
-        """numpy's ``exp`` of the exponents z in place, then the compiled ``settle``."""
+        """``exp`` of the exponents z in place (:mod:`sim.elementary`, as the reference's),
+        then the compiled ``settle``."""
         settle = compiled_passes()[1]
-        with np.errstate(over="ignore"):
-            np.exp(z, out=z)  # numpy's, on the reference's contiguous (R, G, n) array
+        elementary.exp(z, out=z)
         settle(
             z,
             self.c0,

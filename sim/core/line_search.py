@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from sim import elementary
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.grid_kernel import Best, CompiledGrid
 from sim.core.ratification import Ratifiers, logistic
@@ -206,8 +207,7 @@ class Grid:
         else:  # logistic's smooth branch, in place: -(U - theta) is theta - U exactly
             z = self.theta - approval
             z /= self.spread
-            with np.errstate(over="ignore"):
-                np.exp(z, out=z)
+            elementary.exp(z, out=z)
             z += 1.0
             np.divide(1.0, z, out=z)
         p = z[0].copy()  # prod_r P_r, multiplied in order as np.prod does

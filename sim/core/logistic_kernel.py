@@ -16,6 +16,7 @@ from functools import cache
 
 import numpy as np
 
+from sim import elementary
 from sim.arrays import FloatArray
 from sim.core.kernel_jit import vector_jit
 from sim.core.newton_kernel import engine
@@ -38,8 +39,7 @@ def compiled_approvals(
     theta = np.broadcast_to(threshold, utility.shape)
     z = np.empty(utility.shape)
     exponents(utility, theta, spread, z)
-    with np.errstate(over="ignore"):
-        np.exp(z, out=z)  # numpy's, on a contiguous (n, R) array as the reference's
+    elementary.exp(z, out=z)  # as the reference's (:mod:`sim.elementary`)
     approvals(utility, theta, spread, z)
     return z
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import special
 
+from sim import elementary
 from sim.arrays import SHORT_AXIS, BoolArray, FloatArray, IntArray, take_rows
 from sim.core.alpha_search import Trial
 from sim.core.beliefs import Belief, Masses
@@ -59,18 +60,20 @@ def _clock_cuts(given: FloatArray) -> FloatArray:
     each step's arithmetic and packing in one compiled call instead of ten numpy calls."""
     step = compiled_offer()[4]
     start, base, rate, exponent, gap = given
-    x = np.log(start)
-    moving = np.stack([1.0 - base, exponent, np.log(gap) - exponent * np.log(rate)])
+    x = elementary.log(start)
+    moving = np.stack([1.0 - base, exponent, elementary.log(gap) - exponent * elementary.log(rate)])
     current, index, active = x.copy(), np.arange(x.size), x.size
     for _ in range(NEWTON_ITERATIONS):
-        exp_x = np.exp(current[:active])
+        exp_x = elementary.exp(current[:active])
         shifted = moving[0, :active] + exp_x
-        active = step(current, moving, index, exp_x, shifted, np.log(shifted), NEWTON_TOLERANCE, x)
+        active = step(
+            current, moving, index, exp_x, shifted, elementary.log(shifted), NEWTON_TOLERANCE, x
+        )
         if active == 0:
             break
     else:
         x[index[:active]] = current[:active]
-    result: FloatArray = np.exp(x)
+    result: FloatArray = elementary.exp(x)
     return result
 
 
@@ -152,7 +155,7 @@ class CompiledEvaluation:
         got = levels_of(
             alpha, rows, wanted, marks, bounds, clock, params, no_deal, affine, tau, exponent
         )
-        powered = np.power(tau[:got], exponent[:got])  # numpy's (SIMD) power, as the reference's
+        powered = elementary.power(tau[:got], exponent[:got])  # as the reference's
         demanded = take_rows(self.threshold, rows)
         rate = np.empty((n_resp, r))
         place(alpha, rows, wanted, marks, clock, params, no_deal, affine, powered, demanded, rate)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from sim import elementary
 from sim.arrays import BoolArray, FloatArray, IntArray, reduce_short
 from sim.core.logistic_kernel import compiled_approvals
 from sim.core.rng import Purpose, uniforms
@@ -161,6 +162,6 @@ def logistic(margin: FloatArray, spread: FloatArray) -> FloatArray:
     sharp = spread <= 0
     scale = np.where(sharp, 1.0, spread)
     with np.errstate(over="ignore"):
-        smooth = 1.0 / (1.0 + np.exp(-margin / scale))
+        smooth = 1.0 / (1.0 + elementary.exp(-margin / scale))
     result: FloatArray = np.where(sharp, (margin >= 0).astype(np.float64), smooth)
     return result

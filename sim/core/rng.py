@@ -14,6 +14,8 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sim import elementary
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
@@ -98,5 +100,6 @@ def normals(
     # and a world's draws must not depend on the batch around it.
     u_radius = np.ascontiguousarray(u[:, : chosen.size])
     u_angle = np.ascontiguousarray(u[:, chosen.size :])
-    radius = np.sqrt(-2.0 * np.log1p(-u_radius))  # 1 - u is in (0, 1]
-    return radius * np.cos(2.0 * np.pi * u_angle)
+    radius = np.sqrt(-2.0 * elementary.log1p(-u_radius))  # 1 - u is in (0, 1]
+    result: NDArray[np.float64] = radius * elementary.cos_two_pi(u_angle)
+    return result

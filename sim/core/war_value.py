@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import elementary
 from sim.arrays import BoolArray, FloatArray, reduce_short
 from sim.core.war_value_kernel import compiled_war_values, quadratic_moving_losses
 
@@ -66,7 +67,8 @@ def discounted_losses(
     quadratic = not np.any(linear)  # before broadcasting: the same answer, fewer elements
     start, drift, ideal, linear, delta = np.broadcast_arrays(start, drift, ideal, linear, delta)
     power = np.full(start.shape, 2.0) if quadratic else np.where(linear, 1.0, 2.0)
-    result: FloatArray = np.asarray(np.abs(start - ideal) ** power)  # 0-d: an array too
+    exponent = 2.0 if quadratic else power  # x^2 is x * x either way (sim.elementary)
+    result: FloatArray = np.asarray(elementary.power(np.abs(start - ideal), exponent))
     moving = drift != 0.0
     if not moving.any() or (quadratic and quadratic_moving_losses(result, *given, moving)):
         return result  # no drift, or the compiled sums (sim.core.war_value_kernel), same bits
@@ -116,7 +118,7 @@ def _moving_losses(
     else:
         before, after = np.zeros_like(z0), stretch(from_zero, from_steps, None)
     tail_end = from_steps[0]  # 0 where the path never reaches the bound
-    end_loss = np.abs(end) ** power
+    end_loss = elementary.power(np.abs(end), power)
     total = (1.0 - d) * (before + after + end_loss * tail_end)
     result: FloatArray = np.where(patient, end_loss, total)
     return result
@@ -137,7 +139,7 @@ Tails = tuple[FloatArray, FloatArray, FloatArray]
 def _tails_from_now(delta: FloatArray) -> Tails:
     """:func:`_tails` from m = 0: the same values, without taking delta^0 = 1."""
     q = 1.0 - delta
-    return 1.0 / q, delta / (q * q), delta * (1.0 + delta) / q**3
+    return 1.0 / q, delta / (q * q), delta * (1.0 + delta) / elementary.power(q, 3.0)
 
 
 def _tails(delta: FloatArray, m: FloatArray) -> Tails:
@@ -145,9 +147,12 @@ def _tails(delta: FloatArray, m: FloatArray) -> Tails:
     finite = np.isfinite(m)
     m = np.where(finite, m, 0.0)
     q = 1.0 - delta
-    lead = np.where(finite, delta**m, 0.0)
+    lead = np.where(finite, elementary.power(delta, m), 0.0)
     return (
         lead / q,
         lead * (m / q + delta / (q * q)),
-        lead * (m * m / q + 2.0 * m * delta / (q * q) + delta * (1.0 + delta) / q**3),
+        lead
+        * (
+            m * m / q + 2.0 * m * delta / (q * q) + delta * (1.0 + delta) / elementary.power(q, 3.0)
+        ),
     )

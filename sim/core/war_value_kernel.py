@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import elementary
 from sim.arrays import SHORT_AXIS, BoolArray, FloatArray, IntArray
 from sim.core.kernel_jit import vector_jit, vector_jitable
 from sim.core.newton_kernel import engine
@@ -77,9 +78,9 @@ def _series(terms: Terms) -> Series:
     """:func:`finish`'s arguments but the result: the terms and numpy's powers of them (q^3,
     d^m, |bound - p|^2), taken as the reference takes them."""
     z0, mu, d, q, m, absolute_end, finite, patient, cells = terms
-    cube = q**3
-    lead = d**m
-    end_loss = absolute_end ** _twos(cells.size)
+    cube = elementary.power(q, 3.0)
+    lead = elementary.power(d, m)
+    end_loss = elementary.power(absolute_end, 2.0)
     return z0, mu, d, q, cube, m, finite, lead, end_loss, patient, cells
 
 
@@ -198,7 +199,7 @@ def compiled_war_values(arrays: tuple[FloatArray, ...], linear: BoolArray) -> Fl
     terms = _empty_terms(int(np.count_nonzero(drift)) * actors)
     distance = np.empty((n, actors, issues))
     spread(status_quo, drift, position, discount, distance, terms)
-    loss = distance.reshape(-1) ** _twos(distance.size)  # numpy's power, as the reference's
+    loss = elementary.power(distance.reshape(-1), 2.0)  # as the reference's
     result = np.empty((n, actors))
     fold(_series(terms), loss, salience, war_cost, result)
     return result
@@ -247,19 +248,6 @@ def fold(
             for k in range(1, issues):
                 total = total + salience[i, a, k] * loss[first + k]
             result[i, a] = 1.0 - total - war_cost[i, a]
-
-
-_TWOS: list[FloatArray] = [np.full(0, 2.0)]
-"""A buffer of exponents 2.0, kept between calls (numpy's power with an array exponent is what
-the reference computes |q - p|^rho with; the constant array need not be refilled every call)."""
-
-
-def _twos(size: int) -> FloatArray:
-    """``size`` exponents 2.0: a prefix of the buffer, grown when too short."""
-    if _TWOS[0].size < size:
-        _TWOS[0] = np.full(size, 2.0)
-        _TWOS[0].flags.writeable = False
-    return _TWOS[0][:size]
 
 
 @cache

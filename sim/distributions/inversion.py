@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from sim import elementary
 from sim.arrays import FloatArray
 from sim.distributions.priors import Beta, Choice, Normal, PriorModel, Triangular, Uniform
 
@@ -62,7 +63,7 @@ class Distribution:
             mean, sd = self.params
             lo, hi = (self.low - mean) / sd, (self.high - mean) / sd
             mass = _ndtr(hi) - _ndtr(lo)
-            density = np.exp(-0.5 * lo * lo) - np.exp(-0.5 * hi * hi)
+            density = elementary.exp(-0.5 * lo * lo) - elementary.exp(-0.5 * hi * hi)
             return float(mean + sd * density / (np.sqrt(2.0 * np.pi) * mass))
         probability = np.diff(np.concatenate([[0.0], self.cumulative]))
         return float(np.dot(probability, self.atoms))

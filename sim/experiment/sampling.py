@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from sim import elementary
 from sim.arrays import BoolArray, FloatArray
 from sim.core.fields import SampleableField
 from sim.core.records import PARAM
@@ -197,9 +198,10 @@ def _gamma(alpha: FloatArray, source: UniformSource) -> FloatArray:
         v = 1.0 + c[None, :] * z
         v3 = v * v * v
         positive = v3 > 0.0
-        log_v3 = np.log(np.where(positive, v3, 1.0))
+        log_v3 = elementary.log(np.where(positive, v3, 1.0))
         accepted = positive & (
-            np.log(accept_u) < 0.5 * z * z + d[None, :] - d[None, :] * v3 + d[None, :] * log_v3
+            elementary.log(accept_u)
+            < 0.5 * z * z + d[None, :] - d[None, :] * v3 + d[None, :] * log_v3
         )
         value: FloatArray = d[None, :] * v3
         return value, accepted
@@ -225,7 +227,7 @@ def _gamma(alpha: FloatArray, source: UniformSource) -> FloatArray:
         # A vanishing shape (a subnormal alpha) gives 1/alpha = inf and U^inf = 0: the right limit.
         with np.errstate(over="ignore", divide="ignore", under="ignore"):
             power = np.where(boost, 1.0 / np.where(alpha > 0.0, alpha, 1.0), 1.0)
-            boosted = variates * np.power(boost_u, np.broadcast_to(power, boost_u.shape).copy())
+            boosted = variates * elementary.power(boost_u, power)
         variates = np.where(boost[None, :], boosted, variates)
     result: FloatArray = np.where(alpha[None, :] > 0.0, variates, 0.0)
     return result

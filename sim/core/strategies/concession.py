@@ -16,8 +16,7 @@ its no-deal value in half the time.
 
 from __future__ import annotations
 
-import numpy as np
-
+from sim import elementary
 from sim.arrays import FloatArray
 from sim.core.strategies.base import ThresholdInputs
 
@@ -41,7 +40,7 @@ def concession_threshold(
 
 def remaining_demand(beta: FloatArray, tau: FloatArray | float) -> FloatArray:
     """g = 1 - tau ** (1 / beta): the share of the way from the no-deal value to 1 still asked."""
-    result: FloatArray = 1.0 - np.power(tau, 1.0 / beta)
+    result: FloatArray = 1.0 - elementary.power(tau, 1.0 / beta)
     return result
 
 
