@@ -196,7 +196,7 @@ def split(x: float) -> tuple[float, float]:
 def log(x: float) -> float:
     """The natural logarithm (within 1 ulp of the C library's; -inf at 0, NaN below, inf at
     inf; selects only, so that loops over it vectorise)."""
-    positive = x > 0.0 and x < math.inf
+    positive = (x > 0.0) & (x < math.inf)
     k, m = split(x if positive else 1.0)
     f = m - 1.0  # exact: m is within a factor of 2 of 1
     result = k * LN2_HI + ((log_of_reduced(f) + k * LN2_LO) + f)

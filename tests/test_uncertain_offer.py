@@ -190,7 +190,10 @@ def test_f_is_flat_below_the_least_free_package_probability(
     floor = problem.evaluate(np.full(n, ALPHA_FLOOR), rows, False)
     start = np.maximum(ALPHA_FLOOR, problem.weakest(floor.package, rows) * (1.0 - 1e-9))
     assert np.all(start >= floor.probability * (1.0 - 1e-9))  # min_k P_k >= prod_k P_k
-    for share in (0.25, 0.5, 0.75, 1.0):
+    # Up to just below start: at start itself a type's demand may exceed the free package's
+    # utility by the acceptance tolerance, and the solver then moves the package by that much,
+    # so F moves by the multiplier times the tolerance (hypothesis found seed 251: 1.9e-6).
+    for share in (0.25, 0.5, 0.75, 0.999):
         alpha = ALPHA_FLOOR + share * (start - ALPHA_FLOOR)
         trial = problem.evaluate(alpha, rows, False)
         np.testing.assert_array_equal(trial.feasible, floor.feasible)

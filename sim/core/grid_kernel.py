@@ -1,22 +1,16 @@
-"""The ratification line search's grid passes, compiled, with the reference's bits.
+"""The ratification line search, compiled: all its grid passes in one call, with the reference's bits.
 
-One pass of the anticipating proposer's search (:mod:`sim.core.line_search`) evaluates every
-actor's and ratifier's utility at a grid of points t (G, n) on each world's line, the ratifiers'
-logistic approvals, everybody's expected value and who signs, and keeps each world's best signed
-point so far.  numpy spends some twenty passes over (actors + ratifiers, G, n) arrays on it; here
-two compiled loops (numba, ``njit(cache=True)``) do the same IEEE operations in the same order
-(numba compiles without fast-math, so nothing is reordered or fused), around numpy's own ``exp``
-on the same contiguous (R, G, n) array as the reference: numba's ``exp`` differs from numpy's in
-the last bit, numpy's keeps every result the same bit for bit.
-
-``exponents`` writes the logistic's exponents (theta_r - U_r) / s_r of the ratifiers' utilities
-along the lines, U = c0 + t (c1 + t c2) (quadratic utilities and positive spreads only);
-``settle`` turns exp of those into approvals, P = prod_r 1 / (1 + e_r) multiplied in order,
-evaluates the actors' utilities along the lines where it needs them (no (A, G, n) array), the
-expected values EV_i = P U_i + (1 - P) w_i, whether every needed signer reaches its floor, the
-proposer's value, and the best point as ``numpy.argmax`` picks it (the first NaN, else the
-first maximum).
-``PARLEY_ENGINE=numpy`` runs the reference instead (:meth:`sim.core.line_search.Grid.evaluate`).
+The anticipating proposer's search (:mod:`sim.core.line_search`) evaluates, at grids of points t
+on each world's line, every actor's and ratifier's utility, the ratifiers' logistic approvals,
+everybody's expected value and who signs, and keeps each world's best signed point: a first point,
+a coarse grid, then twenty refining grids around the best.  The numpy reference spends some twenty
+passes over (actors + ratifiers, G, n) arrays on each grid and a Python round trip between
+grids; here one compiled call (numba, ``njit(cache=True)``) runs every grid, the worlds innermost
+so that each step vectorises, with the same IEEE operations in the same order (numba compiles
+without fast-math, so nothing is reordered or fused) and :mod:`sim.elementary`'s ``exp`` inlined,
+the reference's own.  Each grid's best point is picked as ``numpy.argmax`` picks it (the first
+NaN, else the first maximum).  ``PARLEY_ENGINE=numpy`` runs the reference instead
+(:meth:`sim.core.line_search.Grid.evaluate`).
 """
 
 from __future__ import annotations
@@ -28,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from sim import elementary
 from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.kernel_jit import vector_jit, vector_jitable
 from sim.core.newton_kernel import engine
@@ -110,111 +103,60 @@ class CompiledGrid:
             proposer=np.ascontiguousarray(proposer, dtype=np.int64),
         )
 
-    def search_pass(self, t: FloatArray, best: Best, start: bool) -> None:
-        """One pass at the points t (G, n), updating ``best`` (``start``: set from the single
-        point t, as the search's first)."""
-        exponents = compiled_passes()[0]
-        points, n = t.shape
-        t = np.ascontiguousarray(t, dtype=np.float64)
-        z = np.empty((self.theta.shape[0], points, n))
-        exponents(t, self.c0, self.c1, self.c2, self.theta, self.spread, self.actors, z)
-        self._settle(t, z, best, start)
-
-    def refine(self, best: Best, low: FloatArray, step: FloatArray, fine: FloatArray) -> None:
-        """One refining pass: the points t = clip(best t + step fine, low, 1) (G = fine's size,
-        as :meth:`sim.core.line_search.Segment._search` puts them) and their exponents in one
-        compiled call, then as :meth:`search_pass`; ``step`` then shrinks in place to step 2 /
-        (G) (hand-written: the points' five numpy calls a pass folded in, measured faster)."""
-        refine_exponents = compiled_passes()[2]
-        n = best.t.size
-        t = np.empty((fine.size, n))
-        z = np.empty((self.theta.shape[0], fine.size, n))
+    def search(
+        self, best: Best, low: FloatArray, coarse: FloatArray, fine: FloatArray, refinements: int
+    ) -> None:
+        """The whole search into ``best`` (:func:`search`): from t = 0, the grid ``coarse``
+        (shares of [low, 1]), then ``refinements`` grids of ``fine`` steps."""
         lines = (self.c0, self.c1, self.c2, self.theta, self.spread, self.actors)
-        refine_exponents(best.t, low, step, fine, t, lines, z)
-        self._settle(t, z, best, False)
-
-    def _settle(self, t: FloatArray, z: FloatArray, best: Best, start: bool) -> None:
-        """``exp`` of the exponents z in place (:mod:`sim.elementary`, as the reference's),
-        then the compiled ``settle``."""
-        settle = compiled_passes()[1]
-        elementary.exp(z, out=z)
-        settle(
-            z,
-            self.c0,
-            self.c1,
-            self.c2,
-            self.fallback,
-            self.floor,
-            self.needed,
-            self.proposer,
-            t,
-            best.t,
-            best.found,
-            best.value,
-            start,
+        signers = (self.fallback, self.floor, self.needed, self.proposer)
+        compiled_search()(
+            np.ascontiguousarray(low, dtype=np.float64),
+            np.ascontiguousarray(coarse, dtype=np.float64),
+            np.ascontiguousarray(fine, dtype=np.float64),
+            refinements,
+            lines,
+            signers,
+            (best.t, best.found, best.value),
         )
 
 
-def exponents(
+def sweep(
     t: FloatArray,
-    c0: FloatArray,
-    c1: FloatArray,
-    c2: FloatArray,
-    theta: FloatArray,
-    spread: FloatArray,
-    actors: int,
-    z: FloatArray,
-) -> None:
-    """The ratifiers' exponents (R, G, n) at t (G, n) into ``z``: their utilities c0 + t (c1 +
-    t c2) as ((t c2) + c1) t + c0 (rows ``actors`` on of the coefficients), then (theta - U) / s."""
-    points, n = t.shape
-    for r in range(z.shape[0]):
-        m = actors + r
-        s = spread[r]
-        for g in range(points):
-            for i in range(n):
-                tt = t[g, i]
-                z[r, g, i] = (theta[r, i] - ((tt * c2[m, i] + c1[m, i]) * tt + c0[m, i])) / s
-
-
-def settle(
-    z: FloatArray,
-    c0: FloatArray,
-    c1: FloatArray,
-    c2: FloatArray,
-    fallback: FloatArray,
-    floor: FloatArray,
-    needed: BoolArray,
-    proposer: IntArray,
-    t: FloatArray,
-    best_t: FloatArray,
-    found: BoolArray,
-    best_value: FloatArray,
+    points: int,
+    lines: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int],
+    signers: tuple[FloatArray, FloatArray, BoolArray, IntArray],
+    best: tuple[FloatArray, BoolArray, FloatArray],
     start: bool,
+    scratch: tuple[FloatArray, FloatArray, BoolArray, IntArray, FloatArray, BoolArray],
 ) -> None:
-    """From z = exp of the exponents (R, G, n) and the actors' line coefficients (A, n): each
-    world's best signed point of the pass, compared with the best so far (the reference's
-    argmax, ``>`` and ``|=``), in place."""
-    ratifiers, points, n = z.shape
-    actors = fallback.shape[0]
-    pick = np.zeros(n, dtype=np.int64)
-    top = np.zeros(n)
-    any_ok = np.zeros(n, dtype=np.bool_)
-    p = np.empty(n)
-    value = np.empty(n)
-    ok = np.empty(n, dtype=np.bool_)
+    """One grid: the first ``points`` rows of t (G, n); each world's best signed point of it,
+    compared with the best so far (the reference's argmax, ``>`` and ``|=``), in place.
+
+    ``lines``: the line coefficients c0, c1, c2 (A + R, n) of the actors then the ratifiers,
+    the ratifiers' thresholds (R, n) and spreads (R,), and A; ``signers``: fallbacks, floors,
+    who must sign (A, n) and the proposers (n,); ``best``: t, found, value (n,)."""
+    c0, c1, c2, theta, spread, actors = lines
+    fallback, floor, needed, proposer = signers
+    best_t, found, best_value = best
+    p, value, ok, pick, top, any_ok = scratch
+    ratifiers, n = theta.shape
+    pick[:] = 0
+    any_ok[:] = False
     # Worlds innermost, one simple loop per step, so that the compiler vectorises each.
     for g in range(points):
-        for i in range(n):
-            p[i] = 1.0 / (z[0, g, i] + 1.0)
-        for r in range(1, ratifiers):
+        for r in range(ratifiers):
+            m, s = actors + r, spread[r]
             for i in range(n):
-                p[i] *= 1.0 / (z[r, g, i] + 1.0)
+                tt = t[g, i]
+                z = (theta[r, i] - ((tt * c2[m, i] + c1[m, i]) * tt + c0[m, i])) / s
+                factor = 1.0 / (_exp(z) + 1.0)
+                p[i] = factor if r == 0 else p[i] * factor
         ok[:] = True
         for a in range(actors):
             for i in range(n):
                 tt = t[g, i]
-                utility = (tt * c2[a, i] + c1[a, i]) * tt + c0[a, i]  # as exponents computes U
+                utility = (tt * c2[a, i] + c1[a, i]) * tt + c0[a, i]
                 ev = p[i] * utility + (1.0 - p[i]) * fallback[a, i]
                 ok[i] &= not (needed[a, i] and ev < floor[a, i])
                 value[i] = ev if proposer[i] == a else value[i]
@@ -236,40 +178,63 @@ def settle(
             found[i] = found[i] or any_ok[i]
 
 
-def refine_exponents(
-    best_t: FloatArray,
+def search(
     low: FloatArray,
-    step: FloatArray,
+    coarse: FloatArray,
     fine: FloatArray,
-    t: FloatArray,
+    refinements: int,
     lines: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int],
-    z: FloatArray,
+    signers: tuple[FloatArray, FloatArray, BoolArray, IntArray],
+    best: tuple[FloatArray, BoolArray, FloatArray],
 ) -> None:
-    """A refining grid's points t (G, n) = clip(best_t + step fine_g, low, 1), numpy's clip's
-    order and NaNs (max with low, then min with 1, a NaN point kept), their exponents into z
-    (:func:`exponents`, ``lines`` its c0, c1, c2, theta, spread, actors), then step = step 2 /
-    G in place, as numpy computes it."""
-    c0, c1, c2, theta, spread, actors = lines
-    points, n = t.shape
-    for g in range(points):
-        for i in range(n):
-            x = best_t[i] + step[i] * fine[g]
-            x = x if np.isnan(x) or x > low[i] else low[i]
-            t[g, i] = x if np.isnan(x) or x < 1.0 else 1.0
-    exponents(t, c0, c1, c2, theta, spread, actors, z)
+    """The whole search of every world, as :meth:`sim.core.line_search.Segment._search` runs
+    it: t = 0, then t = low + (1 - low) coarse_g, then ``refinements`` grids t = clip(best t +
+    step fine_g, low, 1) (numpy's clip: max with low, then min with 1, a NaN point kept), the
+    step (1 - low) / (coarse points - 1) shrinking to step 2 / (fine points) after each."""
+    n = low.size
+    rows = max(coarse.size, fine.size, 1)
+    t = np.zeros((rows, n))
+    scratch = (
+        np.empty(n),
+        np.zeros(n),
+        np.empty(n, dtype=np.bool_),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n),
+        np.zeros(n, dtype=np.bool_),
+    )
+    sweep(t, 1, lines, signers, best, True, scratch)
+    step = np.empty(n)
     for i in range(n):
-        step[i] = step[i] * 2.0 / points
+        width = 1.0 - low[i]
+        for g in range(coarse.size):
+            t[g, i] = low[i] + width * coarse[g]
+        step[i] = width / (coarse.size - 1)
+    sweep(t, coarse.size, lines, signers, best, False, scratch)
+    best_t = best[0]
+    for _ in range(refinements):
+        for g in range(fine.size):
+            for i in range(n):
+                x = best_t[i] + step[i] * fine[g]
+                x = x if np.isnan(x) or x > low[i] else low[i]
+                t[g, i] = x if np.isnan(x) or x < 1.0 else 1.0
+        sweep(t, fine.size, lines, signers, best, False, scratch)
+        for i in range(n):
+            step[i] = step[i] * 2.0 / fine.size
+
+
+_exp: Any = None
+""":func:`sim.elementary_kernel.exp` (set by :func:`compiled_search`: importing it imports numba)."""
 
 
 @cache
-def compiled_passes() -> tuple[Kernel, Kernel, Kernel]:
-    """``exponents``, ``settle`` and ``refine_exponents`` compiled (numba imported, the kernels
-    compiled or loaded from the cache, on first use only)."""
-    _register_helpers()
-    return vector_jit(exponents), vector_jit(settle), vector_jit(refine_exponents)
+def compiled_search() -> Kernel:
+    """``search`` compiled (numba imported, the kernel compiled or loaded from the cache, on
+    first use only)."""
+    from sim import elementary_kernel
 
-
-@cache
-def _register_helpers() -> None:
-    """Make ``exponents`` callable from ``refine_exponents`` (once)."""
-    vector_jitable(exponents)
+    global _exp
+    elementary_kernel.register()
+    _exp = elementary_kernel.exp
+    vector_jitable(sweep)
+    compiled: Kernel = vector_jit(search)
+    return compiled

@@ -76,18 +76,19 @@ class Segment:
         n = self.x0.shape[0]
         grid = Grid.of(self, ratifiers)
         best = Best.none(n)
-        grid.search_pass(np.zeros((1, n)), best, start=True)
         low = self.low
-        coarse = low + (1.0 - low) * np.linspace(0.0, 1.0, COARSE_POINTS)[:, None]
-        step = (1.0 - low) / (COARSE_POINTS - 1)
+        shares = np.linspace(0.0, 1.0, COARSE_POINTS)
         # The refining grid's middle point is the best point itself, whose value is known (and
         # cannot beat itself), so it is left out.
         fine = np.delete(np.linspace(-1.0, 1.0, REFINE_POINTS), REFINE_POINTS // 2)[:, None]
+        if grid.compiled is not None:  # the same points, every grid in one compiled call
+            grid.compiled.search(best, low, shares, fine[:, 0], REFINEMENTS)
+            return best.t, best.found, best.value
+        grid.search_pass(np.zeros((1, n)), best, start=True)
+        coarse = low + (1.0 - low) * shares[:, None]
+        step = (1.0 - low) / (COARSE_POINTS - 1)
         grid.search_pass(coarse, best)
         for _ in range(REFINEMENTS):
-            if grid.compiled is not None:  # the same points, in the compiled pass
-                grid.compiled.refine(best, low, step, fine[:, 0])
-                continue
             t = np.clip(best.t + step * fine, low, 1.0)
             step = step * 2.0 / (REFINE_POINTS - 1)
             grid.search_pass(t, best)
@@ -131,7 +132,7 @@ class Grid:
     floor: FloatArray  # (A, 1, n) threshold less the feasibility tolerance
     needed: BoolArray | None  # (A, 1, n) who must sign; None: every actor
     proposer: IntArray  # (n,)
-    compiled: CompiledGrid | None  # the compiled passes (:mod:`sim.core.grid_kernel`)
+    compiled: CompiledGrid | None  # the compiled search (:mod:`sim.core.grid_kernel`)
 
     @classmethod
     def of(cls, segment: Segment, ratifiers: Ratifiers) -> Grid:
@@ -172,9 +173,6 @@ class Grid:
     def search_pass(self, t: FloatArray, best: Best, start: bool = False) -> None:
         """Evaluate the points t (G, n) and keep each world's best signed point in ``best``
         (``start``: set it from the single point t)."""
-        if self.compiled is not None:
-            self.compiled.search_pass(t, best, start)
-            return
         value, ok = self.evaluate(t)
         if start:
             best.value[:] = np.where(ok[0], value[0], -np.inf)

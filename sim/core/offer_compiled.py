@@ -2,8 +2,8 @@
 
 :class:`CompiledEvaluation` holds one round's uncertain responders packed as the loops read
 them, and evaluates F at many worlds' alphas as :meth:`sim.core.uncertain_offer._Problem.evaluate`
-does (the same numbers, bit for bit): the loops, two numpy calls whose SIMD transcendental
-functions the loops must not replace (the clock's power, the clock cut's Newton), and the solve.
+does (the same numbers, bit for bit): the loops, the clock's power (one :mod:`sim.elementary`
+call, vectorised) and the solve.
 Hand-written, measured faster: the reference's hundred numpy calls an evaluation were most of
 the private-values baseline's CPU outside the compiled Newton (docs/model.md, *Cost*).
 """
@@ -20,7 +20,7 @@ from sim import elementary
 from sim.arrays import SHORT_AXIS, BoolArray, FloatArray, IntArray, take_rows
 from sim.core.alpha_search import Trial
 from sim.core.beliefs import Belief, Masses
-from sim.core.cost_clock import NEWTON_ITERATIONS, NEWTON_TOLERANCE
+from sim.core.clock_cut_kernel import compiled_clock_cuts
 from sim.core.newton_kernel import engine
 from sim.core.offer_kernel import PARAMETERS, compiled_offer
 from sim.core.scipy_link import scipy_linkable
@@ -56,24 +56,9 @@ def _parameters(belief: Belief, actor: int) -> list[float]:
 
 def _clock_cuts(given: FloatArray) -> FloatArray:
     """:func:`sim.core.cost_clock.newton_from_right` of the rows of ``given`` (start, base,
-    rate, exponent, gap), the same bits: numpy's (SIMD) exp and log, as the reference's, and
-    each step's arithmetic and packing in one compiled call instead of ten numpy calls."""
-    step = compiled_offer()[4]
-    start, base, rate, exponent, gap = given
-    x = elementary.log(start)
-    moving = np.stack([1.0 - base, exponent, elementary.log(gap) - exponent * elementary.log(rate)])
-    current, index, active = x.copy(), np.arange(x.size), x.size
-    for _ in range(NEWTON_ITERATIONS):
-        exp_x = elementary.exp(current[:active])
-        shifted = moving[0, :active] + exp_x
-        active = step(
-            current, moving, index, exp_x, shifted, elementary.log(shifted), NEWTON_TOLERANCE, x
-        )
-        if active == 0:
-            break
-    else:
-        x[index[:active]] = current[:active]
-    result: FloatArray = elementary.exp(x)
+    rate, exponent, gap), the same bits, in one compiled call."""
+    result = np.empty(given.shape[1])
+    compiled_clock_cuts()(np.ascontiguousarray(given), result)
     return result
 
 
@@ -145,7 +130,7 @@ class CompiledEvaluation:
     def evaluate(self, alpha: FloatArray, rows: IntArray, signal: bool | BoolArray) -> Trial:
         """F, P, feasibility, the package and (where ``signal``) the first-order signal at
         ``alpha`` in ``rows`` (:meth:`sim.core.uncertain_offer._Problem.evaluate`)."""
-        levels_of, place, cuts, trials, _ = compiled_offer()
+        levels_of, place, cuts, trials = compiled_offer()
         n_resp, r = self.marks.shape[0], rows.size
         wanted = np.ascontiguousarray(np.broadcast_to(signal, rows.shape), dtype=bool)
         shape = (n_resp, r, 3 if wanted.any() else 1)

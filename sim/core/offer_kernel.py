@@ -10,10 +10,10 @@ IEEE operations in the same order.  Hand-written, measured faster (``benchmarks/
 docs/model.md "The proposer under uncertainty", *Cost*) and needed to batch the rows.
 
 The normal belief's ``ndtri`` and ``ndtr`` are scipy's own (Cephes, through
-``scipy.special.cython_special``), so the bits are scipy's.  numpy's SIMD ``power``, ``exp`` and
-``log`` may differ from the C library's in the last bit, so those stay numpy calls between the
-loops: the clock's ``tau ** (1 / beta)`` and the cost clock cut's Newton
-(:func:`sim.core.cost_clock.newton_from_right`).  Covered: beliefs of kind ``normal`` (every
+``scipy.special.cython_special``), so the bits are scipy's.  The clock's ``tau ** (1 / beta)`` is
+one :mod:`sim.elementary` call between the loops; the cost clock cut's Newton
+(:func:`sim.core.cost_clock.newton_from_right`) is one compiled loop of its own
+(:mod:`sim.core.clock_cut_kernel`).  Covered: beliefs of kind ``normal`` (every
 private value of the library's scenarios and experiments); any other kind, more than seven
 issues or ``PARLEY_ENGINE=numpy`` run the reference.
 """
@@ -340,38 +340,6 @@ def trial_rows(
         first[i] = informed * (_minimum(found, margin[i]) if solved[i] else -np.inf)
 
 
-def clock_newton_step(
-    x: FloatArray,
-    moving: FloatArray,
-    index: Any,
-    exp_x: FloatArray,
-    shifted: FloatArray,
-    log_shifted: FloatArray,
-    tolerance: float,
-    final: FloatArray,
-) -> int:
-    """One Newton step of the cost clock's cut (:func:`sim.core.cost_clock.newton_from_right`)
-    on the first ``len(exp_x)`` moving elements, given numpy's exp(x) and log(rest + exp(x)):
-    ``moving`` (3, n) holds rest, the exponent and the target; an element whose step is at
-    most ``tolerance`` is done (its x into ``final`` at its ``index``), the others packed to the
-    front in order.  Returns how many still move."""
-    kept = 0
-    for k in range(exp_x.shape[0]):
-        c = exp_x[k]
-        f = log_shifted[k] + moving[1, k] * x[k] - moving[2, k]
-        step = f / (c / shifted[k] + moving[1, k])
-        value = x[k] - step
-        if abs(step) > tolerance:
-            x[kept] = value
-            for row in range(3):
-                moving[row, kept] = moving[row, k]
-            index[kept] = index[k]
-            kept += 1
-        else:
-            final[index[k]] = value
-    return kept
-
-
 Kernels = tuple[Callable[..., Any], ...]
 
 
@@ -385,9 +353,8 @@ def compiled_offer() -> Kernels:
     reference does (the CDF's ``c_hi - c_lo``, the clock cut's Newton step)."""
     from sim.core.scipy_link import scipy_functions
 
-    for helper in (_maximum, _minimum, _clip, _utility):
-        vector_jitable(helper)
     global _NDTRI, _NDTR
     _NDTRI, _NDTR = scipy_functions()
-    kernels = (demand_levels, place_demands, cut_rows, trial_rows, clock_newton_step)
-    return tuple(vector_jit(f) for f in kernels)
+    for helper in (_maximum, _minimum, _clip, _utility):
+        vector_jitable(helper)
+    return tuple(vector_jit(f) for f in (demand_levels, place_demands, cut_rows, trial_rows))
