@@ -28,8 +28,10 @@ imports numba, so only they import it.
 from __future__ import annotations
 
 import math
+import os
 import struct
 from decimal import Context, Decimal
+from pathlib import Path
 from typing import Any
 
 from llvmlite import ir
@@ -352,13 +354,38 @@ SCALAR = (
 )
 """The functions the compiled kernels may call (registered by :func:`register`)."""
 
+DEPENDENTS = ("elementary_loops.py", "core/grid_kernel.py", "core/clock_cut_kernel.py")
+"""The modules (under ``sim/``) whose compiled kernels inline these functions.  numba's on-disk
+cache of a kernel is keyed to its own file's modification time only (numba's documented limit),
+so an edit here would leave their cached kernels stale: :func:`register` refreshes them first."""
+
 _registered: list[bool] = []
 
 
 def register() -> None:
-    """Make every function of :data:`SCALAR` callable from compiled kernels (once a process)."""
+    """Make every function of :data:`SCALAR` callable from compiled kernels (once a process),
+    after :func:`refresh_dependents` of this file's :data:`DEPENDENTS`."""
     if _registered:
         return
+    here = Path(__file__)
+    refresh_dependents(here, [here.parent / name for name in DEPENDENTS])
     for function in SCALAR:  # numpy's error model, as the kernels' (sim.core.kernel_jit)
         register_jitable(error_model="numpy", inline="always")(function)
     _registered.append(True)
+
+
+def refresh_dependents(source: Path, dependents: list[Path]) -> list[Path]:
+    """Give every dependent file older than ``source`` the source's modification time, so that
+    numba recompiles the kernels it caches for them; returns those changed.  A file that cannot
+    be changed (a read-only install, whose files do not change after installing) is left as it
+    is."""
+    changed = source.stat().st_mtime_ns
+    refreshed = []
+    for path in dependents:
+        try:
+            if path.stat().st_mtime_ns < changed:
+                os.utime(path, ns=(changed, changed))
+                refreshed.append(path)
+        except OSError:
+            continue
+    return refreshed

@@ -238,3 +238,34 @@ def test_a_world_has_the_same_bits_whatever_simd_numpy_uses() -> None:
     here = _records_digest({})
     for machine in machines:
         assert _records_digest(machine) == here, machine
+
+
+def test_kernels_that_inline_the_functions_are_recompiled_after_an_edit(tmp_path: Path) -> None:
+    """numba's cache of a kernel follows its own file only: a file inlining these functions that
+    is older than them is given their time (numba then recompiles it); newer ones, missing
+    ones and the rest are left alone."""
+    from sim.elementary_kernel import refresh_dependents
+
+    source, older, newer = (tmp_path / name for name in ("kernel.py", "older.py", "newer.py"))
+    for path in (source, older, newer):
+        path.write_text("")
+    os.utime(older, ns=(1_000_000_000, 1_000_000_000))
+    os.utime(source, ns=(2_000_000_000, 2_000_000_000))
+    os.utime(newer, ns=(3_000_000_000, 3_000_000_000))
+    assert refresh_dependents(source, [older, newer, tmp_path / "missing.py"]) == [older]
+    assert older.stat().st_mtime_ns == 2_000_000_000
+    assert newer.stat().st_mtime_ns == 3_000_000_000
+    assert refresh_dependents(source, [older, newer]) == []
+
+
+def test_every_module_that_inlines_the_functions_is_refreshed() -> None:
+    from sim import elementary_kernel
+
+    sim = REPO / "sim"
+    inlining = {
+        str(path.relative_to(sim))
+        for path in sim.rglob("*.py")
+        if "elementary_kernel" in path.read_text(encoding="utf-8")
+        and path.name not in ("elementary_kernel.py", "elementary.py")
+    }
+    assert inlining == set(elementary_kernel.DEPENDENTS)
