@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import elementary
 from sim.core.batch import WorldBatch
 from sim.forecast.registry import Model, Options, register
 from sim.scenario.schema import Scenario
@@ -104,7 +105,7 @@ def win_probability(position: FloatArray, weight: FloatArray) -> FloatArray:
 def _shaped(base: FloatArray, risk: FloatArray | float) -> FloatArray:
     """2 - 4 * base ** r, with base in [0, 1] (no power for the risk-neutral r = 1)."""
     clipped = np.clip(base, 0.0, 1.0)
-    shaped = clipped if isinstance(risk, float) and risk == 1.0 else np.power(clipped, risk)
+    shaped = clipped if isinstance(risk, float) and risk == 1.0 else elementary.power(clipped, risk)
     result: FloatArray = 2.0 - 4.0 * shaped
     return result
 
@@ -119,7 +120,7 @@ def outcome_utilities(
     """
     success = _shaped(0.5 - 0.5 * distance, risk)
     failure = _shaped(0.5 + 0.5 * distance, risk)
-    status_quo = 2.0 - 4.0 * np.power(0.5, risk)
+    status_quo = 2.0 - 4.0 * elementary.power(0.5, risk)
     return success, failure, np.asarray(status_quo, dtype=np.float64)
 
 
