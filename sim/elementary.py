@@ -62,12 +62,8 @@ def power(x: ArrayLike, y: ArrayLike, out: FloatArray | None = None) -> Any:
     """x^y elementwise, broadcast (:func:`sim.elementary_kernel.power`; x^2 is x * x)."""
     base = np.asarray(x, dtype=np.float64)
     exponent = np.asarray(y, dtype=np.float64)
-    if exponent.ndim == 0:
-        if float(exponent) == 2.0:  # the kernel's own answer, as one numpy call
-            return _finished(np.multiply(base, base, out=_room(base.shape, out)), out)
-        result = _room(base.shape, out)
-        loops()["power_by"](_flat(base), float(exponent), result.reshape(-1))
-        return _finished(result, out)
+    if exponent.ndim == 0 and float(exponent) == 2.0:  # the kernel's own answer, one numpy call
+        return _finished(np.multiply(base, base, out=_room(base.shape, out)), out)
     base, exponent = np.broadcast_arrays(base, exponent)
     result = _room(base.shape, out)
     loops()["power"](_flat(base), _flat(exponent), result.reshape(-1))

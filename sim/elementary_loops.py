@@ -45,12 +45,6 @@ def power_loop(x: FloatArray, y: FloatArray, out: FloatArray) -> None:
         out[i] = power(x[i], y[i])
 
 
-def power_by_loop(x: FloatArray, y: float, out: FloatArray) -> None:
-    """out[i] = power(x[i], y) over a flat array, one exponent."""
-    for i in range(x.size):
-        out[i] = power(x[i], y)
-
-
 LOOPS: dict[str, Callable[..., None]] = {
     "exp": exp_loop,
     "log": log_loop,
@@ -58,6 +52,5 @@ LOOPS: dict[str, Callable[..., None]] = {
     "expm1": expm1_loop,
     "cos_two_pi": cos_two_pi_loop,
     "power": power_loop,
-    "power_by": power_by_loop,
 }
 """The loops :mod:`sim.elementary` compiles, by function."""
