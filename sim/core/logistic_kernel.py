@@ -3,8 +3,8 @@
 :func:`sim.core.ratification.logistic` of the margins U_r - theta_r spends some nine numpy passes
 over the (n, R) approvals (the margin, the sharp ratifiers' step, -margin / s, exp, 1 + e, 1 /
 that, the choice); here two compiled loops (numba, ``njit(cache=True)``) do the same IEEE
-operations around numpy's own ``exp`` on the same contiguous (n, R) array (numba's ``exp``
-differs from numpy's in the last bit), so the probabilities are the same bit for bit.
+operations around :mod:`sim.elementary`'s ``exp`` (the reference's own) on the same contiguous
+(n, R) array, so the probabilities are the same bit for bit.
 Hand-written: measured faster (docs/model.md, issue 17).  ``PARLEY_ENGINE=numpy`` runs the
 reference.
 """

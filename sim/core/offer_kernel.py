@@ -81,7 +81,7 @@ def demand_levels(
 ) -> int:
     """Each uncertain responder's alpha-type (and alpha +- RATE_STEP in the ``wanted`` rows):
     its no-deal value and affine threshold (R, r, L) and, on the cost clock, tau and the
-    exponent packed in that order (numpy's power, the next step, is slow on the others);
+    exponent packed in that order (the power, the next step, is one call on them alone);
     returns how many.
 
     ``bounds`` (R, 7, N): lo, hi, base, a, s and the masses below lo and hi; ``clock`` (R, 2,

@@ -1,19 +1,18 @@
-"""The war's discounted losses on drifting issues, compiled around numpy's powers, same bits.
+"""The war's discounted losses on drifting issues, compiled around the powers, same bits.
 
 :func:`sim.core.war_value.discounted_losses` sums, where an issue's status quo drifts, the
 discounted series (1 - delta) sum_s delta^s (q(s) - p)^2 in closed form (Powell 2004): some forty
 numpy operations over the drifting cells, after gathering them from broadcast (N, A, K) views.
 Here two compiled loops (numba, ``njit(cache=True)``) walk the cells in C order instead:
-``prepare`` gathers each drifting cell's horizon, discount and distances, numpy takes the powers
-(q^3, delta^m, |bound - p|^2: numpy's ``power`` differs from numba's, and from x * x, in the
-last bit, so it stays numpy's, on the same contiguous arrays as the reference), and ``finish``
+``prepare`` gathers each drifting cell's horizon, discount and distances, :mod:`sim.elementary`
+takes the powers (q^3, delta^m, |bound - p|^2, as the reference takes them), and ``finish``
 sums the geometric tails and writes each cell's loss in place: the reference's IEEE operations
 in its order (numba compiles without fast-math), so the values are the same bit for bit.
 Quadratic losses only (a linear one also needs the stretch before the path crosses the ideal
 point: the reference runs); ``PARLEY_ENGINE=numpy`` runs the reference.
 
 :func:`compiled_war_values` does the whole of :func:`sim.core.war_value.war_values` the same way
-(``spread``: |q - p| on every cell and the drifting cells' terms; numpy's powers; ``fold``: the
+(``spread``: |q - p| on every cell and the drifting cells' terms; the powers; ``fold``: the
 series and the salience-weighted sum over the issues), one call a round for every actor.
 """
 
@@ -75,7 +74,7 @@ def _empty_terms(count: int) -> Terms:
 
 
 def _series(terms: Terms) -> Series:
-    """:func:`finish`'s arguments but the result: the terms and numpy's powers of them (q^3,
+    """:func:`finish`'s arguments but the result: the terms and the powers of them (q^3,
     d^m, |bound - p|^2), taken as the reference takes them."""
     z0, mu, d, q, m, absolute_end, finite, patient, cells = terms
     cube = elementary.power(q, 3.0)
@@ -181,7 +180,7 @@ def compiled_kernels() -> tuple[Kernel, Kernel]:
 def compiled_war_values(arrays: tuple[FloatArray, ...], linear: BoolArray) -> FloatArray | None:
     """W (N, A) as :func:`sim.core.war_value.war_values` computes it from (status quo, drift,
     position, salience, discount, war cost), bit for bit: one compiled pass for |q - p| on
-    every cell and the drifting cells' terms, numpy's powers on them, one compiled pass for the
+    every cell and the drifting cells' terms, the powers of them, one compiled pass for the
     series and the salience-weighted fold over the issues (hand-written: some twenty numpy
     passes a call before, measured faster, docs/model.md issue 17).  None where the reference
     must run: ``PARLEY_ENGINE=numpy``, a linear loss, K >= 8 issues (numpy's sum is pairwise),
