@@ -28,7 +28,7 @@ def loops() -> dict[str, Any]:
 
     from sim import elementary_kernel, elementary_loops
 
-    elementary_kernel.register()
+    elementary_kernel.refresh_caches()
     compile_loop = numba.njit(cache=True, nogil=True, error_model="numpy")
     return {name: compile_loop(loop) for name, loop in elementary_loops.LOOPS.items()}
 

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -269,3 +270,34 @@ def test_every_module_that_inlines_the_functions_is_refreshed() -> None:
         and path.name not in ("elementary_kernel.py", "elementary.py")
     }
     assert inlining == set(elementary_kernel.DEPENDENTS)
+
+
+def test_the_functions_are_inlined_into_a_kernel_without_compiling_on_their_own() -> None:
+    """Inlined before type inference, none of the functions is compiled by itself when a kernel
+    that calls them compiles (inlined after typing, each was compiled whole first: 12.9 s of a
+    fresh install's CPU for the six loops, against 2.1 s)."""
+    import numba
+    import numba.core.dispatcher as dispatcher
+
+    from sim import elementary_kernel
+
+    compiled: list[str] = []
+    original = dispatcher.Dispatcher.compile
+
+    def recording(self: Any, signature: Any) -> Any:
+        compiled.append(self.py_func.__module__)
+        return original(self, signature)
+
+    def loop(x: np.ndarray, y: np.ndarray, out: np.ndarray) -> None:
+        for i in range(x.size):
+            out[i] = elementary_kernel.power(x[i], y[i]) + elementary_kernel.cos_two_pi(y[i])
+
+    x, y = np.linspace(0.5, 2.0, 7), np.linspace(-1.0, 3.0, 7)
+    out = np.empty(7)
+    dispatcher.Dispatcher.compile = recording
+    try:
+        numba.njit(cache=False, error_model="numpy")(loop)(x, y, out)
+    finally:
+        dispatcher.Dispatcher.compile = original
+    assert compiled and "sim.elementary_kernel" not in compiled
+    np.testing.assert_array_equal(out, elementary.power(x, y) + elementary.cos_two_pi(y))

@@ -12,7 +12,6 @@ version against this loop's share of ``cut_rows``).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -83,22 +82,15 @@ def clock_cuts(given: FloatArray, result: FloatArray) -> None:
 @cache
 def compiled_clock_cuts() -> Callable[..., Any]:
     """:func:`clock_cuts` compiled (or loaded from numba's cache) on first use, for its one
-    signature: numba's SSA check warns
-    (``NumbaIRAssumptionWarning``, "a pedantic check") about a variable of the inlined log in
-    its nested loops; the code is right (the tests compare it with the reference bit for bit),
-    so the warning is silenced while it compiles, here and only here."""
+    signature."""
     import numba
-    from numba.core.errors import NumbaIRAssumptionWarning
 
     from sim import elementary_kernel
 
     global _EXP, _LOG
-    elementary_kernel.register()
+    elementary_kernel.refresh_caches()
     _EXP, _LOG = elementary_kernel.exp, elementary_kernel.log
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NumbaIRAssumptionWarning)
-        compiled: Callable[..., Any] = numba.njit(
-            "void(float64[:, ::1], float64[::1])", cache=True, nogil=True, error_model="numpy"
-        )(clock_cuts)
+    compiled: Callable[..., Any] = numba.njit(
+        "void(float64[:, ::1], float64[::1])", cache=True, nogil=True, error_model="numpy"
+    )(clock_cuts)
     return compiled

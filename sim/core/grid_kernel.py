@@ -233,7 +233,7 @@ def compiled_search() -> Kernel:
     from sim import elementary_kernel
 
     global _exp
-    elementary_kernel.register()
+    elementary_kernel.refresh_caches()
     _exp = elementary_kernel.exp
     vector_jitable(sweep)
     compiled: Kernel = vector_jit(search)

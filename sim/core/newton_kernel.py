@@ -17,11 +17,11 @@ batch), each step's damped system is solved over the free multipliers only by Ga
 elimination with partial pivoting, as LAPACK's ``gesv`` does for the reference.  Cost:
 O(iterations (m^2 K + f^3)) per world, f <= m the free multipliers, with no temporaries.
 
-Start-up (``benchmarks/bench_kernel.py``, CPU time on the shared 2-core machine, numba 0.68.1):
-``import sim`` does not import numba; the first solve in a process imports it and loads the
-compiled kernel from numba's cache in 0.4-0.7 s; with no cache (a fresh install, or after this
-file changes) the one-off compile takes 9-16 s and writes the cache next to this file (or to the
-user-wide cache when that is read-only).  numba and LLVM add ~110 MB to a worker's peak memory.
+Start-up: ``import sim`` does not import numba; the first solve in a process imports it and
+loads the compiled kernel from numba's cache (0.4-0.7 s, ``benchmarks/bench_kernel.py``); a
+fresh install compiles it once (~2.7 s of CPU, ``benchmarks/bench_compile.py``) and writes the
+cache next to this file (or to the user-wide cache when that is read-only).  numba and LLVM add
+~110 MB to a worker's peak memory.
 """
 
 from __future__ import annotations
@@ -69,22 +69,8 @@ def engine() -> str:
     return name
 
 
-Compiled = Callable[
-    [
-        FloatArray,
-        FloatArray,
-        IntArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        FloatArray,
-        BoolArray,
-        bool,
-    ],
-    None,
-]
+Compiled = Callable[..., None]
+"""The compiled loop :func:`_newton_worlds` (its arguments in its order)."""
 
 
 def kernel_newton(
@@ -142,6 +128,8 @@ def compiled_newton() -> Compiled:
     from numba.extending import register_jitable
 
     for helper in (
+        _beyond_ceiling,
+        _copy_rows,
         _first_damping,
         _project,
         _one_entering,
@@ -198,7 +186,7 @@ def _newton_worlds(
         damping = _first_damping(lam, gradient) if factored else INITIAL_DAMPING
         for _ in range(MAX_ITERATIONS):
             largest = _project(lam, gradient, projected, free)
-            if largest <= GRADIENT_TOLERANCE or lam.max() > MULTIPLIER_CEILING or value < floor:
+            if largest <= GRADIENT_TOLERANCE or _beyond_ceiling(lam) or value < floor:
                 break
             if factored:
                 _one_entering(lam, gradient, free)
@@ -214,17 +202,35 @@ def _newton_worlds(
             # is judged by whether it shrinks the projected gradient.
             flat = abs(value_t - value) <= 1e-13 * (1.0 + abs(value))
             if armijo or (flat and _project(trial, gradient_t, projected_t, free) < largest):
-                lam[:] = trial
-                x[:] = x_t
-                u[:] = utility_t
-                c[:] = curvature_t
-                gradient[:] = gradient_t
+                _copy_rows(trial, lam)
+                _copy_rows(x_t, x)
+                _copy_rows(utility_t, u)
+                for i in range(c.shape[0]):
+                    _copy_rows(curvature_t[i], c[i])
+                _copy_rows(gradient_t, gradient)
                 value = value_t
                 damping = max(damping / 10.0, 1e-12)
             else:
                 damping = max(damping * 10.0, REJECTED_DAMPING)
                 if damping > 1e20:  # stalled
                     break
+
+
+def _beyond_ceiling(lam: FloatArray) -> bool:
+    """``lam.max() > MULTIPLIER_CEILING`` (NaN if any is), in a loop, as :func:`_copy_rows`."""
+    beyond = False
+    for i in range(lam.shape[0]):
+        if lam[i] != lam[i]:
+            return False
+        beyond = beyond or lam[i] > MULTIPLIER_CEILING
+    return beyond
+
+
+def _copy_rows(source: FloatArray, target: FloatArray) -> None:
+    """``target[:] = source`` (1-D, one size) in a loop: numba's array max and slice assignment
+    compile their error messages' string formatting, ~3 s of a fresh install's CPU."""
+    for i in range(source.shape[0]):
+        target[i] = source[i]
 
 
 def _first_damping(lam: FloatArray, gradient: FloatArray) -> float:
