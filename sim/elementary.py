@@ -64,8 +64,13 @@ def power(x: ArrayLike, y: ArrayLike, out: FloatArray | None = None) -> Any:
     exponent = np.asarray(y, dtype=np.float64)
     if exponent.ndim == 0 and float(exponent) == 2.0:  # the kernel's own answer, one numpy call
         return _finished(np.multiply(base, base, out=_room(base.shape, out)), out)
-    base, exponent = np.broadcast_arrays(base, exponent)
-    result = _room(base.shape, out)
+    shape = np.broadcast_shapes(base.shape, exponent.shape)
+    # Each operand spread to the shape as a copy of its own: np.broadcast_arrays' views warn
+    # (FutureWarning) when numba reads whether they are writeable.
+    base, exponent = (
+        a if a.shape == shape else np.broadcast_to(a, shape).copy() for a in (base, exponent)
+    )
+    result = _room(shape, out)
     loops()["power"](_flat(base), _flat(exponent), result.reshape(-1))
     return _finished(result, out)
 

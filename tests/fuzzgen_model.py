@@ -381,7 +381,8 @@ SET_TARGETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("implementation.term_drift.territory.nowhere", ("0.1",)),
     ("implementation.war_cost_drift.ukraine", ("9", "x", ".nan")),
     ("protocol.round_weeks", ("0", "-1", "1e11", "x", *NOT_FINITE)),
-    ("protocol.deadline_weeks", ("0", "-5", "1e11", "x", *NOT_FINITE)),
+    # (0 is legal: a deadline already reached, full concession from the first round)
+    ("protocol.deadline_weeks", ("-5", "-1e-9", "1e11", "x", *NOT_FINITE)),
     ("protocol.fighting", ("maybe", "2", "0.5", "[true]")),
 )
 """Paths of the newer fields of the baseline and values that must be refused there."""

@@ -301,3 +301,27 @@ def test_the_functions_are_inlined_into_a_kernel_without_compiling_on_their_own(
         dispatcher.Dispatcher.compile = original
     assert compiled and "sim.elementary_kernel" not in compiled
     np.testing.assert_array_equal(out, elementary.power(x, y) + elementary.cos_two_pi(y))
+
+
+def test_power_of_broadcast_operands_warns_of_nothing() -> None:
+    """In a fresh process (numba's type cache empty), power of operands of other shapes raises
+    no warning: numba reads whether its arrays are writeable, and a view of
+    ``np.broadcast_arrays`` warns when asked; a size-1 one is contiguous, so it reached numba as
+    it was (``parley run`` of a one-world scenario under ``-W error`` failed on 0.5.0)."""
+    code = (
+        "import numpy as np\n"
+        "from sim import elementary\n"
+        "cases = [(np.array(0.5), np.full(1, 2.5)), (np.full(1, 0.5), np.array(2.5)),\n"
+        "         (np.linspace(0.1, 1.0, 5), np.full(1, 0.5)), (np.full(5, 0.5), np.full(5, 3.0))]\n"
+        "for base, exponent in cases:\n"
+        "    got = elementary.power(base, exponent)\n"
+        "    assert got.shape == np.broadcast_shapes(base.shape, exponent.shape)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import FiniteFloatRange, fail, json_option, out_option, set_option
+from sim.cli.compiling import announce_compiling
 from sim.cli.completion import complete_scenarios
 from sim.scenario.limits import MAX_ROUNDS, MAX_RUNS
 
@@ -84,6 +85,7 @@ def command(
     except ValueError as error:
         fail(f"Error: --weights: {error}")
     options = Options(weights=chosen_weights, rounds=rounds, persistence=persistence)
+    announce_compiling()
     try:
         table = forecast_table(scenario, runs, options, list(names) or None)
     except UnknownModelError as error:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import fail
+from sim.cli.compiling import announce_compiling
 from sim.scenario.limits import MAX_SEED
 
 
@@ -63,6 +64,7 @@ def command(results: Path, world: int, cell: int | None, as_json: bool, out: Pat
             "row in runs.parquet",
             err=True,
         )
+    announce_compiling()
     run = run_single(
         replay.scenario, seed=replay.seed, world=replay.model_world, overrides=replay.overrides()
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import fail, out_option, whole_number_option
+from sim.cli.compiling import announce_compiling
 from sim.cli.completion import complete_scenarios
 from sim.scenario.limits import MAX_SEED
 
@@ -58,6 +59,7 @@ def command(
     from sim.core.runner import run_single
     from sim.output.describe import describe_record
 
+    announce_compiling()
     run = run_single(loaded, seed=seed, world=world)
     folder = out if out is not None else Path("results") / loaded.name
     from sim.output.run_files import write_run_outputs

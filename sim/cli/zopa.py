@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from sim.cli.common import Choice, fail, json_option, out_option, set_option
+from sim.cli.compiling import announce_compiling
 from sim.cli.completion import complete_scenarios
 from sim.scenario.limits import MAX_ROUNDS, MAX_ZOPA_SAMPLES
 
@@ -72,6 +73,7 @@ def command(
     from sim.analysis.zopa.zone import zone_of_agreement
     from sim.output.figures.zopa import zopa_figure
 
+    announce_compiling()
     try:
         result = zone_of_agreement(scenario, round_, cast("Weights", weights), samples)
     except ValueError as error:
