@@ -20,13 +20,10 @@ cos(2 pi u) within 2 (tests/test_elementary.py).  The functions without branches
 power) vectorise: measured 2.0, 1.9 and 7.6 ns an element against numpy's AVX-512 0.6, 0.7 and
 2.0 (``benchmarks/bench_elementary.py``); log1p and expm1, with branches, 7-8 ns.
 
-Every function here is a numba function inlined into its callers (``njit(inline="always")``:
-numba's untyped IR inliner, before type inference), the loops of :mod:`sim.elementary_loops`
-and the compiled kernels that call it, so none is compiled on its own: a fresh install compiled
-the six loops in 2.1 s of CPU instead of 12.9 s when these were inlined after typing
-(``register_jitable(inline="always")`` compiled each one whole first, to type its calls), with
-the same machine code's speed and the same bits.  This module imports numba, so only they import
-it; a function called from Python compiles on its first call.
+Every function here is :func:`sim.inlining.inlined`: inlined into its callers (the loops of
+:mod:`sim.elementary_loops` and the compiled kernels that call it) before type inference, so none
+compiles on its own.  This module imports numba, so only they import it; a function called from
+Python compiles on its first call.
 """
 
 from __future__ import annotations
@@ -34,24 +31,15 @@ from __future__ import annotations
 import math
 import os
 import struct
-from collections.abc import Callable
 from decimal import Context, Decimal
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
-import numba
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-Function = TypeVar("Function", bound=Callable[..., Any])
-
-
-def inlined(function: Function) -> Function:
-    """``function`` as a numba function that its compiled callers inline (numba's untyped IR
-    inliner), with numpy's error model, as the kernels' (:mod:`sim.core.kernel_jit`)."""
-    return cast(Function, numba.njit(inline="always", error_model="numpy")(function))
-
+from sim.inlining import inlined
 
 _EXACT = Context(
     prec=50

@@ -15,12 +15,14 @@ allowed here because it is compiled (numba, ``njit(cache=True)``).  Each world's
 the reference's (a world never reads another's numbers, so the answers do not depend on the
 batch), each step's damped system is solved over the free multipliers only by Gaussian
 elimination with partial pivoting, as LAPACK's ``gesv`` does for the reference.  Cost:
-O(iterations (m^2 K + f^3)) per world, f <= m the free multipliers, with no temporaries.
+O(iterations (m^2 K + f^3)) per world, f <= m the free multipliers, with no temporaries.  The
+loop and its steps live in :mod:`sim.core.newton_loop` (which imports numba); this module
+chooses the engine and calls it.
 
 Start-up: ``import sim`` does not import numba; the first solve in a process imports it and
 loads the compiled kernel from numba's cache (0.4-0.7 s, ``benchmarks/bench_kernel.py``); a
-fresh install compiles it once (~2.7 s of CPU, ``benchmarks/bench_compile.py``) and writes the
-cache next to this file (or to the user-wide cache when that is read-only).  numba and LLVM add
+fresh install compiles it once (~3 s of CPU, ``benchmarks/bench_compile.py``) and writes the
+cache next to :mod:`sim.core.newton_loop` (or to the user-wide cache when that is read-only).  numba and LLVM add
 ~110 MB to a worker's peak memory.
 """
 
@@ -33,18 +35,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.arrays import BoolArray, FloatArray, IntArray
+from sim.arrays import FloatArray
 from sim.core.newton import (
-    GRADIENT_TOLERANCE,
-    INFEASIBLE_DUAL,
-    INITIAL_DAMPING,
-    MAX_ITERATIONS,
-    MULTIPLIER_CEILING,
-    RANK_DEFICIENT_DAMPING,
-    REJECTED_DAMPING,
     Point,
 )
-from sim.core.tolerances import CURVATURE_FLOOR
 from sim.errors import did_you_mean
 
 if TYPE_CHECKING:
@@ -70,7 +64,7 @@ def engine() -> str:
 
 
 Compiled = Callable[..., None]
-"""The compiled loop :func:`_newton_worlds` (its arguments in its order)."""
+"""The compiled loop :func:`sim.core.newton_loop.newton_worlds` (its arguments in its order)."""
 
 
 def kernel_newton(
@@ -123,275 +117,9 @@ def jit(function: Callable[..., Any], signature: Any = None) -> Any:
 
 @cache
 def compiled_newton() -> Compiled:
-    """The compiled per-world loop (numba imported and the kernel compiled, or loaded from the
-    cache, on first use only)."""
-    from numba.extending import register_jitable
+    """The compiled per-world loop (:func:`sim.core.newton_loop.newton_worlds`; numba imported
+    and the kernel compiled, or loaded from the cache, on first use only)."""
+    from sim.core import newton_loop
 
-    for helper in (
-        _beyond_ceiling,
-        _copy_rows,
-        _first_damping,
-        _project,
-        _one_entering,
-        _damped_step,
-        _evaluate,
-        _judge,
-        _solve_in_place,
-    ):
-        register_jitable(helper)  # callable from the compiled loop, unchanged in Python
-    compiled: Compiled = jit(_newton_worlds)
+    compiled: Compiled = jit(newton_loop.newton_worlds)
     return compiled
-
-
-def _newton_worlds(
-    position: FloatArray,
-    salience: FloatArray,
-    rows: IntArray,
-    threshold: FloatArray,
-    own: FloatArray,
-    multipliers: FloatArray,
-    package: FloatArray,
-    utility: FloatArray,
-    curvature: FloatArray,
-    known: BoolArray,
-    factored: bool,
-) -> None:
-    """Every world's projected Newton, in place: ``multipliers`` hold the start and the point
-    arrays the evaluation there where ``known``; on return all four hold the final point.
-    World w's ideal points and saliences are row ``rows[w]`` of ``position`` and ``salience``
-    (read in place: a caller solving some of a group's worlds need not gather them)."""
-    n, n_involved, n_issues = threshold.shape[0], position.shape[1], position.shape[2]
-    m = n_involved - 1
-    trial = np.empty(m)
-    gradient = np.empty(m)
-    gradient_t = np.empty(m)
-    projected = np.empty(m)
-    projected_t = np.empty(m)
-    step = np.empty(m)
-    free = np.empty(m, dtype=np.bool_)
-    system = np.empty((m, m))
-    rhs = np.empty(m)
-    chosen = np.empty(m, dtype=np.int64)
-    x_t = np.empty(n_issues)
-    utility_t = np.empty(n_involved)
-    curvature_t = np.empty(curvature.shape[1:])
-    work = np.empty(n_issues)
-    for w in range(n):
-        p, s, theta = position[rows[w]], salience[rows[w]], threshold[w]
-        lam, x, u, c = multipliers[w], package[w], utility[w], curvature[w]
-        if not known[w]:
-            _evaluate(p, s, lam, factored, x, u, c, work)
-        value = _judge(u, theta, lam, gradient)
-        floor = max(own[w], 0.0) - INFEASIBLE_DUAL
-        damping = _first_damping(lam, gradient) if factored else INITIAL_DAMPING
-        for _ in range(MAX_ITERATIONS):
-            largest = _project(lam, gradient, projected, free)
-            if largest <= GRADIENT_TOLERANCE or _beyond_ceiling(lam) or value < floor:
-                break
-            if factored:
-                _one_entering(lam, gradient, free)
-            _damped_step(c, projected, free, damping, factored, system, rhs, chosen, step)
-            decrease = 0.0
-            for i in range(m):
-                trial[i] = max(lam[i] + step[i], 0.0)
-                decrease += projected[i] * (trial[i] - lam[i])
-            _evaluate(p, s, trial, factored, x_t, utility_t, curvature_t, work)
-            value_t = _judge(utility_t, theta, trial, gradient_t)
-            armijo = value_t <= value + 1e-4 * min(decrease, 0.0)
-            # Near the optimum the dual value stops changing in floating point; there a step
-            # is judged by whether it shrinks the projected gradient.
-            flat = abs(value_t - value) <= 1e-13 * (1.0 + abs(value))
-            if armijo or (flat and _project(trial, gradient_t, projected_t, free) < largest):
-                _copy_rows(trial, lam)
-                _copy_rows(x_t, x)
-                _copy_rows(utility_t, u)
-                for i in range(c.shape[0]):
-                    _copy_rows(curvature_t[i], c[i])
-                _copy_rows(gradient_t, gradient)
-                value = value_t
-                damping = max(damping / 10.0, 1e-12)
-            else:
-                damping = max(damping * 10.0, REJECTED_DAMPING)
-                if damping > 1e20:  # stalled
-                    break
-
-
-def _beyond_ceiling(lam: FloatArray) -> bool:
-    """``lam.max() > MULTIPLIER_CEILING`` (NaN if any is), in a loop, as :func:`_copy_rows`."""
-    beyond = False
-    for i in range(lam.shape[0]):
-        if lam[i] != lam[i]:
-            return False
-        beyond = beyond or lam[i] > MULTIPLIER_CEILING
-    return beyond
-
-
-def _copy_rows(source: FloatArray, target: FloatArray) -> None:
-    """``target[:] = source`` (1-D, one size) in a loop: numba's array max and slice assignment
-    compile their error messages' string formatting, ~3 s of a fresh install's CPU."""
-    for i in range(source.shape[0]):
-        target[i] = source[i]
-
-
-def _first_damping(lam: FloatArray, gradient: FloatArray) -> float:
-    """With m > K, the first damping: the projected gradient, within [1e-12, 1e-4]."""
-    size = 0.0
-    for i in range(lam.shape[0]):
-        if not (lam[i] <= 0.0 and gradient[i] > 0.0):
-            size = max(size, abs(gradient[i]))
-    return min(max(size, INITIAL_DAMPING), RANK_DEFICIENT_DAMPING)
-
-
-def _project(
-    lam: FloatArray, gradient: FloatArray, projected: FloatArray, free: BoolArray
-) -> float:
-    """The projected gradient (zero where a multiplier at zero is held by a positive gradient)
-    into ``projected``, the unheld multipliers into ``free``; returns its largest size."""
-    largest = 0.0
-    for i in range(lam.shape[0]):
-        held = lam[i] <= 0.0 and gradient[i] > 0.0
-        free[i] = not held
-        projected[i] = 0.0 if held else gradient[i]
-        largest = max(largest, abs(projected[i]))
-    return largest
-
-
-def _one_entering(lam: FloatArray, gradient: FloatArray, free: BoolArray) -> None:
-    """Of the multipliers at zero whose constraint is violated, only the most violated (the
-    first of equals) stays free."""
-    most, lowest = 0, np.inf
-    for i in range(lam.shape[0]):
-        if lam[i] <= 0.0 and gradient[i] < 0.0 and gradient[i] < lowest:
-            most, lowest = i, gradient[i]
-    for i in range(lam.shape[0]):
-        if lam[i] <= 0.0 and gradient[i] < 0.0 and i != most:
-            free[i] = False
-
-
-def _damped_step(
-    curvature: FloatArray,
-    projected: FloatArray,
-    free: BoolArray,
-    damping: float,
-    factored: bool,
-    system: FloatArray,
-    rhs: FloatArray,
-    chosen: IntArray,
-    step: FloatArray,
-) -> None:
-    """The damped Newton step into ``step``: (H_ff + damping * scale I) d_f = -g_f over the
-    free multipliers, H the Hessian or F F^T from its factor F, scale its largest diagonal
-    entry (at least 1e-6); the others stay put (:mod:`sim.core.newton_step`)."""
-    m = projected.shape[0]
-    scale = 0.0
-    count = 0
-    for i in range(m):
-        if factored:
-            diagonal = 0.0
-            for k in range(curvature.shape[1]):
-                diagonal += curvature[i, k] * curvature[i, k]
-        else:
-            diagonal = abs(curvature[i, i])
-        scale = max(scale, diagonal)
-        step[i] = 0.0
-        if free[i]:
-            chosen[count] = i
-            count += 1
-    scale = max(scale, 1e-6)
-    for a in range(count):
-        i = chosen[a]
-        for b in range(count):
-            j = chosen[b]
-            if factored:
-                entry = 0.0
-                for k in range(curvature.shape[1]):
-                    entry += curvature[i, k] * curvature[j, k]
-            else:
-                entry = curvature[i, j]
-            system[a, b] = entry
-        system[a, a] += damping * scale
-        rhs[a] = projected[i]
-    _solve_in_place(system, rhs, count)
-    for a in range(count):
-        step[chosen[a]] = -rhs[a]
-
-
-def _evaluate(
-    position: FloatArray,
-    salience: FloatArray,
-    lam: FloatArray,
-    factored: bool,
-    x: FloatArray,
-    utility: FloatArray,
-    curvature: FloatArray,
-    work: FloatArray,
-) -> None:
-    """One world's dual at ``lam`` (:meth:`sim.core.dual.DualProblem.at`, quadratic): the
-    compromise x, the utilities and the Hessian (or its factor), into the given arrays."""
-    n_involved, n_issues = position.shape
-    for k in range(n_issues):
-        total = salience[0, k]
-        weighted = salience[0, k] * position[0, k]
-        for a in range(1, n_involved):
-            pull = lam[a - 1] * salience[a, k]
-            total += pull
-            weighted += pull * position[a, k]
-        x[k] = weighted / total if total > 0.0 else position[0, k]
-        if factored:  # 2 / sqrt(2 total), capped as in ``at``
-            work[k] = np.sqrt(2.0 / max(total, CURVATURE_FLOOR / 2.0)) if total > 0.0 else 0.0
-        else:  # 1 / the inner problem's curvature 2 total, capped
-            work[k] = 1.0 / max(2.0 * total, CURVATURE_FLOOR) if total > 0.0 else 0.0
-    for a in range(n_involved):
-        loss = 0.0
-        for k in range(n_issues):
-            z = x[k] - position[a, k]
-            loss += salience[a, k] * (z * z)
-        utility[a] = 1.0 - loss
-    if factored:
-        for i in range(n_involved - 1):
-            for k in range(n_issues):
-                curvature[i, k] = salience[i + 1, k] * (x[k] - position[i + 1, k]) * work[k]
-        return
-    for i in range(n_involved - 1):
-        for j in range(n_involved - 1):
-            entry = 0.0
-            for k in range(n_issues):
-                marginal_i = salience[i + 1, k] * (2.0 * (x[k] - position[i + 1, k]))
-                marginal_j = salience[j + 1, k] * (2.0 * (x[k] - position[j + 1, k]))
-                entry += marginal_i * work[k] * marginal_j
-            curvature[i, j] = entry
-
-
-def _judge(
-    utility: FloatArray, threshold: FloatArray, lam: FloatArray, gradient: FloatArray
-) -> float:
-    """The dual value at ``lam``, and its gradient U_i(x) - theta_i into ``gradient``."""
-    value = utility[0]
-    for i in range(threshold.shape[0]):
-        gradient[i] = utility[i + 1] - threshold[i]
-        value += lam[i] * gradient[i]
-    return float(value)
-
-
-def _solve_in_place(system: FloatArray, rhs: FloatArray, size: int) -> None:
-    """Solve the leading ``size`` x ``size`` block of ``system`` against ``rhs`` (overwritten
-    with the solution) by Gaussian elimination with partial pivoting."""
-    for col in range(size):
-        pivot = col
-        for row in range(col + 1, size):
-            if abs(system[row, col]) > abs(system[pivot, col]):
-                pivot = row
-        if pivot != col:
-            for k in range(col, size):
-                system[col, k], system[pivot, k] = system[pivot, k], system[col, k]
-            rhs[col], rhs[pivot] = rhs[pivot], rhs[col]
-        for row in range(col + 1, size):
-            ratio = system[row, col] / system[col, col]
-            for k in range(col + 1, size):
-                system[row, k] -= ratio * system[col, k]
-            rhs[row] -= ratio * rhs[col]
-    for row in range(size - 1, -1, -1):
-        total = rhs[row]
-        for k in range(row + 1, size):
-            total -= system[row, k] * rhs[k]
-        rhs[row] = total / system[row, row]
