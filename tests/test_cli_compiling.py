@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,3 +63,37 @@ def test_output_that_is_not_a_terminal_gets_no_notice(listening: list[Any]) -> N
     compiling.announce_compiling(stream)
     _fresh("sim.core.example")(np.ones(3))
     assert listening == [] and stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("cold", [True, False])
+def test_a_sweep_on_a_terminal_is_told_when_its_workers_will_compile(
+    monkeypatch: pytest.MonkeyPatch, cold: bool
+) -> None:
+    monkeypatch.setattr(compiling, "kernels_cold", lambda: cold)
+    stream, piped = Terminal(), io.StringIO()
+    compiling.announce_cold_workers(stream)
+    compiling.announce_cold_workers(piped)
+    assert stream.getvalue() == (compiling.SWEEP_NOTICE + "\n" if cold else "")
+    assert piped.getvalue() == ""
+
+
+def test_the_kernels_are_cold_in_an_empty_cache_and_warm_once_compiled(tmp_path: Path) -> None:
+    """numba's cache locator, in a fresh process on an empty cache: cold, then, once a solve
+    has compiled the Newton there, warm."""
+    code = (
+        "from sim.cli.compiling import kernels_cold\n"
+        "before = kernels_cold()\n"
+        "from sim.core.newton_kernel import compiled_newton\n"
+        "import numpy as np\n"
+        "n, a, k = 1, 3, 2\n"
+        "compiled_newton()(np.full((n, a, k), 0.5), np.full((n, a, k), 0.5), np.arange(n),\n"
+        "    np.zeros((n, a - 1)), np.zeros(n), np.zeros((n, a - 1)), np.zeros((n, k)),\n"
+        "    np.zeros((n, a)), np.zeros((n, a - 1, a - 1)), np.zeros(n, bool), False)\n"
+        "print(before, kernels_cold())\n"
+    )
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["True", "False"]

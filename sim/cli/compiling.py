@@ -5,18 +5,25 @@ disk: on a fresh install the first ``parley run`` spends ~15 s of CPU compiling 
 anything (``benchmarks/bench_compile.py``).  A command about to run the model calls
 :func:`announce_compiling`; numba then tells a listener of ours when it starts compiling (a cache
 miss: loading from the cache is not compiling), and the first time it compiles one of Parley's
-functions the listener prints :data:`NOTICE` on standard error.  Only on a terminal: piped or
-captured output (scripts, tests, CI) gets nothing it did not ask for.
+functions the listener prints :data:`NOTICE` on standard error.  A sweep's workers compile in
+processes of their own, so ``parley sweep`` instead looks before it starts them
+(:func:`announce_cold_workers`).  Only on a terminal: piped or captured output (scripts, tests,
+CI) gets nothing it did not ask for.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 NOTICE = (
     "parley: compiling the model's kernels (once after an install, about 15 s; later runs load "
     "them from numba's cache)"
+)
+SWEEP_NOTICE = (
+    "parley: the workers compile the model's kernels first (once after an install, about 15 s; "
+    "later sweeps load them from numba's cache)"
 )
 _PACKAGE = "sim."
 
@@ -51,3 +58,29 @@ def announce_compiling(stream: TextIO | None = None) -> None:
     listener = Notice()
     event.register("numba:compile", listener)  # type: ignore[no-untyped-call]
     _listening.append(listener)
+
+
+def announce_cold_workers(stream: TextIO | None = None) -> None:
+    """Print :data:`SWEEP_NOTICE` on ``stream`` (standard error) if it is a terminal and the
+    kernels are not in numba's cache (:func:`kernels_cold`): a local sweep's workers will
+    compile them before their first chunk."""
+    stream = sys.stderr if stream is None else stream
+    if stream.isatty() and kernels_cold():
+        print(SWEEP_NOTICE, file=stream, flush=True)
+
+
+def kernels_cold() -> bool:
+    """Whether numba's cache, where this machine's workers will look, lacks the compiled
+    Newton that every negotiation runs (its index file, found by numba's own cache locator);
+    False where that cannot be told (a numba without this layout: no notice rather than a
+    wrong one)."""
+    try:
+        from numba.core.caching import FunctionCache
+
+        from sim.core import newton_loop
+
+        cache = FunctionCache(newton_loop.newton_worlds)  # type: ignore[no-untyped-call]
+        index = cache._cache_file._index_path
+    except (AttributeError, ImportError, RuntimeError):
+        return False
+    return not Path(index).exists()

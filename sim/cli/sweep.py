@@ -12,6 +12,7 @@ import click
 
 from sim import interrupts
 from sim.cli.common import Choice, fail, out_option, whole_number_option
+from sim.cli.compiling import announce_cold_workers
 from sim.cli.completion import complete_experiments
 from sim.scenario.limits import MAX_CHUNK_SIZE, MAX_RUNS, MAX_WORKERS
 
@@ -109,6 +110,8 @@ def command(
     out_dir = out if out is not None else Path("results") / loaded.name
     chosen_backend = "dask" if scheduler else backend
     progress = not as_json and sys.stderr.isatty()
+    if progress and chosen_backend == "local":
+        announce_cold_workers()
     try:
         result = run_sweep(
             loaded,
