@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from sim.cli.common import fail
+from sim.cli.compiling import announce_cold_workers
 from sim.cli.completion import complete_scenarios
 
 APP_EXTRA_HINT = "the page needs the 'app' extra: pip install -e '.[app]'"
@@ -66,4 +67,5 @@ def command(scenario: str, port: int, host: str, provisional: str) -> None:
             err=True,
         )
     click.echo(f"Parley app for '{scenario}': http://{host}:{port}/  (Ctrl+C to stop)")
+    announce_cold_workers()
     serve(scenario, host=host, port=port, provisional=provisional)

@@ -6,8 +6,8 @@ anything (``benchmarks/bench_compile.py``).  A command about to run the model ca
 :func:`announce_compiling`; numba then tells a listener of ours when it starts compiling (a cache
 miss: loading from the cache is not compiling), and the first time it compiles one of Parley's
 functions the listener prints :data:`NOTICE` on standard error.  A sweep's workers compile in
-processes of their own, so ``parley sweep`` instead looks before it starts them
-(:func:`announce_cold_workers`).  Only on a terminal: piped or captured output (scripts, tests,
+processes of their own, so ``parley sweep`` and ``parley app`` instead look before they start
+them (:func:`announce_cold_workers`).  Only on a terminal: piped or captured output (scripts, tests,
 CI) gets nothing it did not ask for.
 """
 
@@ -23,7 +23,7 @@ NOTICE = (
 )
 SWEEP_NOTICE = (
     "parley: the workers compile the model's kernels first (once after an install, about 15 s; "
-    "later sweeps load them from numba's cache)"
+    "later runs load them from numba's cache)"
 )
 _PACKAGE = "sim."
 
@@ -62,8 +62,8 @@ def announce_compiling(stream: TextIO | None = None) -> None:
 
 def announce_cold_workers(stream: TextIO | None = None) -> None:
     """Print :data:`SWEEP_NOTICE` on ``stream`` (standard error) if it is a terminal and the
-    kernels are not in numba's cache (:func:`kernels_cold`): a local sweep's workers will
-    compile them before their first chunk."""
+    kernels are not in numba's cache (:func:`kernels_cold`): a local sweep's workers, or the
+    page's, will compile them before their first chunk."""
     stream = sys.stderr if stream is None else stream
     if stream.isatty() and kernels_cold():
         print(SWEEP_NOTICE, file=stream, flush=True)
