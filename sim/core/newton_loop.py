@@ -5,7 +5,7 @@ every step it calls is inlined into it before type inference (:func:`sim.inlinin
 so the steps compile only as part of it and LLVM optimises the loop whole: 13% less CPU on the
 recorded solves of 3,000 private-values baseline worlds (0.326 -> 0.282 s, best of five, twice,
 alternating; the same bits) than when they were separate functions it called
-(``register_jitable``), and no longer to compile.  Importing this module imports numba: only
+(``register_jitable``), for ~0.3 s more compile.  Importing this module imports numba: only
 :func:`sim.core.newton_kernel.compiled_newton` imports it.
 """
 
