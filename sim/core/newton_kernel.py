@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.arrays import FloatArray
+from sim.arrays import BoolArray, FloatArray, IntArray
 from sim.core.newton import (
     Point,
 )
@@ -63,8 +63,23 @@ def engine() -> str:
     return name
 
 
-Compiled = Callable[..., None]
-"""The compiled loop :func:`sim.core.newton_loop.newton_worlds` (its arguments in its order)."""
+Compiled = Callable[
+    [
+        FloatArray,  # position (G, A, K)
+        FloatArray,  # salience (G, A, K)
+        IntArray,  # rows: each world's row of position and salience
+        FloatArray,  # threshold (n, m)
+        FloatArray,  # own (n,)
+        FloatArray,  # multipliers (n, m): the start, then the final point
+        FloatArray,  # package (n, K)
+        FloatArray,  # utility (n, A)
+        FloatArray,  # curvature (n, m, m or K)
+        BoolArray,  # known (n,)
+        bool,  # factored
+    ],
+    None,
+]
+"""The compiled loop :func:`sim.core.newton_loop.newton_worlds`."""
 
 
 def kernel_newton(
