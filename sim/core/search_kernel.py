@@ -17,10 +17,10 @@ from sim.arrays import FloatArray
 
 
 def propose(
-    bracket: FloatArray, active: Any, count: int, tolerance: float, x: FloatArray, span: Any
+    bracket: FloatArray, active: Any, count: int, tolerance: float, closing: float, x: FloatArray
 ) -> None:
-    """The next alpha ``x`` of the first ``count`` ``active`` worlds and their bracket's width
-    ``span``; ``bracket`` (7, r) holds a, b, x0, f0, x1, f1 and the width two steps ago."""
+    """The next alpha ``x`` of the first ``count`` ``active`` worlds; ``bracket`` (7, r) holds
+    a, b, x0, f0, x1, f1 and the length of the step before the last."""
     for k in range(count):
         w = active[k]
         la, lb = bracket[0, w], bracket[1, w]
@@ -31,29 +31,31 @@ def propose(
         g1 = q1 if usable else 1.0
         usable = usable and g1 != g0
         secant = p1 - g1 * (p1 - p0) / (g1 - g0 if usable else 1.0)
-        inside = usable and secant > la and secant < lb and width <= 0.5 * bracket[6, w]
+        within = usable and secant > la and secant < lb
+        inside = within and abs(secant - p1) <= 0.5 * bracket[6, w]
         value = secant if inside else la + 0.5 * width
+        if within and abs(secant - p1) < 0.5 * tolerance:
+            value = secant + (closing if q1 > 0.0 else -closing)
         low, high = la + 0.01 * tolerance, lb - 0.01 * tolerance
         if value == value:  # np.clip: NaN stays, the second of equals
             value = low if value < low else value
             value = value if value < high else high
-        x[k], span[k] = value, width
+        x[k] = value
 
 
 def settle(
     bracket: FloatArray,
-    spans: FloatArray,
+    steps: FloatArray,
     active: Any,
     count: int,
     tolerance: float,
     x: FloatArray,
     f: FloatArray,
-    span: FloatArray,
     converged: Any,
 ) -> int:
     """Move the first ``count`` ``active`` worlds' brackets to the signal ``f`` at ``x`` (the
-    last widths ``spans`` (r,) and two steps ago in ``bracket``), mark the converged and pack
-    the worlds still searching to the front of ``active``; returns how many."""
+    last steps' lengths ``steps`` (r,), the one before in ``bracket``), mark the converged and
+    pack the worlds still searching to the front of ``active``; returns how many."""
     kept = 0
     for k in range(count):
         w = active[k]
@@ -61,10 +63,10 @@ def settle(
             bracket[0, w] = x[k]
         else:
             bracket[1, w] = x[k]
+        bracket[6, w] = steps[w]
+        steps[w] = abs(x[k] - bracket[4, w])
         bracket[2, w], bracket[3, w] = bracket[4, w], bracket[5, w]
         bracket[4, w], bracket[5, w] = x[k], f[k]
-        bracket[6, w] = spans[w]
-        spans[w] = span[k]
         lost = f[k] != f[k]
         if bracket[1, w] - bracket[0, w] <= tolerance or f[k] == 0.0 or lost:
             converged[w] = not lost

@@ -27,8 +27,8 @@ multipliers are unknown (linear utilities) Brent's (1973) search finds it.  Both
 flat stretch ends and are compared with alpha = 1 (certain acceptance).  Worlds where even the
 smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no offer after
 one solve.  With several uncertain responders Brent's search runs over a common alpha (each
-offered the threshold of its own alpha-type, P = prod_k P_k): exact for one responder, feasible
-but not always optimal for more (F need not be unimodal along the common alpha).
+offered the threshold of its own alpha-type, P = prod_k P_k), to ``COMMON_ALPHA_TOLERANCE``:
+feasible but not always optimal (F need not be unimodal along the common alpha).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
-from sim.core.alpha_search import Trial, brent_steps, root_steps, side_by_side
+from sim.core.alpha_search import TOLERANCES, Trial, brent_steps, root_steps, side_by_side
 from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
 from sim.core.offer_compiled import CompiledEvaluation
@@ -348,36 +348,37 @@ def risky_offers(
     result.alpha[:] = 1.0  # where there is no offer, as if certain acceptance were asked
     certain = evaluate(np.ones(live.size), live, True)
     best = certain.copy()
-    # By unimodality: s(floor) <= 0, the floor is best; s(1) >= 0, certain acceptance is; else
-    # the root lies inside (where the multipliers are known).  Several uncertain responders (F
-    # need not be unimodal along the common alpha) or unknown multipliers: Brent's search.
+    # By unimodality: s(floor) <= 0, the floor is best; s(1) >= 0, certain acceptance; else the
+    # root is inside.  Several uncertain responders or unknown multipliers: Brent's search.
     single = uncertain[live].sum(axis=1) == 1
     informed = single & ~np.isnan(low.signal) & ~np.isnan(certain.signal)
     floor = np.flatnonzero(informed & (low.signal <= 0.0))
     best.put(floor, low.take(floor))
     inside = np.flatnonzero(informed & (low.signal > 0.0) & (certain.signal < 0.0))
-    # Both searches start where F's flat stretch ends (inside it a search would read a tie
-    # and lose an interior optimum): up to alpha = min_k P_k(x_f), x_f the floor's ("free")
-    # package, every alpha-type's threshold d_k(alpha) <= d_k(P_k(x_f)) <= U_k(x_f), so x_f still
-    # meets every threshold and no package does better: P and F do not move (where the solver's
-    # optimum is unique).  With one responder that is P(x_f) itself.
+    # Both searches start where F's flat stretch ends (inside it a search would read a tie and
+    # lose an interior optimum): up to alpha = min_k P_k(x_f), x_f the floor's ("free") package,
+    # every alpha-type's threshold d_k(alpha) <= d_k(P_k(x_f)) <= U_k(x_f), so x_f meets them all
+    # and no package does better (the solver's optimum unique).  One responder: P(x_f) itself.
     start = np.maximum(low.alpha, low.probability * (1.0 - 1e-9))
     several = np.flatnonzero(~single)
     if several.size:
         weakest = problem.weakest(low.package[several], live[several])
         start[several] = np.maximum(low.alpha[several], weakest * (1.0 - 1e-9))
-    # The root's worlds and Brent's side by side (one solve call a step for both).
-    others = np.flatnonzero(~informed)
-    searches = []
+    # The root's worlds and Brent's side by side (one solve call a step for all); Brent's
+    # exact with one uncertain responder, to COMMON_ALPHA_TOLERANCE with several.
+    others = np.flatnonzero(~informed & single), several
+    searches, groups = [], []
     if inside.size:
         bracket = low.take(inside)
         bracket.alpha[:] = start[inside]
         searches.append(root_steps(live[inside], bracket, certain.take(inside)))
-    if others.size:
-        searches.append(brent_steps(live[others], start[others]))
+    for group, tolerance in zip(others, TOLERANCES, strict=True):
+        if group.size:
+            searches.append(brent_steps(live[group], start[group], tolerance))
+            groups.append(group)
     results = side_by_side(evaluate, searches)
-    if others.size:
-        best.put(others, results[-1])
+    for group, found in zip(groups, results[len(results) - len(groups) :], strict=True):
+        best.put(group, found)
     if inside.size:
         found, done = results[0]
         best.put(inside[done], found.take(np.flatnonzero(done)))
