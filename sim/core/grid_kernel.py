@@ -27,6 +27,14 @@ from sim.core.kernel_jit import vector_jit, vector_jitable
 from sim.core.newton_kernel import engine
 
 Kernel = Callable[..., None]
+Lines = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int]
+"""c0, c1, c2 (A + R, n), the ratifiers' thresholds (R, n) and spreads (R,), and A."""
+Signers = tuple[FloatArray, FloatArray, BoolArray, IntArray]
+"""Fallbacks, floors, who must sign (A, n) and the proposers (n,)."""
+Found = tuple[FloatArray, BoolArray, FloatArray]
+"""Each world's best t, whether any point was signed and the value there (n,)."""
+Scratch = tuple[FloatArray, FloatArray, BoolArray, IntArray, FloatArray, BoolArray]
+"""A sweep's work arrays (n,)."""
 
 
 @dataclass(frozen=True)
@@ -124,11 +132,11 @@ class CompiledGrid:
 def sweep(
     t: FloatArray,
     points: int,
-    lines: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int],
-    signers: tuple[FloatArray, FloatArray, BoolArray, IntArray],
-    best: tuple[FloatArray, BoolArray, FloatArray],
+    lines: Lines,
+    signers: Signers,
+    best: Found,
     start: bool,
-    scratch: tuple[FloatArray, FloatArray, BoolArray, IntArray, FloatArray, BoolArray],
+    scratch: Scratch,
 ) -> None:
     """One grid: the first ``points`` rows of t (G, n); each world's best signed point of it,
     compared with the best so far (the reference's argmax, ``>`` and ``|=``), in place.
@@ -183,25 +191,19 @@ def search(
     coarse: FloatArray,
     fine: FloatArray,
     refinements: int,
-    lines: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, int],
-    signers: tuple[FloatArray, FloatArray, BoolArray, IntArray],
-    best: tuple[FloatArray, BoolArray, FloatArray],
+    lines: Lines,
+    signers: Signers,
+    best: Found,
 ) -> None:
     """The whole search of every world, as :meth:`sim.core.line_search.Segment._search` runs
     it: t = 0, then t = low + (1 - low) coarse_g, then ``refinements`` grids t = clip(best t +
     step fine_g, low, 1) (numpy's clip: max with low, then min with 1, a NaN point kept), the
-    step (1 - low) / (coarse points - 1) shrinking to step 2 / (fine points) after each."""
+    step (1 - low) / (coarse points - 1) shrinking to step 2 / (fine points) after each, in the
+    worlds where the first two found a signed point."""
     n = low.size
     rows = max(coarse.size, fine.size, 1)
     t = np.zeros((rows, n))
-    scratch = (
-        np.empty(n),
-        np.zeros(n),
-        np.empty(n, dtype=np.bool_),
-        np.zeros(n, dtype=np.int64),
-        np.zeros(n),
-        np.zeros(n, dtype=np.bool_),
-    )
+    scratch = _scratch(n)
     sweep(t, 1, lines, signers, best, True, scratch)
     step = np.empty(n)
     for i in range(n):
@@ -210,7 +212,48 @@ def search(
             t[g, i] = low[i] + width * coarse[g]
         step[i] = width / (coarse.size - 1)
     sweep(t, coarse.size, lines, signers, best, False, scratch)
-    best_t = best[0]
+    # Refined only around a signed point (the reference's ``Segment._search``): the worlds
+    # that have one, gathered so that every step still runs along contiguous rows.
+    live = np.flatnonzero(best[1])
+    if live.size == n:
+        _refine(t, low, step, fine, refinements, lines, signers, best, scratch)
+        return
+    part_lines, part_signers, part = _gather(live, lines, signers, best)
+    r = live.size
+    part_scratch = _scratch(r)
+    t_part = np.zeros((t.shape[0], r))
+    steps = (low[live], step[live], fine)
+    _refine(t_part, *steps, refinements, part_lines, part_signers, part, part_scratch)
+    for j in range(r):
+        best[0][live[j]], best[2][live[j]] = part[0][j], part[2][j]
+
+
+def _scratch(n: int) -> Scratch:
+    """A sweep's work arrays for n worlds."""
+    return (
+        np.empty(n),
+        np.zeros(n),
+        np.empty(n, dtype=np.bool_),
+        np.zeros(n, dtype=np.int64),
+        np.zeros(n),
+        np.zeros(n, dtype=np.bool_),
+    )
+
+
+def _refine(
+    t: FloatArray,
+    low: FloatArray,
+    step: FloatArray,
+    fine: FloatArray,
+    refinements: int,
+    lines: Lines,
+    signers: Signers,
+    best: Found,
+    scratch: Scratch,
+) -> None:
+    """The ``refinements`` grids of ``fine`` steps around each world's best point (in place;
+    ``step`` too)."""
+    n, best_t = low.size, best[0]
     for _ in range(refinements):
         for g in range(fine.size):
             for i in range(n):
@@ -220,6 +263,42 @@ def search(
         sweep(t, fine.size, lines, signers, best, False, scratch)
         for i in range(n):
             step[i] = step[i] * 2.0 / fine.size
+
+
+def _gather(
+    live: IntArray,
+    lines: Lines,
+    signers: Signers,
+    best: Found,
+) -> tuple[
+    Lines,
+    Signers,
+    Found,
+]:
+    """The columns ``live`` of a search's (M, n) arrays, contiguous, and of its best so far."""
+    c0, c1, c2, theta, spread, actors = lines
+    fallback, floor, needed, proposer = signers
+    return (
+        (
+            _columns(c0, live),
+            _columns(c1, live),
+            _columns(c2, live),
+            _columns(theta, live),
+            spread,
+            actors,
+        ),
+        (_columns(fallback, live), _columns(floor, live), _columns(needed, live), proposer[live]),
+        (best[0][live], best[1][live], best[2][live]),
+    )
+
+
+def _columns(values: Any, live: IntArray) -> Any:
+    """values[:, live] (M, r), C-contiguous, by loops."""
+    result = np.empty((values.shape[0], live.size), dtype=values.dtype)
+    for m in range(values.shape[0]):
+        for j in range(live.size):
+            result[m, j] = values[m, live[j]]
+    return result
 
 
 _exp: Any = None
@@ -236,5 +315,9 @@ def compiled_search() -> Kernel:
     elementary_kernel.refresh_caches()
     _exp = elementary_kernel.exp
     vector_jitable(sweep)
+    vector_jitable(_scratch)
+    vector_jitable(_refine)
+    vector_jitable(_gather)
+    vector_jitable(_columns)
     compiled: Kernel = vector_jit(search)
     return compiled
