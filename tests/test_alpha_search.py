@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.core.alpha_search import BRENT_TOLERANCE, Trial, brent_steps, root_steps, side_by_side
+from sim.core.alpha_search import (
+    BRENT_TOLERANCE,
+    COMMON_ALPHA_TOLERANCE,
+    RELATIVE_TOLERANCES,
+    Trial,
+    brent_steps,
+    root_steps,
+    side_by_side,
+)
 
 PEAKS = np.array([0.2, 0.35, 0.5, 0.61, 0.8, 0.93])
 """F(alpha) = alpha (1 - alpha**2 / (3 peak**2)) in world w peaks at alpha = PEAKS[w]."""
@@ -189,3 +197,36 @@ def test_brent_finds_interior_edge_sliver_and_end_optima(
     assert np.all(edge <= 2 * BRENT_TOLERANCE), error
     assert np.all(probes[shape == 2] <= 20), probes
     assert np.all(np.isfinite(best.value))
+
+
+@pytest.mark.parametrize("engine", ["kernel", "numpy"])
+def test_the_common_alphas_tolerance_is_relative(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With several uncertain responders Brent's search stops at COMMON_ALPHA_TOLERANCE of
+    alpha (and BRENT_TOLERANCE): fewer probes than Brent's own sqrt(eps) where the optimum is
+    large, and still apart the optima of offers believed to succeed once in 20,000 or 40,000
+    times (an absolute 1e-4 could not tell them apart)."""
+    monkeypatch.setenv("PARLEY_ENGINE", engine)
+    peak = np.array([0.6, 0.3, 5e-5, 2.5e-5])
+
+    def search(relative: float) -> tuple[Trial, np.ndarray]:
+        probes = np.zeros(peak.size, dtype=int)
+
+        def trial(alpha: np.ndarray, rows: np.ndarray, signal: bool) -> Trial:
+            probes[rows] += 1
+            value = alpha * (1.0 - alpha**2 / (3.0 * peak[rows] ** 2))
+            ones = np.ones(rows.size)
+            return Trial(alpha, value, ones, ones > 0, alpha[:, None].copy(), ones * np.nan)
+
+        start = np.zeros(peak.size)
+        (best,) = side_by_side(trial, [brent_steps(np.arange(peak.size), start, relative)])
+        return best, probes
+
+    loose, loose_probes = search(RELATIVE_TOLERANCES[1])
+    tight, tight_probes = search(RELATIVE_TOLERANCES[0])
+    error = np.abs(loose.alpha - peak)
+    assert np.all(error <= COMMON_ALPHA_TOLERANCE * peak + BRENT_TOLERANCE), error
+    assert np.all(np.abs(tight.alpha - peak) <= 1e-6), tight.alpha - peak
+    assert loose.alpha[3] < loose.alpha[2]  # apart, in the right order
+    assert np.all(loose_probes[:2] < tight_probes[:2]), (loose_probes, tight_probes)

@@ -144,8 +144,8 @@ def test_an_interior_optimum_above_the_flat_stretch_of_two_uncertain_responders(
     offers = two_uncertain_responders(position, salience, linear, -0.7, 0.3, w)
     best = 2.0 * (1.7 - w) / 3.0
     assert offers.feasible[0]
-    # the common alpha is searched to COMMON_ALPHA_TOLERANCE (r moves one for one with alpha,
-    # P = alpha**2 by 2 alpha as much); each responder's acceptance tolerance adds up to 2e-7
+    # the common alpha is searched to COMMON_ALPHA_TOLERANCE of itself (0.93 here; r moves one
+    # for one with alpha, P = alpha**2 by 2 alpha as much); each acceptance tolerance adds 2e-7
     assert 1.0 - offers.package[0, 0] == pytest.approx(best - 0.7, abs=COMMON_ALPHA_TOLERANCE)
     assert offers.probability[0] == pytest.approx(best**2, abs=2.0 * COMMON_ALPHA_TOLERANCE)
 

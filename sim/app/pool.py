@@ -19,6 +19,7 @@ from sim.arrays import IntArray
 from sim.core.model import NegotiationModel
 from sim.core.records import Columns
 from sim.core.runner import columns_of
+from sim.parent_watch import exit_with_parent
 from sim.scenario.schema import Scenario
 
 T = TypeVar("T")
@@ -35,9 +36,11 @@ _LATEST: Any = None  # in a worker: the shared latest batch number of each sessi
 
 
 def _start_worker(latest: Any) -> None:
-    """Worker start-up: keep the shared batch numbers, import the model before the first batch."""
+    """Worker start-up: keep the shared batch numbers, end with the server (a server stopped
+    by a signal does not shut its pool down)."""
     global _LATEST
     _LATEST = latest
+    exit_with_parent()
 
 
 def superseded(slot: int, number: int) -> bool:

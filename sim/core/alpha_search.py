@@ -226,33 +226,38 @@ BRENT_ITERATIONS = 100
 """At most this many probes after the first (golden section alone would reach 1e-20)."""
 
 BRENT_TOLERANCE = 3e-7
-"""Brent's absolute tolerance on alpha where the search is exact (one uncertain responder): the
-best alpha found is within about this of the optimum, as golden section's 30 steps were
-(0.618**30 ~ 5e-7 of bracket)."""
+"""Brent's absolute tolerance on alpha: the best alpha found is within about this of the
+optimum, as golden section's 30 steps were (0.618**30 ~ 5e-7 of bracket)."""
 
-COMMON_ALPHA_TOLERANCE = 1e-4
-"""Brent's absolute tolerance on the common alpha of several uncertain responders, itself an
-approximation of the proposer's best (each responder could be offered an alpha of its own):
-near a smooth optimum F loses only ~F''/2 (1e-4)^2, and the believed acceptance probability
-moves by at most ~2e-4, well below a 100,000-world sweep's Monte Carlo error (~1.5e-3).  It
-takes 12.2 probes a search on the private-values baseline where 3e-7 took 17.1
-(docs/model.md, "The proposer under uncertainty", *Cost*)."""
+COMMON_ALPHA_TOLERANCE = 1e-3
+"""Brent's relative tolerance on the common alpha of several uncertain responders (with the
+absolute ``BRENT_TOLERANCE``; with one responder the relative part is sqrt(eps), Brent's own),
+itself an approximation of the proposer's best (each responder could be offered an alpha of
+its own): near a smooth optimum F loses only ~F''/2 (1e-3 alpha)^2, and the believed acceptance
+probability moves by ~0.2% of itself.  On the private-values baseline 13.6 probes a search
+where sqrt(eps) took 16.9 (docs/model.md, "The proposer under uncertainty", *Cost*).  An
+absolute 1e-4 took 12.2 but could not tell an alpha of 3e-5 from one of 6e-5: offers believed
+to succeed once in 30,000 times came out at random among such, and 5% more were made."""
 
-TOLERANCES = (BRENT_TOLERANCE, COMMON_ALPHA_TOLERANCE)
-"""Brent's tolerance with one uncertain responder, and with several."""
+_SQRT_EPSILON = float(np.sqrt(np.finfo(float).eps))
+
+RELATIVE_TOLERANCES = (_SQRT_EPSILON, COMMON_ALPHA_TOLERANCE / 3.0)
+"""The relative part of Brent's tolerance (its ``eps``, of |alpha|) with one uncertain
+responder, and with several (a third, as the absolute part is a third of its tolerance)."""
 
 DESCENT = 0.9
 """While no probe has been feasible, the next probe is a + (1 - DESCENT)(x - a): a tenth of
 the way from the bracket's start to the lowest infeasible alpha."""
 
 _GOLDEN_SHARE = 1.0 - _INVERSE_GOLDEN  # 0.381966...
-_SQRT_EPSILON = float(np.sqrt(np.finfo(float).eps))
+_THIRD = BRENT_TOLERANCE / 3.0
 
 
-def brent_steps(rows: IntArray, start: FloatArray, tolerance: float = BRENT_TOLERANCE) -> Steps:
+def brent_steps(rows: IntArray, start: FloatArray, relative: float = _SQRT_EPSILON) -> Steps:
     """The best alpha in (start, 1) by Brent's (1973, ch. 5) minimisation without derivatives
     of -F: golden section made superlinear by successive parabolic interpolation where F is
-    smooth, stopping when the bracket around the best alpha is within ``tolerance``.
+    smooth, stopping when the bracket around the best alpha is within ``BRENT_TOLERANCE`` and
+    ``relative`` of it (each part a third of Brent's tol).
 
     Two changes for this F.  An infeasible alpha (F = -inf) is worse than any feasible one and
     of two equally bad alphas the smaller is kept; the parabola is fitted only through three
@@ -263,8 +268,7 @@ def brent_steps(rows: IntArray, start: FloatArray, tolerance: float = BRENT_TOLE
     ``start`` F must be flat (a flat stretch would read as a tie and lose the optimum).
     """
     if engine() == "kernel":
-        return (yield from _compiled_brent_steps(rows, start, tolerance))
-    absolute = tolerance / 3.0
+        return (yield from _compiled_brent_steps(rows, start, relative))
     n = rows.size
     a, b = start.copy(), np.ones(n)
     x = a + _GOLDEN_SHARE * (b - a)
@@ -277,7 +281,7 @@ def brent_steps(rows: IntArray, start: FloatArray, tolerance: float = BRENT_TOLE
     for _ in range(BRENT_ITERATIONS):
         xa, aa, ba = x[active], a[active], b[active]
         middle = 0.5 * (aa + ba)
-        tol1 = _SQRT_EPSILON * np.abs(xa) + absolute
+        tol1 = relative * np.abs(xa) + _THIRD
         tol2 = 2.0 * tol1
         going = (np.abs(xa - middle) > tol2 - 0.5 * (ba - aa)) & (ba - aa > 2.0 * tol2)
         if not going.any():
@@ -334,7 +338,7 @@ def brent_steps(rows: IntArray, start: FloatArray, tolerance: float = BRENT_TOLE
     return best
 
 
-def _compiled_brent_steps(rows: IntArray, start: FloatArray, tolerance: float) -> Steps:
+def _compiled_brent_steps(rows: IntArray, start: FloatArray, relative: float) -> Steps:
     """:func:`brent_steps` with each step's bookkeeping in compiled loops
     (:mod:`sim.core.search_kernel`): the same alphas and answer bit for bit."""
     _, _, propose, settle, keep_better = compiled_search()
@@ -348,7 +352,7 @@ def _compiled_brent_steps(rows: IntArray, start: FloatArray, tolerance: float) -
     kept = _columns(best)
     state[5] = -trial.value
     state[6], state[7] = state[5], state[5]
-    constants = np.array([tolerance / 3.0, _SQRT_EPSILON, _GOLDEN_SHARE, DESCENT])
+    constants = np.array([_THIRD, relative, _GOLDEN_SHARE, DESCENT])
     active, count = np.arange(n), n
     for _ in range(BRENT_ITERATIONS):
         probe = np.empty(count)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import SweepError, SweepInterrupted
+from sim.parent_watch import exit_with_parent
 from sim.sweep.chunks import ChunkDone, ChunkTask, run_chunk_to_bytes, run_chunk_to_part
 from sim.sweep.parts import write_part
 
@@ -58,6 +59,7 @@ SCHEDULER_TIMEOUT = "5s"
 def _worker_init() -> None:
     # Ctrl-C goes to the whole process group; let the parent decide and finish running chunks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()  # a parent killed outright leaves no worker behind
     # Import the model now and exempt everything imported from garbage collection: the
     # collection after every chunk (sim.sweep.chunks.collect_cycles, which freezes what the
     # first chunk loads) then scans only the chunk's own objects.
