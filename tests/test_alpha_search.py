@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from sim.core.alpha_search import (
+    BRENT_SCALES,
     BRENT_TOLERANCE,
     COMMON_ALPHA_TOLERANCE,
-    RELATIVE_TOLERANCES,
     Trial,
     brent_steps,
     root_steps,
@@ -203,14 +203,15 @@ def test_brent_finds_interior_edge_sliver_and_end_optima(
 def test_the_common_alphas_tolerance_is_relative(
     engine: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With several uncertain responders Brent's search stops at COMMON_ALPHA_TOLERANCE of
-    alpha (and BRENT_TOLERANCE): fewer probes than Brent's own sqrt(eps) where the optimum is
-    large, and still apart the optima of offers believed to succeed once in 20,000 or 40,000
-    times (an absolute 1e-4 could not tell them apart)."""
+    """With several uncertain responders Brent's search stops at COMMON_ALPHA_TOLERANCE of the
+    nearer of alpha and 1 - alpha (and BRENT_TOLERANCE): fewer probes than Brent's own sqrt(eps)
+    where the optimum is inside, and still apart the optima of offers believed to succeed (or to
+    be refused) once in 20,000 or 40,000 times (an absolute 1e-4 could not tell the first two
+    apart, a relative 1e-3 of alpha the last two)."""
     monkeypatch.setenv("PARLEY_ENGINE", engine)
-    peak = np.array([0.6, 0.3, 5e-5, 2.5e-5])
+    peak = np.array([0.6, 0.3, 5e-5, 2.5e-5, 1.0 - 5e-5, 1.0 - 2.5e-5])
 
-    def search(relative: float) -> tuple[Trial, np.ndarray]:
+    def search(relative: float, ends: bool) -> tuple[Trial, np.ndarray]:
         probes = np.zeros(peak.size, dtype=int)
 
         def trial(alpha: np.ndarray, rows: np.ndarray, signal: bool) -> Trial:
@@ -220,13 +221,15 @@ def test_the_common_alphas_tolerance_is_relative(
             return Trial(alpha, value, ones, ones > 0, alpha[:, None].copy(), ones * np.nan)
 
         start = np.zeros(peak.size)
-        (best,) = side_by_side(trial, [brent_steps(np.arange(peak.size), start, relative)])
+        steps = brent_steps(np.arange(peak.size), start, relative, ends)
+        (best,) = side_by_side(trial, [steps])
         return best, probes
 
-    loose, loose_probes = search(RELATIVE_TOLERANCES[1])
-    tight, tight_probes = search(RELATIVE_TOLERANCES[0])
+    loose, loose_probes = search(*BRENT_SCALES[1])
+    tight, tight_probes = search(*BRENT_SCALES[0])
     error = np.abs(loose.alpha - peak)
-    assert np.all(error <= COMMON_ALPHA_TOLERANCE * peak + BRENT_TOLERANCE), error
+    nearer = np.minimum(peak, 1.0 - peak)
+    assert np.all(error <= COMMON_ALPHA_TOLERANCE * nearer + BRENT_TOLERANCE), error
     assert np.all(np.abs(tight.alpha - peak) <= 1e-6), tight.alpha - peak
-    assert loose.alpha[3] < loose.alpha[2]  # apart, in the right order
+    assert loose.alpha[3] < loose.alpha[2] < loose.alpha[4] < loose.alpha[5]  # apart, in order
     assert np.all(loose_probes[:2] < tight_probes[:2]), (loose_probes, tight_probes)

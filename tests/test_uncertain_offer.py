@@ -288,7 +288,7 @@ def test_quadratic_pricing_by_the_first_order_condition(
     the responder's utility and P(acceptance) match an independent scalar optimisation to 1e-6."""
     import sim.core.uncertain_offer as module
 
-    def no_brent(rows, start, tolerance):  # type: ignore[no-untyped-def]
+    def no_brent(rows, start, relative, ends):  # type: ignore[no-untyped-def]
         raise AssertionError(f"Brent's search ran in {rows.size} worlds")
 
     monkeypatch.setattr(module, "brent_steps", no_brent)
@@ -355,7 +355,7 @@ def test_the_floors_offer_is_kept_when_the_search_finds_nothing_better(
     import sim.core.uncertain_offer as module
     from sim.core.alpha_search import Trial
 
-    def missed_everything(rows, start, tolerance):  # type: ignore[no-untyped-def]
+    def missed_everything(rows, start, relative, ends):  # type: ignore[no-untyped-def]
         r = rows.size
         return Trial(
             start.copy(),

@@ -230,20 +230,23 @@ BRENT_TOLERANCE = 3e-7
 optimum, as golden section's 30 steps were (0.618**30 ~ 5e-7 of bracket)."""
 
 COMMON_ALPHA_TOLERANCE = 1e-3
-"""Brent's relative tolerance on the common alpha of several uncertain responders (with the
-absolute ``BRENT_TOLERANCE``; with one responder the relative part is sqrt(eps), Brent's own),
-itself an approximation of the proposer's best (each responder could be offered an alpha of
-its own): near a smooth optimum F loses only ~F''/2 (1e-3 alpha)^2, and the believed acceptance
-probability moves by ~0.2% of itself.  On the private-values baseline 13.6 probes a search
-where sqrt(eps) took 16.9 (docs/model.md, "The proposer under uncertainty", *Cost*).  An
-absolute 1e-4 took 12.2 but could not tell an alpha of 3e-5 from one of 6e-5: offers believed
-to succeed once in 30,000 times came out at random among such, and 5% more were made."""
+"""Brent's relative tolerance on the common alpha of several uncertain responders, of the nearer
+of alpha and 1 - alpha (the believed chances of acceptance and of refusal), with the absolute
+``BRENT_TOLERANCE``; with one responder the relative part is sqrt(eps) of |alpha|, Brent's own.
+That alpha is itself an approximation of the proposer's best (each responder could be offered
+an alpha of its own): near a smooth optimum F loses only ~F''/2 (1e-3 alpha)^2, and neither
+chance moves by more than ~0.2% of itself.  On the private-values baseline 13.7 probes a
+search where sqrt(eps) took 16.9 (docs/model.md, "The proposer under uncertainty", *Cost*).
+Tried and dropped: an absolute 1e-4 (12.2 probes) could not tell an alpha of 3e-5 from one of
+6e-5, and 10^-3 of alpha alone could not tell 0.99993 from 1 (both: more offers made, and
+refused, at random among near-equals)."""
 
 _SQRT_EPSILON = float(np.sqrt(np.finfo(float).eps))
 
-RELATIVE_TOLERANCES = (_SQRT_EPSILON, COMMON_ALPHA_TOLERANCE / 3.0)
-"""The relative part of Brent's tolerance (its ``eps``, of |alpha|) with one uncertain
-responder, and with several (a third, as the absolute part is a third of its tolerance)."""
+BRENT_SCALES = ((_SQRT_EPSILON, False), (COMMON_ALPHA_TOLERANCE / 3.0, True))
+"""The relative part of Brent's tolerance (a third, as the absolute part is a third of its
+tolerance) and whether it is of min(alpha, 1 - alpha) rather than |alpha|: with one uncertain
+responder, and with several."""
 
 DESCENT = 0.9
 """While no probe has been feasible, the next probe is a + (1 - DESCENT)(x - a): a tenth of
@@ -253,11 +256,14 @@ _GOLDEN_SHARE = 1.0 - _INVERSE_GOLDEN  # 0.381966...
 _THIRD = BRENT_TOLERANCE / 3.0
 
 
-def brent_steps(rows: IntArray, start: FloatArray, relative: float = _SQRT_EPSILON) -> Steps:
+def brent_steps(
+    rows: IntArray, start: FloatArray, relative: float = _SQRT_EPSILON, ends: bool = False
+) -> Steps:
     """The best alpha in (start, 1) by Brent's (1973, ch. 5) minimisation without derivatives
     of -F: golden section made superlinear by successive parabolic interpolation where F is
     smooth, stopping when the bracket around the best alpha is within ``BRENT_TOLERANCE`` and
-    ``relative`` of it (each part a third of Brent's tol).
+    ``relative`` of |alpha| (``ends``: of the nearer of alpha and 1 - alpha); each part is a
+    third of Brent's tol.
 
     Two changes for this F.  An infeasible alpha (F = -inf) is worse than any feasible one and
     of two equally bad alphas the smaller is kept; the parabola is fitted only through three
@@ -268,7 +274,7 @@ def brent_steps(rows: IntArray, start: FloatArray, relative: float = _SQRT_EPSIL
     ``start`` F must be flat (a flat stretch would read as a tie and lose the optimum).
     """
     if engine() == "kernel":
-        return (yield from _compiled_brent_steps(rows, start, relative))
+        return (yield from _compiled_brent_steps(rows, start, relative, ends))
     n = rows.size
     a, b = start.copy(), np.ones(n)
     x = a + _GOLDEN_SHARE * (b - a)
@@ -281,7 +287,8 @@ def brent_steps(rows: IntArray, start: FloatArray, relative: float = _SQRT_EPSIL
     for _ in range(BRENT_ITERATIONS):
         xa, aa, ba = x[active], a[active], b[active]
         middle = 0.5 * (aa + ba)
-        tol1 = relative * np.abs(xa) + _THIRD
+        scale = np.minimum(np.abs(xa), np.abs(1.0 - xa)) if ends else np.abs(xa)
+        tol1 = relative * scale + _THIRD
         tol2 = 2.0 * tol1
         going = (np.abs(xa - middle) > tol2 - 0.5 * (ba - aa)) & (ba - aa > 2.0 * tol2)
         if not going.any():
@@ -338,7 +345,7 @@ def brent_steps(rows: IntArray, start: FloatArray, relative: float = _SQRT_EPSIL
     return best
 
 
-def _compiled_brent_steps(rows: IntArray, start: FloatArray, relative: float) -> Steps:
+def _compiled_brent_steps(rows: IntArray, start: FloatArray, relative: float, ends: bool) -> Steps:
     """:func:`brent_steps` with each step's bookkeeping in compiled loops
     (:mod:`sim.core.search_kernel`): the same alphas and answer bit for bit."""
     _, _, propose, settle, keep_better = compiled_search()
@@ -352,7 +359,7 @@ def _compiled_brent_steps(rows: IntArray, start: FloatArray, relative: float) ->
     kept = _columns(best)
     state[5] = -trial.value
     state[6], state[7] = state[5], state[5]
-    constants = np.array([_THIRD, relative, _GOLDEN_SHARE, DESCENT])
+    constants = np.array([_THIRD, relative, _GOLDEN_SHARE, DESCENT, float(ends)])
     active, count = np.arange(n), n
     for _ in range(BRENT_ITERATIONS):
         probe = np.empty(count)

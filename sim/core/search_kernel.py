@@ -81,17 +81,20 @@ def brent_propose(
 ) -> int:
     """The next probe of every searching world of Brent's minimisation
     (:func:`sim.core.alpha_search.brent_steps`): ``state`` (10, r) holds a, b, x, w, v, -F at
-    x, w and v, d and e; ``constants`` the tolerance's absolute third, sqrt(eps), the golden
-    share and the descent.  Drops the converged worlds from the first ``count`` of ``active``,
+    x, w and v, d and e; ``constants`` the tolerance's absolute third, its relative part, the
+    golden share, the descent and whether the relative part is of the distance to the nearer
+    end of [0, 1] (else of |alpha|).  Drops the converged worlds from the first ``count`` of ``active``,
     writes the others' probes into ``probe`` (stores their d and e) and returns how many."""
-    third, sqrt_eps, share, descent = constants[0], constants[1], constants[2], constants[3]
+    third, relative, share, descent = constants[0], constants[1], constants[2], constants[3]
+    ends = constants[4] != 0.0
     kept = 0
     for k in range(count):
         i = active[k]
         a, b, x = state[0, i], state[1, i], state[2, i]
         w, v, fx, fw, fv = state[3, i], state[4, i], state[5, i], state[6, i], state[7, i]
         middle = 0.5 * (a + b)
-        tol1 = sqrt_eps * abs(x) + third
+        scale = min(abs(x), abs(1.0 - x)) if ends else abs(x)
+        tol1 = relative * scale + third
         tol2 = 2.0 * tol1
         if not (abs(x - middle) > tol2 - 0.5 * (b - a) and b - a > 2.0 * tol2):
             continue

@@ -27,8 +27,8 @@ multipliers are unknown (linear utilities) Brent's (1973) search finds it.  Both
 flat stretch ends and are compared with alpha = 1 (certain acceptance).  Worlds where even the
 smallest alpha (``ALPHA_FLOOR``) leaves no package meeting every threshold have no offer after
 one solve.  With several uncertain responders Brent's search runs over a common alpha (each
-offered the threshold of its own alpha-type, P = prod_k P_k), to ``COMMON_ALPHA_TOLERANCE`` of
-alpha: feasible but not always optimal (F need not be unimodal along the common alpha).
+offered the threshold of its own alpha-type, P = prod_k P_k), to ``COMMON_ALPHA_TOLERANCE``:
+feasible but not always optimal (F need not be unimodal along the common alpha).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import BoolArray, FloatArray, IntArray, take_rows
-from sim.core.alpha_search import RELATIVE_TOLERANCES, Trial, brent_steps, root_steps, side_by_side
+from sim.core.alpha_search import BRENT_SCALES, Trial, brent_steps, root_steps, side_by_side
 from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
 from sim.core.offer_compiled import CompiledEvaluation
@@ -372,9 +372,9 @@ def risky_offers(
         bracket = low.take(inside)
         bracket.alpha[:] = start[inside]
         searches.append(root_steps(live[inside], bracket, certain.take(inside)))
-    for group, relative in zip(others, RELATIVE_TOLERANCES, strict=True):
+    for group, (relative, ends) in zip(others, BRENT_SCALES, strict=True):
         if group.size:
-            searches.append(brent_steps(live[group], start[group], relative))
+            searches.append(brent_steps(live[group], start[group], relative, ends))
             groups.append(group)
     results = side_by_side(evaluate, searches)
     for group, found in zip(groups, results[len(results) - len(groups) :], strict=True):
