@@ -95,15 +95,13 @@ class Segment:
         # Refined only around a signed point: where the coarse grid found none, there is none
         # to refine (a signed interval shorter than the grid's step may be missed, as anywhere).
         live = np.flatnonzero(best.found)
-        kept = best if live.size == n else Best(best.t[live], best.found[live], best.value[live])
-        part = grid if live.size == n else grid.take(live)
-        low, step = (low, step) if live.size == n else (low[live], step[live])
+        kept = Best(best.t[live], best.found[live], best.value[live])
+        part, low, step = grid.take(live), low[live], step[live]
         for _ in range(REFINEMENTS):
             t = np.clip(kept.t + step * fine, low, 1.0)
             step = step * 2.0 / (REFINE_POINTS - 1)
             part.search_pass(t, kept)
-        if kept is not best:
-            best.t[live], best.value[live] = kept.t, kept.value
+        best.t[live], best.value[live] = kept.t, kept.value
         return best.t, best.found, best.value
 
     def take(self, rows: slice) -> Segment:
