@@ -22,8 +22,8 @@ each a generator of the alphas it needs (:func:`side_by_side` runs them in the s
   bisection (Dekker 1969; Brent 1973, ch. 4), bisecting while an end of the bracket is
   infeasible (s = -inf), and stepping just past the root once the secant has converged from one
   side, so that the bracket closes.  It needs the multipliers (quadratic utilities; the
-  solver's dual Newton returns them): 11.3 solves a search on the private-values baseline
-  (13.4 before 0.6.0's two safeguards), the hard ones where s plunges at a kink.
+  solver's dual Newton returns them): 11.1 solves a search on the private-values baseline
+  (13.1 before 0.6.0's two safeguards), the hard ones where s plunges at a kink.
 * :func:`brent_steps` (Brent 1973, ch. 5: golden section (Kiefer 1953) with parabolic
   interpolation) needs only F: where the multipliers are not known (linear utilities solved by
   the simplex), with several uncertain responders, or where the root finder did not converge.
