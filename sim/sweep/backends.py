@@ -61,8 +61,8 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     exit_with_parent()  # a parent killed outright leaves no worker behind
     # Import the model now and exempt everything imported from garbage collection: the
-    # collection after every chunk (sim.sweep.chunks.collect_cycles, which freezes what the
-    # first chunk loads) then scans only the chunk's own objects.
+    # collection after every chunk (sim.sweep.chunks.collect_cycles; run_chunk_to_part freezes
+    # what the first chunk loads) then scans only the chunk's own objects.
     import sim.core.runner  # noqa: F401
 
     gc.freeze()

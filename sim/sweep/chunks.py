@@ -142,11 +142,22 @@ def _arrow_array(values: Any) -> pa.Array:
 
 
 def run_chunk_to_part(task: ChunkTask) -> ChunkDone:
-    """Worker entry point of the local backend: compute a chunk and write its part file."""
+    """Worker entry point of the local backend: compute a chunk and write its part file.
+
+    Its processes do nothing but chunks, so what survives a chunk's collection is then frozen
+    (``gc.freeze``): what a worker keeps (modules, compiled kernels, caches) is never garbage
+    the collector must find, and the next chunk's collection scans only what that chunk made.
+    A worker freezes its imports when it starts (:mod:`sim.sweep.backends`), but the kernels
+    numba loads on the first chunk add ~115,000 objects: measured on the complete-information
+    baseline, chunks of 25,000 worlds, 33 ms -> 1 ms a collection.  A frozen object is still
+    freed when nothing refers to it; only a cycle among frozen objects would stay, and a chunk
+    leaves none behind.  A dask worker, which runs other work too, is not frozen.
+    """
     started = time.perf_counter()
     if task.parts_dir is None:
         raise ValueError("run_chunk_to_part needs parts_dir")
     payload = run_chunk_to_bytes(task)
+    gc.freeze()
     write_part(payload, Path(task.parts_dir) / task.chunk.file_name)
     return ChunkDone(task.chunk, task.chunk.size, time.perf_counter() - started)
 
@@ -180,15 +191,5 @@ def collect_cycles() -> None:
     616 MB).  A 1,000,000-world sweep on 2 workers ran in 33.5 and 34.5 s against 37.5 s with the
     trim, alternating, with the whole process tree's peak at 940-944 MB summed PSS against 973
     (benchmarks/bench_sweep.py --complete-information).
-
-    The survivors are then frozen (``gc.freeze``): what a worker keeps (modules, compiled
-    kernels, caches) is never garbage the collector must find, so the next chunk's collection
-    scans only what that chunk made.  A local worker freezes its imports when it starts
-    (:mod:`sim.sweep.backends`), but the kernels numba loads on the first chunk add ~115,000
-    objects: measured on the complete-information baseline, chunks of 25,000 worlds, 33 ms ->
-    1 ms a collection (60 ms -> 1 ms in a dask worker, which freezes nothing when it starts).
-    A frozen object is still freed when nothing refers to it; only a cycle among frozen objects
-    would stay, and a worker builds none it drops.
     """
     gc.collect()
-    gc.freeze()
