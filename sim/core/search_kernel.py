@@ -83,8 +83,9 @@ def brent_propose(
     (:func:`sim.core.alpha_search.brent_steps`): ``state`` (10, r) holds a, b, x, w, v, -F at
     x, w and v, d and e; ``constants`` the tolerance's absolute third, its relative part, the
     golden share, the descent and whether the relative part is of the distance to the nearer
-    end of [0, 1] (else of |alpha|).  Drops the converged worlds from the first ``count`` of ``active``,
-    writes the others' probes into ``probe`` (stores their d and e) and returns how many."""
+    end of [0, 1] (else of |alpha|).  Drops the converged worlds from the first ``count`` of
+    ``active``, writes the others' probes into ``probe`` (stores their d and e) and returns how
+    many."""
     third, relative, share, descent = constants[0], constants[1], constants[2], constants[3]
     ends = constants[4] != 0.0
     kept = 0
