@@ -62,3 +62,20 @@ def test_the_reference_runs_where_the_kernel_does_not_apply(
     )
     monkeypatch.setenv("PARLEY_ENGINE", "numpy")
     assert utility_kernel.compiled_utilities(x, position, salience, linear) is None
+
+
+@pytest.mark.parametrize("issues", [1, 3, 5, 7])
+def test_the_solvers_exact_utilities_are_the_references_bits(
+    issues: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dual's feasibility check values packages with the compiled loop, bit for bit as its
+    numpy formula (linear, quadratic and mixed actors)."""
+    from sim.core.dual import DualProblem
+
+    x, position, salience, _ = _case(10 + issues, 400, 4, issues)
+    for linear in (np.zeros(4, bool), np.array([False, True, False, True]), np.ones(4, bool)):
+        problem = DualProblem(position, salience, linear, np.full((400, 3), 0.5))
+        monkeypatch.setenv("PARLEY_ENGINE", "numpy")
+        reference = problem.exact_utilities(x)
+        monkeypatch.setenv("PARLEY_ENGINE", "kernel")
+        assert np.array_equal(problem.exact_utilities(x), reference)

@@ -120,13 +120,14 @@ def test_the_plain_war_value_loops_are_the_compiled_ones() -> None:
         (war_value_kernel.spread, war_value_kernel.fold),
         war_value_kernel.compiled_war_kernels(),
     ):
-        distance = np.empty(position.shape)
+        loss = np.empty(position.shape)
         terms = war_value_kernel._empty_terms(int(np.count_nonzero(drift)) * actors)
-        spread(status_quo, drift, position, discount, distance, terms)
-        loss = distance.reshape(-1) ** 2.0
+        spread(status_quo, drift, position, discount, loss, terms)
+        # The squared distance on every cell, the bits of numpy's x ** 2.0 (x * x).
+        assert np.array_equal(loss, np.abs(status_quo[:, None, :] - position) ** 2.0)
         result = np.empty((n, actors))
-        fold(war_value_kernel._series(terms), loss, salience, cost, result)
-        results.append([distance, *terms, loss, result])
+        fold(war_value_kernel._series(terms), loss.reshape(-1), salience, cost, result)
+        results.append([*terms, loss, result])
     for plain, compiled in zip(*results, strict=True):
         assert np.array_equal(plain, compiled, equal_nan=True)
 

@@ -14,6 +14,7 @@ from sim.core.attainable_kernel import compiled_attainable
 from sim.core.newton import Kernel, Point, projected_newton
 from sim.core.newton_kernel import engine, kernel_newton
 from sim.core.tolerances import CURVATURE_FLOOR, FEASIBILITY_TOLERANCE
+from sim.core.utility_kernel import compiled_utilities
 
 HUBER_WIDTH = 1e-8
 CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, HUBER_WIDTH)
@@ -390,7 +391,13 @@ class DualProblem:
         return package, multipliers, converged
 
     def exact_utilities(self, x: FloatArray) -> FloatArray:
-        """Exact (unsmoothed) utilities of packages x (N, K) for every actor, (N, A)."""
+        """Exact (unsmoothed) utilities of packages x (N, K) for every actor, (N, A): the
+        compiled loop of :mod:`sim.core.utility_kernel` where it runs (the same bits, one pass
+        instead of five over (N, A, K); measured faster, docs/model.md, issue 17)."""
+        linear = np.broadcast_to(self.linear, self.position.shape[:2])
+        compiled = compiled_utilities(x, self.position, self.salience, linear)
+        if compiled is not None:
+            return compiled
         distance = np.abs(x[:, None, :] - self.position)
         shaped = distance * distance  # (a mask broadcast along the actors is slow in np.where)
         if self.any_linear:

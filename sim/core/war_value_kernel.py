@@ -12,8 +12,9 @@ Quadratic losses only (a linear one also needs the stretch before the path cross
 point: the reference runs); ``PARLEY_ENGINE=numpy`` runs the reference.
 
 :func:`compiled_war_values` does the whole of :func:`sim.core.war_value.war_values` the same way
-(``spread``: |q - p| on every cell and the drifting cells' terms; the powers; ``fold``: the
-series and the salience-weighted sum over the issues), one call a round for every actor.
+(``spread``: |q - p|^2 on every cell and the drifting cells' terms; the powers of those;
+``fold``: the series and the salience-weighted sum over the issues), one call a round for every
+actor.
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def compiled_kernels() -> tuple[Kernel, Kernel]:
 
 def compiled_war_values(arrays: tuple[FloatArray, ...], linear: BoolArray) -> FloatArray | None:
     """W (N, A) as :func:`sim.core.war_value.war_values` computes it from (status quo, drift,
-    position, salience, discount, war cost), bit for bit: one compiled pass for |q - p| on
+    position, salience, discount, war cost), bit for bit: one compiled pass for |q - p|^2 on
     every cell and the drifting cells' terms, the powers of them, one compiled pass for the
     series and the salience-weighted fold over the issues (hand-written: some twenty numpy
     passes a call before, measured faster, docs/model.md issue 17).  None where the reference
@@ -196,9 +197,8 @@ def compiled_war_values(arrays: tuple[FloatArray, ...], linear: BoolArray) -> Fl
         return None
     spread, fold = compiled_war_kernels()
     terms = _empty_terms(int(np.count_nonzero(drift)) * actors)
-    distance = np.empty((n, actors, issues))
-    spread(status_quo, drift, position, discount, distance, terms)
-    loss = elementary.power(distance.reshape(-1), 2.0)  # as the reference's
+    loss = np.empty(n * actors * issues)
+    spread(status_quo, drift, position, discount, loss.reshape(n, actors, issues), terms)
     result = np.empty((n, actors))
     fold(_series(terms), loss, salience, war_cost, result)
     return result
@@ -209,18 +209,21 @@ def spread(
     drift: FloatArray,
     position: FloatArray,
     discount: FloatArray,
-    distance: FloatArray,
+    loss: FloatArray,
     terms: Terms,
 ) -> None:
-    """|q - p| on every (N, A, K) cell into ``distance``, and each drifting cell's terms as
-    :func:`prepare` gathers them (status quo and drift (N, K), discount (N, A))."""
+    """|q - p|^2 on every (N, A, K) cell into ``loss`` (d * d, the bits of the reference's
+    :func:`sim.elementary.power` for the exponent 2, in the same pass instead of a numpy call
+    over a fresh array after it), and each drifting cell's terms as :func:`prepare` gathers
+    them (status quo and drift (N, K), discount (N, A))."""
     n, actors, issues = position.shape
     j = 0
     for i in range(n):
         for a in range(actors):
             for k in range(issues):
                 s, ideal = status_quo[i, k], position[i, a, k]
-                distance[i, a, k] = abs(s - ideal)
+                distance = abs(s - ideal)
+                loss[i, a, k] = distance * distance
                 if drift[i, k] != 0.0:
                     cell = (i * actors + a) * issues + k
                     _gather(s, drift[i, k], ideal, discount[i, a], j, cell, terms)
