@@ -119,22 +119,47 @@ def kernel_newton(
 
 
 @cache
-def jit(function: Callable[..., Any], signature: Any = None) -> Any:
+def jit(function: Callable[..., Any], signature: Any = None, refcounted: bool = True) -> Any:
     """``function`` compiled as every Parley kernel is: numba imported on first use only, no
     fast-math (numpy's IEEE operations, in the written order), the machine code cached on disk
-    next to the module (``cache=True``) and the GIL released (``nogil``)."""
+    next to the module (``cache=True``) and the GIL released (``nogil``).  ``refcounted=False``
+    compiles it without numba's runtime (``_nrt=False``): no reference counts on the arrays it
+    views or passes on (atomic operations, measured costly in the row loops), for a kernel that
+    allocates and returns no array (numba refuses to compile one that does)."""
     import numba
 
+    options: dict[str, Any] = {"cache": True, "nogil": True}
+    if not refcounted:
+        options["_nrt"] = False
     if signature is None:
-        return numba.njit(cache=True, nogil=True)(function)
-    return numba.njit(signature, cache=True, nogil=True)(function)
+        return numba.njit(**options)(function)
+    return numba.njit(signature, **options)(function)
 
 
 @cache
 def compiled_newton() -> Compiled:
-    """The compiled per-world loop (:func:`sim.core.newton_loop.newton_worlds`; numba imported
-    and the kernel compiled, or loaded from the cache, on first use only)."""
+    """The compiled per-world loop (:func:`sim.core.newton_loop.newton_worlds`, compiled
+    without reference counts, its working arrays allocated here per call; numba imported and
+    the kernel compiled, or loaded from the cache, on first use only)."""
     from sim.core import newton_loop
 
-    compiled: Compiled = jit(newton_loop.newton_worlds)
-    return compiled
+    loop = jit(newton_loop.newton_worlds, refcounted=False)
+
+    def newton(
+        position: FloatArray,
+        salience: FloatArray,
+        rows: IntArray,
+        threshold: FloatArray,
+        own: FloatArray,
+        multipliers: FloatArray,
+        package: FloatArray,
+        utility: FloatArray,
+        curvature: FloatArray,
+        known: BoolArray,
+        factored: bool,
+    ) -> None:
+        work = newton_loop.scratch(position.shape[1], position.shape[2], curvature.shape[2])
+        loop(position, salience, rows, threshold, own, multipliers, package, utility, curvature,
+             known, factored, work)  # fmt: skip
+
+    return newton

@@ -7,6 +7,14 @@ recorded solves of 3,000 private-values baseline worlds (0.326 -> 0.282 s, best 
 alternating; the same bits) than when they were separate functions it called
 (``register_jitable``), for ~0.3 s more compile.  Importing this module imports numba: only
 :func:`sim.core.newton_kernel.compiled_newton` imports it.
+
+The loop compiles without numba's reference counting (:func:`sim.core.newton_kernel.jit` with
+``refcounted=False``): every row view it takes (a world's positions, multipliers, point) and
+every array an inlined step receives used to cost an atomic increment and decrement of the
+array's count, which ``perf`` put at about a fifth of the private-values baseline's CPU.  The
+loop allocates nothing (its working arrays come from :func:`scratch`), so it needs no counts:
+the same machine code less those calls, the same bits, 0.48 -> 0.35 s on the recorded solves of
+4,000 private-values baseline worlds (docs/model.md, issue 17).
 """
 
 from __future__ import annotations
@@ -26,6 +34,32 @@ from sim.core.newton import (
 from sim.core.tolerances import CURVATURE_FLOOR
 from sim.inlining import inlined
 
+Scratch = tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    BoolArray, FloatArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray,
+]  # fmt: skip
+"""The loop's working arrays (:func:`scratch`)."""
+
+
+def scratch(actors: int, issues: int, columns: int) -> Scratch:
+    """Working arrays for :func:`newton_worlds` on problems of ``actors`` involved actors,
+    ``issues`` issues and curvature rows of ``columns`` (m, or K when factored): the trial
+    multipliers, the gradients and projected gradients at the point and the trial, the step,
+    the system's right-hand side, the free multipliers, the damped system, the chosen rows,
+    the trial's compromise, utilities and curvature, and the inner problem's weights."""
+    m = actors - 1
+    floats = tuple(np.empty(m) for _ in range(7))
+    return (
+        *floats,
+        np.empty(m, dtype=np.bool_),
+        np.empty((m, m)),
+        np.empty(m, dtype=np.int64),
+        np.empty(issues),
+        np.empty(actors),
+        np.empty((m, columns)),
+        np.empty(issues),
+    )  # type: ignore[return-value]
+
 
 def newton_worlds(
     position: FloatArray,
@@ -39,27 +73,17 @@ def newton_worlds(
     curvature: FloatArray,
     known: BoolArray,
     factored: bool,
+    scratch: Scratch,
 ) -> None:
     """Every world's projected Newton, in place: ``multipliers`` hold the start and the point
     arrays the evaluation there where ``known``; on return all four hold the final point.
     World w's ideal points and saliences are row ``rows[w]`` of ``position`` and ``salience``
-    (read in place: a caller solving some of a group's worlds need not gather them)."""
-    n, n_involved, n_issues = threshold.shape[0], position.shape[1], position.shape[2]
-    m = n_involved - 1
-    trial = np.empty(m)
-    gradient = np.empty(m)
-    gradient_t = np.empty(m)
-    projected = np.empty(m)
-    projected_t = np.empty(m)
-    step = np.empty(m)
-    free = np.empty(m, dtype=np.bool_)
-    system = np.empty((m, m))
-    rhs = np.empty(m)
-    chosen = np.empty(m, dtype=np.int64)
-    x_t = np.empty(n_issues)
-    utility_t = np.empty(n_involved)
-    curvature_t = np.empty(curvature.shape[1:])
-    work = np.empty(n_issues)
+    (read in place: a caller solving some of a group's worlds need not gather them).  The
+    working arrays come from :func:`scratch`: the loop allocates nothing, so it compiles
+    without numba's reference counting (module docstring)."""
+    n, m = threshold.shape
+    trial, gradient, gradient_t, projected, projected_t, step, rhs = scratch[:7]
+    free, system, chosen, x_t, utility_t, curvature_t, work = scratch[7:]
     for w in range(n):
         p, s, theta = position[rows[w]], salience[rows[w]], threshold[w]
         lam, x, u, c = multipliers[w], package[w], utility[w], curvature[w]
