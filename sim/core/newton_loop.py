@@ -36,7 +36,7 @@ from sim.inlining import inlined
 
 Scratch = tuple[
     FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
-    BoolArray, FloatArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    BoolArray, FloatArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
 ]  # fmt: skip
 """The loop's working arrays (:func:`scratch`)."""
 
@@ -46,7 +46,8 @@ def scratch(actors: int, issues: int, columns: int) -> Scratch:
     ``issues`` issues and curvature rows of ``columns`` (m, or K when factored): the trial
     multipliers, the gradients and projected gradients at the point and the trial, the step,
     the system's right-hand side, the free multipliers, the damped system, the chosen rows,
-    the trial's compromise, utilities and curvature, and the inner problem's weights."""
+    the trial's compromise, utilities and curvature, and the inner problem's weights at the
+    point and at the trial."""
     m = actors - 1
     floats = tuple(np.empty(m) for _ in range(7))
     return (
@@ -57,6 +58,7 @@ def scratch(actors: int, issues: int, columns: int) -> Scratch:
         np.empty(issues),
         np.empty(actors),
         np.empty((m, columns)),
+        np.empty(issues),
         np.empty(issues),
     )  # type: ignore[return-value]
 
@@ -83,12 +85,16 @@ def newton_worlds(
     without numba's reference counting (module docstring)."""
     n, m = threshold.shape
     trial, gradient, gradient_t, projected, projected_t, step, rhs = scratch[:7]
-    free, system, chosen, x_t, utility_t, curvature_t, work = scratch[7:]
+    free, system, chosen, x_t, utility_t, curvature_t, work, work_t = scratch[7:]
     for w in range(n):
         p, s, theta = position[rows[w]], salience[rows[w]], threshold[w]
         lam, x, u, c = multipliers[w], package[w], utility[w], curvature[w]
+        # m <= K: the Hessian is taken where a step needs it (:func:`_hessian`); stale: the
+        # point's is not taken yet (a known start brings its own).
+        stale = False
         if not known[w]:
             _evaluate(p, s, lam, factored, x, u, c, work)
+            stale = not factored
         value = _judge(u, theta, lam, gradient)
         floor = max(own[w], 0.0) - INFEASIBLE_DUAL
         damping = _first_damping(lam, gradient) if factored else INITIAL_DAMPING
@@ -98,12 +104,14 @@ def newton_worlds(
                 break
             if factored:
                 _one_entering(lam, gradient, free)
+            elif stale:
+                _hessian(p, s, x, work, free, c, False)
             _damped_step(c, projected, free, damping, factored, system, rhs, chosen, step)
             decrease = 0.0
             for i in range(m):
                 trial[i] = max(lam[i] + step[i], 0.0)
                 decrease += projected[i] * (trial[i] - lam[i])
-            _evaluate(p, s, trial, factored, x_t, utility_t, curvature_t, work)
+            _evaluate(p, s, trial, factored, x_t, utility_t, curvature_t, work_t)
             value_t = _judge(utility_t, theta, trial, gradient_t)
             armijo = value_t <= value + 1e-4 * min(decrease, 0.0)
             # Near the optimum the dual value stops changing in floating point; there a step
@@ -113,8 +121,11 @@ def newton_worlds(
                 _copy_rows(trial, lam)
                 _copy_rows(x_t, x)
                 _copy_rows(utility_t, u)
-                for i in range(c.shape[0]):
-                    _copy_rows(curvature_t[i], c[i])
+                _copy_rows(work_t, work)
+                if factored:
+                    for i in range(c.shape[0]):
+                        _copy_rows(curvature_t[i], c[i])
+                stale = not factored
                 _copy_rows(gradient_t, gradient)
                 value = value_t
                 damping = max(damping / 10.0, 1e-12)
@@ -122,6 +133,8 @@ def newton_worlds(
                 damping = max(damping * 10.0, REJECTED_DAMPING)
                 if damping > 1e20:  # stalled
                     break
+        if stale:  # the final point's whole Hessian, for a warm start from it
+            _hessian(p, s, x, work, free, c, True)
 
 
 @inlined
@@ -242,7 +255,8 @@ def _evaluate(
     work: FloatArray,
 ) -> None:
     """One world's dual at ``lam`` (:meth:`sim.core.dual.DualProblem.at`, quadratic): the
-    compromise x, the utilities and the Hessian (or its factor), into the given arrays."""
+    compromise x, the utilities, the inner problem's weights ``work`` and, when factored, the
+    Hessian's factor, into the given arrays (the Hessian itself: :func:`_hessian`)."""
     n_involved, n_issues = position.shape
     for k in range(n_issues):
         total = salience[0, k]
@@ -266,15 +280,34 @@ def _evaluate(
         for i in range(n_involved - 1):
             for k in range(n_issues):
                 curvature[i, k] = salience[i + 1, k] * (x[k] - position[i + 1, k]) * work[k]
-        return
-    for i in range(n_involved - 1):
-        for j in range(n_involved - 1):
-            entry = 0.0
-            for k in range(n_issues):
-                marginal_i = salience[i + 1, k] * (2.0 * (x[k] - position[i + 1, k]))
-                marginal_j = salience[j + 1, k] * (2.0 * (x[k] - position[j + 1, k]))
-                entry += marginal_i * work[k] * marginal_j
-            curvature[i, j] = entry
+
+
+@inlined
+def _hessian(
+    position: FloatArray,
+    salience: FloatArray,
+    x: FloatArray,
+    work: FloatArray,
+    free: BoolArray,
+    curvature: FloatArray,
+    every: bool,
+) -> None:
+    """The dual's Hessian at compromise x (``work``: 1 / the inner problem's curvature, as
+    :func:`_evaluate` leaves it) into ``curvature``: the entries a damped step reads (every
+    diagonal entry, for its scale, and the block of the free multipliers), or ``every`` entry.
+    Each entry is the sum :func:`_evaluate` used to take at every point, so a step sees the same
+    bits; taken only where a step needs it, not at trial points refused or at the last point
+    (whose whole Hessian a warm start reads is taken once, at the end)."""
+    m = curvature.shape[0]
+    for i in range(m):
+        for j in range(m):
+            if every or i == j or (free[i] and free[j]):
+                entry = 0.0
+                for k in range(x.shape[0]):
+                    marginal_i = salience[i + 1, k] * (2.0 * (x[k] - position[i + 1, k]))
+                    marginal_j = salience[j + 1, k] * (2.0 * (x[k] - position[j + 1, k]))
+                    entry += marginal_i * work[k] * marginal_j
+                curvature[i, j] = entry
 
 
 @inlined
