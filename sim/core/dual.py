@@ -14,7 +14,7 @@ from sim.core.attainable_kernel import compiled_attainable
 from sim.core.newton import Kernel, Point, projected_newton
 from sim.core.newton_kernel import engine, kernel_newton
 from sim.core.tolerances import CURVATURE_FLOOR, FEASIBILITY_TOLERANCE
-from sim.core.utility_kernel import compiled_utilities
+from sim.core.utility import utilities
 
 HUBER_WIDTH = 1e-8
 CONTINUATION_WIDTHS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, HUBER_WIDTH)
@@ -391,16 +391,7 @@ class DualProblem:
         return package, multipliers, converged
 
     def exact_utilities(self, x: FloatArray) -> FloatArray:
-        """Exact (unsmoothed) utilities of packages x (N, K) for every actor, (N, A): the
-        compiled loop of :mod:`sim.core.utility_kernel` where it runs (the same bits, one pass
-        instead of five over (N, A, K); measured faster, docs/model.md, issue 17)."""
+        """Exact (unsmoothed) utilities of packages x (N, K) for every actor, (N, A)
+        (:func:`sim.core.utility.utilities`: one compiled pass where it runs)."""
         linear = np.broadcast_to(self.linear, self.position.shape[:2])
-        compiled = compiled_utilities(x, self.position, self.salience, linear)
-        if compiled is not None:
-            return compiled
-        distance = np.abs(x[:, None, :] - self.position)
-        shaped = distance * distance  # (a mask broadcast along the actors is slow in np.where)
-        if self.any_linear:
-            shaped = np.where(self.linear[None, :, None], distance, shaped)
-        result: FloatArray = 1.0 - reduce_short(np.add, self.salience * shaped, 2)
-        return result
+        return utilities(x, self.position, self.salience, linear)
