@@ -158,8 +158,8 @@ def compiled_newton() -> Compiled:
         known: BoolArray,
         factored: bool,
     ) -> None:
-        work = newton_loop.scratch(position.shape[1], position.shape[2], curvature.shape[2])
+        scratch = newton_loop.scratch(position.shape[1], position.shape[2], curvature.shape[2])
         loop(position, salience, rows, threshold, own, multipliers, package, utility, curvature,
-             known, factored, work)  # fmt: skip
+             known, factored, scratch)  # fmt: skip
 
     return newton
