@@ -177,7 +177,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
     def war_goes_on(self, rows: IntArray, round_: int) -> None:
         """Move the status quo of the open worlds by drift and shocks; open the round there."""
         batch = self.batch
-        sub = batch if rows.size == batch.size else batch.take(rows)
+        sub = self._open_batch(rows)
         status_quo = self.status_quo[rows]
         if round_ > 1 and self._moving:
             volatility, issues = sub.volatility, len(self.structure.issues)
@@ -197,6 +197,21 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
             self.status_quo[rows] = status_quo
         self.open_round = OpenRound.start(round_, rows, sub, status_quo)
         self._no_deal = self._offered = None
+
+    def _open_batch(self, rows: IntArray) -> WorldBatch:
+        """The open worlds' numbers: the whole batch while every world is open, else last round's
+        where no world closed, else the rows taken from last round's (worlds only close, so
+        they are among its rows): a smaller, denser source than the whole batch, the same values
+        (measured: the copies 2-3% of a complete-information run less, docs/model.md)."""
+        last = self.open_round.rows
+        if rows.size == self.batch.size:
+            return self.batch
+        at = np.searchsorted(last, rows)
+        if at.size and (at[-1] >= last.size or not np.array_equal(last[at], rows)):
+            return self.batch.take(rows)  # not among them (never while worlds only close)
+        if rows.size == last.size:
+            return self.open_round.batch
+        return self.open_round.batch.take(at)
 
     def no_deal_values(self) -> FloatArray:
         """Every actor's no-deal value (n, A) in this round's open worlds, valued once a round for
