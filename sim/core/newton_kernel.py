@@ -145,21 +145,10 @@ def compiled_newton() -> Compiled:
 
     loop = jit(newton_loop.newton_worlds, refcounted=False)
 
-    def newton(
-        position: FloatArray,
-        salience: FloatArray,
-        rows: IntArray,
-        threshold: FloatArray,
-        own: FloatArray,
-        multipliers: FloatArray,
-        package: FloatArray,
-        utility: FloatArray,
-        curvature: FloatArray,
-        known: BoolArray,
-        factored: bool,
-    ) -> None:
-        scratch = newton_loop.scratch(position.shape[1], position.shape[2], curvature.shape[2])
-        loop(position, salience, rows, threshold, own, multipliers, package, utility, curvature,
-             known, factored, scratch)  # fmt: skip
+    def newton(*arguments: Any) -> None:
+        """:data:`Compiled`'s arguments, then the working arrays for their sizes."""
+        position, curvature = arguments[0], arguments[8]
+        _, actors, issues = position.shape
+        loop(*arguments, newton_loop.scratch(actors, issues, curvature.shape[2]))
 
     return newton
