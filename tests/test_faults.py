@@ -26,6 +26,7 @@ from fuzzkit import ROOT, sweep_folder_problems
 from hostile_cases import TINY
 
 import sim.io
+import sim.sweep.chunks
 import sim.sweep.manifest
 import sim.sweep.parts
 import sim.sweep.run
@@ -254,8 +255,8 @@ def test_a_full_disk_keeps_finished_chunks_and_resume_completes(
     project: Path, reference: str, monkeypatch: pytest.MonkeyPatch, where: str, after: int
 ) -> None:
     global original
-    module = sim.sweep.parts if where == "chunks" else sim.sweep.run
-    name = {"chunks": "write_bytes", "merge": "merge_parts", "manifest": "write_json_atomic"}[where]
+    module = sim.sweep.chunks if where == "chunks" else sim.sweep.run
+    name = {"chunks": "write_part", "merge": "merge_parts", "manifest": "write_json_atomic"}[where]
     original = getattr(module, name)
     with monkeypatch.context() as patch:
         patch.setattr(module, name, _enospc(after))

@@ -19,13 +19,23 @@ FIRST_COLUMNS = ("cell", "scenario", "world")
 _PART_NAME = re.compile(r"^cell(\d{5})-chunk(\d{7})\.arrows$")
 
 
-def write_part(payload: bytes, path: Path) -> None:
+def write_part(rows: bytes | pa.Table, path: Path) -> None:
     """Write one chunk's part file atomically: a temporary file, then ``os.replace``.
 
     Parts are Arrow IPC streams (uncompressed): cheap to write, and read back by memory map
-    without copies when they are merged.
+    without copies when they are merged.  ``rows`` is the stream's bytes (as a dask worker sends
+    them) or the table itself, streamed straight into the file: the same bytes, with no copy of
+    the whole stream in memory.
     """
-    write_bytes(path, payload)
+    if isinstance(rows, bytes):
+        write_bytes(path, rows)
+        return
+    with (
+        atomic_path(path) as temporary,
+        pa.OSFile(str(temporary), "wb") as sink,
+        pa.ipc.new_stream(sink, rows.schema) as writer,
+    ):
+        writer.write_table(rows)
 
 
 def read_part(path: Path) -> pa.Table:
