@@ -261,6 +261,42 @@ def test_merge_fills_columns_missing_from_some_parts(tmp_path: Path) -> None:
     assert frame["gain.north"].isna().tolist() == [True, False]
 
 
+def test_a_local_part_holds_the_bytes_a_dask_worker_sends(
+    experiment: Experiment, tmp_path: Path
+) -> None:
+    """A local worker streams its chunk's table into the part file; a dask worker serialises it
+    to bytes: the same stream, byte for byte, and no model left behind for the collector."""
+    import gc
+
+    from sim.core.model import NegotiationModel
+    from sim.sweep.chunks import Chunk, ChunkTask, run_chunk_to_bytes, run_chunk_to_part
+
+    cell = experiment.cells[0]
+    task = ChunkTask(
+        Chunk(0, 0, 0, 50),
+        cell.scenario,
+        cell.parameters,
+        experiment.seed,
+        str(tmp_path),
+        cell.scenario_name,
+        experiment.design,
+        experiment.runs,
+    )
+
+    def models() -> int:
+        return sum(isinstance(o, NegotiationModel) for o in gc.get_objects())
+
+    gc.collect()
+    alive = models()  # other tests' fixtures may hold some
+    sent = run_chunk_to_bytes(task)
+    done = run_chunk_to_part(task)
+    gc.unfreeze()  # run_chunk_to_part freezes what survived, as a pool worker does
+    assert done.rows == 50
+    assert (tmp_path / task.chunk.file_name).read_bytes() == sent
+    assert not list(tmp_path.glob(".*.tmp"))
+    assert models() <= alive
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 
