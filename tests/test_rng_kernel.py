@@ -29,7 +29,12 @@ def test_compiled_uniforms_match_the_numpy_reference_bit_for_bit(
     reference, compiled = _both(monkeypatch, seed, worlds, 31, lanes)
     assert compiled.shape == reference.shape
     assert np.array_equal(compiled.view(np.uint64), reference.view(np.uint64))
-    assert rng_kernel.compiled_uniforms(np.uint64(seed), worlds, np.zeros(1, np.uint64)) is not None
+    assert (
+        rng_kernel.compiled_uniforms(
+            np.uint64(seed), worlds.astype(np.uint64), np.zeros(1, np.uint64)
+        )
+        is not None
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -45,7 +50,7 @@ def test_compiled_uniforms_agree_on_random_coordinates(
     worlds = start + np.arange(4_096, dtype=np.int64)
     counter = np.arange(lanes, dtype=np.uint64) + np.uint64((round_ << 32) | (2 << 24))
     key = rng.splitmix64(np.atleast_1d(np.uint64(seed)))[0]
-    compiled = rng_kernel.compiled_uniforms(key, worlds, counter)
+    compiled = rng_kernel.compiled_uniforms(key, worlds.astype(np.uint64), counter)
     assert compiled is not None
     bits = rng.counter_bits(seed, worlds, round_, rng.Purpose.PROPOSER, lanes)
     reference = (bits >> np.uint64(11)).astype(np.float64) / float(2**53)

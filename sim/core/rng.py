@@ -53,13 +53,20 @@ def counter_bits(
 ) -> NDArray[np.uint64]:
     """64 random bits, shape (len(world), lanes), for one round and purpose (``lanes``: how
     many, 0 .. lanes - 1, or which ones; a lane's bits are the same either way)."""
+    counter = _counters(seed, round_, purpose, lanes)
+    key = splitmix64(splitmix64(_u64(seed)) ^ _u64(world))
+    return splitmix64(key[:, None] ^ counter[None, :])
+
+
+def _counters(
+    seed: int, round_: int, purpose: Purpose, lanes: int | ArrayLike
+) -> NDArray[np.uint64]:
+    """The lanes' counters (lanes,) of one round and purpose (the seed checked)."""
     if seed < 0:
         raise ValueError("seed must be >= 0")
-    key = splitmix64(splitmix64(_u64(seed)) ^ _u64(world))
     tag = np.uint64((int(round_) << 32) | (int(purpose) << 24))
     chosen = np.arange(lanes) if isinstance(lanes, int) else lanes
-    counter = _u64(chosen) + tag
-    return splitmix64(key[:, None] ^ counter[None, :])
+    return _u64(chosen) + tag
 
 
 def uniforms(
@@ -69,15 +76,10 @@ def uniforms(
     :func:`counter_bits`)."""
     from sim.core.rng_kernel import compiled_uniforms
 
-    if seed < 0:
-        raise ValueError("seed must be >= 0")
-    worlds = np.atleast_1d(np.asarray(world, dtype=np.int64))
-    if worlds.ndim == 1:
-        tag = np.uint64((int(round_) << 32) | (int(purpose) << 24))
-        chosen = np.arange(lanes) if isinstance(lanes, int) else lanes
-        fast = compiled_uniforms(splitmix64(_u64(seed))[0], worlds, _u64(chosen) + tag)
-        if fast is not None:
-            return fast
+    counter = _counters(seed, round_, purpose, lanes)
+    compiled = compiled_uniforms(splitmix64(_u64(seed))[0], _u64(world), counter)
+    if compiled is not None:
+        return compiled
     bits = counter_bits(seed, world, round_, purpose, lanes)
     return (bits >> _S11).astype(np.float64) / _TWO_POW_53
 

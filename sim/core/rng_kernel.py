@@ -16,31 +16,31 @@ from functools import cache
 
 import numpy as np
 
-from sim.arrays import FloatArray, IntArray
+from sim.arrays import FloatArray
 from sim.core.newton_kernel import engine
 
 SMALLEST = 4_096
 """Draws below which the numpy reference runs (the same bits either way): a process that draws
 only a few (the command line's checks, a preview) does not import numba for them."""
 
-Kernel = Callable[[np.uint64, IntArray, np.ndarray, FloatArray], None]
+Kernel = Callable[[np.uint64, np.ndarray, np.ndarray, FloatArray], None]
 
 
 def compiled_uniforms(
-    seed_key: np.uint64, world: IntArray, counter: np.ndarray
+    seed_key: np.uint64, world: np.ndarray, counter: np.ndarray
 ) -> FloatArray | None:
     """The uniforms (n, lanes) of :func:`sim.core.rng.uniforms` from the seed's hash
-    ``splitmix64(seed)``, the worlds (n,) and the lanes' counters (lanes,) (uint64); None where
-    the reference must run (``PARLEY_ENGINE=numpy``, few draws)."""
-    if world.size * counter.size < SMALLEST or engine() != "kernel":
+    ``splitmix64(seed)``, the worlds (n,) and the lanes' counters (lanes,), all uint64; None
+    where the reference must run (``PARLEY_ENGINE=numpy``, few draws, other shapes)."""
+    if world.ndim != 1 or world.size * counter.size < SMALLEST or engine() != "kernel":
         return None
     out = np.empty((world.size, counter.size))
-    compiled_kernel()(seed_key, np.ascontiguousarray(world, dtype=np.int64), counter, out)
+    compiled_kernel()(seed_key, np.ascontiguousarray(world), np.ascontiguousarray(counter), out)
     return out
 
 
 def uniform_rows(
-    seed_key: np.uint64, world: IntArray, counter: np.ndarray, out: FloatArray
+    seed_key: np.uint64, world: np.ndarray, counter: np.ndarray, out: FloatArray
 ) -> None:
     """out[i, j] = (splitmix64(splitmix64(seed_key ^ world[i]) ^ counter[j]) >> 11) / 2**53."""
     golden = np.uint64(0x9E3779B97F4A7C15)
@@ -49,7 +49,7 @@ def uniform_rows(
     s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
     scale = 1.0 / 9007199254740992.0  # 2**-53: multiplying by it is dividing by 2**53, exactly
     for i in range(world.size):
-        z = (seed_key ^ np.uint64(world[i])) + golden
+        z = (seed_key ^ world[i]) + golden
         z = (z ^ (z >> s30)) * mix1
         z = (z ^ (z >> s27)) * mix2
         key = z ^ (z >> s31)
