@@ -53,7 +53,11 @@ def counter_bits(
 ) -> NDArray[np.uint64]:
     """64 random bits, shape (len(world), lanes), for one round and purpose (``lanes``: how
     many, 0 .. lanes - 1, or which ones; a lane's bits are the same either way)."""
-    counter = _counters(seed, round_, purpose, lanes)
+    return _hashed(seed, world, _counters(seed, round_, purpose, lanes))
+
+
+def _hashed(seed: int, world: ArrayLike, counter: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """The worlds' keys hashed with the lanes' counters: (len(world), lanes) random bits."""
     key = splitmix64(splitmix64(_u64(seed)) ^ _u64(world))
     return splitmix64(key[:, None] ^ counter[None, :])
 
@@ -80,7 +84,7 @@ def uniforms(
     compiled = compiled_uniforms(splitmix64(_u64(seed))[0], _u64(world), counter)
     if compiled is not None:
         return compiled
-    bits = counter_bits(seed, world, round_, purpose, lanes)
+    bits = _hashed(seed, world, counter)
     return (bits >> _S11).astype(np.float64) / _TWO_POW_53
 
 
