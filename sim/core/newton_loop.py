@@ -37,6 +37,7 @@ from sim.inlining import inlined
 Scratch = tuple[
     FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
     BoolArray, FloatArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray,
 ]  # fmt: skip
 """The loop's working arrays (:func:`scratch`)."""
 
@@ -46,8 +47,9 @@ def scratch(actors: int, issues: int, columns: int) -> Scratch:
     ``issues`` issues and curvature rows of ``columns`` (m, or K when factored): the trial
     multipliers, the gradients and projected gradients at the point and the trial, the step,
     the system's right-hand side, the free multipliers, the damped system, the chosen rows,
-    the trial's compromise, utilities and curvature, and the inner problem's weights at the
-    point and at the trial."""
+    the trial's compromise, utilities and curvature, the inner problem's weights at the point
+    and at the trial, and the other veto players' marginal utilities (m, issues) for the
+    Hessian."""
     m = actors - 1
     floats = tuple(np.empty(m) for _ in range(7))
     return (
@@ -60,6 +62,7 @@ def scratch(actors: int, issues: int, columns: int) -> Scratch:
         np.empty((m, columns)),
         np.empty(issues),
         np.empty(issues),
+        np.empty((m, issues)),
     )  # type: ignore[return-value]
 
 
@@ -85,7 +88,7 @@ def newton_worlds(
     without numba's reference counting (module docstring)."""
     n, m = threshold.shape
     trial, gradient, gradient_t, projected, projected_t, step, rhs = scratch[:7]
-    free, system, chosen, x_t, utility_t, curvature_t, work, work_t = scratch[7:]
+    free, system, chosen, x_t, utility_t, curvature_t, work, work_t, marginal = scratch[7:]
     for w in range(n):
         p, s, theta = position[rows[w]], salience[rows[w]], threshold[w]
         lam, x, u, c = multipliers[w], package[w], utility[w], curvature[w]
@@ -105,7 +108,7 @@ def newton_worlds(
             if factored:
                 _one_entering(lam, gradient, free)
             elif stale:
-                _hessian(p, s, x, work, free, c, False)
+                _hessian(p, s, x, work, free, c, False, marginal)
             _damped_step(c, projected, free, damping, factored, system, rhs, chosen, step)
             decrease = 0.0
             for i in range(m):
@@ -134,7 +137,7 @@ def newton_worlds(
                 if damping > 1e20:  # stalled
                     break
         if stale:  # the final point's whole Hessian, for a warm start from it
-            _hessian(p, s, x, work, free, c, True)
+            _hessian(p, s, x, work, free, c, True, marginal)
 
 
 @inlined
@@ -291,6 +294,7 @@ def _hessian(
     free: BoolArray,
     curvature: FloatArray,
     every: bool,
+    marginal: FloatArray,
 ) -> None:
     """The dual's Hessian at compromise x (``work``: 1 / the inner problem's curvature, as
     :func:`_evaluate` leaves it) into ``curvature``: the entries a damped step reads (every
@@ -299,14 +303,15 @@ def _hessian(
     bits; taken only where a step needs it, not at trial points refused or at the last point
     (whose whole Hessian a warm start reads is taken once, at the end)."""
     m = curvature.shape[0]
+    for i in range(m):  # every row is read (the diagonal): each marginal once, not once a pair
+        for k in range(x.shape[0]):
+            marginal[i, k] = salience[i + 1, k] * (2.0 * (x[k] - position[i + 1, k]))
     for i in range(m):
         for j in range(m):
             if every or i == j or (free[i] and free[j]):
                 entry = 0.0
                 for k in range(x.shape[0]):
-                    marginal_i = salience[i + 1, k] * (2.0 * (x[k] - position[i + 1, k]))
-                    marginal_j = salience[j + 1, k] * (2.0 * (x[k] - position[j + 1, k]))
-                    entry += marginal_i * work[k] * marginal_j
+                    entry += marginal[i, k] * work[k] * marginal[j, k]
                 curvature[i, j] = entry
 
 
