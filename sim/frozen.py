@@ -1,7 +1,8 @@
 """The base of every typed configuration object (scenario, experiment, prior): immutable, strict
 about unknown keys and non-finite numbers, and strict about booleans both ways -- ``true`` where a
 number is meant is a mistake, not 1, and ``'yes'`` or ``1`` where a flag is meant is a mistake,
-not true (pydantic's lax mode would accept both)."""
+not true (pydantic's lax mode would accept both) -- and about text where a number is meant:
+``'0.1'`` in quotes is text, as ``x`` is (lax mode would read the first as 0.1)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pydantic.fields import FieldInfo
 
 _NUMBER = re.compile(r"\b(float|int)\b")
 _FLAG = re.compile(r"\bbool\b")
+_TEXT = re.compile(r"\bLiteral\b|\bstr\b(?!,)")
 
 
 def wants_number(field: FieldInfo) -> bool:
@@ -22,32 +24,50 @@ def wants_number(field: FieldInfo) -> bool:
     return bool(_NUMBER.search(text)) and not _FLAG.search(text)
 
 
+def admits_text(field: FieldInfo) -> bool:
+    """Whether a field takes text as a value (a name or a choice; a table's keys do not count)."""
+    return bool(_TEXT.search(str(field.annotation)))
+
+
 def wants_flag(field: FieldInfo) -> bool:
     """Whether a field holds a flag (true or false) and nothing else."""
     text = str(field.annotation)
     return bool(_FLAG.search(text)) and not _NUMBER.search(text)
 
 
-def _leaves(value: Any) -> Iterator[Any]:
-    """The scalars of ``value``: itself, or the values of its (nested) mappings and lists."""
+def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """The scalars of ``value`` with their paths inside it (``.key``, ``[index]``): itself
+    (path ``""``), or the values of its (nested) mappings and lists."""
     if isinstance(value, Mapping):
-        for item in value.values():
-            yield from _leaves(item)
+        for key, item in value.items():
+            yield from _leaves(item, f"{path}.{key}")
     elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _leaves(item)
+        for index, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{index}]")
     else:
-        yield value
+        yield path, value
+
+
+def _at(path: str, message: str) -> ValueError:
+    """The error of the scalar at ``path`` inside the field (``.key: message``: the messages
+    point at the entry, :func:`sim.scenario.messages.problems_from_validation_error`)."""
+    return ValueError(f"{path}: {message}" if path else message)
 
 
 def strict_flags_and_numbers(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
     """The check of :class:`Frozen`, for a ``mode="before"`` field validator of any model:
-    ``true``/``false`` is a flag, never 1 or 0; a flag is ``true`` or ``false`` only."""
+    ``true``/``false`` is a flag, never 1 or 0; a flag is ``true`` or ``false`` only; where only
+    numbers are meant, text is text, even text that reads as a number."""
     if info.field_name is None:
         return value
     field = model.model_fields[info.field_name]
-    if wants_number(field) and any(isinstance(item, bool) for item in _leaves(value)):
-        raise ValueError("a number is needed here, not true/false")
+    if wants_number(field):
+        texts = not admits_text(field)
+        for path, item in _leaves(value):
+            if isinstance(item, bool):
+                raise _at(path, "a number is needed here, not true/false")
+            if texts and isinstance(item, str):
+                raise _at(path, f"expected a number, got the text '{item[:40]}'{_unquote(item)}")
     if wants_flag(field) and not isinstance(value, bool):
         # Only what lax validation would turn into a flag; anything else keeps its own message.
         if isinstance(value, str):
@@ -68,3 +88,12 @@ class Frozen(BaseModel):
     def _strict_flags_and_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         """See :func:`strict_flags_and_numbers`."""
         return strict_flags_and_numbers(cls, value, info)
+
+
+def _unquote(text: str) -> str:
+    """The hint for a number written in quotes: without them it is one."""
+    try:
+        float(text)
+    except ValueError:
+        return ""
+    return " (a number in quotes: write it without them)"

@@ -150,6 +150,17 @@ def _tag_index(loc: Loc, locator: Locator) -> int | None:
     return None
 
 
+def _pointed(text: str, loc: Loc, locator: Locator) -> Problem | None:
+    """A validator's own message where it says where: a model validator names the field
+    (``dotted.path: ...``), a field validator the entry inside its field (``.key: ...``,
+    ``[index]: ...``; :mod:`sim.frozen`); a model validator's other messages stand at the top.
+    None: a field validator's message, worded where it stands."""
+    path, sep, rest = text.partition(": ")
+    if sep and re.fullmatch(r"[\w.\[\]-]+", path) and (not loc or path[0] in ".["):
+        return locator.problem((*loc, *parse_dotted(path.lstrip("."))), rest)
+    return None if loc else locator.problem(loc, text)
+
+
 def _problem_from_error(
     item: Any, loc: Loc, locator: Locator, model: type[BaseModel] | None
 ) -> Problem:
@@ -157,12 +168,10 @@ def _problem_from_error(
     value = item.get("input")
     ctx = item.get("ctx") or {}
     hint: str | None = None
-    if kind == "value_error" and not loc:
-        text = str(ctx.get("error", item["msg"]))
-        path, sep, rest = text.partition(": ")
-        if sep and re.fullmatch(r"[\w.\[\]-]+", path):
-            return locator.problem(parse_dotted(path), rest)
-        return locator.problem(loc, text)
+    if kind == "value_error":
+        pointed = _pointed(str(ctx.get("error", item["msg"])), loc, locator)
+        if pointed is not None:
+            return pointed
     if kind == "extra_forbidden":
         if model is not None:
             options = allowed_keys(model, loc[:-1])
