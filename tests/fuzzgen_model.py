@@ -170,7 +170,9 @@ def private_values(rng: random.Random) -> Case:
     elif kind == "belief":
         belief, reject = _belief(rng)
     elif kind == "truth":
-        truth = _pick(rng, (*NOT_FINITE, *NOT_A_NUMBER[:6], "-0.1", "1.5", "2", "-1e11"))
+        # (not null: a null truth is no truth, the default, drawn from the belief; a null key
+        # removes it, docs/inheritance.md)
+        truth = _pick(rng, (*NOT_FINITE, *NOT_A_NUMBER[:5], "-0.1", "1.5", "2", "-1e11"))
     elif kind == "key":
         extra = _pick(rng, (", beleif: 1", ", truths: 0.1", ", Field: war_cost", ", sd: 0.1"))
     elif kind == "reservation":  # a private reservation, or a war cost hidden behind one
@@ -182,6 +184,7 @@ def private_values(rng: random.Random) -> Case:
     block += "}"
     if kind == "shape":
         block = _pick(rng, ("null", "[]", "war_cost", "1", "{}", "{field: war_cost}", "true"))
+        reject = block != "null"  # null removes the block: the value is public (the default)
     label = f"private {kind}: {block[:70]}"
     if rng.random() < 0.5 and kind != "reservation":
         # (Moscow's and Kyiv's own private blocks fill in what a partial block leaves out.)

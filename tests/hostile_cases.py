@@ -534,6 +534,9 @@ CASES: list[Case] = [
         tiny_with("    war_cost: 0.05\n  b:", "    war_cost: 0.05\n    veto: 1\n  b:"),
     ),
     _validate_experiment("runs: true", EXPERIMENT.replace("runs: 20", "runs: true")),
+    # --- 0.6.3: a number in quotes is text ------------------------------------------------------
+    _validate("a quoted war cost", tiny_with("war_cost: 0.05\n  b:", "war_cost: '0.05'\n  b:")),
+    _validate_experiment("a quoted prior bound", EXPERIMENT.replace("low: 0.01", "low: '0.01'")),
     _validate_experiment(
         "a prior bound given as true",
         EXPERIMENT.replace("low: 0.01", "low: true"),
@@ -651,4 +654,16 @@ RESULTS_CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("discovery.json with text for numbers", "saved-discovery-wrong-types", ("report", "out")),
     ("discovery.json table short of a column", "saved-discovery-table", ("report", "out")),
     ("discovery.json is empty", "saved-discovery-empty", ("report", "out")),
+    # --- found by the campaign in 0.6.3: counts with no upper bound ----------------------------
+    ("sensitivity --top 2^70", "none", ("sensitivity", "out", "--top", str(2**70), "--out", "a")),
+    (
+        "discover --max-worlds 2^70",
+        "none",
+        ("discover", "out", "--target", "agreed", "--max-worlds", str(2**70), "--out", "d"),
+    ),
+    (
+        "compare --resamples 10^12 (days of work)",
+        "none",
+        ("compare", "out", "--resamples", str(10**12)),
+    ),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from sim.cli.common import fail, out_option
+from sim.scenario.limits import MAX_RESAMPLES
 
 
 @click.command("compare")
@@ -20,7 +21,10 @@ from sim.cli.common import fail, out_option
 @out_option("comparison.json and the overlay figure compare-terms.png", "none", "out_dir")
 @click.option("--seed", type=int, default=0, help="Seed of the bootstrap resampling.")
 @click.option(
-    "--resamples", type=click.IntRange(min=100), default=2000, help="Bootstrap resamples."
+    "--resamples",
+    type=click.IntRange(min=100, max=MAX_RESAMPLES),
+    default=2000,
+    help="Bootstrap resamples.",
 )
 def command(
     results_a: Path,

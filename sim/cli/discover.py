@@ -15,6 +15,7 @@ from sim.cli.analysis_io import (
     write_outputs,
 )
 from sim.cli.common import fail, out_option
+from sim.scenario.limits import MAX_RUNS
 
 
 @click.command("discover")
@@ -28,7 +29,7 @@ from sim.cli.common import fail, out_option
 @cells_option("Analyse")
 @click.option(
     "--max-worlds",
-    type=click.IntRange(min=100),
+    type=click.IntRange(min=100, max=MAX_RUNS),
     default=20_000,
     help="Worlds per cell PRIM and CART read (the first ones).",
 )

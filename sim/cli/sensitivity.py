@@ -15,6 +15,7 @@ from sim.cli.analysis_io import (
     write_outputs,
 )
 from sim.cli.common import Choice, fail, out_option
+from sim.scenario.limits import MAX_SHOWN
 
 
 @click.command("sensitivity")
@@ -35,7 +36,9 @@ from sim.cli.common import Choice, fail, out_option
     "distribution-free PAWN index (any sweep)  [default: follows the sweep's design]",
 )
 @cells_option("Analyse")
-@click.option("--top", type=click.IntRange(min=1), default=10, help="Inputs shown per table.")
+@click.option(
+    "--top", type=click.IntRange(min=1, max=MAX_SHOWN), default=10, help="Inputs shown per table."
+)
 @out_option("sensitivity.json and sensitivity.png", "RESULTS", "out_dir")
 def command(
     results: Path,

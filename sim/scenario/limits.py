@@ -58,6 +58,11 @@ MAX_WORKERS = 256
 MAX_ZOPA_SAMPLES = 10_000_000
 """Most Monte Carlo samples of ``parley zopa`` (50 times the default; beyond it the volume's
 standard error shrinks by under a seventh while the run takes minutes)."""
+MAX_RESAMPLES = 100_000
+"""Most bootstrap resamples of ``parley compare`` (50 times the default; its time grows with
+them, so a count beyond any use would run for days)."""
+MAX_SHOWN = 10_000
+"""Most rows a table may be asked for (``parley sensitivity --top``)."""
 MAX_EXPERIMENT_SCENARIOS = 50
 """Most scenarios one experiment compares."""
 MAX_PRIORS = 200
