@@ -48,10 +48,18 @@ def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
         yield path, value
 
 
+_SIMPLE_PATH = re.compile(r"(?:\.[\w-]+|\[\d+\])+")
+
+
 def _at(path: str, message: str) -> ValueError:
     """The error of the scalar at ``path`` inside the field (``.key: message``: the messages
-    point at the entry, :func:`sim.scenario.messages.problems_from_validation_error`)."""
-    return ValueError(f"{path}: {message}" if path else message)
+    point at the entry, :func:`sim.scenario.messages.problems_from_validation_error`); a key
+    that is not a plain name is named in the message instead."""
+    if not path:
+        return ValueError(message)
+    if _SIMPLE_PATH.fullmatch(path):
+        return ValueError(f"{path}: {message}")
+    return ValueError(f"in {path.lstrip('.')!r}: {message}")
 
 
 def strict_flags_and_numbers(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:

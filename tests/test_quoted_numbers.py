@@ -82,3 +82,13 @@ def test_unquoted_numbers_load_as_before(tmp_path: Path) -> None:
     assert scenario.actors["a"].war_cost == 0.05
     with pytest.raises(ScenarioError):
         load_scenario(path, ["actors.a.war_cost='0.05'"])  # a quoted --set value is text too
+
+
+def test_an_entry_whose_key_is_no_plain_name_is_named_in_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    text = TINY.replace("land", '"la nd: x"').replace(
+        'position: {"la nd: x": 1.0}', "position: {\"la nd: x\": '1.0'}", 1
+    )
+    path.write_text(text)
+    (problem,) = _problems(path)
+    assert f"{path}:10: actors.a.position: in 'la nd: x': expected a number" in problem
