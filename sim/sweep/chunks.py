@@ -17,6 +17,7 @@ from sim.experiment.designs import DesignName, noise_worlds
 from sim.experiment.quantiles import factors_of, sample_design
 from sim.experiment.sampling import Parameter, flatten
 from sim.scenario.schema import Scenario
+from sim.sweep.arrow_columns import arrow_array
 from sim.sweep.parts import write_part
 from sim.sweep.rounds import ROUNDS_KEY, encode_histograms
 
@@ -129,16 +130,9 @@ def compute_chunk(task: ChunkTask) -> pa.Table:
     for name, values in records.items():
         if name not in columns:
             columns[name] = values
-    table = pa.table({name: _arrow_array(values) for name, values in columns.items()})
+    table = pa.table({name: arrow_array(values) for name, values in columns.items()})
     assert model.round_histograms is not None
     return table.replace_schema_metadata({ROUNDS_KEY: encode_histograms(model.round_histograms)})
-
-
-def _arrow_array(values: Any) -> pa.Array:
-    array = np.asarray(values)
-    if array.dtype.kind in "OU":
-        return pa.array(array.tolist(), type=pa.string())
-    return pa.array(array)
 
 
 def run_chunk_to_part(task: ChunkTask) -> ChunkDone:
