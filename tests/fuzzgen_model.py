@@ -361,7 +361,8 @@ def clock(rng: random.Random) -> Case:
 # --- --set on the newer fields ---------------------------------------------------------------
 
 SET_TARGETS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("actors.russia.private.field", ("capability", "discount", "x", "[war_cost]", "null")),
+    # (null: the default, war_cost, as every null gives a field's default)
+    ("actors.russia.private.field", ("capability", "discount", "x", "[war_cost]")),
     ("actors.russia.private.belief.dist", ("gamma", "dirichlet", "''", "1", "null")),
     ("actors.russia.private.belief.sd", ("-1", "0", "x", *NOT_FINITE)),
     ("actors.russia.private.belief", ("normal", "1", "{dist: normal}", "[]")),

@@ -155,3 +155,27 @@ def test_extends_by_scenario_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     scenario = load_scenario(variants / "variant.yaml")
     assert (scenario.seed, scenario.extends) == (11, "base")
     assert scenario.actors["russia"].capability == 0.6
+
+
+@pytest.mark.parametrize(
+    ("path", "default"),
+    [
+        ("actors.russia.private.field", "war_cost"),
+        ("actors.russia.private.truth", None),
+    ],
+)
+def test_a_null_set_from_the_command_line_gives_the_fields_default(
+    path: str, default: object
+) -> None:
+    """As in a file, ``--set PATH=null`` removes the value: the field's default, not an error
+    (the hostile-input generators once expected a refusal here)."""
+    from sim.scenario.discovery import find_scenario
+    from sim.scenario.overrides import apply_to_scenario
+
+    found, _ = find_scenario("alaska-summit")
+    assert found is not None
+    scenario = load_scenario(found)
+    changed = apply_to_scenario(scenario, [f"{path}=null"])
+    private = changed.actors["russia"].private
+    assert private is not None
+    assert getattr(private, path.rsplit(".", 1)[1]) == default
