@@ -59,7 +59,7 @@ def test_text_columns_keep_their_nulls() -> None:
 
 
 def test_a_chunk_is_tabulated_without_importing_pandas() -> None:
-    """A sweep worker never needs pandas (its import is ~0.45 s of the first chunk)."""
+    """A sweep worker never needs pandas (its import is 0.13 s and 38 MB a worker)."""
     code = (
         "import sys\n"
         "from sim.scenario.discovery import library_dirs\n"
