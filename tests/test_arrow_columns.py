@@ -76,3 +76,16 @@ def test_a_chunk_is_tabulated_without_importing_pandas() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_text_over_two_gibibytes_is_left_to_pyarrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A string array's offsets are 32-bit: past them pyarrow's own conversion splits the
+    column (here the limit is lowered to 10 bytes to see it taken)."""
+    import sim.sweep.arrow_columns as columns
+
+    seen: list[object] = []
+    monkeypatch.setattr(columns, "_MAX_OFFSET", 10)
+    monkeypatch.setattr(columns.pa, "array", lambda items, **kw: seen.append(items) or "split")
+    assert arrow_array(np.array(["abcd"] * 2, dtype=object)) != "split"
+    assert arrow_array(np.array(["abcd"] * 3, dtype=object)) == "split"
+    assert seen == [["abcd"] * 3]
