@@ -2,7 +2,8 @@
 
 ``pyarrow.array`` asks pandas whether its argument is a Series on its first call, and that
 imports pandas, which a sweep worker otherwise never needs: 0.13 s of CPU and 38 MB of memory a
-worker (measured; a million-world sweep's process tree peaked 69 MB lower without it).
+worker (measured in one process; a million-world sweep's process tree peaked 8-69 MB lower
+without it over several runs).
 Built from the buffers, the arrays are the same (numbers and booleans without nulls, text with
 a null wherever the value is None) and nothing is imported.  Hand-written for that reason only;
 any other kind of column goes to ``pyarrow.array``.
@@ -51,32 +52,24 @@ def _text(items: list[Any]) -> pa.Array:
     A chunk's text columns hold a few distinct values (names, end reasons), so each value is
     encoded once and the column is Arrow's dictionary decoding of their codes: 1.2 ms for
     25,000 rows where encoding every row took 3.6 (``pyarrow.array``: 0.66 ms, with pandas)."""
-    distinct = dict.fromkeys(items)  # in order of appearance
+    distinct = list(dict.fromkeys(items))  # in order of appearance
     if not all(item is None or isinstance(item, str) for item in distinct):
         return pa.array(items, type=pa.string())
     code = {item: number for number, item in enumerate(distinct)}
     codes = np.fromiter(map(code.__getitem__, items), dtype=np.int32, count=len(items))
-    dictionary = _encoded(list(distinct))
-    sizes = np.diff(np.frombuffer(dictionary.buffers()[1], dtype=np.int32)[: len(distinct) + 1])
+    encoded = [b"" if item is None else item.encode("utf-8") for item in distinct]
+    sizes = np.array([len(item) for item in encoded], dtype=np.int64)
     if int(np.bincount(codes, minlength=len(distinct)) @ sizes) > _MAX_OFFSET:
         return pa.array(items, type=pa.string())  # over 2 GiB of text: pyarrow splits it
+    offsets = np.zeros(len(distinct) + 1, dtype=np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    present = np.array([item is not None for item in distinct], dtype=bool)
+    dictionary = pa.StringArray.from_buffers(
+        len(distinct),
+        pa.py_buffer(offsets),
+        pa.py_buffer(b"".join(encoded)),
+        None if present.all() else pa.py_buffer(np.packbits(present, bitorder="little")),
+        null_count=len(distinct) - int(present.sum()),
+    )
     indices = pa.Array.from_buffers(pa.int32(), len(items), [None, pa.py_buffer(codes)])
     return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
-
-
-def _encoded(items: list[str | None]) -> pa.Array:
-    """A few strings (None: null), encoded one by one into an Arrow ``string`` array."""
-    encoded = [b"" if item is None else item.encode("utf-8") for item in items]
-    offsets = np.zeros(len(items) + 1, dtype=np.int64)
-    np.cumsum([len(item) for item in encoded], out=offsets[1:])
-    if offsets[-1] > _MAX_OFFSET:
-        return pa.array(items, type=pa.string())
-    present = np.fromiter((item is not None for item in items), dtype=bool, count=len(items))
-    validity = None if present.all() else pa.py_buffer(np.packbits(present, bitorder="little"))
-    return pa.StringArray.from_buffers(
-        len(items),
-        pa.py_buffer(offsets.astype(np.int32)),
-        pa.py_buffer(b"".join(encoded)),
-        validity,
-        null_count=len(items) - int(present.sum()),
-    )
