@@ -5,7 +5,7 @@ over the (n, R) approvals (the margin, the sharp ratifiers' step, -margin / s, e
 that, the choice); here two compiled loops (numba, ``njit(cache=True)``) do the same IEEE
 operations around :mod:`sim.elementary`'s ``exp`` (the reference's own) on the same contiguous
 (n, R) array, so the probabilities are the same bit for bit.
-Hand-written: measured faster (docs/model.md, issue 17).  ``PARLEY_ENGINE=numpy`` runs the
+Hand-written: measured faster (docs/speed.md, issue 17).  ``PARLEY_ENGINE=numpy`` runs the
 reference.
 """
 

@@ -202,7 +202,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         """The open worlds' numbers: the whole batch while every world is open, else last round's
         where no world closed, else the rows taken from last round's (worlds only close, so
         they are among its rows): a smaller, denser source than the whole batch, the same values
-        (measured: the copies 2-3% of a complete-information run less, docs/model.md)."""
+        (measured: the copies 2-3% of a complete-information run less, docs/speed.md)."""
         last = self.open_round.rows
         if rows.size == self.batch.size:
             return self.batch
@@ -216,7 +216,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
     def no_deal_values(self) -> FloatArray:
         """Every actor's no-deal value (n, A) in this round's open worlds, valued once a round for
         all actors: one pass over (n, A, K) instead of one per actor (the same values; measured
-        faster, see docs/model.md, issue 17)."""
+        faster, see docs/speed.md, issue 17)."""
         if self._no_deal is None:
             now = self.open_round
             self._no_deal = reservation_utilities(now.batch, now.status_quo)

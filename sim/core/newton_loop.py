@@ -14,7 +14,7 @@ every array an inlined step receives used to cost an atomic increment and decrem
 array's count, which ``perf`` put at about a fifth of the private-values baseline's CPU.  The
 loop allocates nothing (its working arrays come from :func:`scratch`), so it needs no counts:
 the same machine code less those calls, the same bits, 0.48 -> 0.35 s on the recorded solves of
-4,000 private-values baseline worlds (docs/model.md, issue 17).
+4,000 private-values baseline worlds (docs/speed.md, issue 17).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ arithmetic: some twenty passes over (n, lanes) for the two keys and the counter'
 shift, a conversion and a division.  Here one compiled loop (numba, ``njit(cache=True)``) does
 the same wrapping integer operations per draw and the same exact conversion (a 53-bit integer
 to float64, divided by 2**53: both exact), so every uniform is the same bit for bit.
-Hand-written: measured faster (docs/model.md, issue 17).  ``PARLEY_ENGINE=numpy`` runs the
+Hand-written: measured faster (docs/speed.md, issue 17).  ``PARLEY_ENGINE=numpy`` runs the
 reference.
 """
 

@@ -183,7 +183,7 @@ def compiled_war_values(arrays: tuple[FloatArray, ...], linear: BoolArray) -> Fl
     position, salience, discount, war cost), bit for bit: one compiled pass for |q - p|^2 on
     every cell and the drifting cells' terms, the powers of them, one compiled pass for the
     series and the salience-weighted fold over the issues (hand-written: some twenty numpy
-    passes a call before, measured faster, docs/model.md issue 17).  None where the reference
+    passes a call before, measured faster, docs/speed.md, issue 17).  None where the reference
     must run: ``PARLEY_ENGINE=numpy``, a linear loss, K >= 8 issues (numpy's sum is pairwise),
     or arrays not (N, K), (N, K), (N, A, K), (N, A, K), (N, A), (N, A) float64."""
     status_quo, drift, position, salience, discount, war_cost = arrays
