@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -16,6 +17,8 @@ from sim.core.model import NegotiationModel
 from sim.core.runner import run_batch, run_single, simulate
 from sim.scenario.loader import load_scenario
 from sim.scenario.schema import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def two_party(
@@ -169,3 +172,36 @@ def test_plain_mesa_agents_still_keep_their_model_alive() -> None:
     del model
     gc.collect()
     assert reference() is not None
+
+
+EQUILIBRIUM = {
+    f"actors.{a}.strategy": {"kind": "equilibrium"} for a in ("russia", "us", "ukraine", "nato")
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [("alaska-summit", {}), ("misperception", {}), ("alaska-summit", EQUILIBRIUM)],
+    ids=["concession", "misperceived", "equilibrium"],
+)
+def test_a_finished_round_is_freed_without_the_cyclic_collector(
+    name: str, overrides: dict[str, object]
+) -> None:
+    """A round's arrays (its open worlds' copy, thresholds, offers) go as soon as the next round
+    replaces it: nothing the round holds refers back to it or to the model.  A closure over the
+    round in its threshold inputs once made every round a reference cycle, which kept a
+    25,000-world chunk's rounds alive until a full collection (a worker's peak 563-650 MB
+    instead of 333, and ~9% of a complete-information chunk's time)."""
+    model = NegotiationModel(load_scenario(name, overrides), np.arange(200))
+    finished: list[weakref.ref[object]] = []
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(4):
+            finished.append(weakref.ref(model.open_round))
+            model.step()
+        assert model.open_round.number == 4  # four rounds played (the last may close them all)
+        assert all(reference() is None for reference in finished), "a round outlived its turn"
+    finally:
+        if enabled:
+            gc.enable()

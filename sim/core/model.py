@@ -373,12 +373,15 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         now, structure = self.open_round, self.structure
         public = public_reservation(now.reservation, now.batch, structure.private)
         seen = now.reservation if public is None else public
+        # The inputs live on the round (now.inputs): a closure over ``now`` or ``self`` would be a
+        # reference cycle, and every round's arrays would wait for the cyclic collector.
+        cache, batch, rows = self.equilibrium, now.batch, now.rows
         return ThresholdInputs(
             reservation=now.reservation,
             beta=now.batch.beta,
             round=now.number,
             max_rounds=structure.max_rounds,
-            equilibrium=lambda: self.equilibrium.thresholds(now.batch, now.rows, seen),
+            equilibrium=lambda: cache.thresholds(batch, rows, seen),
             clock=structure.clock,
             public_reservation=public,
             slope=None if public is None else equilibrium_slopes(now.batch, structure.fighting),
