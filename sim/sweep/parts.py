@@ -122,8 +122,9 @@ def _union_schema(schemas: Iterable[pa.Schema]) -> pa.Schema:
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    present = set(table.column_names)  # a new list at every call of the property: taken once
     columns = [
-        table.column(f.name) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+        table.column(f.name) if f.name in present else pa.nulls(table.num_rows, f.type)
         for f in schema
     ]
     return pa.Table.from_arrays(columns, schema=schema)
