@@ -132,3 +132,23 @@ def test_every_rounds_column_is_on_the_schema_page(sweep: tuple[Path, dict[str, 
         f"SELECT cell, count(*) FROM '{path}' GROUP BY cell ORDER BY cell"
     ).fetchall()
     assert first == per_cell
+
+
+def test_statistics_are_written_for_the_sorted_columns_only(
+    sweep: tuple[Path, dict[str, object]],
+) -> None:
+    """Min/max statistics let a reader skip row groups by cell, scenario or world (the file's
+    order); an outcome column gets none (every row group spans its range)."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.ParquetFile(sweep[0]).metadata
+    names = [metadata.schema.column(i).name for i in range(metadata.num_columns)]
+    group = metadata.row_group(0)
+    with_statistics = {
+        name
+        for i, name in enumerate(names)
+        if group.column(i).is_stats_set and group.column(i).statistics.has_min_max
+    }
+    assert with_statistics == {"cell", "scenario", "world"}
+    world = group.column(names.index("world")).statistics
+    assert (world.min, world.max) == (0, RUNS - 1)  # every cell runs worlds 0 .. RUNS - 1

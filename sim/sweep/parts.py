@@ -70,11 +70,17 @@ def merge_parts(
         schema = schema.with_metadata({**(schema.metadata or {}), **metadata})
     rows = 0
     # Dictionary-encode only the text columns: on float columns it costs three times the
-    # writing time and makes the file bigger.
+    # writing time and makes the file bigger.  Min/max statistics only for the columns the rows
+    # are sorted by: on any other column the 65,536 independent worlds of a row group span its
+    # whole range, so a reader could never skip a group by them (a million worlds: 0.62 -> 0.51 s
+    # of encoding).
     text_columns = [f.name for f in schema if pa.types.is_string(f.type)]
+    sorted_columns = [name for name in FIRST_COLUMNS if name in schema.names]
     with (
         atomic_path(destination) as temporary,
-        pq.ParquetWriter(temporary, schema, use_dictionary=text_columns) as writer,
+        pq.ParquetWriter(
+            temporary, schema, use_dictionary=text_columns, write_statistics=sorted_columns
+        ) as writer,
     ):
 
         def write_group(group: pa.Table) -> None:
