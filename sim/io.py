@@ -63,19 +63,31 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     the rename; on failure the temporary file is removed.
     """
     final = Path(path)
+    temporary = temporary_beside(final)
+    try:
+        yield temporary
+        commit(temporary, final)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def temporary_beside(final: Path) -> Path:
+    """A new, empty temporary file in ``final``'s folder (created if need be), named
+    ``.NAME.*.tmp``: what :func:`commit` later puts in ``final``'s place."""
     final.parent.mkdir(parents=True, exist_ok=True)
     refuse_folders(final)
     handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        os.chmod(temporary, 0o666 & ~current_umask())
-        fsync_path(temporary)
-        os.replace(temporary, final)
-        fsync_path(final.parent)
-    finally:
-        temporary.unlink(missing_ok=True)
+    return Path(name)
+
+
+def commit(temporary: Path, final: Path) -> None:
+    """Give ``temporary`` the user's umask (not ``mkstemp``'s owner-only mode), make it durable
+    (fsync) and put it in ``final``'s place in one step (a rename; then the folder's fsync)."""
+    os.chmod(temporary, 0o666 & ~current_umask())
+    fsync_path(temporary)
+    os.replace(temporary, final)
+    fsync_path(final.parent)
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> Path:

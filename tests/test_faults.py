@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 from fuzzkit import ROOT, sweep_folder_problems
@@ -255,8 +256,8 @@ def test_a_full_disk_keeps_finished_chunks_and_resume_completes(
     project: Path, reference: str, monkeypatch: pytest.MonkeyPatch, where: str, after: int
 ) -> None:
     global original
-    module = sim.sweep.chunks if where == "chunks" else sim.sweep.run
-    name = {"chunks": "write_part", "merge": "merge_parts", "manifest": "write_json_atomic"}[where]
+    module = sim.sweep.chunks.PARTS if where == "chunks" else sim.sweep.run
+    name = {"chunks": "write", "merge": "merge_parts", "manifest": "write_json_atomic"}[where]
     original = getattr(module, name)
     with monkeypatch.context() as patch:
         patch.setattr(module, name, _enospc(after))
@@ -288,6 +289,70 @@ def test_an_enospc_inside_the_real_merge_removes_its_temporary_file(
     assert code == 2 and "disk is full" in output
     assert not list((project / "out").glob(".*.tmp"))
     assert_resumes_to(reference, project / "out")
+
+
+def test_a_part_that_fails_to_become_durable_is_reported_and_resumed(
+    project: Path, reference: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts are made durable (fsync, rename) in a thread while the next chunk runs: an error
+    there (the disk full at the fsync) reaches the sweep at the next part or at the end, the
+    part is not left in place half-written, and --resume completes the sweep."""
+    global original
+    original = sim.sweep.parts.commit
+    with monkeypatch.context() as patch:
+        patch.setattr(sim.sweep.parts, "commit", _enospc(2))
+        code, output = parley(*SWEEP)
+    assert code == 2
+    assert "disk is full" in output and "--resume" in output
+    out = project / "out"
+    assert len(list((out / "parts").glob("cell*.arrows"))) == 2
+    assert not list((out / "parts").glob(".*.tmp"))
+    assert_resumes_to(reference, out)
+
+
+def test_a_part_missing_at_the_merge_is_reported_and_resumed(
+    project: Path, reference: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool worker that cannot finish its last part reports the error as it exits and leaves
+    the part missing: the sweep says so before it merges, and --resume computes the chunk."""
+    run_here = sim.sweep.run._run_here
+
+    def lose_one(tasks: list[object], *args: object) -> None:
+        run_here(tasks, *args)  # type: ignore[arg-type]
+        next((project / "out" / "parts").glob("cell*.arrows")).unlink()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sim.sweep.run, "_run_here", lose_one)
+        code, output = parley(*SWEEP)
+    assert code == 2
+    assert "did not reach the disk" in output and "--resume" in output
+    assert len(output.strip().splitlines()) == 1
+    assert_resumes_to(reference, project / "out")
+
+
+def test_a_pool_worker_finishes_its_last_part_as_it_exits(tmp_path: Path) -> None:
+    """The thread that makes a part durable is not a daemon: a worker that returns at once and
+    is then shut down still leaves every part whole and in place."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    paths = [tmp_path / f"cell00000-chunk{i:07d}.arrows" for i in range(4)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=context) as pool:
+        assert list(pool.map(_write_in_background, paths)) == [None] * 4
+    for index, path in enumerate(paths):
+        assert pa.ipc.open_stream(path.read_bytes()).read_all().equals(_rows(index))
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _rows(index: int) -> pa.Table:
+    return pa.table({"world": pa.array(range(index, index + 1000), type=pa.int64())})
+
+
+def _write_in_background(path: Path) -> None:
+    from sim.sweep.parts import BackgroundParts
+
+    BackgroundParts().write(_rows(int(path.stem[-7:])), path)  # no wait(): the exit waits
 
 
 # --- resume across a code change -----------------------------------------------------------

@@ -269,7 +269,7 @@ def test_a_local_part_holds_the_bytes_a_dask_worker_sends(
     import gc
 
     from sim.core.model import NegotiationModel
-    from sim.sweep.chunks import Chunk, ChunkTask, run_chunk_to_bytes, run_chunk_to_part
+    from sim.sweep.chunks import PARTS, Chunk, ChunkTask, run_chunk_to_bytes, run_chunk_to_part
 
     cell = experiment.cells[0]
     task = ChunkTask(
@@ -291,6 +291,7 @@ def test_a_local_part_holds_the_bytes_a_dask_worker_sends(
     alive = models()  # other tests' fixtures may hold some
     sent = run_chunk_to_bytes(task)
     done = run_chunk_to_part(task)
+    PARTS.wait()  # the part is made durable and put in place in the background
     gc.unfreeze()  # run_chunk_to_part freezes what survived, as a pool worker does
     assert done.rows == 50
     assert (tmp_path / task.chunk.file_name).read_bytes() == sent

@@ -18,7 +18,7 @@ from sim.experiment.quantiles import factors_of, sample_design
 from sim.experiment.sampling import Parameter, flatten
 from sim.scenario.schema import Scenario
 from sim.sweep.arrow_columns import arrow_array
-from sim.sweep.parts import write_part
+from sim.sweep.parts import BackgroundParts
 from sim.sweep.rounds import ROUNDS_KEY, encode_histograms
 
 DEFAULT_CHUNK_SIZE = 25_000
@@ -153,8 +153,15 @@ def run_chunk_to_part(task: ChunkTask) -> ChunkDone:
     table = compute_chunk(task)
     collect_cycles()
     gc.freeze()
-    write_part(table, Path(task.parts_dir) / task.chunk.file_name)
+    PARTS.write(table, Path(task.parts_dir) / task.chunk.file_name)
     return ChunkDone(task.chunk, task.chunk.size, time.perf_counter() - started)
+
+
+PARTS = BackgroundParts()
+"""This process's part files, each made durable while the next chunk runs: ~10 ms of waiting
+on the disk a chunk, 0.2 s a worker over a million complete-information worlds (docs/speed.md).
+The sweep calls ``PARTS.wait()`` before it merges chunks it ran itself; a pool's workers finish
+their last part as they exit."""
 
 
 def run_chunk_to_bytes(task: ChunkTask) -> bytes:

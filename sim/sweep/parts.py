@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pyarrow.parquet as pq
 
 from sim.core.records import PARAM
 from sim.errors import SweepError
-from sim.io import atomic_path, write_bytes
+from sim.io import atomic_path, commit, temporary_beside, write_bytes
 
 PARTS_DIR = "parts"
 ROW_GROUP_SIZE = 65_536
@@ -30,12 +31,67 @@ def write_part(rows: bytes | pa.Table, path: Path) -> None:
     if isinstance(rows, bytes):
         write_bytes(path, rows)
         return
-    with (
-        atomic_path(path) as temporary,
-        pa.OSFile(str(temporary), "wb") as sink,
-        pa.ipc.new_stream(sink, rows.schema) as writer,
-    ):
+    with atomic_path(path) as temporary:
+        _write_stream(rows, temporary)
+
+
+def _write_stream(rows: pa.Table, path: Path) -> None:
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, rows.schema) as writer:
         writer.write_table(rows)
+
+
+class BackgroundParts:
+    """Writes a process's part files as :func:`write_part` does, but makes each durable (its
+    fsync, the rename, the folder's fsync) in a thread while the process computes its next chunk.
+
+    The fsync waits on the disk (~10 ms for a 25,000-world part on the project's machine) with
+    the core idle; in a thread it overlaps the next chunk.  A part is still never in its place
+    before it is durable, so a part file that exists is always whole.  :meth:`write` first waits
+    for the previous part (re-raising its error), :meth:`wait` for the last one.  A pool's worker
+    need not call :meth:`wait`: the thread is not a daemon, so the worker's exit (the pool's
+    shutdown) waits for it; an error of its last part leaves that part missing, which the sweep
+    reports before it merges (:func:`missing_parts`).
+    """
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def write(self, rows: pa.Table, path: Path) -> None:
+        """Write ``rows`` to a temporary file beside ``path``; make it durable and move it to
+        ``path`` in the background."""
+        self.wait()
+        temporary = temporary_beside(path)
+        try:
+            _write_stream(rows, temporary)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        self._thread = threading.Thread(
+            target=self._seal, args=(temporary, path), name="parley-part", daemon=False
+        )
+        self._thread.start()
+
+    def _seal(self, temporary: Path, path: Path) -> None:
+        try:
+            commit(temporary, path)
+        except BaseException as error:  # re-raised by the next write or wait
+            self._error = error
+            temporary.unlink(missing_ok=True)
+
+    def wait(self) -> None:
+        """Return once the last part written is in its place; raise its error if it failed."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+def missing_parts(part_paths: Iterable[Path]) -> list[Path]:
+    """The part files not on disk (a worker failed to finish them)."""
+    return [path for path in part_paths if not path.exists()]
 
 
 def read_part(path: Path) -> pa.Table:

@@ -29,6 +29,7 @@ from sim.experiment.spec import Experiment
 from sim.scenario.limits import MAX_WORLDS
 from sim.sweep.backends import _Progress, _run_dask, _run_local, default_workers
 from sim.sweep.chunks import (
+    PARTS,
     Chunk,
     ChunkDone,
     ChunkTask,
@@ -45,7 +46,7 @@ from sim.sweep.manifest import (
     write_json_atomic,
 )
 from sim.sweep.metadata import runs_metadata
-from sim.sweep.parts import _PART_NAME, PARTS_DIR, merge_parts
+from sim.sweep.parts import _PART_NAME, PARTS_DIR, merge_parts, missing_parts
 from sim.sweep.rounds import merge_round_parts
 
 Backend = Literal["local", "dask"]
@@ -209,6 +210,12 @@ def _run_locked(
         else:
             _run_here(tasks, n_workers, finished)
 
+    missing = missing_parts(parts_dir / c.file_name for c in chunks)
+    if missing:  # a worker could not finish its last part (it reported the error as it exited)
+        raise SweepError(
+            f"{len(missing)} finished chunk(s) did not reach the disk ({missing[0].name}); "
+            "run again with --resume to compute them"
+        )
     _merge(experiment, chunks, parts_dir, out_dir)
     finished_at = datetime.now(UTC)
     if resume and previous is not None:
@@ -324,6 +331,8 @@ def _run_here(
             finished(run_chunk_to_part(task))
     except KeyboardInterrupt as interrupt:
         raise SweepInterrupted("interrupted") from interrupt
+    finally:
+        PARTS.wait()  # every finished chunk's part in place, whatever ended the loop
 
 
 def _has_parts(parts_dir: Path) -> bool:
