@@ -373,8 +373,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]
         now, structure = self.open_round, self.structure
         public = public_reservation(now.reservation, now.batch, structure.private)
         seen = now.reservation if public is None else public
-        # The inputs live on the round (now.inputs): a closure over ``now`` or ``self`` would be a
-        # reference cycle, and every round's arrays would wait for the cyclic collector.
+        # Not over ``now`` or ``self``: the round holds the inputs, a cycle kept its arrays alive.
         cache, batch, rows = self.equilibrium, now.batch, now.rows
         return ThresholdInputs(
             reservation=now.reservation,
