@@ -313,8 +313,8 @@ def test_a_part_that_fails_to_become_durable_is_reported_and_resumed(
 def test_a_part_missing_at_the_merge_is_reported_and_resumed(
     project: Path, reference: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A pool worker that cannot finish its last part reports the error as it exits and leaves
-    the part missing: the sweep says so before it merges, and --resume computes the chunk."""
+    """A pool worker that cannot make its last part durable leaves the part missing (nobody is
+    left to re-raise the error): the sweep says so before it merges, and --resume computes it."""
     run_here = sim.sweep.run._run_here
 
     def lose_one(tasks: list[object], *args: object) -> None:

@@ -211,7 +211,7 @@ def _run_locked(
             _run_here(tasks, n_workers, finished)
 
     missing = missing_parts(parts_dir / c.file_name for c in chunks)
-    if missing:  # a worker could not finish its last part (it reported the error as it exited)
+    if missing:  # a pool worker could not make its last part durable (sim.sweep.parts)
         raise SweepError(
             f"{len(missing)} finished chunk(s) did not reach the disk ({missing[0].name}); "
             "run again with --resume to compute them"
