@@ -20,28 +20,25 @@ FIRST_COLUMNS = ("cell", "scenario", "world")
 _PART_NAME = re.compile(r"^cell(\d{5})-chunk(\d{7})\.arrows$")
 
 
-def write_part(rows: bytes | pa.Table, path: Path) -> None:
-    """Write one chunk's part file atomically: a temporary file, then ``os.replace``.
+def write_part(rows: bytes, path: Path) -> None:
+    """Write one chunk's part file atomically from its Arrow IPC stream's bytes, as a dask worker
+    sends them (a local worker streams its table into the file: :class:`BackgroundParts`).
 
     Parts are Arrow IPC streams (uncompressed): cheap to write, and read back by memory map
-    without copies when they are merged.  ``rows`` is the stream's bytes (as a dask worker sends
-    them) or the table itself, streamed straight into the file: the same bytes, with no copy of
-    the whole stream in memory.
+    without copies when they are merged.
     """
-    if isinstance(rows, bytes):
-        write_bytes(path, rows)
-        return
-    with atomic_path(path) as temporary:
-        _write_stream(rows, temporary)
+    write_bytes(path, rows)
 
 
 def _write_stream(rows: pa.Table, path: Path) -> None:
+    """The table as an Arrow IPC stream, straight into the file (no copy of the whole stream in
+    memory): the bytes :func:`sim.sweep.chunks.run_chunk_to_bytes` sends."""
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, rows.schema) as writer:
         writer.write_table(rows)
 
 
 class BackgroundParts:
-    """Writes a process's part files as :func:`write_part` does, but makes each durable (its
+    """Writes a process's part files, each streamed into a temporary file and made durable (its
     fsync, the rename, the folder's fsync) in a thread while the process computes its next chunk.
 
     The fsync waits on the disk (~10 ms for a 25,000-world part on the project's machine) with
