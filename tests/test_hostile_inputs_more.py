@@ -354,3 +354,41 @@ def test_compare_with_a_folder_in_the_way_writes_nothing(project: Path) -> None:
     assert result.exit_code == 2
     assert "parley: f/compare-terms.png: Is a directory" in result.stderr
     assert sorted(p.name for p in (project / "f").iterdir()) == ["compare-terms.png"]
+
+
+# --- text where a number belongs, in every numeric line of the equilibrium scenarios -------------
+
+ROOT = Path(__file__).resolve().parents[1]
+EQUILIBRIUM_SCENARIOS = ["breakdown-risk", "nash-split", "random-proposer", "rubinstein"]
+
+
+def _numeric_lines(text: str) -> list[int]:
+    """The lines ``key: NUMBER`` of a YAML text (0-based)."""
+    import re
+
+    return [
+        i
+        for i, line in enumerate(text.splitlines())
+        if re.fullmatch(r"\s*[A-Za-z_]+: -?[0-9.]+(e-?[0-9]+)?\s*", line)
+    ]
+
+
+@pytest.mark.parametrize("name", EQUILIBRIUM_SCENARIOS)
+def test_text_for_any_number_of_an_equilibrium_scenario_is_one_problem_not_a_crash(
+    project: Path, name: str
+) -> None:
+    """The equilibrium check (impatience: discount, breakdown and refusal risks) used to do
+    arithmetic on protocol.breakdown_probability before its own check had refused the text
+    (a fuzz campaign's '|' and 'inf' in place of 0.0 and 0.1: a TypeError traceback)."""
+    text = (ROOT / "scenarios" / "textbook" / f"{name}.yaml").read_text(encoding="utf-8")
+    lines = _numeric_lines(text)
+    assert any("breakdown_probability" in text.splitlines()[i] for i in lines)
+    for index in lines:
+        changed = text.splitlines()
+        key = changed[index].split(":")[0]
+        changed[index] = f"{key}: '|'"
+        (project / "case.yaml").write_text("\n".join(changed) + "\n", encoding="utf-8")
+        result = parley("validate", "case.yaml")
+        assert result.exit_code == 2, (index, result.output)
+        assert f"case.yaml:{index + 1}:" in result.stderr, (index, result.stderr)
+        assert "got the text '|'" in result.stderr

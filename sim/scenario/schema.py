@@ -297,8 +297,10 @@ def _equilibrium_problems(
                 "the equilibrium strategy needs a proposer protocol (alternating or "
                 "random-proposer), not the mediated one",
             )
-        patience = (1.0 - p_break) * (1.0 - q_break) if _is_number(q_break) else 1.0 - p_break
-        if _is_number(discount) and _is_number(p_break) and discount * patience >= 1.0:
+        if not (_is_number(discount) and _is_number(p_break)):
+            continue  # the field's own check reports a value that is not a number
+        patience = (1.0 - p_break) * (1.0 - (q_break if _is_number(q_break) else 0.0))
+        if discount * patience >= 1.0:
             yield (
                 ("actors", key, "discount"),
                 "the equilibrium strategy needs impatience: discount < 1, "
