@@ -6,8 +6,8 @@ open for writing, so when the parent dies without shutting the pool down (``kill
 file ever reaches it: measured before 0.6.0, a sweep's two workers went on computing their
 chunks and then waited for ever, ~350-500 MB each.  :func:`exit_with_parent`, called in a
 worker's initializer, ends the worker as soon as its parent is gone, by waiting on the parent's
-sentinel (the pipe a spawned child was started through, whose other end only the parent holds:
-it reads as closed once the parent exits).
+sentinel (the pipe a child was started with, spawned or forked, whose other end only the parent
+holds: it reads as closed once the parent exits).
 """
 
 from __future__ import annotations

@@ -31,14 +31,19 @@ SWEEP = ("sweep", "e.yaml", "--workers", "2", "--chunk-size", "2000", "--out", "
 CONSOLE_SCRIPT = "import sys; from sim.__main__ import main; sys.argv[0] = 'parley'; main()"
 
 
-def start(project: Path, entry: str) -> subprocess.Popen[str]:
+def start(project: Path, entry: str, start_method: str = "") -> subprocess.Popen[str]:
     """``parley sweep`` in its own process group, through ``entry`` (``-m`` or the script),
-    reporting every import as it finishes (``-X importtime``, inherited by the workers)."""
+    reporting every import as it finishes (``-X importtime``, inherited by the workers); its
+    workers started by ``start_method`` (fork or spawn; the default when empty)."""
     command = ["-m", "sim"] if entry == "-m" else ["-c", CONSOLE_SCRIPT]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PARLEY_START_METHOD", None)
+    if start_method:
+        env["PARLEY_START_METHOD"] = start_method
     return subprocess.Popen(
         [sys.executable, "-X", "importtime", *command, *SWEEP],
         cwd=project,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -66,22 +71,28 @@ def wait_for(moment: str, project: Path, process: subprocess.Popen[str]) -> list
 
 
 MOMENTS = [
-    ("-m", "import:numpy"),  # importing numpy, the first heavy module (Parley's handler is in)
-    ("script", "import:sim.scenario.schema"),  # importing pydantic and the schema
-    ("-m", "import:sim.cli"),  # click about to parse the arguments
-    ("script", "import:multiprocessing.spawn"),  # a worker's interpreter starting
-    ("-m", "import:sim.core.runner"),  # a worker importing the model
-    ("script", "file:parts"),  # chunks running
+    ("-m", "import:numpy", ""),  # importing numpy, the first heavy module (Parley's handler is in)
+    ("script", "import:sim.scenario.schema", ""),  # importing pydantic and the schema
+    ("-m", "import:sim.cli", ""),  # click about to parse the arguments
+    ("script", "import:multiprocessing.spawn", "spawn"),  # a spawned worker's interpreter starting
+    ("-m", "import:sim.core.runner", "spawn"),  # a spawned worker importing the model
+    ("-m", "import:sim.core.runner", "fork"),  # a forked worker importing the model
+    ("script", "import:sim.core.runner", ""),  # the same, as the command starts its workers
+    ("script", "file:parts", ""),  # chunks running
 ]
 
 
-@pytest.mark.parametrize(("entry", "moment"), MOMENTS, ids=[f"{e}@{m}" for e, m in MOMENTS])
+@pytest.mark.parametrize(
+    ("entry", "moment", "start_method"),
+    MOMENTS,
+    ids=[f"{e}@{m}" + (f"@{s}" if s else "") for e, m, s in MOMENTS],
+)
 def test_ctrl_c_at_any_moment_exits_130_with_one_line(
-    tmp_path: Path, entry: str, moment: str
+    tmp_path: Path, entry: str, moment: str, start_method: str
 ) -> None:
     (tmp_path / "tiny.yaml").write_text(TINY)
     (tmp_path / "e.yaml").write_text(EXPERIMENT)
-    process = start(tmp_path, entry)
+    process = start(tmp_path, entry, start_method)
     before = wait_for(moment, tmp_path, process)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole process group
     _, rest = process.communicate(timeout=120)

@@ -27,7 +27,7 @@ POOL = textwrap.dedent(
 
     if __name__ == "__main__":
         pool = ProcessPoolExecutor(
-            2, mp_context=multiprocessing.get_context("spawn"), initializer=initializer
+            2, mp_context=multiprocessing.get_context(sys.argv[2]), initializer=initializer
         )
         for future in [pool.submit(time.sleep, 0.5) for _ in range(2)]:
             future.result()
@@ -46,13 +46,16 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-def _orphans_after_kill(initializer: str, tmp_path: Path, patience: float) -> list[int]:
-    """Start a pool whose workers run ``initializer``, kill its parent with SIGKILL and return
-    the workers still running ``patience`` seconds later (killing them)."""
+def _orphans_after_kill(
+    initializer: str, tmp_path: Path, patience: float, start_method: str
+) -> list[int]:
+    """Start a pool whose workers run ``initializer`` (started by ``start_method``), kill its
+    parent with SIGKILL and return the workers still running ``patience`` seconds later (killing
+    them)."""
     script = tmp_path / "pool.py"
     script.write_text(POOL)
     parent = subprocess.Popen(
-        [sys.executable, str(script), initializer],
+        [sys.executable, str(script), initializer, start_method],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -73,18 +76,27 @@ def _orphans_after_kill(initializer: str, tmp_path: Path, patience: float) -> li
     return left
 
 
+START_METHODS = ["spawn", "fork"]
+
+
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
-def test_a_pool_without_the_watch_outlives_its_killed_parent(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start_method", START_METHODS)
+def test_a_pool_without_the_watch_outlives_its_killed_parent(
+    tmp_path: Path, start_method: str
+) -> None:
     """The failure the watch is for (so the test below can fail): idle workers wait for ever."""
-    assert len(_orphans_after_kill("none", tmp_path, patience=3.0)) == 2
+    assert len(_orphans_after_kill("none", tmp_path, 3.0, start_method)) == 2
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+@pytest.mark.parametrize("start_method", START_METHODS)
 @pytest.mark.parametrize(
     "initializer", ["sim.parent_watch.exit_with_parent", "sim.sweep.backends._worker_init"]
 )
-def test_workers_end_with_their_killed_parent(initializer: str, tmp_path: Path) -> None:
-    assert _orphans_after_kill(initializer, tmp_path, patience=15.0) == []
+def test_workers_end_with_their_killed_parent(
+    initializer: str, tmp_path: Path, start_method: str
+) -> None:
+    assert _orphans_after_kill(initializer, tmp_path, 15.0, start_method) == []
 
 
 def test_the_watch_does_nothing_in_a_main_process() -> None:

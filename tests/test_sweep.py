@@ -145,9 +145,15 @@ def test_chunk_size_does_not_change_a_byte(
     assert_same_files(tmp_path, reference)
 
 
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
 def test_a_process_pool_gives_the_same_file(
-    experiment: Experiment, reference: Path, tmp_path: Path
+    experiment: Experiment,
+    reference: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    start_method: str,
 ) -> None:
+    monkeypatch.setenv("PARLEY_START_METHOD", start_method)
     result = run_sweep(experiment, tmp_path, workers=2, chunk_size=150)
     assert result.chunks_run == 8
     assert_same_files(tmp_path, reference)

@@ -20,6 +20,7 @@ from sim.errors import SweepError, SweepInterrupted
 from sim.parent_watch import exit_with_parent
 from sim.sweep.chunks import ChunkDone, ChunkTask, run_chunk_to_bytes, run_chunk_to_part
 from sim.sweep.parts import write_part
+from sim.sweep.start_method import pool_context
 
 
 @contextlib.contextmanager
@@ -79,9 +80,14 @@ class _Progress:
         if self.enabled:
             from tqdm import tqdm
 
+            class Bar(tqdm):  # type: ignore[type-arg]
+                # No monitor thread: a process with another thread spawns its workers rather
+                # than forking them (sim.sweep.start_method).
+                monitor_interval = 0
+
             # A terminal that reports no size (some CI ptys) would hide tqdm's bar entirely.
             size = shutil.get_terminal_size()
-            self._bar = tqdm(
+            self._bar = Bar(
                 total=self.total,
                 initial=self.initial,
                 unit="world",
@@ -113,12 +119,10 @@ def default_workers() -> int:
 def _run_local(
     tasks: Sequence[ChunkTask], workers: int, finished: Callable[[ChunkDone], None]
 ) -> None:
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-    context = multiprocessing.get_context("spawn")
     executor = ProcessPoolExecutor(
-        max_workers=min(workers, len(tasks)), mp_context=context, initializer=_worker_init
+        max_workers=min(workers, len(tasks)), mp_context=pool_context(), initializer=_worker_init
     )
     try:
         # Keep a bounded window of submitted chunks so a huge sweep does not queue every task.

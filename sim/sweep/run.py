@@ -48,6 +48,7 @@ from sim.sweep.manifest import (
 from sim.sweep.metadata import runs_metadata
 from sim.sweep.parts import _PART_NAME, PARTS_DIR, merge_parts, missing_parts
 from sim.sweep.rounds import merge_round_parts
+from sim.sweep.start_method import start_method
 
 Backend = Literal["local", "dask"]
 
@@ -262,6 +263,8 @@ def _check_arguments(n_workers: int, backend: str, chunk_size: int | None) -> No
         raise SweepError(f"unknown backend '{backend}'; use local or dask")
     if chunk_size is not None and chunk_size < 1:
         raise SweepError("--chunk-size must be at least 1")
+    if backend == "local":
+        start_method()  # a bad PARLEY_START_METHOD is refused before anything is written
 
 
 def _prepare_folder(
