@@ -39,7 +39,6 @@ cores, <= 1 GB.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import multiprocessing
 import os
@@ -48,7 +47,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -56,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tree_memory import TreeMemory
 
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENT = REPO / "experiments" / "baseline-uncertainty.yaml"
@@ -87,82 +86,6 @@ def with_private_war_costs(experiment: Any) -> Any:
     cells = tuple(replace(cell, scenario=private(cell.scenario)) for cell in experiment.cells)
     scenarios = {name: private(scenario) for name, scenario in experiment.scenarios.items()}
     return replace(experiment, cells=cells, scenarios=scenarios)
-
-
-class TreeMemory:
-    """Samples the resident memory of this process and all its descendants (the workers) in a
-    thread, and keeps the peak of their sum.
-
-    Summed RSS (every 0.1 s; cheap) counts a page shared by several processes (the interpreter,
-    numpy's libraries) once per process, so it is an upper bound; summed PSS (every second on
-    Linux: reading it walks each process's pages) divides each shared page among the processes
-    that map it, so it is what the tree takes from the machine.  The list of descendants is
-    refreshed every second (workers are started once).
-    """
-
-    def __init__(self, interval: float = 0.1, slow_every: int = 10) -> None:
-        import psutil
-
-        self.interval, self.slow_every = interval, slow_every
-        self.root = psutil.Process()
-        self.peak = {"tree_rss_mb": 0.0, "tree_pss_mb": 0.0, "processes": 0.0}
-        self.sampler_cpu_seconds = 0.0
-        self._processes = [self.root]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> TreeMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        for count in itertools.count():
-            slow = count % self.slow_every == 0
-            self.sample(slow)
-            if self._stop.wait(self.interval):
-                self.sampler_cpu_seconds = round(time.thread_time(), 2)
-                return
-
-    def sample(self, slow: bool = True) -> None:
-        """One sample of the tree's summed RSS (and, if ``slow``, PSS)."""
-        import psutil
-
-        if slow:
-            self._processes = [self.root, *self.root.children(recursive=True)]
-        rss = pss = 0.0
-        for process in self._processes:
-            try:
-                if slow:
-                    process_rss, process_pss = _resident(process)
-                    pss += process_pss
-                else:
-                    process_rss = float(process.memory_info().rss)
-            except (OSError, psutil.Error):  # it ended between the listing and the reading
-                continue
-            rss += process_rss
-        self.peak["tree_rss_mb"] = max(self.peak["tree_rss_mb"], round(rss / 2**20, 1))
-        if slow:
-            self.peak["tree_pss_mb"] = max(self.peak["tree_pss_mb"], round(pss / 2**20, 1))
-        self.peak["processes"] = max(self.peak["processes"], float(len(self._processes)))
-
-
-def _resident(process: Any) -> tuple[float, float]:
-    """RSS and PSS of one process in bytes: from /proc/PID/smaps_rollup on Linux (a cheap
-    read, unlike the full smaps), else RSS for both."""
-    rollup = Path(f"/proc/{process.pid}/smaps_rollup")
-    if not rollup.exists():
-        rss = float(process.memory_info().rss)
-        return rss, rss
-    fields = {}
-    for line in rollup.read_text().splitlines()[1:]:
-        name, _, value = line.partition(":")
-        if name in ("Rss", "Pss"):
-            fields[name] = float(value.split()[0]) * 1024  # kB
-    return fields["Rss"], fields["Pss"]
 
 
 def without_private_values(experiment: Any) -> Any:
