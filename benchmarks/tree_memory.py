@@ -15,7 +15,6 @@ list of descendants is refreshed every second.  The sampler leaves itself out.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import select
@@ -56,10 +55,10 @@ class TreeMemory:
         self.sampler_cpu_seconds = report["cpu_seconds"]
 
 
-def _resident(pid: int, process: Any) -> tuple[float, float]:
+def _resident(process: Any) -> tuple[float, float]:
     """RSS and PSS of one process in bytes: from /proc/PID/smaps_rollup on Linux (a cheap
     read, unlike the full smaps), else RSS for both."""
-    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    rollup = Path(f"/proc/{process.pid}/smaps_rollup")
     if not rollup.exists():
         rss = float(process.memory_info().rss)
         return rss, rss
@@ -80,15 +79,17 @@ def _sample(root_pid: int, interval: float, slow_every: int) -> dict[str, Any]:
     peak = {"tree_rss_mb": 0.0, "tree_pss_mb": 0.0, "processes": 0.0}
     processes = [root]
     print("ready", flush=True)
-    for count in itertools.count():
+    count = 0
+    while True:
         slow = count % slow_every == 0
+        count += 1
         if slow:
             processes = [root, *(p for p in root.children(recursive=True) if p.pid != me)]
         rss = pss = 0.0
         for process in processes:
             try:
                 if slow:
-                    process_rss, process_pss = _resident(process.pid, process)
+                    process_rss, process_pss = _resident(process)
                     pss += process_pss
                 else:
                     process_rss = float(process.memory_info().rss)
@@ -101,7 +102,6 @@ def _sample(root_pid: int, interval: float, slow_every: int) -> dict[str, Any]:
         peak["processes"] = max(peak["processes"], float(len(processes)))
         if select.select([sys.stdin], [], [], interval)[0]:
             return {"peak": peak, "cpu_seconds": round(time.process_time(), 2)}
-    raise AssertionError("unreachable")
 
 
 if __name__ == "__main__":
