@@ -68,6 +68,12 @@ def test_a_process_with_one_thread_forks_and_one_with_another_spawns() -> None:
     assert done.stdout.split() == ["fork", "spawn", "fork"], done.stderr
 
 
+def test_a_near_miss_gets_a_did_you_mean(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(START_METHOD_VARIABLE, "sppawn")
+    with pytest.raises(SweepError, match="did you mean 'spawn'"):
+        start_method()
+
+
 def test_the_progress_bar_starts_no_thread() -> None:
     """tqdm's monitor thread would make every ``parley sweep`` with a bar spawn its workers."""
     before = threading.active_count()

@@ -24,7 +24,7 @@ import sys
 import threading
 from multiprocessing.context import BaseContext
 
-from sim.errors import SweepError
+from sim.errors import SweepError, did_you_mean
 
 START_METHOD_VARIABLE = "PARLEY_START_METHOD"
 """The environment variable that picks the pool's start method: ``fork`` or ``spawn``."""
@@ -37,9 +37,10 @@ def start_method() -> str:
     chosen = os.environ.get(START_METHOD_VARIABLE, "").strip().lower()
     if chosen:
         if chosen not in START_METHODS:
+            hint = did_you_mean(chosen, START_METHODS)
             raise SweepError(
                 f"{START_METHOD_VARIABLE}={chosen!r}: use one of {', '.join(START_METHODS)}, "
-                "or unset it"
+                "or unset it" + (f"; {hint}" if hint else "")
             )
         if chosen not in multiprocessing.get_all_start_methods():
             raise SweepError(
