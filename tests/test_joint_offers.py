@@ -65,7 +65,7 @@ def test_with_one_uncertain_responder_the_shipped_search_is_already_optimal() ->
     script = _script()
     arguments = _problems(60, (2,), seed=3)
     offers = risky_offers(*arguments)
-    rounds = script.rounds_of(arguments, offers, several=1)
+    rounds = script.rounds_of(arguments, offers, single=True)
     assert len(rounds) >= 20
     assert np.mean((offers.probability > 0.01) & (offers.probability < 0.99)) > 0.25
     for n, problem in rounds:
@@ -75,6 +75,10 @@ def test_with_one_uncertain_responder_the_shipped_search_is_already_optimal() ->
         ), rel=1e-9)  # fmt: skip
         _, value = script.best_package(problem, offers.package[n])
         assert value <= shipped + 1e-6 * abs(shipped), n
+    tally = script.Tally()
+    unchanged = script.checked(risky_offers, tally)(*arguments)
+    assert np.array_equal(unchanged.package, offers.package)
+    assert len(tally.gains) == len(rounds) and max(tally.gains) <= 1e-6
 
 
 def test_with_two_uncertain_responders_the_joint_optimum_does_better() -> None:
@@ -125,6 +129,7 @@ def test_the_block_reports_both_runs_against_the_shipped_one() -> None:
     text = script.block(8, runs, 0.0)
     assert text.startswith(script.BEGIN) and text.endswith(script.END)
     assert "python experiments/joint_offers.py --update docs/model.md --worlds 8" in text
+    assert "With one uncertain responder (" in text
     for label in ("P(agreed), %", "offers made", "offers refused", "ended by breakdown, %"):
         assert f"| {label} |" in text
 

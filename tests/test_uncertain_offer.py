@@ -378,3 +378,56 @@ def test_the_floors_offer_is_kept_when_the_search_finds_nothing_better(
     # The floor's types (cut ~ low): b's 1 - x0**2 >= low, c's bound on x1 is above 1.
     assert offers.package[0] == pytest.approx([np.sqrt(1.0 - low), 1.0], abs=1e-6)
     assert 0.0 < offers.probability[0] < 1e-5
+
+
+TAIL = Belief("reservation", Distribution("normal", -1.0, 1.0, (0.9, 0.05)))
+"""A reservation believed normal around 0.9 (sd 0.05): the one-issue pie's quadratic offers
+reach its lower tail only."""
+
+
+@pytest.mark.parametrize("engine", ["numpy", "kernel"])
+def test_an_optimum_deep_in_a_normal_beliefs_tail(
+    engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Take it or leave it against the TAIL belief, with the proposer's failed round worth
+    nearly what the pie gives it: its best offer is accepted with a chance of 1e-7 to 1e-5.
+
+    The first-order signal there needs d'(alpha) on a step below alpha itself (RATE_SHARE): a
+    fixed 1e-6 step differenced the demand across [0, alpha + 1e-6] and left the proposer at
+    the floor, 12-94% of F below the optimum.  Checked against a dense grid of packages.
+    """
+    monkeypatch.setenv("PARLEY_ENGINE", engine)
+    w = np.linspace(0.80, 0.83, 7)
+    n = w.size
+    position, salience, _, veto = pie(n)
+    responder = UncertainResponder(
+        1, TAIL, np.full(n, -1.0), np.ones(n), *np.zeros((2, n)), np.ones(n)
+    )
+    uncertain = np.zeros((n, 2), dtype=bool)
+    uncertain[:, 1] = True
+    offers = risky_offers(
+        position,
+        salience,
+        np.zeros(2, dtype=bool),
+        veto,
+        np.zeros(n, dtype=np.int64),
+        np.column_stack([w, np.full(n, np.nan)]),
+        w,
+        [responder],
+        uncertain,
+    )
+    x = np.linspace(0.0, 1.0, 200_001)
+    grid = UncertainResponder(
+        1, TAIL, np.full(x.size, -1.0), np.ones(x.size), *np.zeros((2, x.size)), np.ones(x.size)
+    )
+    accepted = grid.probability(1.0 - x**2, slice(None))
+    proposer = 1.0 - (1.0 - x) ** 2
+    achieved = offers.probability * (1.0 - (1.0 - offers.package[:, 0]) ** 2 - w)
+    for k in range(n):
+        best = np.max(
+            np.where(
+                proposer >= w[k] - FEASIBILITY_TOLERANCE, accepted * (proposer - w[k]), -np.inf
+            )
+        )
+        assert 1e-7 < offers.alpha[k] < 1e-4
+        assert achieved[k] == pytest.approx(best, rel=1e-5)

@@ -29,10 +29,7 @@ import numpy as np
 from sim.arrays import FloatArray
 from sim.core.beliefs import REFUTED_MASS
 from sim.core.kernel_jit import vector_jit, vector_jitable
-from sim.core.tolerances import FEASIBILITY_TOLERANCE
-
-RATE_STEP = 1e-6
-"""The step in alpha of the central difference for d'(alpha) (as :mod:`uncertain_offer`'s)."""
+from sim.core.tolerances import FEASIBILITY_TOLERANCE, RATE_SHARE, RATE_STEP
 
 _NDTRI: Any = None
 _NDTR: Any = None
@@ -79,7 +76,7 @@ def demand_levels(
     tau: FloatArray,
     exponent: FloatArray,
 ) -> int:
-    """Each uncertain responder's alpha-type (and alpha +- RATE_STEP in the ``wanted`` rows):
+    """Each uncertain responder's alpha-type (and alpha +- its step in the ``wanted`` rows):
     its no-deal value and affine threshold (R, r, L) and, on the cost clock, tau and the
     exponent packed in that order (the power, the next step, is one call on them alone);
     returns how many.
@@ -104,10 +101,11 @@ def demand_levels(
             rate = clock[j, 0, w]
             for c in range(levels if wanted[i] else 1):
                 level = alpha[i]
+                step = _minimum(RATE_STEP, RATE_SHARE * alpha[i])
                 if c == 1:
-                    level = _minimum(alpha[i] + RATE_STEP, 1.0)
+                    level = _minimum(alpha[i] + step, 1.0)
                 elif c == 2:
-                    level = _maximum(alpha[i] - RATE_STEP, 0.0)
+                    level = _maximum(alpha[i] - step, 0.0)
                 if above:
                     p = below_hi - level * mass
                     uniform = hi - level * (hi - lo)
@@ -168,8 +166,9 @@ def place_demands(
             if count == 1:
                 rate[j, i] = no_deal[j, i, 0]
             else:
-                up = _minimum(alpha[i] + RATE_STEP, 1.0)
-                down = _maximum(alpha[i] - RATE_STEP, 0.0)
+                step = _minimum(RATE_STEP, RATE_SHARE * alpha[i])
+                up = _minimum(alpha[i] + step, 1.0)
+                down = _maximum(alpha[i] - step, 0.0)
                 rate[j, i] = (no_deal[j, i, 1] - no_deal[j, i, 2]) / (up - down)
 
 

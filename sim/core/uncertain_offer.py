@@ -44,7 +44,7 @@ from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
 from sim.core.offer_compiled import CompiledEvaluation
 from sim.core.proposer_groups import ProposerGroups
-from sim.core.tolerances import FEASIBILITY_TOLERANCE
+from sim.core.tolerances import FEASIBILITY_TOLERANCE, RATE_SHARE, RATE_STEP
 from sim.core.utility import utilities
 
 ALPHA_FLOOR = 1e-7
@@ -55,10 +55,6 @@ CERTAINTY_MARGIN = 1e-6
 """A risky offer must beat certain acceptance by more than this in F: below alpha = 1 a package
 short of the top type's threshold by FEASIBILITY_TOLERANCE counts as accepted by every type and
 looks better by the tolerance's worth (refused, it would leave a sliver of believed types)."""
-
-RATE_STEP = 1e-6
-"""The step in alpha of the central difference for d'(alpha), the rate at which an uncertain
-responder's demand rises with alpha (error ~1e-10: far below what the root finder needs)."""
 
 Rows = IntArray | slice
 """Rows of a responder's arrays: positions, or a slice (views, no copies)."""
@@ -237,7 +233,7 @@ class _Problem:
         demanded = take_rows(self.threshold, rows)
         parts = self.parts(rows)
         # Each responder's rows taken once; with the signal its demands at alpha and at
-        # alpha +- RATE_STEP (for d'(alpha)) in one call, on three copies of its rows.
+        # alpha +- its step (for d'(alpha)) in one call, on three copies of its rows.
         taken: list[tuple[UncertainResponder, Masses, FloatArray] | None] = []
         for responder, (below_lo, below_hi), part in zip(
             self.responders, self.masses, parts, strict=True
@@ -248,7 +244,8 @@ class _Problem:
             at, level = rows[part], alpha[part]
             size = at.size
             if signal:
-                up, down = np.minimum(level + RATE_STEP, 1.0), np.maximum(level - RATE_STEP, 0.0)
+                step = np.minimum(RATE_STEP, RATE_SHARE * level)
+                up, down = np.minimum(level + step, 1.0), np.maximum(level - step, 0.0)
                 at, level = np.concatenate([at, at, at]), np.concatenate([level, up, down])
             mine, known = responder.take(at), (below_lo[at], below_hi[at])
             demand = mine.demand(level, slice(None), known)
