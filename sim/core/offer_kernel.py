@@ -101,11 +101,10 @@ def demand_levels(
             rate = clock[j, 0, w]
             for c in range(levels if wanted[i] else 1):
                 level = alpha[i]
-                step = _minimum(RATE_STEP, RATE_SHARE * alpha[i])
                 if c == 1:
-                    level = _minimum(alpha[i] + step, 1.0)
+                    level = _minimum(alpha[i] + min(RATE_STEP, RATE_SHARE * alpha[i]), 1.0)
                 elif c == 2:
-                    level = _maximum(alpha[i] - step, 0.0)
+                    level = _maximum(alpha[i] - min(RATE_STEP, RATE_SHARE * alpha[i]), 0.0)
                 if above:
                     p = below_hi - level * mass
                     uniform = hi - level * (hi - lo)
@@ -166,7 +165,7 @@ def place_demands(
             if count == 1:
                 rate[j, i] = no_deal[j, i, 0]
             else:
-                step = _minimum(RATE_STEP, RATE_SHARE * alpha[i])
+                step = min(RATE_STEP, RATE_SHARE * alpha[i])  # alpha is never NaN
                 up = _minimum(alpha[i] + step, 1.0)
                 down = _maximum(alpha[i] - step, 0.0)
                 rate[j, i] = (no_deal[j, i, 1] - no_deal[j, i, 2]) / (up - down)
