@@ -179,7 +179,10 @@ def test_a_kill_during_the_merge_leaves_no_complete_claim_and_no_leftovers(
 ) -> None:
     _kill_inside("pyarrow.parquet", "ParquetWriter.write_table", project)
     out = project / "out"
-    assert list(out.glob(".runs.parquet.*.tmp")), "the merge had started"
+    # rounds.parquet is merged in a thread beside runs.parquet: the kill lands in whichever
+    # writes a row group first, so either temporary file shows that the merge had started.
+    started = [*out.glob(".runs.parquet.*.tmp"), *out.glob(".rounds.parquet.*.tmp")]
+    assert started, "the merge had started"
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"
     assert_resumes_to(reference, out)
 
