@@ -24,6 +24,7 @@ CURVATURE_FLOOR = 1e-300
 # one uncertain responder in the baseline's first 2,000 worlds up to 40% of F below the optimum
 # (with this step: at most 0.2%, where the root's absolute tolerance on alpha is coarse).  Error
 # ~1e-10 at the fixed step, ~1e-4 relative at the proportional one: far below what the root
-# finder needs.
+# finder needs.  The compiled loops take both in when they compile, and numba's on-disk cache
+# does not see a change made here: after one, touch sim/core/offer_kernel.py.
 RATE_STEP = 1e-6
 RATE_SHARE = 1e-2
