@@ -58,6 +58,13 @@ def _minimum(x: float, y: float) -> float:
     return x if x < y else y
 
 
+def rate_step(alpha: Any) -> Any:
+    """The step of the central difference for d'(alpha) at alpha (a number or an array, never
+    NaN): ``RATE_STEP``, or ``RATE_SHARE`` of alpha where that is smaller
+    (:mod:`sim.core.tolerances`); the numpy reference and the loops both take it from here."""
+    return np.minimum(RATE_STEP, RATE_SHARE * alpha)
+
+
 def _clip(x: float, low: float, high: float) -> float:
     """np.clip(x, low, high)."""
     return _minimum(_maximum(x, low), high)
@@ -102,9 +109,9 @@ def demand_levels(
             for c in range(levels if wanted[i] else 1):
                 level = alpha[i]
                 if c == 1:
-                    level = _minimum(alpha[i] + min(RATE_STEP, RATE_SHARE * alpha[i]), 1.0)
+                    level = _minimum(alpha[i] + rate_step(alpha[i]), 1.0)
                 elif c == 2:
-                    level = _maximum(alpha[i] - min(RATE_STEP, RATE_SHARE * alpha[i]), 0.0)
+                    level = _maximum(alpha[i] - rate_step(alpha[i]), 0.0)
                 if above:
                     p = below_hi - level * mass
                     uniform = hi - level * (hi - lo)
@@ -165,7 +172,7 @@ def place_demands(
             if count == 1:
                 rate[j, i] = no_deal[j, i, 0]
             else:
-                step = min(RATE_STEP, RATE_SHARE * alpha[i])  # alpha is never NaN
+                step = rate_step(alpha[i])
                 up = _minimum(alpha[i] + step, 1.0)
                 down = _maximum(alpha[i] - step, 0.0)
                 rate[j, i] = (no_deal[j, i, 1] - no_deal[j, i, 2]) / (up - down)
@@ -346,13 +353,13 @@ def compiled_offer() -> Kernels:
     """The loops compiled (numba imported, scipy's ``ndtri``/``ndtr`` linked by name and
     the kernels compiled, or loaded from the cache, on first use only), with numpy's error
     model (:mod:`sim.core.kernel_jit`): every divisor is nonzero (a spread ``up - down`` of
-    2e-6 or alpha's, ``s`` and ``rate`` where positive, ``width`` and ``scale`` where positive,
+    twice the rate's step, or one step at alpha = 1, ``s`` and ``rate`` where positive, ``width`` and ``scale`` where positive,
     a belief's sd, the masses' difference above ``REFUTED_MASS``) or divides as numpy's
     reference does (the CDF's ``c_hi - c_lo``, the clock cut's Newton step)."""
     from sim.core.scipy_link import scipy_functions
 
     global _NDTRI, _NDTR
     _NDTRI, _NDTR = scipy_functions()
-    for helper in (_maximum, _minimum, _clip, _utility):
+    for helper in (_maximum, _minimum, _clip, _utility, rate_step):
         vector_jitable(helper)
     return tuple(vector_jit(f) for f in (demand_levels, place_demands, cut_rows, trial_rows))

@@ -43,8 +43,9 @@ from sim.core.alpha_search import BRENT_SCALES, Trial, brent_steps, root_steps, 
 from sim.core.beliefs import Belief, Masses
 from sim.core.cost_clock import clock_cut, clock_threshold
 from sim.core.offer_compiled import CompiledEvaluation
+from sim.core.offer_kernel import rate_step
 from sim.core.proposer_groups import ProposerGroups
-from sim.core.tolerances import FEASIBILITY_TOLERANCE, RATE_SHARE, RATE_STEP
+from sim.core.tolerances import FEASIBILITY_TOLERANCE
 from sim.core.utility import utilities
 
 ALPHA_FLOOR = 1e-7
@@ -244,7 +245,7 @@ class _Problem:
             at, level = rows[part], alpha[part]
             size = at.size
             if signal:
-                step = np.minimum(RATE_STEP, RATE_SHARE * level)
+                step = rate_step(level)
                 up, down = np.minimum(level + step, 1.0), np.maximum(level - step, 0.0)
                 at, level = np.concatenate([at, at, at]), np.concatenate([level, up, down])
             mine, known = responder.take(at), (below_lo[at], below_hi[at])
