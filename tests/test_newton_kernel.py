@@ -14,7 +14,8 @@ from test_solver import check_against_scipy
 
 from sim.core.dual import DualProblem
 from sim.core.newton import Point, projected_newton
-from sim.core.newton_kernel import ENGINE_VARIABLE, engine, kernel_newton
+from sim.core.newton_kernel import ENGINE_VARIABLE, engine, jit, kernel_newton
+from sim.core.newton_loop import SPECIALISED, loop_for, newton_worlds, scratch
 from sim.core.solver import solve_group_from
 
 PACKAGE_TOLERANCE = 1e-9
@@ -24,7 +25,8 @@ MULTIPLIER_TOLERANCE = 1e-9
 world's multipliers run away toward MULTIPLIER_CEILING and agree only in their first digits.)"""
 PATHS_APART = 1e-7
 """Converged packages reached by different paths (cold, warm) agree to this."""
-SHAPES = [(1, 4), (2, 4), (3, 4), (6, 2), (5, 4)]
+SHAPES = [(1, 4), (2, 4), (3, 4), (6, 2), (5, 4), (3, 5), (4, 5)]
+"""With the shapes that have a loop of their own (sim.core.newton_loop.SPECIALISED)."""
 
 
 def instances(seed: int, n: int, m: int, k: int, spread: float = 0.1) -> DualProblem:
@@ -95,6 +97,39 @@ def test_either_engines_point_warm_starts_both_to_the_same_answer(m: int, k: int
     partial.known[::3] = False
     warm_reference, warm_compiled = both(nearby, np.zeros((300, m)), (partial, partial))
     assert_same(nearby, warm_reference, warm_compiled)
+
+
+@pytest.mark.parametrize(("m", "k"), list(SPECIALISED))
+def test_a_shape_of_its_own_takes_the_generic_loops_bits(m: int, k: int) -> None:
+    """The loop compiled with the library's sizes as constants gives the generic loop's
+    answers bit for bit, cold and warm (the same operations in the same order)."""
+    problem = instances(30 * m + k, 300, m, k)
+    specialised = jit(loop_for(m, k), refcounted=False)
+    assert loop_for(m, k) is not newton_worlds
+    generic = jit(newton_worlds, refcounted=False)
+    rng = np.random.default_rng(m + k)
+    first = Point(
+        rng.uniform(0.0, 2.0, size=(300, m)),
+        np.empty((300, k)),
+        np.empty((300, m + 1)),
+        np.empty((300, m, m)),
+        np.zeros(300, dtype=bool),
+    )
+    answers = []
+    for loop in (specialised, generic):
+        point = Point(*(a.copy() for a in first.arrays()))
+        for threshold in (problem.threshold, problem.threshold + 0.01):  # cold, then warm
+            point.known[:] = point.known | (threshold is not problem.threshold)
+            arguments = (
+                problem.position, problem.salience, np.arange(300), threshold, problem.own,
+                *point.arrays()[:4], point.known, False,
+            )  # fmt: skip
+            loop(arguments, scratch(m + 1, k, m))
+            answers.append([a.copy() for a in point.arrays()[:4]])
+    for mine, theirs in zip(answers[:2], answers[2:], strict=True):
+        for a, b in zip(mine, theirs, strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert np.isfinite(answers[0][1]).all() and answers[0][0].max() > 0.0
 
 
 @pytest.mark.parametrize(("m", "k"), [(3, 4), (9, 4)])

@@ -70,8 +70,10 @@ def announce_cold_workers(stream: TextIO | None = None) -> None:
 
 
 def kernels_cold() -> bool:
-    """Whether numba's cache, where this machine's workers will look, lacks the compiled
-    Newton that every negotiation runs (its index file, found by numba's own cache locator);
+    """Whether numba's cache, where this machine's workers will look, lacks a compiled loop of
+    the Newton that every negotiation runs, the generic one or one of the shipped library's
+    shapes (:data:`sim.core.newton_loop.SPECIALISED`; their index files, found by numba's own
+    cache locator);
     False where that cannot be told (a numba without this layout: no notice rather than a
     wrong one)."""
     try:
@@ -79,8 +81,9 @@ def kernels_cold() -> bool:
 
         from sim.core import newton_loop
 
-        cache = FunctionCache(newton_loop.newton_worlds)  # type: ignore[no-untyped-call]
-        index = cache._cache_file._index_path
+        loops = (newton_loop.newton_worlds, *newton_loop.SPECIALISED.values())
+        caches = [FunctionCache(loop) for loop in loops]  # type: ignore[no-untyped-call]
+        indexes = [cache._cache_file._index_path for cache in caches]
     except (AttributeError, ImportError, RuntimeError):
         return False
-    return not Path(index).exists()
+    return not all(Path(index).exists() for index in indexes)

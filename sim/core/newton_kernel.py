@@ -139,16 +139,16 @@ def jit(function: Callable[..., Any], signature: Any = None, refcounted: bool = 
 @cache
 def compiled_newton() -> Compiled:
     """The compiled per-world loop (:func:`sim.core.newton_loop.newton_worlds`, compiled
-    without reference counts, its working arrays allocated here per call; numba imported and
-    the kernel compiled, or loaded from the cache, on first use only)."""
+    without reference counts, its working arrays allocated here per call; numba imported on
+    first use only; each shape's loop compiled, or loaded from the cache, on its first use:
+    :data:`sim.core.newton_loop.SPECIALISED`)."""
     from sim.core import newton_loop
 
-    loop = jit(newton_loop.newton_worlds, refcounted=False)
-
     def newton(*arguments: Any) -> None:
-        """:data:`Compiled`'s arguments, then the working arrays for their sizes."""
-        position, curvature = arguments[0], arguments[8]
+        """:data:`Compiled`'s arguments; the loop for their shape and its working arrays."""
+        position, threshold, curvature = arguments[0], arguments[3], arguments[8]
         _, actors, issues = position.shape
-        loop(*arguments, newton_loop.scratch(actors, issues, curvature.shape[2]))
+        loop = jit(newton_loop.loop_for(threshold.shape[1], issues), refcounted=False)
+        loop(arguments, newton_loop.scratch(actors, issues, curvature.shape[2]))
 
     return newton

@@ -15,9 +15,17 @@ array's count, which ``perf`` put at about a fifth of the private-values baselin
 loop allocates nothing (its working arrays come from :func:`scratch`), so it needs no counts:
 the same machine code less those calls, the same bits, 0.48 -> 0.35 s on the recorded solves of
 4,000 private-values baseline worlds (docs/speed.md, issue 17).
+
+The loop's body, :func:`_solve_worlds`, takes its sizes (m other involved actors, K issues) as
+arguments: :func:`newton_worlds` reads them from the arrays, and each shape of
+:data:`SPECIALISED` has a loop that passes them as constants, so LLVM unrolls the loops over
+actors and issues and folds their bounds; the same operations in the same order, so the same
+bits.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -40,6 +48,14 @@ Scratch = tuple[
     FloatArray,
 ]  # fmt: skip
 """The loop's working arrays (:func:`scratch`)."""
+
+Arguments = tuple[
+    FloatArray, FloatArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+    FloatArray, BoolArray, bool,
+]  # fmt: skip
+"""The loop's problem and point (:data:`sim.core.newton_kernel.Compiled`'s arguments): position
+(G, A, K), salience, each world's row of them (n,), thresholds (n, m), own (n,), multipliers
+(n, m), package (n, K), utility (n, A), curvature (n, m, m or K), known (n,), factored."""
 
 
 def scratch(actors: int, issues: int, columns: int) -> Scratch:
@@ -66,27 +82,46 @@ def scratch(actors: int, issues: int, columns: int) -> Scratch:
     )  # type: ignore[return-value]
 
 
-def newton_worlds(
-    position: FloatArray,
-    salience: FloatArray,
-    rows: IntArray,
-    threshold: FloatArray,
-    own: FloatArray,
-    multipliers: FloatArray,
-    package: FloatArray,
-    utility: FloatArray,
-    curvature: FloatArray,
-    known: BoolArray,
-    factored: bool,
-    scratch: Scratch,
-) -> None:
+def newton_worlds(arguments: Arguments, scratch: Scratch) -> None:
+    """:func:`_solve_worlds` for any shape, its sizes read from the arrays."""
+    _solve_worlds(arguments, scratch, arguments[3].shape[1], arguments[0].shape[2])
+
+
+def newton_worlds_3x5(arguments: Arguments, scratch: Scratch) -> None:
+    """:func:`_solve_worlds` for m = 3 other involved actors and five issues, constants."""
+    _solve_worlds(arguments, scratch, 3, 5)
+
+
+def newton_worlds_4x5(arguments: Arguments, scratch: Scratch) -> None:
+    """:func:`_solve_worlds` for m = 4 other involved actors and five issues, constants."""
+    _solve_worlds(arguments, scratch, 4, 5)
+
+
+SPECIALISED = {(3, 5): newton_worlds_3x5, (4, 5): newton_worlds_4x5}
+"""The shapes (m other involved actors, issues) with a loop whose sizes are constants to the
+compiler, which unrolls and folds the loops over them: the shipped library's (five issues; a
+proposer and three veto players, or four with a ratifier), 26% less CPU in the Newton on the
+recorded solves of 4,000 private-values baseline worlds, the same bits (docs/speed.md).  Each
+compiles on first use (~4 s once, then numba's cache); every other shape runs
+:func:`newton_worlds`."""
+
+
+def loop_for(m: int, issues: int) -> Callable[[Arguments, Scratch], None]:
+    """The loop for problems of m other involved actors and ``issues`` issues (uncompiled)."""
+    return SPECIALISED.get((m, issues), newton_worlds)
+
+
+@inlined
+def _solve_worlds(arguments: Arguments, scratch: Scratch, m: int, issues: int) -> None:
     """Every world's projected Newton, in place: ``multipliers`` hold the start and the point
     arrays the evaluation there where ``known``; on return all four hold the final point.
     World w's ideal points and saliences are row ``rows[w]`` of ``position`` and ``salience``
     (read in place: a caller solving some of a group's worlds need not gather them).  The
     working arrays come from :func:`scratch`: the loop allocates nothing, so it compiles
     without numba's reference counting (module docstring)."""
-    n, m = threshold.shape
+    position, salience, rows, threshold, own, multipliers = arguments[:6]
+    package, utility, curvature, known, factored = arguments[6:]
+    n = threshold.shape[0]
     trial, gradient, gradient_t, projected, projected_t, step, rhs = scratch[:7]
     free, system, chosen, x_t, utility_t, curvature_t, work, work_t, marginal = scratch[7:]
     for w in range(n):
@@ -96,40 +131,40 @@ def newton_worlds(
         # point's is not taken yet (a known start brings its own).
         stale = False
         if not known[w]:
-            _evaluate(p, s, lam, factored, x, u, c, work)
+            _evaluate(p, s, lam, factored, x, u, c, work, m, issues)
             stale = not factored
-        value = _judge(u, theta, lam, gradient)
+        value = _judge(u, theta, lam, gradient, m)
         floor = max(own[w], 0.0) - INFEASIBLE_DUAL
-        damping = _first_damping(lam, gradient) if factored else INITIAL_DAMPING
+        damping = _first_damping(lam, gradient, m) if factored else INITIAL_DAMPING
         for _ in range(MAX_ITERATIONS):
-            largest = _project(lam, gradient, projected, free)
-            if largest <= GRADIENT_TOLERANCE or _beyond_ceiling(lam) or value < floor:
+            largest = _project(lam, gradient, projected, free, m)
+            if largest <= GRADIENT_TOLERANCE or _beyond_ceiling(lam, m) or value < floor:
                 break
             if factored:
-                _one_entering(lam, gradient, free)
+                _one_entering(lam, gradient, free, m)
             elif stale:
-                _hessian(p, s, x, work, free, c, False, marginal)
-            _damped_step(c, projected, free, damping, factored, system, rhs, chosen, step)
+                _hessian(p, s, x, work, free, c, False, marginal, m, issues)
+            _damped_step(c, projected, free, damping, factored, system, rhs, chosen, step, m)
             decrease = 0.0
             for i in range(m):
                 trial[i] = max(lam[i] + step[i], 0.0)
                 decrease += projected[i] * (trial[i] - lam[i])
-            _evaluate(p, s, trial, factored, x_t, utility_t, curvature_t, work_t)
-            value_t = _judge(utility_t, theta, trial, gradient_t)
+            _evaluate(p, s, trial, factored, x_t, utility_t, curvature_t, work_t, m, issues)
+            value_t = _judge(utility_t, theta, trial, gradient_t, m)
             armijo = value_t <= value + 1e-4 * min(decrease, 0.0)
             # Near the optimum the dual value stops changing in floating point; there a step
             # is judged by whether it shrinks the projected gradient.
             flat = abs(value_t - value) <= 1e-13 * (1.0 + abs(value))
-            if armijo or (flat and _project(trial, gradient_t, projected_t, free) < largest):
-                _copy_rows(trial, lam)
-                _copy_rows(x_t, x)
-                _copy_rows(utility_t, u)
-                _copy_rows(work_t, work)
+            if armijo or (flat and _project(trial, gradient_t, projected_t, free, m) < largest):
+                _copy_rows(trial, lam, m)
+                _copy_rows(x_t, x, issues)
+                _copy_rows(utility_t, u, m + 1)
+                _copy_rows(work_t, work, issues)
                 if factored:
-                    for i in range(c.shape[0]):
-                        _copy_rows(curvature_t[i], c[i])
+                    for i in range(m):
+                        _copy_rows(curvature_t[i], c[i], issues)
                 stale = not factored
-                _copy_rows(gradient_t, gradient)
+                _copy_rows(gradient_t, gradient, m)
                 value = value_t
                 damping = max(damping / 10.0, 1e-12)
             else:
@@ -137,14 +172,14 @@ def newton_worlds(
                 if damping > 1e20:  # stalled
                     break
         if stale:  # the final point's whole Hessian, for a warm start from it
-            _hessian(p, s, x, work, free, c, True, marginal)
+            _hessian(p, s, x, work, free, c, True, marginal, m, issues)
 
 
 @inlined
-def _beyond_ceiling(lam: FloatArray) -> bool:
+def _beyond_ceiling(lam: FloatArray, m: int) -> bool:
     """``lam.max() > MULTIPLIER_CEILING`` (NaN if any is), in a loop, as :func:`_copy_rows`."""
     beyond = False
-    for i in range(lam.shape[0]):
+    for i in range(m):
         if lam[i] != lam[i]:
             return False
         beyond = beyond or lam[i] > MULTIPLIER_CEILING
@@ -152,18 +187,18 @@ def _beyond_ceiling(lam: FloatArray) -> bool:
 
 
 @inlined
-def _copy_rows(source: FloatArray, target: FloatArray) -> None:
+def _copy_rows(source: FloatArray, target: FloatArray, size: int) -> None:
     """``target[:] = source`` (1-D, one size) in a loop: numba's array max and slice assignment
     compile their error messages' string formatting, ~3 s of a fresh install's CPU."""
-    for i in range(source.shape[0]):
+    for i in range(size):
         target[i] = source[i]
 
 
 @inlined
-def _first_damping(lam: FloatArray, gradient: FloatArray) -> float:
+def _first_damping(lam: FloatArray, gradient: FloatArray, m: int) -> float:
     """With m > K, the first damping: the projected gradient, within [1e-12, 1e-4]."""
     size = 0.0
-    for i in range(lam.shape[0]):
+    for i in range(m):
         if not (lam[i] <= 0.0 and gradient[i] > 0.0):
             size = max(size, abs(gradient[i]))
     return min(max(size, INITIAL_DAMPING), RANK_DEFICIENT_DAMPING)
@@ -171,12 +206,12 @@ def _first_damping(lam: FloatArray, gradient: FloatArray) -> float:
 
 @inlined
 def _project(
-    lam: FloatArray, gradient: FloatArray, projected: FloatArray, free: BoolArray
+    lam: FloatArray, gradient: FloatArray, projected: FloatArray, free: BoolArray, m: int
 ) -> float:
     """The projected gradient (zero where a multiplier at zero is held by a positive gradient)
     into ``projected``, the unheld multipliers into ``free``; returns its largest size."""
     largest = 0.0
-    for i in range(lam.shape[0]):
+    for i in range(m):
         held = lam[i] <= 0.0 and gradient[i] > 0.0
         free[i] = not held
         projected[i] = 0.0 if held else gradient[i]
@@ -185,14 +220,14 @@ def _project(
 
 
 @inlined
-def _one_entering(lam: FloatArray, gradient: FloatArray, free: BoolArray) -> None:
+def _one_entering(lam: FloatArray, gradient: FloatArray, free: BoolArray, m: int) -> None:
     """Of the multipliers at zero whose constraint is violated, only the most violated (the
     first of equals) stays free."""
     most, lowest = 0, np.inf
-    for i in range(lam.shape[0]):
+    for i in range(m):
         if lam[i] <= 0.0 and gradient[i] < 0.0 and gradient[i] < lowest:
             most, lowest = i, gradient[i]
-    for i in range(lam.shape[0]):
+    for i in range(m):
         if lam[i] <= 0.0 and gradient[i] < 0.0 and i != most:
             free[i] = False
 
@@ -208,11 +243,11 @@ def _damped_step(
     rhs: FloatArray,
     chosen: IntArray,
     step: FloatArray,
+    m: int,
 ) -> None:
     """The damped Newton step into ``step``: (H_ff + damping * scale I) d_f = -g_f over the
     free multipliers, H the Hessian or F F^T from its factor F, scale its largest diagonal
     entry (at least 1e-6); the others stay put (:mod:`sim.core.newton_step`)."""
-    m = projected.shape[0]
     scale = 0.0
     count = 0
     for i in range(m):
@@ -256,15 +291,16 @@ def _evaluate(
     utility: FloatArray,
     curvature: FloatArray,
     work: FloatArray,
+    m: int,
+    issues: int,
 ) -> None:
     """One world's dual at ``lam`` (:meth:`sim.core.dual.DualProblem.at`, quadratic): the
     compromise x, the utilities, the inner problem's weights ``work`` and, when factored, the
     Hessian's factor, into the given arrays (the Hessian itself: :func:`_hessian`)."""
-    n_involved, n_issues = position.shape
-    for k in range(n_issues):
+    for k in range(issues):
         total = salience[0, k]
         weighted = salience[0, k] * position[0, k]
-        for a in range(1, n_involved):
+        for a in range(1, m + 1):
             pull = lam[a - 1] * salience[a, k]
             total += pull
             weighted += pull * position[a, k]
@@ -273,15 +309,15 @@ def _evaluate(
             work[k] = np.sqrt(2.0 / max(total, CURVATURE_FLOOR / 2.0)) if total > 0.0 else 0.0
         else:  # 1 / the inner problem's curvature 2 total, capped
             work[k] = 1.0 / max(2.0 * total, CURVATURE_FLOOR) if total > 0.0 else 0.0
-    for a in range(n_involved):
+    for a in range(m + 1):
         loss = 0.0
-        for k in range(n_issues):
+        for k in range(issues):
             z = x[k] - position[a, k]
             loss += salience[a, k] * (z * z)
         utility[a] = 1.0 - loss
     if factored:
-        for i in range(n_involved - 1):
-            for k in range(n_issues):
+        for i in range(m):
+            for k in range(issues):
                 curvature[i, k] = salience[i + 1, k] * (x[k] - position[i + 1, k]) * work[k]
 
 
@@ -295,6 +331,8 @@ def _hessian(
     curvature: FloatArray,
     every: bool,
     marginal: FloatArray,
+    m: int,
+    issues: int,
 ) -> None:
     """The dual's Hessian at compromise x (``work``: 1 / the inner problem's curvature, as
     :func:`_evaluate` leaves it) into ``curvature``: the entries a damped step reads (every
@@ -302,26 +340,25 @@ def _hessian(
     Each entry is the sum :func:`_evaluate` used to take at every point, so a step sees the same
     bits; taken only where a step needs it, not at trial points refused or at the last point
     (whose whole Hessian a warm start reads is taken once, at the end)."""
-    m = curvature.shape[0]
     for i in range(m):  # every row is read (the diagonal): each marginal once, not once a pair
-        for k in range(x.shape[0]):
+        for k in range(issues):
             marginal[i, k] = salience[i + 1, k] * (2.0 * (x[k] - position[i + 1, k]))
     for i in range(m):
         for j in range(m):
             if every or i == j or (free[i] and free[j]):
                 entry = 0.0
-                for k in range(x.shape[0]):
+                for k in range(issues):
                     entry += marginal[i, k] * work[k] * marginal[j, k]
                 curvature[i, j] = entry
 
 
 @inlined
 def _judge(
-    utility: FloatArray, threshold: FloatArray, lam: FloatArray, gradient: FloatArray
+    utility: FloatArray, threshold: FloatArray, lam: FloatArray, gradient: FloatArray, m: int
 ) -> float:
     """The dual value at ``lam``, and its gradient U_i(x) - theta_i into ``gradient``."""
     value = utility[0]
-    for i in range(threshold.shape[0]):
+    for i in range(m):
         gradient[i] = utility[i + 1] - threshold[i]
         value += lam[i] * gradient[i]
     return float(value)
