@@ -104,8 +104,9 @@ def test_a_shape_of_its_own_takes_the_generic_loops_bits(m: int, k: int) -> None
     """The loop compiled with the library's sizes as constants gives the generic loop's
     answers bit for bit, cold and warm (the same operations in the same order)."""
     problem = instances(30 * m + k, 300, m, k)
-    specialised = jit(loop_for(m, k), refcounted=False)
-    assert loop_for(m, k) is not newton_worlds
+    specialised = jit(loop_for(m, k, False), refcounted=False)
+    assert loop_for(m, k, False) is not newton_worlds
+    assert loop_for(m, k, True) is newton_worlds  # the factored steps: the generic loop
     generic = jit(newton_worlds, refcounted=False)
     rng = np.random.default_rng(m + k)
     first = Point(

@@ -148,7 +148,8 @@ def compiled_newton() -> Compiled:
         """:data:`Compiled`'s arguments; the loop for their shape and its working arrays."""
         position, threshold, curvature = arguments[0], arguments[3], arguments[8]
         _, actors, issues = position.shape
-        loop = jit(newton_loop.loop_for(threshold.shape[1], issues), refcounted=False)
+        shape = (threshold.shape[1], issues, bool(arguments[10]))
+        loop = jit(newton_loop.loop_for(*shape), refcounted=False)
         loop(arguments, newton_loop.scratch(actors, issues, curvature.shape[2]))
 
     return newton

@@ -84,17 +84,19 @@ def scratch(actors: int, issues: int, columns: int) -> Scratch:
 
 def newton_worlds(arguments: Arguments, scratch: Scratch) -> None:
     """:func:`_solve_worlds` for any shape, its sizes read from the arrays."""
-    _solve_worlds(arguments, scratch, arguments[3].shape[1], arguments[0].shape[2])
+    _solve_worlds(arguments, scratch, arguments[3].shape[1], arguments[0].shape[2], arguments[10])
 
 
 def newton_worlds_3x5(arguments: Arguments, scratch: Scratch) -> None:
-    """:func:`_solve_worlds` for m = 3 other involved actors and five issues, constants."""
-    _solve_worlds(arguments, scratch, 3, 5)
+    """:func:`_solve_worlds` for m = 3 other involved actors and five issues, the Hessian
+    whole, all constants."""
+    _solve_worlds(arguments, scratch, 3, 5, False)
 
 
 def newton_worlds_4x5(arguments: Arguments, scratch: Scratch) -> None:
-    """:func:`_solve_worlds` for m = 4 other involved actors and five issues, constants."""
-    _solve_worlds(arguments, scratch, 4, 5)
+    """:func:`_solve_worlds` for m = 4 other involved actors and five issues, the Hessian
+    whole, all constants."""
+    _solve_worlds(arguments, scratch, 4, 5, False)
 
 
 SPECIALISED = {(3, 5): newton_worlds_3x5, (4, 5): newton_worlds_4x5}
@@ -106,13 +108,17 @@ compiles on first use (~4 s once, then numba's cache); every other shape runs
 :func:`newton_worlds`."""
 
 
-def loop_for(m: int, issues: int) -> Callable[[Arguments, Scratch], None]:
-    """The loop for problems of m other involved actors and ``issues`` issues (uncompiled)."""
-    return SPECIALISED.get((m, issues), newton_worlds)
+def loop_for(m: int, issues: int, factored: bool) -> Callable[[Arguments, Scratch], None]:
+    """The loop for problems of m other involved actors and ``issues`` issues, the Hessian
+    ``factored`` or not (uncompiled).  A shape's own loop takes the whole Hessian, as every
+    caller does where m <= K (both shapes): it leaves out the factored steps."""
+    return newton_worlds if factored else SPECIALISED.get((m, issues), newton_worlds)
 
 
 @inlined
-def _solve_worlds(arguments: Arguments, scratch: Scratch, m: int, issues: int) -> None:
+def _solve_worlds(
+    arguments: Arguments, scratch: Scratch, m: int, issues: int, factored: bool
+) -> None:
     """Every world's projected Newton, in place: ``multipliers`` hold the start and the point
     arrays the evaluation there where ``known``; on return all four hold the final point.
     World w's ideal points and saliences are row ``rows[w]`` of ``position`` and ``salience``
@@ -120,7 +126,7 @@ def _solve_worlds(arguments: Arguments, scratch: Scratch, m: int, issues: int) -
     working arrays come from :func:`scratch`: the loop allocates nothing, so it compiles
     without numba's reference counting (module docstring)."""
     position, salience, rows, threshold, own, multipliers = arguments[:6]
-    package, utility, curvature, known, factored = arguments[6:]
+    package, utility, curvature, known = arguments[6:10]
     n = threshold.shape[0]
     trial, gradient, gradient_t, projected, projected_t, step, rhs = scratch[:7]
     free, system, chosen, x_t, utility_t, curvature_t, work, work_t, marginal = scratch[7:]
