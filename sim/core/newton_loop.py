@@ -102,10 +102,10 @@ def newton_worlds_4x5(arguments: Arguments, scratch: Scratch) -> None:
 SPECIALISED = {(3, 5): newton_worlds_3x5, (4, 5): newton_worlds_4x5}
 """The shapes (m other involved actors, issues) with a loop whose sizes are constants to the
 compiler, which unrolls and folds the loops over them: the shipped library's (five issues; a
-proposer and three veto players, or four with a ratifier), 26% less CPU in the Newton on the
+proposer and three veto players, or four with a ratifier), 30% less CPU in the Newton on the
 recorded solves of 4,000 private-values baseline worlds, the same bits (docs/speed.md).  Each
-compiles on first use (~4 s once, then numba's cache); every other shape runs
-:func:`newton_worlds`."""
+compiles on first use (~3.5 s once, then numba's cache); every other shape, and every factored
+problem, runs :func:`newton_worlds`."""
 
 
 def loop_for(m: int, issues: int, factored: bool) -> Callable[[Arguments, Scratch], None]:
