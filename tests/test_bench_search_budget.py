@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +42,13 @@ def task(bench: Any) -> tuple[Any, ...]:
     return scenario, index, overrides, seed
 
 
-def records(task: tuple[Any, ...], wrap: Any = None) -> dict[str, np.ndarray]:
-    """The batch's outcome records, with ``brent_steps`` wrapped by ``wrap`` if given."""
+def records(bench: Any, task: tuple[Any, ...], wrap: Any = None) -> dict[str, np.ndarray]:
+    """The batch's outcome records, with ``brent_steps`` wrapped by ``wrap`` if given (by the
+    benchmark's own ``patched``)."""
     scenario, index, overrides, seed = task
-    if wrap is None:
+    wrapped = nullcontext() if wrap is None else bench.patched(uncertain_offer, "brent_steps", wrap)
+    with wrapped:
         return dict(run_batch(scenario, index, seed=seed, overrides=overrides))
-    original = uncertain_offer.brent_steps
-    uncertain_offer.brent_steps = wrap(original)
-    try:
-        return dict(run_batch(scenario, index, seed=seed, overrides=overrides))
-    finally:
-        uncertain_offer.brent_steps = original
 
 
 def same(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> bool:
@@ -83,15 +80,15 @@ def answers_of(capped: Any) -> list[np.ndarray]:
 def test_an_uncapped_wrapper_and_a_cap_beyond_every_search_change_nothing(
     bench: Any, task: Any
 ) -> None:
-    shipped = records(task)
+    shipped = records(bench, task)
     recorder = bench.Capped(None, (4, 8), record=True)
     brents = answers_of(recorder)
-    assert same(records(task, recorder), shipped)
+    assert same(records(bench, task, recorder), shipped)
     # the wrapper's own best of the probes is Brent's answer, search by search
     assert len(brents) == len(recorder.answers) > 10
     for brent, mine in zip(brents, recorder.answers, strict=True):
         np.testing.assert_array_equal(brent, mine)
-    assert same(records(task, bench.Capped(1000)), shipped)
+    assert same(records(bench, task, bench.Capped(1000)), shipped)
     shortfall = recorder.shortfalls()
     assert shortfall["searches"]["all"] > 100  # the baseline has two-responder searches
     # fewer probes never find more: the shortfalls fall as the budget rises
@@ -103,11 +100,11 @@ def test_a_cap_answers_with_the_best_of_the_shipped_searchs_first_probes(
     bench: Any, task: Any
 ) -> None:
     recorder = bench.Capped(None, (3,), record=True)
-    records(task, recorder)
+    records(bench, task, recorder)
     capped = bench.Capped(3)
     answers = answers_of(capped)
-    changed = records(task, capped)
-    assert not same(changed, records(task))  # three probes make other offers
+    changed = records(bench, task, capped)
+    assert not same(changed, records(bench, task))  # three probes make other offers
     # The first risky round's searches see the same problems either way: the capped search's
     # answers there are the recorded best of the shipped search's first three probes.
     first = answers[0]
